@@ -1,0 +1,150 @@
+package ganwei
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Role is what a person may do with the bot. The zero value is a guest: someone who has not bound
+// an invite code and may only ask policy questions.
+type Role string
+
+// Roles, from least to most privileged.
+const (
+	RoleGuest Role = ""
+	RoleCadre Role = "cadre" // 干部: check-ins, own data, policy answers
+	RoleHR    Role = "hr"    // 组织部: registers people, reviews aggregates, follows up cases
+	RoleAdmin Role = "admin" // everything HR can, plus roles and per-person data
+)
+
+// ParseRole returns the Role named by s ("cadre", "hr", "admin"), or EINVALID.
+func ParseRole(s string) (Role, error) {
+	switch r := Role(strings.ToLower(strings.TrimSpace(s))); r {
+	case RoleCadre, RoleHR, RoleAdmin:
+		return r, nil
+	}
+	return RoleGuest, Errorf(EINVALID, "未知角色 %q（可选 cadre、hr、admin）", s)
+}
+
+// rank orders roles so that At can compare them.
+func (r Role) rank() int {
+	switch r {
+	case RoleCadre:
+		return 1
+	case RoleHR:
+		return 2
+	case RoleAdmin:
+		return 3
+	}
+	return 0
+}
+
+// AtLeast reports whether r grants everything min grants.
+func (r Role) AtLeast(min Role) bool { return r.rank() >= min.rank() }
+
+// IsStaff reports whether r belongs to the organization department (HR or admin).
+func (r Role) IsStaff() bool { return r.AtLeast(RoleHR) }
+
+// Label is the role's name as users read it.
+func (r Role) Label() string {
+	switch r {
+	case RoleCadre:
+		return "干部"
+	case RoleHR:
+		return "组织部工作人员"
+	case RoleAdmin:
+		return "管理员"
+	}
+	return "访客"
+}
+
+// User is a person known to the bot, keyed by Telegram user id.
+type User struct {
+	ID        int64     `json:"id"` // Telegram user id; also the private chat id
+	Name      string    `json:"name"`
+	Unit      string    `json:"unit,omitempty"`     // 单位
+	Position  string    `json:"position,omitempty"` // 职务
+	Role      Role      `json:"role"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Profile limits keep stored values and Telegram messages small.
+const (
+	MaxNameLen     = 32
+	MaxUnitLen     = 64
+	MaxPositionLen = 64
+)
+
+// Validate returns EINVALID when a required field is missing or a field is too long.
+func (u *User) Validate() error {
+	if u.ID <= 0 {
+		return Errorf(EINVALID, "Telegram 用户 ID 必须是正整数")
+	}
+	return validateProfile(u.Name, u.Unit, u.Position)
+}
+
+func validateProfile(name, unit, position string) error {
+	switch {
+	case strings.TrimSpace(name) == "":
+		return Errorf(EINVALID, "姓名不能为空")
+	case utf8.RuneCountInString(name) > MaxNameLen:
+		return Errorf(EINVALID, "姓名不能超过 %d 个字", MaxNameLen)
+	case utf8.RuneCountInString(unit) > MaxUnitLen:
+		return Errorf(EINVALID, "单位名称不能超过 %d 个字", MaxUnitLen)
+	case utf8.RuneCountInString(position) > MaxPositionLen:
+		return Errorf(EINVALID, "职务不能超过 %d 个字", MaxPositionLen)
+	}
+	return nil
+}
+
+// Invite is a one-time, expiring code that binds a Telegram account to a prepared profile.
+type Invite struct {
+	Code      string    `json:"code"`
+	Name      string    `json:"name"`
+	Unit      string    `json:"unit,omitempty"`
+	Position  string    `json:"position,omitempty"`
+	Role      Role      `json:"role"`
+	CreatedBy int64     `json:"created_by"` // Telegram id of the issuer; 0 from the command line
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// DefaultInviteTTL is how long an invite code stays valid when the issuer does not say.
+const DefaultInviteTTL = 7 * 24 * time.Hour
+
+// Validate returns EINVALID when the invite's profile or role is unusable.
+func (inv *Invite) Validate() error {
+	if inv.Role == RoleGuest {
+		return Errorf(EINVALID, "邀请码必须指定角色")
+	}
+	return validateProfile(inv.Name, inv.Unit, inv.Position)
+}
+
+// UserService stores people and their roles.
+type UserService interface {
+	// User returns the user with the Telegram id, or ENOTFOUND.
+	User(ctx context.Context, id int64) (*User, error)
+	// SaveUser creates or replaces a user.
+	SaveUser(ctx context.Context, u *User) error
+	// Users lists every user, ordered by id.
+	Users(ctx context.Context) ([]*User, error)
+	// SetRole changes a user's role; RoleGuest revokes it. ENOTFOUND for an unknown user.
+	SetRole(ctx context.Context, id int64, role Role) error
+	// DeleteUser removes the user's profile. Deleting an unknown user is not an error.
+	DeleteUser(ctx context.Context, id int64) error
+
+	// CreateInvite stores inv under a fresh random code, which it sets and returns.
+	CreateInvite(ctx context.Context, inv *Invite) (string, error)
+	// RedeemInvite binds the Telegram id to the invite's profile and consumes the code in one
+	// atomic step. ENOTFOUND for an unknown or already used code, EEXPIRED for an expired one.
+	RedeemInvite(ctx context.Context, code string, telegramID int64) (*User, error)
+}
+
+// UpdateDeduper remembers which Telegram updates were already handled, so that a redelivered
+// update (webhook retry, restart) is handled once.
+type UpdateDeduper interface {
+	// FirstSeen marks the update id as seen and reports whether it was new.
+	FirstSeen(ctx context.Context, updateID int64) (bool, error)
+}
