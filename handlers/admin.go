@@ -1,0 +1,128 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/ganwei-bot/ganwei"
+)
+
+func (h *Handlers) registerAdmin() {
+	h.addCommand(&command{name: "invite", desc: "生成绑定邀请码", minRole: ganwei.RoleHR, fn: h.invite})
+	h.addCommand(&command{name: "users", desc: "查看已绑定用户", minRole: ganwei.RoleAdmin, fn: h.users})
+	h.addCommand(&command{name: "role", desc: "调整或撤销用户角色", minRole: ganwei.RoleAdmin, fn: h.role})
+}
+
+const inviteUsage = "用法：/invite 姓名 单位 [职务] [角色]\n角色可选：干部（默认）、组织部、管理员\n例如：/invite 张三 吴江区发改委 副主任"
+
+// parseRoleWord accepts the Chinese and English names of a role.
+func parseRoleWord(s string) (ganwei.Role, bool) {
+	switch strings.ToLower(s) {
+	case "干部", "cadre":
+		return ganwei.RoleCadre, true
+	case "组织部", "hr", "人事":
+		return ganwei.RoleHR, true
+	case "管理员", "admin":
+		return ganwei.RoleAdmin, true
+	case "访客", "撤销", "none", "guest", "revoke":
+		return ganwei.RoleGuest, true
+	}
+	return "", false
+}
+
+// invite creates a one-time code for a profile. HR may invite cadres; only admins may hand out
+// HR or admin rights.
+func (h *Handlers) invite(ctx context.Context, r *Request) {
+	fields := strings.Fields(r.Args)
+	if len(fields) < 2 {
+		h.send(ctx, r.ChatID, inviteUsage, nil)
+		return
+	}
+	inv := &ganwei.Invite{Name: fields[0], Unit: fields[1], Role: ganwei.RoleCadre, CreatedBy: r.User.ID}
+	rest := fields[2:]
+	if n := len(rest); n > 0 {
+		if role, ok := parseRoleWord(rest[n-1]); ok && role != ganwei.RoleGuest {
+			inv.Role = role
+			rest = rest[:n-1]
+		}
+	}
+	inv.Position = strings.Join(rest, " ")
+	if inv.Role.IsStaff() && r.User.Role != ganwei.RoleAdmin {
+		h.send(ctx, r.ChatID, "只有管理员可以发放组织部或管理员权限的邀请码。", nil)
+		return
+	}
+	inv.ExpiresAt = h.Now().Add(ganwei.DefaultInviteTTL)
+	code, err := h.Users.CreateInvite(ctx, inv)
+	if err != nil {
+		h.fail(ctx, r.ChatID, "create invite", err)
+		return
+	}
+	h.Logger.Info("invite created", "by", r.User.ID, "role", string(inv.Role))
+	h.send(ctx, r.ChatID, fmt.Sprintf(
+		"已为 %s（%s）生成邀请码，身份：%s。\n\n邀请码：%s\n%s\n\n请转交本人：点开链接，或在对话中发送「/start %s」即可绑定。邀请码仅能使用一次，%s前有效。",
+		inv.Name, strings.TrimSpace(inv.Unit+" "+inv.Position), inv.Role.Label(),
+		code, InviteLink(h.BotUsername, code), code, inv.ExpiresAt.Format("2006年1月2日 15:04")), nil)
+}
+
+// InviteLink is the t.me deep link that binds the code in one tap.
+func InviteLink(botUsername, code string) string {
+	if botUsername == "" {
+		return ""
+	}
+	return fmt.Sprintf("https://t.me/%s?start=%s", botUsername, code)
+}
+
+// users lists everyone who has bound an account.
+func (h *Handlers) users(ctx context.Context, r *Request) {
+	list, err := h.Users.Users(ctx)
+	if err != nil {
+		h.fail(ctx, r.ChatID, "list users", err)
+		return
+	}
+	if len(list) == 0 {
+		h.send(ctx, r.ChatID, "还没有人绑定身份。用 /invite 生成邀请码。", nil)
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "已绑定 %d 人：\n", len(list))
+	for _, u := range list {
+		fmt.Fprintf(&b, "%d  %s · %s\n", u.ID, profileLine(u), u.Role.Label())
+	}
+	b.WriteString("\n调整角色：/role Telegram ID 角色（干部、组织部、管理员、撤销）")
+	h.send(ctx, r.ChatID, b.String(), nil)
+}
+
+// role changes or revokes someone's role.
+func (h *Handlers) role(ctx context.Context, r *Request) {
+	fields := strings.Fields(r.Args)
+	usage := "用法：/role Telegram ID 角色\n角色可选：干部、组织部、管理员、撤销\n例如：/role 123456789 组织部"
+	if len(fields) != 2 {
+		h.send(ctx, r.ChatID, usage, nil)
+		return
+	}
+	id, err := strconv.ParseInt(fields[0], 10, 64)
+	role, ok := parseRoleWord(fields[1])
+	if err != nil || id <= 0 || !ok {
+		h.send(ctx, r.ChatID, usage, nil)
+		return
+	}
+	if id == r.User.ID {
+		h.send(ctx, r.ChatID, "不能调整自己的角色，请由另一位管理员操作。", nil)
+		return
+	}
+	if err := h.Users.SetRole(ctx, id, role); err != nil {
+		h.fail(ctx, r.ChatID, "set role", err)
+		return
+	}
+	h.Logger.Info("role changed", "by", r.User.ID, "user_id", id, "role", string(role))
+	if u, err := h.Users.User(ctx, id); err == nil {
+		h.syncMenu(ctx, u)
+		if role == ganwei.RoleGuest {
+			h.send(ctx, r.ChatID, fmt.Sprintf("已撤销 %s 的角色，对方现为访客。", profileLine(u)), nil)
+			return
+		}
+		h.send(ctx, r.ChatID, fmt.Sprintf("已将 %s 的身份调整为%s。", profileLine(u), role.Label()), nil)
+	}
+}

@@ -1,0 +1,368 @@
+// Package handlers turns Telegram updates into answers. Handlers is a struct of its dependencies
+// with one Register method; each user-facing feature lives in a file of its own and adds its
+// commands, buttons and dialogs to the routing tables in a register method.
+//
+// Handlers speak to the domain interfaces of package ganwei, never to Redis directly, and reply
+// through a Messenger (the bot package's paced Sender in production).
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+
+	"github.com/ganwei-bot/ganwei"
+)
+
+// Messenger sends what handlers say. bot.Sender implements it with pacing and retries.
+type Messenger interface {
+	Send(ctx context.Context, chatID int64, text string, kb *models.InlineKeyboardMarkup) (int, error)
+	Edit(ctx context.Context, chatID int64, messageID int, text string, kb *models.InlineKeyboardMarkup) error
+	AnswerCallback(ctx context.Context, callbackID, text string, alert bool) error
+	SendDocument(ctx context.Context, chatID int64, filename string, data []byte, caption string) error
+	SendPhoto(ctx context.Context, chatID int64, filename string, data []byte, caption string) error
+	SetCommands(ctx context.Context, chatID int64, cmds []models.BotCommand) error
+}
+
+// Handlers holds what the features need. Fill the fields, call Register once, then pass Handle
+// to the bot as its update handler.
+type Handlers struct {
+	Users     ganwei.UserService
+	Dialogs   ganwei.DialogStore
+	Messenger Messenger
+	Logger    *slog.Logger
+
+	// AdminIDs are Telegram ids that are administrators whatever Redis says (GANWEI_ADMIN_IDS).
+	AdminIDs map[int64]bool
+	// BotUsername builds t.me deep links for invite codes.
+	BotUsername string
+	// Contact is the human contact offered when the bot cannot help (a phone or office).
+	Contact string
+	// Now is the clock; tests inject one.
+	Now func() time.Time
+
+	commands  map[string]*command
+	callbacks map[string]*callback
+	dialogs   map[string]dialogFunc
+	onText    func(ctx context.Context, r *Request) // free text outside any dialog
+}
+
+// Request is one update, resolved: who sent it, in which chat, and what they said.
+type Request struct {
+	Update *models.Update
+	User   *ganwei.User // never nil; a stranger is a guest with only ID and name set
+	ChatID int64
+
+	Text    string // message text, or a button's callback data
+	Command string // command name without the slash, lower case ("" for free text)
+	Args    string // the rest of a command line, trimmed
+
+	Callback  *models.CallbackQuery // set for a button press
+	MessageID int                   // the message a pressed button belongs to
+}
+
+// command is one slash command: who may use it and whether it appears in the menu.
+type command struct {
+	name    string
+	desc    string // the menu's one-line description, in Chinese
+	minRole ganwei.Role
+	hidden  bool // handled but not listed in the menu (/cancel aliases, /start)
+	fn      func(ctx context.Context, r *Request)
+}
+
+// callback handles buttons whose data starts with "prefix:".
+type callback struct {
+	minRole ganwei.Role
+	fn      func(ctx context.Context, r *Request, data string) // data without the prefix
+}
+
+// dialogFunc continues an open dialog with the person's next free-text message.
+type dialogFunc func(ctx context.Context, r *Request, d *ganwei.Dialog)
+
+// Register builds the routing tables. Call it once before the first update.
+func (h *Handlers) Register() {
+	if h.Now == nil {
+		h.Now = time.Now
+	}
+	if h.Logger == nil {
+		h.Logger = slog.Default()
+	}
+	if h.Contact == "" {
+		h.Contact = DefaultContact
+	}
+	h.commands = map[string]*command{}
+	h.callbacks = map[string]*callback{}
+	h.dialogs = map[string]dialogFunc{}
+	h.registerStart()
+	h.registerAdmin()
+}
+
+// DefaultContact is offered when no contact is configured.
+const DefaultContact = "区委组织部干部科"
+
+func (h *Handlers) addCommand(c *command) {
+	if _, dup := h.commands[c.name]; dup {
+		panic(fmt.Sprintf("handlers: command /%s registered twice", c.name))
+	}
+	h.commands[c.name] = c
+}
+
+func (h *Handlers) addCallback(prefix string, minRole ganwei.Role, fn func(ctx context.Context, r *Request, data string)) {
+	if _, dup := h.callbacks[prefix]; dup {
+		panic(fmt.Sprintf("handlers: callback prefix %q registered twice", prefix))
+	}
+	h.callbacks[prefix] = &callback{minRole: minRole, fn: fn}
+}
+
+func (h *Handlers) addDialog(kind string, fn dialogFunc) {
+	h.dialogs[kind] = fn
+}
+
+// Commands returns the menu for a role, sorted as it should appear.
+func (h *Handlers) Commands(role ganwei.Role) []models.BotCommand {
+	var cs []*command
+	for _, c := range h.commands {
+		if !c.hidden && role.AtLeast(c.minRole) {
+			cs = append(cs, c)
+		}
+	}
+	sort.Slice(cs, func(i, j int) bool {
+		if cs[i].minRole != cs[j].minRole {
+			return !cs[i].minRole.AtLeast(cs[j].minRole) // plainer commands first
+		}
+		return menuOrder(cs[i].name) < menuOrder(cs[j].name)
+	})
+	out := make([]models.BotCommand, len(cs))
+	for i, c := range cs {
+		out[i] = models.BotCommand{Command: c.name, Description: c.desc}
+	}
+	return out
+}
+
+// menuOrder puts the most used commands first; the rest follow alphabetically.
+func menuOrder(name string) string {
+	for i, n := range []string{"help", "ask", "topics", "checkin", "mycheckins", "whoami", "forgetme", "cancel"} {
+		if n == name {
+			return fmt.Sprintf("%02d", i)
+		}
+	}
+	return "99" + name
+}
+
+// resolveUser returns the stored user or a guest, with GANWEI_ADMIN_IDS applied.
+func (h *Handlers) resolveUser(ctx context.Context, from *models.User) (*ganwei.User, error) {
+	u, err := h.Users.User(ctx, from.ID)
+	switch ganwei.ErrorCode(err) {
+	case "":
+	case ganwei.ENOTFOUND:
+		u = &ganwei.User{ID: from.ID, Name: strings.TrimSpace(from.FirstName + " " + from.LastName)}
+	default:
+		return nil, err
+	}
+	if h.AdminIDs[from.ID] {
+		u.Role = ganwei.RoleAdmin
+	}
+	return u, nil
+}
+
+// Handle routes one update. It has the signature the bot package expects of its update handler.
+func (h *Handlers) Handle(ctx context.Context, upd *models.Update) {
+	switch {
+	case upd.Message != nil:
+		h.handleMessage(ctx, upd)
+	case upd.CallbackQuery != nil:
+		h.handleCallback(ctx, upd)
+	default:
+		// Edited messages, channel posts, member updates: nothing to say.
+	}
+}
+
+func (h *Handlers) handleMessage(ctx context.Context, upd *models.Update) {
+	msg := upd.Message
+	if msg.From == nil || msg.Chat.Type != models.ChatTypePrivate {
+		// Ganwei talks one to one: answers and check-ins are personal.
+		if msg.Chat.Type != models.ChatTypePrivate && msg.Chat.ID != 0 {
+			h.send(ctx, msg.Chat.ID, msgGroupsUnsupported, nil)
+		}
+		return
+	}
+	u, err := h.resolveUser(ctx, msg.From)
+	if err != nil {
+		h.fail(ctx, msg.Chat.ID, "resolve user", err)
+		return
+	}
+	r := &Request{Update: upd, User: u, ChatID: msg.Chat.ID, Text: msg.Text}
+	if msg.Text == "" {
+		h.send(ctx, r.ChatID, msgOnlyText, nil)
+		return
+	}
+	if len(msg.Text) > MaxInputBytes {
+		h.send(ctx, r.ChatID, msgTooLong, nil)
+		return
+	}
+	if name, args, ok := ParseCommand(msg.Text, h.BotUsername); ok {
+		r.Command, r.Args = name, args
+		c, known := h.commands[name]
+		if !known {
+			h.send(ctx, r.ChatID, fmt.Sprintf(msgUnknownCommand, "/"+name), nil)
+			return
+		}
+		if !h.allowed(ctx, r, c.minRole) {
+			return
+		}
+		c.fn(ctx, r)
+		return
+	}
+	d, err := h.Dialogs.Dialog(ctx, u.ID)
+	switch ganwei.ErrorCode(err) {
+	case "":
+		if fn, ok := h.dialogs[d.Kind]; ok {
+			fn(ctx, r, d)
+			return
+		}
+		_ = h.Dialogs.ClearDialog(ctx, u.ID) // a dialog of a feature this version lacks
+	case ganwei.ENOTFOUND:
+	default:
+		h.fail(ctx, r.ChatID, "load dialog", err)
+		return
+	}
+	if h.onText != nil {
+		h.onText(ctx, r)
+		return
+	}
+	h.send(ctx, r.ChatID, msgNoFreeText, nil)
+}
+
+func (h *Handlers) handleCallback(ctx context.Context, upd *models.Update) {
+	cq := upd.CallbackQuery
+	u, err := h.resolveUser(ctx, &cq.From)
+	if err != nil {
+		h.answer(ctx, cq.ID, msgTryLater, true)
+		h.Logger.Error("resolve user for button", "err", err)
+		return
+	}
+	r := &Request{Update: upd, User: u, ChatID: cq.From.ID, Text: cq.Data, Callback: cq}
+	if cq.Message.Message != nil {
+		r.ChatID = cq.Message.Message.Chat.ID
+		r.MessageID = cq.Message.Message.ID
+	}
+	prefix, data, ok := strings.Cut(cq.Data, ":")
+	cb := h.callbacks[prefix]
+	if !ok || cb == nil || len(cq.Data) > MaxCallbackData || !validCallbackData(cq.Data) {
+		h.answer(ctx, cq.ID, msgStaleButton, true)
+		return
+	}
+	if !r.User.Role.AtLeast(cb.minRole) {
+		h.answer(ctx, cq.ID, deniedText(cb.minRole, r.User.Role), true)
+		return
+	}
+	cb.fn(ctx, r, data)
+}
+
+// MaxCallbackData is Telegram's limit; anything longer came from a modified client.
+const MaxCallbackData = 64
+
+// MaxInputBytes bounds what one message may carry into the handlers (Telegram allows 4096
+// characters, about 12 KB of Chinese).
+const MaxInputBytes = 16 << 10
+
+// validCallbackData accepts only the characters our own buttons use.
+func validCallbackData(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(":-_.|", r)) {
+			return false
+		}
+	}
+	return true
+}
+
+// allowed checks the role and, when it falls short, tells the person why in one kind sentence.
+func (h *Handlers) allowed(ctx context.Context, r *Request, min ganwei.Role) bool {
+	if r.User.Role.AtLeast(min) {
+		return true
+	}
+	h.send(ctx, r.ChatID, deniedText(min, r.User.Role), nil)
+	return false
+}
+
+func deniedText(min, have ganwei.Role) string {
+	if have == ganwei.RoleGuest {
+		return msgNeedBinding
+	}
+	switch min {
+	case ganwei.RoleAdmin:
+		return msgAdminOnly
+	case ganwei.RoleHR:
+		return msgStaffOnly
+	}
+	return msgNeedBinding
+}
+
+// ParseCommand splits "/name@bot args" into its lower-case name and arguments. Commands addressed
+// to another bot are not ours. It ignores Telegram's entity offsets, which count UTF-16 units.
+func ParseCommand(text, botUsername string) (name, args string, ok bool) {
+	text = strings.TrimSpace(text)
+	if !strings.HasPrefix(text, "/") {
+		return "", "", false
+	}
+	head, rest, _ := strings.Cut(text[1:], " ")
+	if i := strings.IndexAny(head, "\n\t"); i >= 0 {
+		head, rest = head[:i], head[i+1:]+" "+rest
+	}
+	name, target, addressed := strings.Cut(head, "@")
+	if addressed && botUsername != "" && !strings.EqualFold(target, botUsername) {
+		return "", "", false
+	}
+	if name == "" {
+		return "", "", false
+	}
+	return strings.ToLower(name), strings.TrimSpace(rest), true
+}
+
+// send replies and logs (without the text) when it cannot.
+func (h *Handlers) send(ctx context.Context, chatID int64, text string, kb *models.InlineKeyboardMarkup) int {
+	id, err := h.Messenger.Send(ctx, chatID, text, kb)
+	if err != nil {
+		h.Logger.Warn("send message", "chat_id", chatID, "err", err)
+	}
+	return id
+}
+
+// answer acknowledges a button press.
+func (h *Handlers) answer(ctx context.Context, callbackID, text string, alert bool) {
+	if err := h.Messenger.AnswerCallback(ctx, callbackID, text, alert); err != nil {
+		h.Logger.Warn("answer callback", "err", err)
+	}
+}
+
+// fail tells the person something went wrong in one kind sentence and logs the cause.
+func (h *Handlers) fail(ctx context.Context, chatID int64, action string, err error) {
+	switch ganwei.ErrorCode(err) {
+	case ganwei.EUNAVAILABLE:
+		h.Logger.Error(action, "err", err)
+		h.send(ctx, chatID, msgUnavailable, nil)
+	case ganwei.EINTERNAL:
+		h.Logger.Error(action, "err", err)
+		h.send(ctx, chatID, msgTryLater, nil)
+	default:
+		h.send(ctx, chatID, ganwei.ErrorMessage(err), nil)
+	}
+}
+
+// keyboard builds an inline keyboard from rows of (text, data) pairs.
+func keyboard(rows ...[]models.InlineKeyboardButton) *models.InlineKeyboardMarkup {
+	return &models.InlineKeyboardMarkup{InlineKeyboard: rows}
+}
+
+// button is one inline button carrying callback data.
+func button(text, data string) models.InlineKeyboardButton {
+	if len(data) > MaxCallbackData {
+		panic("handlers: callback data over 64 bytes: " + data)
+	}
+	return models.InlineKeyboardButton{Text: text, CallbackData: data}
+}

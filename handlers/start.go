@@ -1,0 +1,157 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/ganwei-bot/ganwei"
+)
+
+func (h *Handlers) registerStart() {
+	h.addCommand(&command{name: "start", desc: "开始使用", hidden: true, fn: h.start})
+	h.addCommand(&command{name: "help", desc: "我能做什么", fn: h.help})
+	h.addCommand(&command{name: "whoami", desc: "查看我的身份", fn: h.whoami})
+	h.addCommand(&command{name: "cancel", desc: "取消当前操作", fn: h.cancel})
+}
+
+// start welcomes the person, or binds their account when they bring an invite code (typed, or
+// from the t.me/<bot>?start=CODE deep link, which arrives as "/start CODE").
+func (h *Handlers) start(ctx context.Context, r *Request) {
+	if r.Args == "" {
+		h.send(ctx, r.ChatID, h.welcome(r.User), nil)
+		return
+	}
+	u, err := h.Users.RedeemInvite(ctx, r.Args, r.User.ID)
+	switch ganwei.ErrorCode(err) {
+	case "":
+	case ganwei.ENOTFOUND:
+		h.send(ctx, r.ChatID, "这个邀请码无效，没有完成绑定。请核对后重新发送「/start 邀请码」，或联系组织部重新获取。", nil)
+		return
+	case ganwei.EEXPIRED:
+		h.send(ctx, r.ChatID, "这个邀请码已过期，没有完成绑定。请联系组织部重新获取邀请码。", nil)
+		return
+	case ganwei.ECONFLICT:
+		h.send(ctx, r.ChatID, "这个邀请码已经用过了，没有完成绑定。每个邀请码只能使用一次，如需帮助请联系组织部。", nil)
+		return
+	default:
+		h.fail(ctx, r.ChatID, "redeem invite", err)
+		return
+	}
+	if h.AdminIDs[u.ID] {
+		u.Role = ganwei.RoleAdmin
+	}
+	h.Logger.Info("invite redeemed", "user_id", u.ID, "role", string(u.Role))
+	h.syncMenu(ctx, u)
+	h.send(ctx, r.ChatID, fmt.Sprintf("绑定成功！%s，您的身份是%s。\n\n%s", profileLine(u), u.Role.Label(), h.roleIntro(u.Role)), nil)
+}
+
+// welcome is the greeting for /start without a code.
+func (h *Handlers) welcome(u *ganwei.User) string {
+	if u.Role == ganwei.RoleGuest {
+		return "您好，我是敢为助手，为干部解答激励担当、容错纠错、关心关爱等政策问题。\n\n" +
+			"直接打字提问就可以，例如：「犯了错误还能容错吗？」\n\n" +
+			"如果您是本区干部，请向组织部索取邀请码，发送「/start 邀请码」完成绑定后，还能使用关爱问卷等功能。"
+	}
+	name := u.Name
+	if name == "" {
+		name = "您"
+	}
+	return fmt.Sprintf("%s好，欢迎使用敢为助手。\n\n%s", name, h.roleIntro(u.Role))
+}
+
+// roleIntro says in a few lines what the bot does for this role.
+func (h *Handlers) roleIntro(role ganwei.Role) string {
+	lines := []string{
+		"我可以帮您：",
+		"• 解答干部政策：直接打字提问，或发送 /topics 按主题浏览",
+	}
+	if role.AtLeast(ganwei.RoleCadre) {
+		lines = append(lines,
+			"• 关爱问卷：定期请您花一分钟说说近况，也可随时发送 /checkin",
+			"• 新任职提醒：如您新任主要领导，“四项清单”提醒会按时发给您")
+	}
+	if role.IsStaff() {
+		lines = append(lines,
+			"• 组织部工作：发邀请码、登记新任职领导、查看问卷汇总和跟进事项")
+	}
+	lines = append(lines, "", "发送 /help 查看全部命令。")
+	return strings.Join(lines, "\n")
+}
+
+// help lists the commands this person may use.
+func (h *Handlers) help(ctx context.Context, r *Request) {
+	var b strings.Builder
+	b.WriteString("可以直接打字向我提问政策问题，例如「提拔看哪些方面？」。\n\n常用命令：\n")
+	for _, c := range h.Commands(r.User.Role) {
+		fmt.Fprintf(&b, "/%s — %s\n", c.Command, c.Description)
+	}
+	if r.User.Role == ganwei.RoleGuest {
+		b.WriteString("\n绑定身份后可使用更多功能：向组织部索取邀请码，发送「/start 邀请码」。")
+	}
+	fmt.Fprintf(&b, "\n遇到问题可联系%s。", h.Contact)
+	h.send(ctx, r.ChatID, b.String(), nil)
+}
+
+// whoami shows the person's profile as the bot knows it.
+func (h *Handlers) whoami(ctx context.Context, r *Request) {
+	u := r.User
+	if u.Role == ganwei.RoleGuest {
+		h.send(ctx, r.ChatID, fmt.Sprintf("您目前是访客（Telegram ID：%d），还没有绑定身份。\n请向组织部索取邀请码，然后发送「/start 邀请码」。", u.ID), nil)
+		return
+	}
+	h.send(ctx, r.ChatID, fmt.Sprintf("%s\n身份：%s\nTelegram ID：%d", profileLine(u), u.Role.Label(), u.ID), nil)
+}
+
+// cancel ends whatever dialog is open.
+func (h *Handlers) cancel(ctx context.Context, r *Request) {
+	if err := h.Dialogs.ClearDialog(ctx, r.User.ID); err != nil {
+		h.fail(ctx, r.ChatID, "clear dialog", err)
+		return
+	}
+	h.send(ctx, r.ChatID, "已取消当前操作。", nil)
+}
+
+// profileLine renders "张三（吴江区发改委 副主任）".
+func profileLine(u *ganwei.User) string {
+	detail := strings.TrimSpace(u.Unit + " " + u.Position)
+	if detail == "" {
+		return u.Name
+	}
+	return fmt.Sprintf("%s（%s）", u.Name, detail)
+}
+
+// syncMenu gives staff their own command menu in their chat; others see the default menu.
+func (h *Handlers) syncMenu(ctx context.Context, u *ganwei.User) {
+	if err := h.Messenger.SetCommands(ctx, u.ID, h.Commands(u.Role)); err != nil {
+		h.Logger.Warn("set chat commands", "user_id", u.ID, "err", err)
+	}
+}
+
+// SyncMenus sets the default menu (what a cadre sees) and each staff member's own menu. The bot
+// calls it at start-up.
+func (h *Handlers) SyncMenus(ctx context.Context) error {
+	if err := h.Messenger.SetCommands(ctx, 0, h.Commands(ganwei.RoleCadre)); err != nil {
+		return fmt.Errorf("set default commands: %w", err)
+	}
+	users, err := h.Users.Users(ctx)
+	if err != nil {
+		return fmt.Errorf("list users for menus: %w", err)
+	}
+	seen := map[int64]bool{}
+	for _, u := range users {
+		if h.AdminIDs[u.ID] {
+			u.Role = ganwei.RoleAdmin
+		}
+		seen[u.ID] = true
+		if u.Role.IsStaff() {
+			h.syncMenu(ctx, u)
+		}
+	}
+	for id := range h.AdminIDs {
+		if !seen[id] {
+			h.syncMenu(ctx, &ganwei.User{ID: id, Role: ganwei.RoleAdmin})
+		}
+	}
+	return nil
+}

@@ -1,0 +1,126 @@
+// Package redisstore keeps Ganwei's state in Redis. It is the only package that imports go-redis
+// and it owns every key. All keys live under one configurable prefix:
+//
+//	{prefix}:user:{telegramID}        string  JSON ganwei.User
+//	{prefix}:users                    zset    telegram ids of every user (score = id)
+//	{prefix}:invite:{code}            hash    payload (JSON ganwei.Invite), exp (unix s), used_by
+//	{prefix}:update:{updateID}        string  "1" while the update counts as handled (24 h)
+//
+// Feature files add their own keys and document them at the top of the file that owns them.
+//
+// Writes that must not be half-done run as a Lua script or MULTI/EXEC, never as read-modify-write
+// across round trips. The client is a redis.UniversalClient, so a single node, Sentinel or Cluster
+// all work; in Cluster mode put the prefix in a hash tag (for example "{ganwei}") so that the
+// multi-key scripts address one slot.
+package redisstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ganwei-bot/ganwei"
+)
+
+// DefaultPrefix is the key prefix when none is configured.
+const DefaultPrefix = "ganwei"
+
+// Store implements Ganwei's storage interfaces on Redis.
+type Store struct {
+	client redis.UniversalClient
+	prefix string
+
+	// Now is the clock; tests replace it to move time without sleeping.
+	Now func() time.Time
+}
+
+// New returns a Store using client with every key under prefix (DefaultPrefix when empty).
+func New(client redis.UniversalClient, prefix string) *Store {
+	if prefix == "" {
+		prefix = DefaultPrefix
+	}
+	return &Store{client: client, prefix: prefix, Now: time.Now}
+}
+
+// Client returns the underlying client, for wiring that must share it (health checks).
+func (s *Store) Client() redis.UniversalClient { return s.client }
+
+// Prefix returns the key prefix.
+func (s *Store) Prefix() string { return s.prefix }
+
+// Close closes the client.
+func (s *Store) Close() error { return s.client.Close() }
+
+// Ping reports whether Redis answers; /readyz uses it.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.client.Ping(ctx).Err(); err != nil {
+		return wrap("ping redis", err)
+	}
+	return nil
+}
+
+// NewClient builds a UniversalClient from a redis:// or rediss:// URL. A `master_name` query
+// parameter selects Sentinel (the URL's hosts are the sentinels); several `addr` parameters select
+// Cluster; otherwise it is a single node.
+func NewClient(rawURL string) (redis.UniversalClient, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("parse REDIS_URL: %w", errors.New("not a URL"))
+	}
+	if u.Scheme != "redis" && u.Scheme != "rediss" {
+		return nil, fmt.Errorf("parse REDIS_URL: scheme must be redis:// or rediss://, got %q", u.Scheme)
+	}
+	q := u.Query()
+	switch {
+	case q.Has("master_name"):
+		opt, err := redis.ParseFailoverURL(rawURL)
+		if err != nil {
+			return nil, fmt.Errorf("parse REDIS_URL (sentinel): %w", redactURLError(err))
+		}
+		return redis.NewFailoverClient(opt), nil
+	case len(q["addr"]) > 0:
+		opt, err := redis.ParseClusterURL(rawURL)
+		if err != nil {
+			return nil, fmt.Errorf("parse REDIS_URL (cluster): %w", redactURLError(err))
+		}
+		return redis.NewClusterClient(opt), nil
+	}
+	opt, err := redis.ParseURL(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("parse REDIS_URL: %w", redactURLError(err))
+	}
+	return redis.NewClient(opt), nil
+}
+
+// redactURLError drops any text that could carry a password from a URL parse error.
+func redactURLError(err error) error {
+	msg := err.Error()
+	if i := strings.Index(msg, "@"); i >= 0 {
+		return errors.New("malformed URL")
+	}
+	return errors.New(msg)
+}
+
+// key joins the prefix and parts with colons.
+func (s *Store) key(parts ...string) string {
+	return s.prefix + ":" + strings.Join(parts, ":")
+}
+
+// wrap maps a go-redis error to a ganwei error code and adds context. redis.Nil is not handled
+// here: callers translate it to ENOTFOUND where "missing" is meaningful.
+func wrap(action string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) || errors.Is(err, redis.ErrClosed) || strings.Contains(err.Error(), "connection refused") {
+		return fmt.Errorf("%s: %w: %w", action, &ganwei.Error{Code: ganwei.EUNAVAILABLE, Message: "数据服务暂时不可用"}, err)
+	}
+	return fmt.Errorf("%s: %w", action, err)
+}

@@ -1,0 +1,314 @@
+package redisstore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ganwei-bot/ganwei"
+)
+
+var _ ganwei.UserService = (*Store)(nil)
+var _ ganwei.UpdateDeduper = (*Store)(nil)
+
+// User returns the user with the Telegram id, or ENOTFOUND.
+func (s *Store) User(ctx context.Context, id int64) (*ganwei.User, error) {
+	raw, err := s.client.Get(ctx, s.userKey(id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这位用户")
+	} else if err != nil {
+		return nil, wrap("get user", err)
+	}
+	var u ganwei.User
+	if err := json.Unmarshal(raw, &u); err != nil {
+		return nil, fmt.Errorf("decode user %d: %w", id, err)
+	}
+	return &u, nil
+}
+
+// SaveUser creates or replaces a user.
+func (s *Store) SaveUser(ctx context.Context, u *ganwei.User) error {
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	now := s.Now()
+	if u.CreatedAt.IsZero() {
+		u.CreatedAt = now
+	}
+	u.UpdatedAt = now
+	raw, err := json.Marshal(u)
+	if err != nil {
+		return fmt.Errorf("encode user: %w", err)
+	}
+	_, err = s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, s.userKey(u.ID), raw, 0)
+		p.ZAdd(ctx, s.key("users"), redis.Z{Score: float64(u.ID), Member: u.ID})
+		return nil
+	})
+	return wrap("save user", err)
+}
+
+// Users lists every user, ordered by id.
+func (s *Store) Users(ctx context.Context) ([]*ganwei.User, error) {
+	ids, err := s.client.ZRange(ctx, s.key("users"), 0, -1).Result()
+	if err != nil {
+		return nil, wrap("list users", err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = s.key("user", id)
+	}
+	vals, err := s.mget(ctx, keys)
+	if err != nil {
+		return nil, wrap("list users", err)
+	}
+	users := make([]*ganwei.User, 0, len(vals))
+	for _, v := range vals {
+		if v == "" {
+			continue // deleted between the two reads
+		}
+		var u ganwei.User
+		if err := json.Unmarshal([]byte(v), &u); err != nil {
+			return nil, fmt.Errorf("decode user: %w", err)
+		}
+		users = append(users, &u)
+	}
+	return users, nil
+}
+
+// mget reads many string keys; it pipelines single GETs so that it also works on a Cluster,
+// where one MGET may not span slots.
+func (s *Store) mget(ctx context.Context, keys []string) ([]string, error) {
+	cmds := make([]*redis.StringCmd, len(keys))
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range keys {
+			cmds[i] = p.Get(ctx, k)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, err
+	}
+	out := make([]string, len(keys))
+	for i, c := range cmds {
+		out[i] = c.Val()
+	}
+	return out, nil
+}
+
+// SetRole changes a user's role; RoleGuest revokes it. ENOTFOUND for an unknown user.
+//
+// It is an optimistic transaction (WATCH/MULTI) rather than a Lua script because the record is
+// JSON and Lua's cjson would round large Telegram ids through doubles.
+func (s *Store) SetRole(ctx context.Context, id int64, role ganwei.Role) error {
+	key := s.userKey(id)
+	for attempt := 0; attempt < 5; attempt++ {
+		err := s.client.Watch(ctx, func(tx *redis.Tx) error {
+			raw, err := tx.Get(ctx, key).Bytes()
+			if errors.Is(err, redis.Nil) {
+				return ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这位用户")
+			} else if err != nil {
+				return err
+			}
+			var u ganwei.User
+			if err := json.Unmarshal(raw, &u); err != nil {
+				return fmt.Errorf("decode user %d: %w", id, err)
+			}
+			u.Role = role
+			u.UpdatedAt = s.Now()
+			out, err := json.Marshal(&u)
+			if err != nil {
+				return fmt.Errorf("encode user: %w", err)
+			}
+			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				p.Set(ctx, key, out, 0)
+				return nil
+			})
+			return err
+		}, key)
+		if errors.Is(err, redis.TxFailedErr) {
+			continue // someone else changed the user in between: read again
+		}
+		if ganwei.ErrorCode(err) == ganwei.ENOTFOUND {
+			return err
+		}
+		return wrap("set role", err)
+	}
+	return ganwei.Errorf(ganwei.ECONFLICT, "资料正在被修改，请稍后重试")
+}
+
+// DeleteUser removes the user's profile. Deleting an unknown user is not an error.
+func (s *Store) DeleteUser(ctx context.Context, id int64) error {
+	_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, s.userKey(id))
+		p.ZRem(ctx, s.key("users"), id)
+		return nil
+	})
+	return wrap("delete user", err)
+}
+
+func (s *Store) userKey(id int64) string { return s.key("user", strconv.FormatInt(id, 10)) }
+
+// inviteAlphabet leaves out look-alike characters (0/O, 1/I/L) because codes get read aloud and
+// typed by hand.
+const inviteAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+// inviteCodeLen gives 31^10 ≈ 8e14 codes: unguessable within the rate limit and the expiry.
+const inviteCodeLen = 10
+
+// inviteGrace keeps a used or expired invite around a while so that a late attempt is told why
+// it failed instead of "unknown code".
+const inviteGrace = 30 * 24 * time.Hour
+
+func newInviteCode() (string, error) {
+	b := make([]byte, inviteCodeLen)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("read random: %w", err)
+	}
+	for i := range b {
+		b[i] = inviteAlphabet[int(b[i])%len(inviteAlphabet)]
+	}
+	return string(b), nil
+}
+
+// CreateInvite stores inv under a fresh random code, which it sets and returns.
+func (s *Store) CreateInvite(ctx context.Context, inv *ganwei.Invite) (string, error) {
+	if err := inv.Validate(); err != nil {
+		return "", err
+	}
+	if inv.ExpiresAt.IsZero() {
+		inv.ExpiresAt = s.Now().Add(ganwei.DefaultInviteTTL)
+	}
+	for attempt := 0; attempt < 3; attempt++ {
+		code, err := newInviteCode()
+		if err != nil {
+			return "", err
+		}
+		inv.Code = code
+		raw, err := json.Marshal(inv)
+		if err != nil {
+			return "", fmt.Errorf("encode invite: %w", err)
+		}
+		key := s.key("invite", code)
+		ok, err := s.client.HSetNX(ctx, key, "payload", raw).Result()
+		if err != nil {
+			return "", wrap("create invite", err)
+		} else if !ok {
+			continue // astronomically unlikely collision: draw again
+		}
+		_, err = s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.HSet(ctx, key, "exp", inv.ExpiresAt.Unix())
+			p.ExpireAt(ctx, key, inv.ExpiresAt.Add(inviteGrace))
+			return nil
+		})
+		if err != nil {
+			return "", wrap("create invite", err)
+		}
+		return code, nil
+	}
+	return "", ganwei.Errorf(ganwei.ECONFLICT, "生成邀请码失败，请重试")
+}
+
+// redeemScript consumes an invite and writes the bound user in one step.
+// KEYS: invite, user, users. ARGV: now (unix s), telegram id, user JSON.
+// Returns 1 on success, 0 unknown, -1 expired, -2 already used.
+var redeemScript = redis.NewScript(`
+local exp = redis.call('HGET', KEYS[1], 'exp')
+if not exp then return 0 end
+if redis.call('HEXISTS', KEYS[1], 'used_by') == 1 then return -2 end
+if tonumber(exp) <= tonumber(ARGV[1]) then return -1 end
+redis.call('HSET', KEYS[1], 'used_by', ARGV[2], 'used_at', ARGV[1])
+redis.call('SET', KEYS[2], ARGV[3])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[2])
+return 1
+`)
+
+// RedeemInvite binds the Telegram id to the invite's profile and consumes the code in one atomic
+// step. ENOTFOUND for an unknown code, ECONFLICT for a used one, EEXPIRED for an expired one.
+func (s *Store) RedeemInvite(ctx context.Context, code string, telegramID int64) (*ganwei.User, error) {
+	code = normalizeInviteCode(code)
+	if code == "" {
+		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "邀请码无效")
+	}
+	key := s.key("invite", code)
+	raw, err := s.client.HGet(ctx, key, "payload").Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "邀请码无效")
+	} else if err != nil {
+		return nil, wrap("read invite", err)
+	}
+	var inv ganwei.Invite
+	if err := json.Unmarshal(raw, &inv); err != nil {
+		return nil, fmt.Errorf("decode invite: %w", err)
+	}
+	now := s.Now()
+	u := &ganwei.User{ID: telegramID, Name: inv.Name, Unit: inv.Unit, Position: inv.Position, Role: inv.Role, CreatedAt: now, UpdatedAt: now}
+	if old, err := s.User(ctx, telegramID); err == nil {
+		u.CreatedAt = old.CreatedAt
+	}
+	userJSON, err := json.Marshal(u)
+	if err != nil {
+		return nil, fmt.Errorf("encode user: %w", err)
+	}
+	n, err := redeemScript.Run(ctx, s.client,
+		[]string{key, s.userKey(telegramID), s.key("users")},
+		now.Unix(), telegramID, userJSON).Int()
+	if err != nil {
+		return nil, wrap("redeem invite", err)
+	}
+	switch n {
+	case 1:
+		return u, nil
+	case -1:
+		return nil, ganwei.Errorf(ganwei.EEXPIRED, "邀请码已过期")
+	case -2:
+		return nil, ganwei.Errorf(ganwei.ECONFLICT, "邀请码已被使用")
+	}
+	return nil, ganwei.Errorf(ganwei.ENOTFOUND, "邀请码无效")
+}
+
+// normalizeInviteCode accepts what people type: lower case, spaces, full-width letters.
+func normalizeInviteCode(code string) string {
+	out := make([]rune, 0, len(code))
+	for _, r := range code {
+		switch {
+		case r >= 'ａ' && r <= 'ｚ':
+			r = r - 'ａ' + 'A'
+		case r >= 'Ａ' && r <= 'Ｚ':
+			r = r - 'Ａ' + 'A'
+		case r >= '０' && r <= '９':
+			r = r - '０' + '0'
+		case r >= 'a' && r <= 'z':
+			r = r - 'a' + 'A'
+		}
+		if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			out = append(out, r)
+		}
+	}
+	if len(out) != inviteCodeLen {
+		return ""
+	}
+	return string(out)
+}
+
+// updateSeenTTL is how long an update id counts as handled. Telegram stops redelivering an update
+// long before a day has passed.
+const updateSeenTTL = 24 * time.Hour
+
+// FirstSeen marks the update id as seen and reports whether it was new.
+func (s *Store) FirstSeen(ctx context.Context, updateID int64) (bool, error) {
+	ok, err := s.client.SetNX(ctx, s.key("update", strconv.FormatInt(updateID, 10)), 1, updateSeenTTL).Result()
+	if err != nil {
+		return false, wrap("mark update seen", err)
+	}
+	return ok, nil
+}
