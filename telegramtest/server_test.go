@@ -71,6 +71,10 @@ func TestWrongTokenIsUnauthorized(t *testing.T) {
 }
 
 func TestPollingReplyWithKeyboardAndEdit(t *testing.T) {
+	// The handler runs in the client's goroutine and may still be reading
+	// its response after the server recorded the effect, so it reports its
+	// outcome here and the test waits for it before ending.
+	handled := make(chan error, 2)
 	h := func(ctx context.Context, b *tgbot.Bot, u *models.Update) {
 		switch {
 		case u.Message != nil:
@@ -83,24 +87,23 @@ func TestPollingReplyWithKeyboardAndEdit(t *testing.T) {
 					{{Text: "政策", URL: "https://example.org"}},
 				}},
 			})
-			if err != nil {
-				t.Errorf("SendMessage: %v", err)
-			}
+			handled <- err
 		case u.CallbackQuery != nil:
 			msg := u.CallbackQuery.Message.Message
 			b.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: u.CallbackQuery.ID})
 			_, err := b.EditMessageText(ctx, &tgbot.EditMessageTextParams{
 				ChatID: msg.Chat.ID, MessageID: msg.ID, Text: "已选：" + u.CallbackQuery.Data,
 			})
-			if err != nil {
-				t.Errorf("EditMessageText: %v", err)
-			}
+			handled <- err
 		}
 	}
 	srv, _, ctx := newBot(t, h)
 	srv.SetUser(models.User{ID: 42, FirstName: "李明", Username: "liming"})
 
 	srv.SendText(42, "/start")
+	if err := <-handled; err != nil {
+		t.Fatalf("SendMessage: %v", err)
+	}
 	msgs, err := srv.WaitMessages(ctx, 42, 1)
 	if err != nil {
 		t.Fatalf("WaitMessages: %v", err)
@@ -122,6 +125,9 @@ func TestPollingReplyWithKeyboardAndEdit(t *testing.T) {
 	}
 
 	srv.PressButton(42, m.ID, "yes")
+	if err := <-handled; err != nil {
+		t.Fatalf("EditMessageText: %v", err)
+	}
 	err = srv.WaitUntil(ctx, func() bool {
 		last, _ := srv.LastMessageTo(42)
 		return last.Edits == 1
