@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/ganwei-bot/ganwei/bot"
+	"github.com/ganwei-bot/ganwei/embeddedredis"
+	"github.com/ganwei-bot/ganwei/handlers"
+	"github.com/ganwei-bot/ganwei/redisstore"
+)
+
+// app is the running bot: its store, Telegram side, handlers and HTTP endpoints. serve and demo
+// build the same app; only where Telegram and Redis are differs.
+type app struct {
+	cfg      *Config
+	logger   *slog.Logger
+	store    *redisstore.Store
+	bot      *bot.Bot
+	handlers *handlers.Handlers
+	metrics  *bot.Metrics
+	closers  []func()
+}
+
+// openStore connects to REDIS_URL, or starts an embedded in-memory Redis when embedded is true
+// and no URL is set. It fails early when Redis does not answer.
+func openStore(ctx context.Context, cfg *Config, embedded bool, logger *slog.Logger) (*redisstore.Store, func(), error) {
+	url := cfg.RedisURL
+	stop := func() {}
+	if url == "" {
+		if !embedded {
+			return nil, nil, &configError{"REDIS_URL", "not set. Set it (redis://host:6379/0), or start with --embedded-redis to keep data in memory only (lost on exit)"}
+		}
+		addr, stopEmbedded, err := embeddedredis.Start()
+		if err != nil {
+			return nil, nil, err
+		}
+		url, stop = "redis://"+addr, stopEmbedded
+		logger.Warn("using embedded in-memory Redis: all data is lost when the process exits")
+	}
+	client, err := redisstore.NewClient(url)
+	if err != nil {
+		stop()
+		return nil, nil, &configError{"REDIS_URL", err.Error()}
+	}
+	store := redisstore.New(client, cfg.RedisPrefix)
+	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := store.Ping(pingCtx); err != nil {
+		_ = store.Close()
+		stop()
+		return nil, nil, fmt.Errorf("connect to Redis: %w", err)
+	}
+	return store, func() { _ = store.Close(); stop() }, nil
+}
+
+// newApp connects to Telegram and wires the handlers. The caller owns store.
+func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bot.Config, logger *slog.Logger) (*app, error) {
+	a := &app{cfg: cfg, logger: logger, store: store, metrics: bot.NewMetrics()}
+	b, err := bot.New(ctx, botCfg, store, a.metrics, logger)
+	if err != nil {
+		return nil, err
+	}
+	a.bot = b
+	bot.SetTexts(handlers.PanicText, handlers.RateLimitedText)
+	a.handlers = &handlers.Handlers{
+		Users:       store,
+		Dialogs:     store,
+		Messenger:   b.Sender(),
+		Logger:      logger,
+		AdminIDs:    cfg.AdminIDs,
+		BotUsername: b.Username(),
+		Contact:     cfg.Contact,
+		Now:         store.Now,
+	}
+	a.handlers.Register()
+	b.SetHandler(a.handlers.Handle)
+	return a, nil
+}
+
+// run serves HTTP and takes updates until ctx ends, then shuts down in order: stop taking
+// updates, let in-flight handlers finish, stop HTTP.
+func (a *app) run(ctx context.Context, httpAddr string, ready chan<- string) error {
+	if err := a.handlers.SyncMenus(ctx); err != nil {
+		a.logger.Warn("command menus not set; they will be retried at next start", "err", err)
+	}
+	var srv *http.Server
+	httpErr := make(chan error, 1)
+	if httpAddr != "" {
+		ln, err := net.Listen("tcp", httpAddr)
+		if err != nil {
+			return fmt.Errorf("listen on GANWEI_HTTP_ADDR %s: %w", httpAddr, err)
+		}
+		srv = &http.Server{Handler: a.bot.HTTPHandler(a.store.Ping), ReadHeaderTimeout: 10 * time.Second}
+		go func() { httpErr <- srv.Serve(ln) }()
+		a.logger.Info("http listening", "addr", ln.Addr().String())
+		if ready != nil {
+			ready <- ln.Addr().String()
+		}
+	}
+	runErr := a.bot.Run(ctx)
+	if srv != nil {
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(shutdownCtx); err != nil {
+			a.logger.Warn("http shutdown", "err", err)
+		}
+		if err := <-httpErr; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http server: %w", err)
+		}
+	}
+	return runErr
+}

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // the container image has no zoneinfo; Asia/Shanghai must still load
+)
+
+// Config is every setting, read once from the environment. See the README for each variable.
+type Config struct {
+	Token         string // TELEGRAM_BOT_TOKEN
+	APIURL        string // TELEGRAM_API_URL
+	RedisURL      string // REDIS_URL
+	RedisPrefix   string // GANWEI_REDIS_PREFIX
+	AdminIDs      map[int64]bool
+	HTTPAddr      string // GANWEI_HTTP_ADDR
+	WebhookURL    string // GANWEI_WEBHOOK_URL
+	WebhookSecret string // GANWEI_WEBHOOK_SECRET
+	Location      *time.Location
+	Contact       string // GANWEI_CONTACT
+	KnowledgeDir  string // GANWEI_KNOWLEDGE_DIR
+	LogLevel      slog.Level
+
+	OpenAIKey     string
+	OpenAIBaseURL string
+	OpenAIModel   string
+}
+
+// configError names the variable at fault, so that start-up stops with a message an operator can act on.
+type configError struct{ name, problem string }
+
+func (e *configError) Error() string { return e.name + ": " + e.problem }
+
+// loadConfig reads and validates the environment. It never includes a secret's value in an error.
+func loadConfig(getenv func(string) string) (*Config, error) {
+	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
+	c := &Config{
+		Token:         get("TELEGRAM_BOT_TOKEN"),
+		APIURL:        get("TELEGRAM_API_URL"),
+		RedisURL:      get("REDIS_URL"),
+		RedisPrefix:   get("GANWEI_REDIS_PREFIX"),
+		HTTPAddr:      get("GANWEI_HTTP_ADDR"),
+		WebhookURL:    get("GANWEI_WEBHOOK_URL"),
+		WebhookSecret: get("GANWEI_WEBHOOK_SECRET"),
+		Contact:       get("GANWEI_CONTACT"),
+		KnowledgeDir:  get("GANWEI_KNOWLEDGE_DIR"),
+		OpenAIKey:     get("OPENAI_API_KEY"),
+		OpenAIBaseURL: get("OPENAI_BASE_URL"),
+		OpenAIModel:   get("OPENAI_MODEL"),
+		AdminIDs:      map[int64]bool{},
+	}
+	if c.HTTPAddr == "" {
+		c.HTTPAddr = ":8080"
+	}
+	if c.RedisPrefix == "" {
+		c.RedisPrefix = "ganwei"
+	} else if strings.ContainsAny(c.RedisPrefix, " \t\n*?[]") {
+		return nil, &configError{"GANWEI_REDIS_PREFIX", "must not contain spaces or glob characters"}
+	}
+	if c.Token != "" && !validToken(c.Token) {
+		return nil, &configError{"TELEGRAM_BOT_TOKEN", "does not look like a bot token (expected 123456:ABC...)"}
+	}
+	if c.APIURL != "" {
+		if err := checkURL(c.APIURL, "http", "https"); err != nil {
+			return nil, &configError{"TELEGRAM_API_URL", err.Error()}
+		}
+	}
+	if c.RedisURL != "" {
+		if err := checkURL(c.RedisURL, "redis", "rediss"); err != nil {
+			return nil, &configError{"REDIS_URL", err.Error()}
+		}
+	}
+	for _, f := range strings.FieldsFunc(get("GANWEI_ADMIN_IDS"), func(r rune) bool { return r == ',' || r == ' ' }) {
+		id, err := strconv.ParseInt(f, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, &configError{"GANWEI_ADMIN_IDS", fmt.Sprintf("%q is not a Telegram user id (comma-separated positive numbers)", f)}
+		}
+		c.AdminIDs[id] = true
+	}
+	if c.WebhookURL != "" {
+		if err := checkURL(c.WebhookURL, "https"); err != nil {
+			return nil, &configError{"GANWEI_WEBHOOK_URL", err.Error() + " (Telegram only calls https webhooks)"}
+		}
+		if len(c.WebhookSecret) < 16 || strings.Trim(c.WebhookSecret, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != "" || len(c.WebhookSecret) > 256 {
+			return nil, &configError{"GANWEI_WEBHOOK_SECRET", "required in webhook mode: 16-256 characters of A-Z, a-z, 0-9, _ and -"}
+		}
+	}
+	tz := get("GANWEI_TIMEZONE")
+	if tz == "" {
+		tz = "Asia/Shanghai"
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return nil, &configError{"GANWEI_TIMEZONE", fmt.Sprintf("unknown time zone %q (for example Asia/Shanghai)", tz)}
+	}
+	c.Location = loc
+	if (c.OpenAIKey == "") != (c.OpenAIModel == "") {
+		if c.OpenAIModel == "" {
+			return nil, &configError{"OPENAI_MODEL", "required when OPENAI_API_KEY is set (for example deepseek-chat or qwen-plus)"}
+		}
+		return nil, &configError{"OPENAI_API_KEY", "required when OPENAI_MODEL is set"}
+	}
+	if c.OpenAIBaseURL != "" {
+		if err := checkURL(c.OpenAIBaseURL, "http", "https"); err != nil {
+			return nil, &configError{"OPENAI_BASE_URL", err.Error()}
+		}
+	}
+	switch strings.ToLower(get("GANWEI_LOG_LEVEL")) {
+	case "", "info":
+		c.LogLevel = slog.LevelInfo
+	case "debug":
+		c.LogLevel = slog.LevelDebug
+	case "warn", "warning":
+		c.LogLevel = slog.LevelWarn
+	case "error":
+		c.LogLevel = slog.LevelError
+	default:
+		return nil, &configError{"GANWEI_LOG_LEVEL", "must be debug, info, warn or error"}
+	}
+	return c, nil
+}
+
+// validToken checks the shape "<digits>:<35ish url-safe chars>" without logging the value.
+func validToken(t string) bool {
+	id, secret, ok := strings.Cut(t, ":")
+	if !ok || id == "" || len(secret) < 20 {
+		return false
+	}
+	if _, err := strconv.ParseInt(id, 10, 64); err != nil {
+		return false
+	}
+	return strings.Trim(secret, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") == ""
+}
+
+// checkURL reports a URL that does not parse or has another scheme, without echoing credentials.
+func checkURL(raw string, schemes ...string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("not a valid URL")
+	}
+	for _, s := range schemes {
+		if u.Scheme == s {
+			return nil
+		}
+	}
+	return fmt.Errorf("scheme must be %s://", strings.Join(schemes, ":// or "))
+}
