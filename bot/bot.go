@@ -90,6 +90,7 @@ type Bot struct {
 	users   *userLimiter
 	flight  tracker
 	ready   atomic.Bool
+	handled handledLog
 
 	// handlerCtx outlives the polling context so that a stop signal lets in-flight handlers
 	// finish their replies; it is cancelled when the shutdown timeout runs out.
@@ -286,6 +287,7 @@ func (b *Bot) track(next tgbot.HandlerFunc) tgbot.HandlerFunc {
 			return
 		}
 		defer b.flight.leave()
+		defer b.handled.add(upd.ID)
 		next(b.handlerCtx, tb, upd)
 	}
 }
@@ -467,4 +469,59 @@ func (t *tracker) close(timeout time.Duration) int {
 	}
 	t.mu.Unlock()
 	return 0
+}
+
+// WaitHandled blocks until the update with this id has passed through the bot (answered,
+// dropped as a duplicate or rate limited) or ctx ends. The demo uses it to print a reply only
+// once the handler is done.
+func (b *Bot) WaitHandled(ctx context.Context, updateID int64) error {
+	return b.handled.wait(ctx, updateID)
+}
+
+// handledLog remembers the most recent handled update ids.
+type handledLog struct {
+	mu      sync.Mutex
+	ids     map[int64]bool
+	order   []int64
+	changed chan struct{}
+}
+
+const handledLogSize = 1024
+
+func (l *handledLog) add(id int64) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ids == nil {
+		l.ids = map[int64]bool{}
+	}
+	l.ids[id] = true
+	l.order = append(l.order, id)
+	if len(l.order) > handledLogSize {
+		delete(l.ids, l.order[0])
+		l.order = l.order[1:]
+	}
+	if l.changed != nil {
+		close(l.changed)
+		l.changed = nil
+	}
+}
+
+func (l *handledLog) wait(ctx context.Context, id int64) error {
+	for {
+		l.mu.Lock()
+		if l.ids[id] {
+			l.mu.Unlock()
+			return nil
+		}
+		if l.changed == nil {
+			l.changed = make(chan struct{})
+		}
+		ch := l.changed
+		l.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }

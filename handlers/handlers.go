@@ -45,6 +45,8 @@ type Handlers struct {
 	Contact string
 	// Now is the clock; tests inject one.
 	Now func() time.Time
+	// Location is the time zone dates are shown in (GANWEI_TIMEZONE).
+	Location *time.Location
 
 	commands  map[string]*command
 	callbacks map[string]*callback
@@ -91,6 +93,9 @@ func (h *Handlers) Register() {
 	}
 	if h.Logger == nil {
 		h.Logger = slog.Default()
+	}
+	if h.Location == nil {
+		h.Location = time.Local
 	}
 	if h.Contact == "" {
 		h.Contact = DefaultContact

@@ -77,6 +77,7 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 		BotUsername: b.Username(),
 		Contact:     cfg.Contact,
 		Now:         store.Now,
+		Location:    cfg.Location,
 	}
 	a.handlers.Register()
 	b.SetHandler(a.handlers.Handle)

@@ -1,8 +1,395 @@
 package main
 
-import "context"
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
 
-// runDemo is replaced by the issue that brings this subcommand.
+	"github.com/go-telegram/bot/models"
+
+	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/bot"
+	"github.com/ganwei-bot/ganwei/redisstore"
+	"github.com/ganwei-bot/ganwei/telegramtest"
+)
+
+// persona is someone the demo user can act as.
+type persona struct {
+	key   string // what :as takes
+	user  ganwei.User
+	label string
+}
+
+// demoPersonas are seeded into the store so that every role can be tried at once.
+var demoPersonas = []persona{
+	{"cadre", ganwei.User{ID: 20001, Name: "张伟", Unit: "吴江区发改委", Position: "副主任", Role: ganwei.RoleCadre}, "干部"},
+	{"leader", ganwei.User{ID: 20002, Name: "陈刚", Unit: "七都镇", Position: "党委书记", Role: ganwei.RoleCadre}, "新任职主要领导"},
+	{"hr", ganwei.User{ID: 10002, Name: "李娟", Unit: "区委组织部", Position: "干部科科员", Role: ganwei.RoleHR}, "组织部"},
+	{"admin", ganwei.User{ID: 10001, Name: "王敏", Unit: "区委组织部", Position: "干部科科长", Role: ganwei.RoleAdmin}, "管理员"},
+	{"guest", ganwei.User{ID: 30001, Name: "访客"}, "访客"},
+}
+
+// demoClock is the clock of the demo: real time plus an offset that :advance moves, so that
+// scheduled reminders and check-ins can be seen without waiting days.
+type demoClock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *demoClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+func (c *demoClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset += d
+}
+
+// runDemo runs the whole bot offline: a Bot API stand-in in the process, an embedded Redis
+// (unless REDIS_URL is set), seeded people, and a terminal chat. It reads commands from stdin, so
+// `printf '/start\n' | ganwei demo` prints the exchange and exits at end of input.
 func runDemo(ctx context.Context, env Env, args []string) error {
-	return usageErrorf("not built yet")
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	as := fs.String("as", "cadre", "persona to start as: cadre, leader, hr, admin or guest")
+	verbose := fs.Bool("v", false, "show the bot's logs")
+	if err := fs.Parse(args); err != nil {
+		return usageErrorf("%v", err)
+	}
+	cfg, err := loadConfig(env.Getenv)
+	if err != nil {
+		return err
+	}
+	level := slog.LevelError + 4 // silent: the chat is the output
+	if *verbose {
+		level = slog.LevelInfo
+	}
+	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+
+	clock := &demoClock{}
+	tg := telegramtest.New(telegramtest.WithClock(clock.Now))
+	defer tg.Close()
+	for _, p := range demoPersonas {
+		tg.SetUser(models.User{ID: p.user.ID, FirstName: p.user.Name})
+	}
+
+	store, closeStore, err := openStore(ctx, cfg, true, logger)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	store.Now = clock.Now
+	if err := seedDemo(ctx, store); err != nil {
+		return err
+	}
+	cfg.AdminIDs = map[int64]bool{}
+	a, err := newApp(ctx, cfg, store, bot.Config{
+		Token: tg.Token(), APIURL: tg.URL(), PollTimeout: 2 * time.Second,
+		GlobalRate: -1, PerChatRate: -1, UserRate: 50, UserBurst: 50,
+	}, logger)
+	if err != nil {
+		return err
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- a.run(runCtx, "", nil) }()
+
+	chat := &demoChat{env: env, tg: tg, app: a, clock: clock}
+	if err := chat.switchTo(*as); err != nil {
+		stop()
+		<-done
+		return usageErrorf("%v", err)
+	}
+	chat.banner(cfg.RedisURL != "")
+	chatErr := chat.loop(ctx)
+	stop()
+	if err := <-done; err != nil {
+		logger.Warn("bot stopped", "err", err)
+	}
+	return chatErr
+}
+
+// seedDemo stores the demo people.
+func seedDemo(ctx context.Context, store *redisstore.Store) error {
+	for _, p := range demoPersonas {
+		if p.user.Role == ganwei.RoleGuest {
+			continue
+		}
+		u := p.user
+		if err := store.SaveUser(ctx, &u); err != nil {
+			return fmt.Errorf("seed demo user %s: %w", p.key, err)
+		}
+	}
+	return nil
+}
+
+// msgState is what the terminal last showed of a message, to print edits once.
+type msgState struct {
+	text  string
+	edits int
+}
+
+// demoChat is the terminal side of the demo.
+type demoChat struct {
+	env   Env
+	tg    *telegramtest.Server
+	app   *app
+	clock *demoClock
+
+	who     persona
+	seenBy  map[int64]map[int]msgState
+	buttons []pressable
+}
+
+// pressable is a numbered button on screen.
+type pressable struct {
+	chatID    int64
+	messageID int
+	data      string
+	url       string
+}
+
+func (c *demoChat) printf(format string, args ...any) { fmt.Fprintf(c.env.Stdout, format, args...) }
+
+func (c *demoChat) banner(externalRedis bool) {
+	c.printf("敢为助手 · 离线演示\n")
+	if externalRedis {
+		c.printf("数据写入 REDIS_URL 指向的 Redis。\n")
+	} else {
+		c.printf("演示数据只保存在内存中，退出后全部清除。\n")
+	}
+	c.printf("输入文字即以当前身份发给机器人；输入按钮编号（如 1）按下按钮。\n")
+	c.printf("演示命令：:as cadre|leader|hr|admin|guest 切换身份，:who 查看身份，:advance 2d 让时间前进，:help 帮助，:quit 退出。\n\n")
+	c.printf("当前身份：%s\n", c.whoLine())
+}
+
+func (c *demoChat) whoLine() string {
+	u := c.who.user
+	if u.Role == ganwei.RoleGuest {
+		return fmt.Sprintf("%s（未绑定，Telegram ID %d）", c.who.label, u.ID)
+	}
+	return fmt.Sprintf("%s · %s（%s %s，Telegram ID %d）", c.who.label, u.Name, u.Unit, u.Position, u.ID)
+}
+
+func (c *demoChat) switchTo(key string) error {
+	for _, p := range demoPersonas {
+		if p.key == key {
+			c.who = p
+			c.buttons = nil
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown persona %q: choose cadre, leader, hr, admin or guest", key)
+}
+
+// loop reads lines until end of input, :quit or ctx ends.
+func (c *demoChat) loop(ctx context.Context) error {
+	interactive := isTerminal(c.env.Stdin)
+	in := bufio.NewScanner(c.env.Stdin)
+	in.Buffer(make([]byte, 64<<10), 1<<20)
+	for {
+		if interactive {
+			c.printf("%s> ", c.who.user.Name)
+		}
+		if !in.Scan() {
+			if interactive {
+				c.printf("\n")
+			}
+			return in.Err()
+		}
+		line := strings.TrimSpace(in.Text())
+		if !interactive && line != "" {
+			c.printf("%s> %s\n", c.who.user.Name, line)
+		}
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		quit, err := c.do(ctx, line)
+		if err != nil {
+			c.printf("（%v）\n", err)
+		}
+		if quit || ctx.Err() != nil {
+			return nil
+		}
+	}
+}
+
+// do carries out one line: a demo command, a button number, or a message to the bot.
+func (c *demoChat) do(ctx context.Context, line string) (quit bool, err error) {
+	if strings.HasPrefix(line, ":") {
+		return c.meta(ctx, line)
+	}
+	if n, err := strconv.Atoi(line); err == nil && n >= 1 && n <= len(c.buttons) {
+		b := c.buttons[n-1]
+		if b.url != "" {
+			c.printf("（这是一个链接按钮：%s）\n", b.url)
+			return false, nil
+		}
+		id := c.tg.PressButton(c.who.user.ID, b.messageID, b.data)
+		return false, c.settle(ctx, id)
+	}
+	id := c.tg.SendText(c.who.user.ID, line)
+	return false, c.settle(ctx, id)
+}
+
+func (c *demoChat) meta(ctx context.Context, line string) (bool, error) {
+	fields := strings.Fields(line)
+	switch fields[0] {
+	case ":quit", ":q", ":exit":
+		return true, nil
+	case ":help":
+		c.banner(false)
+	case ":who":
+		c.printf("当前身份：%s\n", c.whoLine())
+	case ":as":
+		if len(fields) != 2 {
+			return false, fmt.Errorf("用法：:as cadre|leader|hr|admin|guest")
+		}
+		if err := c.switchTo(fields[1]); err != nil {
+			return false, err
+		}
+		c.printf("已切换为：%s\n", c.whoLine())
+		c.show()
+	case ":advance":
+		if len(fields) != 2 {
+			return false, fmt.Errorf("用法：:advance 2d 或 :advance 3h")
+		}
+		d, err := parseDemoDuration(fields[1])
+		if err != nil {
+			return false, err
+		}
+		c.clock.advance(d)
+		c.printf("时间前进 %s，现在是 %s。\n", fields[1], c.clock.Now().Format("2006-01-02 15:04 Mon"))
+		return false, c.settle(ctx, 0)
+	default:
+		return false, fmt.Errorf("未知的演示命令 %s，输入 :help 查看", fields[0])
+	}
+	return false, nil
+}
+
+// parseDemoDuration accepts Go durations plus days ("2d").
+func parseDemoDuration(s string) (time.Duration, error) {
+	if strings.HasSuffix(s, "d") {
+		n, err := strconv.Atoi(strings.TrimSuffix(s, "d"))
+		if err != nil || n <= 0 {
+			return 0, fmt.Errorf("无法识别的时长 %q", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("无法识别的时长 %q", s)
+	}
+	return d, nil
+}
+
+// settle waits until the bot has handled the update (and a moment more for work it started in
+// the background, such as scheduled messages), then prints what changed.
+func (c *demoChat) settle(ctx context.Context, updateID int64) error {
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if updateID != 0 {
+		if err := c.app.bot.WaitHandled(wctx, updateID); err != nil {
+			return fmt.Errorf("机器人没有及时回应")
+		}
+	}
+	// Background work (a reminder sent to another person) shows up as further changes; wait
+	// until the stand-in has been quiet briefly.
+	qctx, qcancel := context.WithTimeout(ctx, 150*time.Millisecond)
+	defer qcancel()
+	_ = c.tg.WaitUntil(qctx, func() bool { return false })
+	c.show()
+	return nil
+}
+
+// show prints new and edited messages in every persona's chat; buttons are numbered only for the
+// current persona, who is the one who can press them.
+func (c *demoChat) show() {
+	if c.seenBy == nil {
+		c.seenBy = map[int64]map[int]msgState{}
+	}
+	ids := make([]int64, 0, len(demoPersonas))
+	for _, p := range demoPersonas {
+		ids = append(ids, p.user.ID)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] == c.who.user.ID && ids[j] != c.who.user.ID })
+	for _, chatID := range ids {
+		seen := c.seenBy[chatID]
+		if seen == nil {
+			seen = map[int]msgState{}
+			c.seenBy[chatID] = seen
+		}
+		for _, m := range c.tg.MessagesTo(chatID) {
+			st, old := seen[m.ID]
+			if old && st.edits == m.Edits {
+				continue
+			}
+			seen[m.ID] = msgState{text: m.Text, edits: m.Edits}
+			c.printMessage(chatID, m, old)
+		}
+	}
+}
+
+func (c *demoChat) printMessage(chatID int64, m telegramtest.Message, edited bool) {
+	to := ""
+	if chatID != c.who.user.ID {
+		for _, p := range demoPersonas {
+			if p.user.ID == chatID {
+				to = fmt.Sprintf(" → 发给%s %s", p.label, p.user.Name)
+			}
+		}
+	}
+	head := "敢为助手" + to
+	if edited {
+		head += "（消息已更新）"
+	}
+	c.printf("┌ %s\n", head)
+	text := m.Text
+	if m.File != nil {
+		text = fmt.Sprintf("[文件 %s，%d 字节] %s", m.File.Name, m.File.Size, text)
+	}
+	for _, line := range strings.Split(text, "\n") {
+		c.printf("│ %s\n", line)
+	}
+	if len(m.Buttons) > 0 {
+		if chatID == c.who.user.ID {
+			c.buttons = nil
+		}
+		var row []string
+		for _, r := range m.Buttons {
+			for _, b := range r {
+				if chatID == c.who.user.ID {
+					c.buttons = append(c.buttons, pressable{chatID: chatID, messageID: m.ID, data: b.CallbackData, url: b.URL})
+					row = append(row, fmt.Sprintf("[%d] %s", len(c.buttons), b.Text))
+				} else {
+					row = append(row, "["+b.Text+"]")
+				}
+			}
+		}
+		c.printf("│ %s\n", strings.Join(row, "  "))
+	}
+	c.printf("└\n")
+}
+
+// isTerminal reports whether r is an interactive terminal (then the demo prompts instead of
+// echoing input).
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
