@@ -3,6 +3,8 @@ module github.com/ganwei-bot/ganwei
 go 1.26.8
 
 require (
+	github.com/6tail/lunar-go v1.4.7
+	github.com/alicebob/miniredis/v2 v2.40.0
 	github.com/go-telegram/bot v1.19.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/redis/go-redis/v9 v9.23.0
@@ -10,8 +12,6 @@ require (
 )
 
 require (
-	github.com/6tail/lunar-go v1.4.7 // indirect
-	github.com/alicebob/miniredis/v2 v2.40.0 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/munnerz/goautoneg v0.0.0-20191010083416-a7dc8b61c822 // indirect
