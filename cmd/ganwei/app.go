@@ -24,7 +24,6 @@ type app struct {
 	bot      *bot.Bot
 	handlers *handlers.Handlers
 	metrics  *bot.Metrics
-	closers  []func()
 }
 
 // openStore connects to REDIS_URL, or starts an embedded in-memory Redis when embedded is true

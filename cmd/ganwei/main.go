@@ -40,11 +40,12 @@ type command struct {
 
 // commands lists every subcommand; each lives in a file of its own name.
 var commands = map[string]command{
-	"serve": {"run the bot", runServe},
-	"demo":  {"run the whole bot offline with a terminal chat", runDemo},
-	"ask":   {"answer policy questions from the knowledge base", runAsk},
-	"kb":    {"export or check the knowledge base", runKB},
-	"admin": {"organization-department operations against the bot's Redis", runAdmin},
+	"serve":       {"run the bot", runServe},
+	"demo":        {"run the whole bot offline with a terminal chat", runDemo},
+	"ask":         {"answer policy questions from the knowledge base", runAsk},
+	"kb":          {"export or check the knowledge base", runKB},
+	"admin":       {"organization-department operations against the bot's Redis", runAdmin},
+	"healthcheck": {"exit 0 when a running serve answers /healthz (for container health checks)", runHealthcheck},
 }
 
 // errUsage marks an error caused by wrong arguments: the message is printed with exit code 2.
@@ -93,7 +94,7 @@ func printUsage(w io.Writer) {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		fmt.Fprintf(w, "  %-6s %s\n", name, commands[name].summary)
+		fmt.Fprintf(w, "  %-12s %s\n", name, commands[name].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'ganwei <command> -h' for a command's flags. Settings come from the environment (see README).")
 }
