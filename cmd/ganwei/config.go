@@ -127,7 +127,7 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 // validToken checks the shape "<digits>:<35ish url-safe chars>" without logging the value.
 func validToken(t string) bool {
 	id, secret, ok := strings.Cut(t, ":")
-	if !ok || id == "" || len(secret) < 20 {
+	if !ok || id == "" || len(secret) < 8 {
 		return false
 	}
 	if _, err := strconv.ParseInt(id, 10, 64); err != nil {
