@@ -20,7 +20,7 @@ type Fault struct {
 	RetryAfter int
 }
 
-// Error makes a Fault usable as an error in handler code of the server.
+// Error lets a Fault be returned or logged as an error.
 func (f Fault) Error() string { return fmt.Sprintf("telegram %d: %s", f.Code, f.Description) }
 
 // Faults with Telegram's own wording, for FailNext and FailChat.

@@ -381,3 +381,49 @@ func TestEditErrors(t *testing.T) {
 		t.Errorf("messages after delete = %v, want none", got)
 	}
 }
+
+func TestConcurrentSendsGetDistinctIncreasingIDs(t *testing.T) {
+	srv, b, ctx := newBot(t, nil)
+	const n = 20
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			_, err := b.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: 11, Text: strings.Repeat("x", i+1)})
+			errs <- err
+		}()
+	}
+	msgs, err := srv.WaitMessages(ctx, 11, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Errorf("SendMessage: %v", err)
+		}
+	}
+	for i, m := range msgs {
+		if m.ID != i+1 {
+			t.Errorf("message %d has id %d, want %d", i, m.ID, i+1)
+		}
+	}
+}
+
+func TestSendPhotoByUploadAndByID(t *testing.T) {
+	srv, b, ctx := newBot(t, nil)
+	if _, err := b.SendPhoto(ctx, &tgbot.SendPhotoParams{
+		ChatID: 4, Photo: &models.InputFileUpload{Filename: "a.png", Data: bytes.NewReader([]byte{1, 2, 3})},
+	}); err != nil {
+		t.Fatalf("SendPhoto upload: %v", err)
+	}
+	m, err := b.SendPhoto(ctx, &tgbot.SendPhotoParams{ChatID: 4, Photo: &models.InputFileString{Data: "AgACfileid"}, Caption: "图"})
+	if err != nil {
+		t.Fatalf("SendPhoto by id: %v", err)
+	}
+	if len(m.Photo) != 1 || m.Photo[0].FileID != "AgACfileid" || m.Caption != "图" {
+		t.Errorf("result = %+v, want the photo by id with its caption", m)
+	}
+	got := srv.MessagesTo(4)
+	if len(got) != 2 || got[0].File == nil || got[0].File.Size != 3 || got[1].FileRef != "AgACfileid" {
+		t.Errorf("stored = %+v", got)
+	}
+}
