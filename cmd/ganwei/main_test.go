@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ganwei-bot/ganwei/redistest"
+	"github.com/ganwei-bot/ganwei/telegramtest"
+)
+
+func TestMain(m *testing.M) { redistest.Main(m) }
+
+// syncBuffer is a bytes.Buffer safe to read while Main writes logs to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// testEnv builds an Env from a map.
+func testEnv(vars map[string]string, stdin string) (Env, *syncBuffer, *syncBuffer) {
+	out, errOut := &syncBuffer{}, &syncBuffer{}
+	return Env{
+		Stdin:  strings.NewReader(stdin),
+		Stdout: out,
+		Stderr: errOut,
+		Getenv: func(k string) string { return vars[k] },
+	}, out, errOut
+}
+
+func TestConfigErrorsNameTheVariable(t *testing.T) {
+	tests := []struct {
+		name string
+		vars map[string]string
+		args []string
+		want string
+	}{
+		{"no token", map[string]string{"REDIS_URL": "redis://127.0.0.1:1/0"}, []string{"serve"}, "TELEGRAM_BOT_TOKEN"},
+		{"bad token", map[string]string{"TELEGRAM_BOT_TOKEN": "nope"}, []string{"serve"}, "TELEGRAM_BOT_TOKEN"},
+		{"no redis", map[string]string{"TELEGRAM_BOT_TOKEN": telegramtest.DefaultToken}, []string{"serve"}, "REDIS_URL"},
+		{"bad redis url", map[string]string{"TELEGRAM_BOT_TOKEN": telegramtest.DefaultToken, "REDIS_URL": "http://x"}, []string{"serve"}, "REDIS_URL"},
+		{"bad admin ids", map[string]string{"GANWEI_ADMIN_IDS": "12,abc"}, []string{"serve"}, "GANWEI_ADMIN_IDS"},
+		{"bad timezone", map[string]string{"GANWEI_TIMEZONE": "Mars/Base"}, []string{"serve"}, "GANWEI_TIMEZONE"},
+		{"webhook without secret", map[string]string{"GANWEI_WEBHOOK_URL": "https://x.example/hook"}, []string{"serve"}, "GANWEI_WEBHOOK_SECRET"},
+		{"http webhook", map[string]string{"GANWEI_WEBHOOK_URL": "http://x.example/hook"}, []string{"serve"}, "GANWEI_WEBHOOK_URL"},
+		{"model without key", map[string]string{"OPENAI_MODEL": "qwen-plus"}, []string{"serve"}, "OPENAI_API_KEY"},
+		{"admin without redis", map[string]string{}, []string{"admin", "invite", "--name", "张三", "--unit", "发改委"}, "REDIS_URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env, _, errOut := testEnv(tt.vars, "")
+			if code := Main(context.Background(), env, tt.args); code == 0 {
+				t.Fatalf("Main(%v) exit 0, want failure", tt.args)
+			}
+			if !strings.Contains(errOut.String(), tt.want) {
+				t.Errorf("stderr %q does not name %s", errOut.String(), tt.want)
+			}
+		})
+	}
+}
+
+func TestUnknownSubcommand(t *testing.T) {
+	env, _, errOut := testEnv(nil, "")
+	if code := Main(context.Background(), env, []string{"fly"}); code != 2 {
+		t.Fatalf("exit %d, want 2", code)
+	}
+	if !strings.Contains(errOut.String(), "unknown command") {
+		t.Errorf("stderr = %q", errOut.String())
+	}
+}
+
+// TestServeEndToEnd runs `ganwei serve` against the Bot API stand-in and a real Redis: /start,
+// /help, an invite made with `ganwei admin invite` and bound with /start CODE, an HR command
+// refused for a cadre, an unknown command answered, then a clean stop.
+func TestServeEndToEnd(t *testing.T) {
+	tg := telegramtest.New()
+	t.Cleanup(tg.Close)
+	r := redistest.New(t)
+	const adminID, cadreID, guestID = 1001, 2002, 3003
+	vars := map[string]string{
+		"TELEGRAM_BOT_TOKEN":  tg.Token(),
+		"TELEGRAM_API_URL":    tg.URL(),
+		"REDIS_URL":           r.URL,
+		"GANWEI_REDIS_PREFIX": r.Prefix + "ganwei",
+		"GANWEI_ADMIN_IDS":    "1001",
+		"GANWEI_HTTP_ADDR":    "127.0.0.1:0",
+		"GANWEI_BOT_USERNAME": "ganwei_bot",
+	}
+	env, _, logs := testEnv(vars, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	exit := make(chan int, 1)
+	go func() { exit <- Main(ctx, env, []string{"serve"}) }()
+	defer func() {
+		cancel()
+		if code := <-exit; code != 0 {
+			t.Errorf("serve exit code after stop = %d, want 0; logs:\n%s", code, logs.String())
+		}
+	}()
+	wctx, wcancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer wcancel()
+
+	reply := func(chatID int64, text string) string {
+		t.Helper()
+		before := len(tg.MessagesTo(chatID))
+		tg.SendText(chatID, text)
+		msgs, err := tg.WaitMessages(wctx, chatID, before+1)
+		if err != nil {
+			t.Fatalf("no reply to %q: %v\nlogs:\n%s", text, err, logs.String())
+		}
+		return msgs[len(msgs)-1].Text
+	}
+
+	if got := reply(guestID, "/start"); !strings.Contains(got, "敢为助手") || !strings.Contains(got, "邀请码") {
+		t.Errorf("/start for a guest = %q", got)
+	}
+	if got := reply(guestID, "/help"); !strings.Contains(got, "/whoami") || strings.Contains(got, "/invite") {
+		t.Errorf("/help for a guest = %q; want cadre commands and no HR ones", got)
+	}
+	if got := reply(adminID, "/help"); !strings.Contains(got, "/invite") || !strings.Contains(got, "/role") {
+		t.Errorf("/help for an admin = %q; want HR and admin commands", got)
+	}
+	// Command menus: the default menu has no HR commands; the admin's chat has them.
+	if err := tg.WaitUntil(wctx, func() bool { return len(tg.Commands(telegramtest.ScopeChat(adminID))) > 0 }); err != nil {
+		t.Fatalf("admin menu never set: %v", err)
+	}
+	for _, c := range tg.Commands(telegramtest.ScopeDefault) {
+		if c.Command == "invite" || c.Command == "role" {
+			t.Errorf("default menu lists HR command /%s", c.Command)
+		}
+	}
+
+	// An invite from the command line, while the bot runs.
+	aenv, out, aerr := testEnv(vars, "")
+	if code := Main(context.Background(), aenv, []string{"admin", "invite", "--name", "张伟", "--unit", "吴江区发改委", "--position", "副主任", "--json"}); code != 0 {
+		t.Fatalf("admin invite exit %d: %s", code, aerr.String())
+	}
+	var inv struct{ Code, Link string }
+	if err := json.Unmarshal([]byte(out.String()), &inv); err != nil || inv.Code == "" || !strings.HasSuffix(inv.Link, "?start="+inv.Code) {
+		t.Fatalf("admin invite --json = %q (%v)", out.String(), err)
+	}
+	if got := reply(cadreID, "/start "+inv.Code); !strings.Contains(got, "绑定成功") || !strings.Contains(got, "张伟") {
+		t.Errorf("/start CODE = %q", got)
+	}
+	if got := reply(cadreID, "/whoami"); !strings.Contains(got, "干部") || !strings.Contains(got, "吴江区发改委") {
+		t.Errorf("/whoami after binding = %q", got)
+	}
+	if got := reply(guestID, "/start "+inv.Code); !strings.Contains(got, "已经用过") {
+		t.Errorf("reusing a code = %q, want it refused", got)
+	}
+	if got := reply(guestID, "/start WRONGCODE1"); !strings.Contains(got, "无效") {
+		t.Errorf("unknown code = %q", got)
+	}
+	if got := reply(cadreID, "/invite 李四 七都镇"); !strings.Contains(got, "仅对组织部") {
+		t.Errorf("cadre calling /invite = %q, want a polite refusal", got)
+	}
+	if got := reply(cadreID, "/fly"); !strings.Contains(got, "没有 /fly 这个命令") {
+		t.Errorf("unknown command = %q", got)
+	}
+	if got := reply(adminID, "/invite 李四 七都镇 组织员 组织部"); !strings.Contains(got, "邀请码") {
+		t.Errorf("admin /invite = %q", got)
+	}
+	if got := reply(adminID, "/role 2002 组织部"); !strings.Contains(got, "组织部工作人员") {
+		t.Errorf("/role = %q", got)
+	}
+	if got := reply(cadreID, "/whoami"); !strings.Contains(got, "组织部工作人员") {
+		t.Errorf("/whoami after role change = %q", got)
+	}
+	if strings.Contains(logs.String(), tg.Token()) {
+		t.Errorf("the bot token appears in the logs")
+	}
+}
+
+func TestDemoFromPipe(t *testing.T) {
+	env, out, errOut := testEnv(map[string]string{}, "/start\n:as hr\n/help\n:as nobody\n/fly\n")
+	if code := Main(context.Background(), env, []string{"demo"}); code != 0 {
+		t.Fatalf("demo exit %d: %s", code, errOut.String())
+	}
+	got := out.String()
+	for _, want := range []string{"内存", "张伟> /start", "欢迎使用敢为助手", "/invite", "unknown persona", "没有 /fly 这个命令"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("demo transcript lacks %q:\n%s", want, got)
+		}
+	}
+}
