@@ -1,0 +1,196 @@
+package redisstore
+
+// Keys:
+//
+//	{prefix}:asked:{id}          string  JSON ganwei.AskedQuestion, expires after askedTTL
+//	{prefix}:feedback:{entryID}  hash    up, down: votes on answers drawn from the entry
+//	{prefix}:unanswered          zset    normalised question -> times asked
+//	{prefix}:unanswered:example  hash    normalised question -> latest wording
+//	{prefix}:unanswered:last     hash    normalised question -> unix time last asked
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ganwei-bot/ganwei"
+)
+
+var _ ganwei.QuestionLog = (*Store)(nil)
+
+// askedTTL is how long the feedback buttons under an answer keep working.
+const askedTTL = 30 * 24 * time.Hour
+
+// RecordAsked stores q under a fresh short id, which it sets and returns.
+func (s *Store) RecordAsked(ctx context.Context, q *ganwei.AskedQuestion) (string, error) {
+	b := make([]byte, 6)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("read random: %w", err)
+	}
+	q.ID = hex.EncodeToString(b)
+	if q.AskedAt.IsZero() {
+		q.AskedAt = s.Now()
+	}
+	raw, err := json.Marshal(q)
+	if err != nil {
+		return "", fmt.Errorf("encode asked question: %w", err)
+	}
+	if err := s.client.Set(ctx, s.key("asked", q.ID), raw, askedTTL).Err(); err != nil {
+		return "", wrap("record asked question", err)
+	}
+	return q.ID, nil
+}
+
+// Vote records a vote on an asked question; voting again replaces the vote. ENOTFOUND when the
+// question has expired.
+//
+// WATCH/MULTI keeps the question's vote and the per-entry counters in step even when the same
+// button is pressed twice at once.
+func (s *Store) Vote(ctx context.Context, id, vote string) (*ganwei.AskedQuestion, error) {
+	if vote != ganwei.VoteUp && vote != ganwei.VoteDown {
+		return nil, ganwei.Errorf(ganwei.EINVALID, "无效的评价")
+	}
+	key := s.key("asked", id)
+	var result *ganwei.AskedQuestion
+	for attempt := 0; attempt < 5; attempt++ {
+		err := s.client.Watch(ctx, func(tx *redis.Tx) error {
+			raw, err := tx.Get(ctx, key).Bytes()
+			if errors.Is(err, redis.Nil) {
+				return ganwei.Errorf(ganwei.ENOTFOUND, "这条回答的评价已过期")
+			} else if err != nil {
+				return err
+			}
+			var q ganwei.AskedQuestion
+			if err := json.Unmarshal(raw, &q); err != nil {
+				return fmt.Errorf("decode asked question: %w", err)
+			}
+			old := q.Vote
+			q.Vote, q.VotedAt = vote, s.Now()
+			out, err := json.Marshal(&q)
+			if err != nil {
+				return fmt.Errorf("encode asked question: %w", err)
+			}
+			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				p.Set(ctx, key, out, redis.KeepTTL)
+				if old != vote {
+					for _, e := range q.EntryIDs {
+						fk := s.key("feedback", e)
+						p.HIncrBy(ctx, fk, vote, 1)
+						if old != "" {
+							p.HIncrBy(ctx, fk, old, -1)
+						}
+					}
+				}
+				return nil
+			})
+			result = &q
+			return err
+		}, key)
+		if errors.Is(err, redis.TxFailedErr) {
+			continue
+		}
+		if code := ganwei.ErrorCode(err); code == ganwei.ENOTFOUND {
+			return nil, err
+		}
+		if err != nil {
+			return nil, wrap("vote", err)
+		}
+		return result, nil
+	}
+	return nil, ganwei.Errorf(ganwei.ECONFLICT, "请稍后再试")
+}
+
+// FeedbackCounts returns the up and down votes on answers drawn from an entry.
+func (s *Store) FeedbackCounts(ctx context.Context, entryID string) (up, down int64, err error) {
+	vals, err := s.client.HMGet(ctx, s.key("feedback", entryID), ganwei.VoteUp, ganwei.VoteDown).Result()
+	if err != nil {
+		return 0, 0, wrap("read feedback", err)
+	}
+	toInt := func(v any) int64 {
+		str, _ := v.(string)
+		n, _ := strconv.ParseInt(str, 10, 64)
+		return n
+	}
+	return toInt(vals[0]), toInt(vals[1]), nil
+}
+
+// maxUnanswered bounds the curation queue; the least asked fall off first.
+const maxUnanswered = 5000
+
+// RecordUnanswered counts one more asking of a question the knowledge base did not cover.
+func (s *Store) RecordUnanswered(ctx context.Context, normalized, example string) error {
+	if normalized == "" {
+		return nil
+	}
+	z := s.key("unanswered")
+	_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.ZIncrBy(ctx, z, 1, normalized)
+		p.HSet(ctx, z+":example", normalized, example)
+		p.HSet(ctx, z+":last", normalized, s.Now().Unix())
+		return nil
+	})
+	if err != nil {
+		return wrap("record unanswered question", err)
+	}
+	// Trim rarely: only when the queue has clearly overgrown.
+	if n, err := s.client.ZCard(ctx, z).Result(); err == nil && n > maxUnanswered+500 {
+		victims, err := s.client.ZRange(ctx, z, 0, n-maxUnanswered-1).Result()
+		if err == nil && len(victims) > 0 {
+			_, _ = s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				p.ZRem(ctx, z, toAny(victims)...)
+				p.HDel(ctx, z+":example", victims...)
+				p.HDel(ctx, z+":last", victims...)
+				return nil
+			})
+		}
+	}
+	return nil
+}
+
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+// TopUnanswered returns the most frequently asked unanswered questions, most frequent first.
+func (s *Store) TopUnanswered(ctx context.Context, limit int) ([]ganwei.UnansweredQuestion, error) {
+	z := s.key("unanswered")
+	top, err := s.client.ZRevRangeWithScores(ctx, z, 0, int64(limit)-1).Result()
+	if err != nil {
+		return nil, wrap("list unanswered questions", err)
+	}
+	if len(top) == 0 {
+		return nil, nil
+	}
+	fields := make([]string, len(top))
+	for i, m := range top {
+		fields[i], _ = m.Member.(string)
+	}
+	var examples, lasts *redis.SliceCmd
+	_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		examples = p.HMGet(ctx, z+":example", fields...)
+		lasts = p.HMGet(ctx, z+":last", fields...)
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("list unanswered questions", err)
+	}
+	out := make([]ganwei.UnansweredQuestion, len(top))
+	for i, m := range top {
+		ex, _ := examples.Val()[i].(string)
+		lastStr, _ := lasts.Val()[i].(string)
+		last, _ := strconv.ParseInt(lastStr, 10, 64)
+		out[i] = ganwei.UnansweredQuestion{Normalized: fields[i], Example: ex, Count: int64(m.Score), LastAsked: time.Unix(last, 0)}
+	}
+	return out, nil
+}
