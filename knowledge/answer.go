@@ -16,7 +16,7 @@ const (
 	DefaultContact = "区委组织部干部科"
 	// DefaultThreshold is the confidence below which a question counts as not found. It was
 	// calibrated on eval/eval.yaml: every out-of-scope question scores below it.
-	DefaultThreshold = 0.5
+	DefaultThreshold = 0.3
 	// DefaultPhraseTimeout bounds the wait for the model before the extractive answer goes out.
 	DefaultPhraseTimeout = 8 * time.Second
 	// MaxTextRunes is Telegram's message limit; Answer.Text never exceeds it.
@@ -25,7 +25,7 @@ const (
 
 // secondRatio is how close the runner-up's score must come to the best for a question to be taken
 // as spanning two entries (and both answers to be given).
-const secondRatio = 0.7
+const secondRatio = 0.6
 
 // relatedFloor is the least confidence for a weak hit to be offered as a related topic when
 // nothing was found; below it the suggestion would look random.

@@ -26,7 +26,7 @@ var bm25B = [numFields]float64{0.3, 0.5, 0.75, 0.75}
 
 // Query-side weights of token kinds. Unigrams only nudge the ranking (typo tolerance); in the
 // confidence they count a little so that a misspelt term still earns part of its credit.
-var kindWeight = [...]float64{kindUnigram: 0.2, kindBigram: 1, kindWord: 1}
+var kindWeight = [...]float64{kindUnigram: 0.2, kindBigram: 1, kindWord: 1, kindSound: 0.7}
 
 // unknownWeight is the confidence weight of a query bigram that occurs nowhere in the knowledge
 // base, relative to the highest idf. Words we have never seen (天气, 社保) are evidence that the
@@ -116,37 +116,95 @@ type queryTerm struct {
 	kind   int
 }
 
-// search ranks entries for a question. It returns at most limit hits, best first.
-func (ix *index) search(entries []*Entry, q string, limit int) []Hit {
-	nq := ix.rw.rewrite(Normalize(q))
+// queryTerms cuts a normalised, rewritten question into distinct weighted terms and returns them
+// with their total confidence weight.
+//
+// An unknown bigram that straddles two known ones (体包 in 具体包括) is an artefact of cutting
+// without a dictionary, not evidence of an unknown topic, so it weighs less; an unknown bigram
+// among unknown neighbours (天气 in 今天天气) keeps its full weight.
+func (ix *index) queryTerms(nq string) ([]queryTerm, float64) {
 	var terms []queryTerm
 	seen := map[string]bool{}
 	total := 0.0
-	tokenize(nq, func(t token) {
-		if seen[t.text] {
+	add := func(text string, kind int, scale float64) {
+		if seen[text] {
 			return
 		}
-		seen[t.text] = true
-		id, ok := ix.ids[t.text]
-		qt := queryTerm{id: -1, kind: t.kind}
-		if ok {
+		seen[text] = true
+		qt := queryTerm{id: -1, kind: kind}
+		if id, ok := ix.ids[text]; ok {
 			qt.id = id
 			qt.weight = ix.idf[id]
 		} else {
-			qt.weight = unknownWeight * ix.maxIDF
+			qt.weight = unknownWeight * ix.maxIDF * scale
+			if kind == kindUnigram {
+				qt.weight *= 0.5 // an unknown single character is weak evidence either way
+			}
 		}
-		if t.kind == kindUnigram && !ok {
-			// An unknown single character is weak evidence either way.
-			qt.weight *= 0.5
-		}
-		total += qt.weight * kindWeight[t.kind]
+		total += qt.weight * kindWeight[kind]
 		terms = append(terms, qt)
+	}
+	tokenizeRuns(nq, func(run []rune) {
+		n := len(run) - 1 // bigrams in the run
+		known := make([]bool, max(n, 0))
+		sound := make([]string, max(n, 0)) // set when only the sound is known
+		for i := 0; i < n; i++ {
+			if _, known[i] = ix.ids[string(run[i:i+2])]; !known[i] {
+				if sb := soundBigram(run[i], run[i+1]); sb != "" {
+					if _, ok := ix.ids[sb]; ok {
+						sound[i], known[i] = sb, true
+					}
+				}
+			}
+		}
+		for i, r := range run {
+			if !strings.ContainsRune(stopUnigrams, r) {
+				add(string(r), kindUnigram, 1)
+			}
+			if i >= n {
+				continue
+			}
+			bg := string(run[i : i+2])
+			if stopBigrams[bg] {
+				continue
+			}
+			if sound[i] != "" {
+				// Unknown as written, known as sound: a likely typo of a known term.
+				add(sound[i], kindSound, 1)
+				continue
+			}
+			scale := 1.0
+			if !known[i] {
+				left := i > 0 && known[i-1]
+				right := i+1 < n && known[i+1]
+				switch {
+				case left && right:
+					scale = 0.25
+				case left || right:
+					scale = 0.6
+				}
+			}
+			add(bg, kindBigram, scale)
+		}
+	}, func(word string) {
+		kind := kindWord
+		if len(word) == 1 {
+			kind = kindUnigram // a lone letter or digit (the 1 of 1+N) says little
+		}
+		add(word, kind, 1)
 	})
+	return terms, total
+}
+
+// search ranks entries for a question. It returns at most limit hits, best first.
+func (ix *index) search(entries []*Entry, q string, limit int) []Hit {
+	terms, total := ix.queryTerms(ix.rw.rewrite(Normalize(q)))
 	if total == 0 || len(entries) == 0 {
 		return nil
 	}
 	score := make([]float64, len(entries))
 	cover := make([]float64, len(entries))
+	strong := make([]bool, len(entries)) // matched more than single characters
 	for _, qt := range terms {
 		if qt.id < 0 {
 			continue
@@ -161,6 +219,9 @@ func (ix *index) search(entries []*Entry, q string, limit int) []Hit {
 			if p.doc != last {
 				cover[p.doc] += kw * qt.weight
 				last = p.doc
+				if qt.kind != kindUnigram {
+					strong[p.doc] = true
+				}
 			}
 		}
 	}
@@ -178,6 +239,10 @@ func (ix *index) search(entries []*Entry, q string, limit int) []Hit {
 			continue
 		}
 		h := Hit{Entry: entries[d], Score: s, Confidence: cover[d] / total}
+		if !strong[d] {
+			// Shared single characters alone (谁 in 你是谁) are no evidence of a shared topic.
+			h.Confidence = 0
+		}
 		if len(hits) == limit && !better(h, hits[len(hits)-1]) {
 			continue
 		}

@@ -24,7 +24,7 @@ var fillers = []string{
 
 // particles are single characters that are almost never part of a policy term: sentence-final
 // particles and the possessive 的. They become separators.
-const particles = "吗呢啊吧呀嘛哦哈啦的了么"
+const particles = "吗呢啊吧呀嘛哦哈啦的了么啥"
 
 // Normalize folds a question or text into the form the index uses: full-width forms to half width,
 // lower case, punctuation and particles to single spaces, filler phrases removed. It is exported
@@ -49,12 +49,18 @@ func normalizeText(s string) string {
 	return clean(strings.ToLower(width.Fold.String(s)))
 }
 
-// clean turns everything that is not a letter or digit, and the particles, into single spaces.
+// clean turns everything that is not a letter or digit, and the particles, into single spaces. A
+// plus sign between ASCII letters or digits stays, so that 1+N remains one word.
 func clean(s string) string {
+	rs := []rune(s)
 	var b strings.Builder
 	b.Grow(len(s))
 	space := true
-	for _, r := range s {
+	for i, r := range rs {
+		if r == '+' && i > 0 && i+1 < len(rs) && isASCIIAlnum(rs[i-1]) && isASCIIAlnum(rs[i+1]) {
+			b.WriteRune(r)
+			continue
+		}
 		if !(unicode.IsLetter(r) || unicode.IsDigit(r)) || strings.ContainsRune(particles, r) {
 			if !space {
 				b.WriteByte(' ')
@@ -66,6 +72,10 @@ func clean(s string) string {
 		space = false
 	}
 	return strings.TrimSpace(b.String())
+}
+
+func isASCIIAlnum(r rune) bool {
+	return r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r))
 }
 
 // NormalizeQuestion returns the key under which unanswered questions are counted: two questions

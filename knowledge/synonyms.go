@@ -42,7 +42,10 @@ func newRewriter(syns []Synonym) *rewriter {
 	for _, s := range syns {
 		canon := normalizeText(s.Canonical)
 		for _, c := range strings.Fields(canon) {
-			add(c, c)
+			// A one-character canonical (the n of 1+n) would match inside every word.
+			if utf8.RuneCountInString(c) > 1 {
+				add(c, c)
+			}
 		}
 	}
 	for _, s := range syns {
