@@ -158,6 +158,7 @@ func read(layers []fs.FS) ([]*Entry, []Synonym, []Problem, error) {
 					continue
 				}
 				e.file = label
+				e.Answer, e.Excerpt, e.Title = tidy(e.Answer), tidy(e.Excerpt), tidy(e.Title)
 				if e.Category == "" {
 					e.Category = f.Category
 				}
@@ -301,4 +302,29 @@ func (b *Base) Search(question string, limit int) []Hit {
 		limit = 1
 	}
 	return b.ix.search(b.entries, question, limit)
+}
+
+// tidy trims text and drops the spaces YAML folding puts at line breaks between Chinese
+// characters (a folded answer written over three lines must read as one paragraph), keeping
+// spaces next to ASCII words and explicit newlines.
+func tidy(s string) string {
+	rs := []rune(strings.TrimSpace(s))
+	out := make([]rune, 0, len(rs))
+	for i := 0; i < len(rs); i++ {
+		if rs[i] != ' ' {
+			out = append(out, rs[i])
+			continue
+		}
+		j := i
+		for j < len(rs) && rs[j] == ' ' {
+			j++
+		}
+		prevWide := len(out) > 0 && out[len(out)-1] >= 0x2000
+		nextWide := j < len(rs) && rs[j] >= 0x2000
+		if !(prevWide || nextWide) {
+			out = append(out, ' ')
+		}
+		i = j - 1
+	}
+	return string(out)
 }
