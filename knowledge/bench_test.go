@@ -52,9 +52,7 @@ func syntheticBase(tb testing.TB, n int) *knowledge.Base {
 	real := mustLibrary(tb).Base().Entries()
 	var words []string
 	for _, e := range real {
-		for _, s := range strings.FieldsFunc(e.Excerpt, func(r rune) bool { return strings.ContainsRune("，。、；：“”（）—", r) }) {
-			words = append(words, s)
-		}
+		words = append(words, strings.FieldsFunc(e.Excerpt, func(r rune) bool { return strings.ContainsRune("，。、；：“”（）—", r) })...)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	pick := func(k int) string {

@@ -114,9 +114,10 @@ func (c *Client) Phrase(ctx context.Context, question string, passages []knowled
 	b.WriteString(strings.NewReplacer("<", "＜", ">", "＞").Replace(question))
 	b.WriteString("\n</问题>")
 	resp, err := c.api.CreateChatCompletion(ctx, openai.ChatCompletionRequest{
-		Model:       c.model,
+		Model: c.model,
+		// No token limit: max_tokens is deprecated upstream and its successor is not understood
+		// by every compatible server; the prompt asks for a few sentences.
 		Temperature: 0.2,
-		MaxTokens:   600,
 		Messages: []openai.ChatCompletionMessage{
 			{Role: openai.ChatMessageRoleSystem, Content: systemPrompt},
 			{Role: openai.ChatMessageRoleUser, Content: b.String()},
