@@ -67,7 +67,8 @@ type Answer struct {
 	Found bool
 	// Sources are the entries the answer rests on, best first (empty when not found).
 	Sources []Source
-	// Related are up to three topics to offer as buttons when not found.
+	// Related are up to three topics to offer as buttons: near misses when not found, the entry's
+	// related entries from Explain.
 	Related []Topic
 	// Phrased is true when a model phrased Text; false for the curated extractive answer.
 	Phrased bool
@@ -127,6 +128,24 @@ func (a *Answerer) Answer(ctx context.Context, question string) Answer {
 	}
 	ans.Text = limit(extractive(used))
 	return ans
+}
+
+// Explain answers with one entry chosen by id, as when a cadre taps a topic or related-topic
+// button: the curated answer and its source, no retrieval and no model. It reports false for an
+// unknown id (stale or forged callback data).
+func (a *Answerer) Explain(id string) (Answer, bool) {
+	e, ok := a.Library.Base().Entry(id)
+	if !ok {
+		return Answer{}, false
+	}
+	h := Hit{Entry: e, Confidence: 1}
+	ans := Answer{Question: e.Title, Found: true, Sources: []Source{sourceOf(h)}, Text: limit(extractive([]Hit{h}))}
+	for _, r := range e.Related {
+		if re, ok := a.Library.Base().Entry(r); ok && len(ans.Related) < 3 {
+			ans.Related = append(ans.Related, re.Topic())
+		}
+	}
+	return ans, true
 }
 
 func (a *Answerer) logf(format string, args ...any) {

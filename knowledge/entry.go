@@ -88,3 +88,6 @@ func (e *Entry) Passage() Passage {
 	}
 	return Passage{ID: e.ID, Title: e.Title, Text: text, Source: e.Source()}
 }
+
+// Topic returns the entry as a browsable topic (id and title) for a button.
+func (e *Entry) Topic() Topic { return Topic{ID: e.ID, Title: e.Title} }

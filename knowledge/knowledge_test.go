@@ -391,3 +391,26 @@ func TestAnswerWithPhraser(t *testing.T) {
 		t.Errorf("phraser called %d times for a question with no answer, want 0", p.calls)
 	}
 }
+
+func TestExplain(t *testing.T) {
+	a := &knowledge.Answerer{Library: mustLibrary(t)}
+	ans, ok := a.Explain("G-02")
+	if !ok || !ans.Found || !strings.Contains(ans.Text, "明知故犯") || len(ans.Related) == 0 {
+		t.Errorf("Explain(G-02) = %+v, %v", ans, ok)
+	}
+	if _, ok := a.Explain("X-404"); ok {
+		t.Errorf("Explain(X-404) ok, want false")
+	}
+}
+
+func TestWatchStops(t *testing.T) {
+	lib, err := knowledge.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { lib.Watch(ctx, time.Hour, t.Logf); close(done) }()
+	cancel()
+	<-done
+}

@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Library holds the current Base and swaps it atomically on Reload, so readers never lock and never
@@ -125,4 +127,28 @@ func (l *Library) fingerprint() string {
 	}
 	sort.Strings(parts)
 	return strings.Join(parts, ";")
+}
+
+// Watch calls ReloadIfChanged every interval until ctx ends, so that curators' edits in the
+// operator directory go live without a restart. Errors go to logf (a broken file keeps the last
+// good Base) and are retried on the next tick, after the curator saves a fix.
+func (l *Library) Watch(ctx context.Context, interval time.Duration, logf func(format string, args ...any)) {
+	if l.dir == "" {
+		return
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			changed, err := l.ReloadIfChanged()
+			if err != nil && logf != nil {
+				logf("knowledge: reload failed, keeping the previous base: %v", err)
+			} else if changed && logf != nil {
+				logf("knowledge: reloaded %d entries", len(l.Base().Entries()))
+			}
+		}
+	}
 }
