@@ -4,6 +4,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Fields of an entry that retrieval reads, with their weights. The questions are how cadres ask,
@@ -49,6 +50,25 @@ type index struct {
 	fieldLen [][numFields]float32 // by doc
 	avgLen   [numFields]float64
 	rw       *rewriter
+	pool     sync.Pool // of *scratch, so that a query on a large base does not allocate per entry
+}
+
+// scratch holds per-entry accumulators of one query.
+type scratch struct {
+	score, cover []float64
+	strong       []bool
+}
+
+// scratch returns zeroed accumulators for n entries.
+func (ix *index) scratch(n int) *scratch {
+	sc, _ := ix.pool.Get().(*scratch)
+	if sc == nil || len(sc.score) != n {
+		return &scratch{score: make([]float64, n), cover: make([]float64, n), strong: make([]bool, n)}
+	}
+	clear(sc.score)
+	clear(sc.cover)
+	clear(sc.strong)
+	return sc
 }
 
 func buildIndex(entries []*Entry, syns []Synonym) *index {
@@ -202,9 +222,9 @@ func (ix *index) search(entries []*Entry, q string, limit int) []Hit {
 	if total == 0 || len(entries) == 0 {
 		return nil
 	}
-	score := make([]float64, len(entries))
-	cover := make([]float64, len(entries))
-	strong := make([]bool, len(entries)) // matched more than single characters
+	sc := ix.scratch(len(entries))
+	defer ix.pool.Put(sc)
+	score, cover, strong := sc.score, sc.cover, sc.strong // strong: matched more than single characters
 	for _, qt := range terms {
 		if qt.id < 0 {
 			continue
