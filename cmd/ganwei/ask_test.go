@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// run executes the binary's Main in-process with the given stdin and environment.
+func run(t *testing.T, stdin string, vars map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	env := Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return vars[k] }}
+	code = Main(context.Background(), env, args)
+	return code, out.String(), errb.String()
+}
+
+func TestAskJSON(t *testing.T) {
+	code, out, errs := run(t, "", nil, "ask", "--json", "容错纠错是什么")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("output %q: %v", out, err)
+	}
+	for _, k := range []string{"q", "answer", "found", "sources", "micros"} {
+		if _, ok := got[k]; !ok {
+			t.Errorf("output lacks %q: %s", k, out)
+		}
+	}
+	if len(got) != 5 {
+		t.Errorf("output has %d keys, want exactly 5: %s", len(got), out)
+	}
+	src := got["sources"].([]any)[0].(map[string]any)
+	for _, k := range []string{"id", "title", "source", "score", "text"} {
+		if _, ok := src[k]; !ok {
+			t.Errorf("source lacks %q: %v", k, src)
+		}
+	}
+}
+
+func TestAskBatch(t *testing.T) {
+	in := "躺平怎么办\n\n{\"q\": \"今天天气怎么样\"}\n四项清单\n"
+	code, out, errs := run(t, in, nil, "ask", "--json", "--batch")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d lines, want 3: %s", len(lines), out)
+	}
+	wantFound := []bool{true, false, true}
+	for i, line := range lines {
+		var r askResult
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Found != wantFound[i] {
+			t.Errorf("line %d (%q): found %v, want %v", i, r.Q, r.Found, wantFound[i])
+		}
+		if !r.Found && len(r.Sources) != 0 {
+			t.Errorf("not found with sources: %s", line)
+		}
+	}
+	if !strings.Contains(lines[1], `"sources":[]`) {
+		t.Errorf("not-found sources should be an empty list: %s", lines[1])
+	}
+}
+
+func TestAskUsage(t *testing.T) {
+	for _, args := range [][]string{{"ask"}, {"ask", "--nope", "q"}, {"ask", "--batch", "q"}, {"kb"}, {"kb", "frob"}} {
+		if code, _, _ := run(t, "", nil, args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}
+
+func TestKBExport(t *testing.T) {
+	code, out, errs := run(t, "", nil, "kb", "export")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) < 50 {
+		t.Errorf("%d passages, want at least 50", len(lines))
+	}
+	var p map[string]string
+	if err := json.Unmarshal([]byte(lines[0]), &p); err != nil {
+		t.Fatal(err)
+	}
+	if len(p) != 4 || p["id"] == "" || p["text"] == "" || p["source"] == "" || p["title"] == "" {
+		t.Errorf("passage = %v, want id, title, text, source", p)
+	}
+}
+
+func TestKBCheck(t *testing.T) {
+	code, out, errs := run(t, "", nil, "kb", "check")
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, out, errs)
+	}
+	if !strings.Contains(out, "in-scope answered correctly") || !strings.Contains(out, "out-of-scope declined") {
+		t.Errorf("output lacks the figures: %s", out)
+	}
+
+	dir := t.TempDir()
+	broken := "entries:\n  - id: K-01\n    title: 缺少字段的覆盖\n"
+	if err := os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = run(t, "", map[string]string{"GANWEI_KNOWLEDGE_DIR": dir}, "kb", "check")
+	if code != 1 || !strings.Contains(out, "缺少 questions") {
+		t.Errorf("broken dir: exit %d, output %q; want 1 and the problem", code, out)
+	}
+
+	evalFile := filepath.Join(dir, "eval.yaml")
+	if err := os.WriteFile(evalFile, []byte("cases:\n  - {q: 今天天气怎么样, ids: [K-01]}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ = run(t, "", nil, "kb", "check", "--eval", evalFile); code != 1 {
+		t.Errorf("failing eval: exit %d, want 1: %s", code, out)
+	}
+}

@@ -1,0 +1,278 @@
+package knowledge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Defaults of an Answerer, named so that callers and docs can refer to them.
+const (
+	// DefaultContact is who a cadre is sent to when the knowledge base has no answer.
+	DefaultContact = "区委组织部干部科"
+	// DefaultThreshold is the confidence below which a question counts as not found. Calibrated on
+	// eval/eval.yaml: out-of-scope questions top out at 0.30, in-scope ones start at 0.37, and the
+	// threshold sits between them. Re-run `ganwei kb check` after changing retrieval.
+	DefaultThreshold = 0.34
+	// DefaultPhraseTimeout bounds the wait for the model before the extractive answer goes out.
+	DefaultPhraseTimeout = 8 * time.Second
+	// MaxTextRunes is Telegram's message limit; Answer.Text never exceeds it.
+	MaxTextRunes = 4096
+)
+
+// secondRatio is how close the runner-up's score must come to the best for a question to be taken
+// as spanning two entries (and both answers to be given).
+const secondRatio = 0.6
+
+// relatedFloor is the least confidence for a weak hit to be offered as a related topic when
+// nothing was found; below it the suggestion would look random.
+const relatedFloor = 0.12
+
+// ErrDeclined is returned by a Phraser whose model judged that the retrieved entries do not answer
+// the question. The Answerer then replies "not found" rather than guess.
+var ErrDeclined = errors.New("model declined: the entries do not answer the question")
+
+// Phraser phrases an answer to question from passages only, citing them by id in square brackets
+// ([K-07]). Implementations must not add facts from elsewhere; package llm provides one.
+type Phraser interface {
+	Phrase(ctx context.Context, question string, passages []Passage) (string, error)
+}
+
+// Source is one entry an answer rests on.
+type Source struct {
+	ID     string  `json:"id"`
+	Title  string  `json:"title"`
+	Source string  `json:"source"` // the citation line
+	Score  float64 `json:"score"`  // retrieval confidence, 0..1
+	Text   string  `json:"text"`   // the 原文 excerpt, for a "show original" button
+}
+
+// Topic is an entry offered for browsing or as a related topic: its id goes into callback data.
+type Topic struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+}
+
+// Answer is the reply to one question.
+type Answer struct {
+	// Question is what was asked, unchanged.
+	Question string
+	// Text is exactly what the bot sends: plain text, at most MaxTextRunes runes.
+	Text string
+	// Found is false when the knowledge base has no grounded answer; Text then says so.
+	Found bool
+	// Sources are the entries the answer rests on, best first (empty when not found).
+	Sources []Source
+	// Related are up to three topics to offer as buttons: near misses when not found, the entry's
+	// related entries from Explain.
+	Related []Topic
+	// Phrased is true when a model phrased Text; false for the curated extractive answer.
+	Phrased bool
+}
+
+// Answerer answers questions from a Library. Set its fields with a struct literal; only Library
+// is required. It is safe for concurrent use.
+type Answerer struct {
+	Library *Library
+	// Phraser, when set, phrases answers with a model; nil means extractive answers only.
+	Phraser Phraser
+	// PhraseTimeout bounds one Phrase call; zero means DefaultPhraseTimeout.
+	PhraseTimeout time.Duration
+	// Contact is the human contact named in not-found replies; empty means DefaultContact.
+	Contact string
+	// Threshold is the not-found confidence; zero means DefaultThreshold.
+	Threshold float64
+	// Logf, when set, receives why a model answer was discarded. Questions are not personal data,
+	// but the log line carries only the error, not the question.
+	Logf func(format string, args ...any)
+}
+
+// Answer answers one question. It never fails: a model problem falls back to the extractive answer
+// and an unknown question gets the not-found reply.
+func (a *Answerer) Answer(ctx context.Context, question string) Answer {
+	base := a.Library.Base()
+	ans := Answer{Question: question}
+	hits := base.Search(question, 5)
+	threshold := a.Threshold
+	if threshold == 0 {
+		threshold = DefaultThreshold
+	}
+	if len(hits) == 0 || hits[0].Confidence < threshold {
+		return a.notFound(ans, hits)
+	}
+	used := hits[:1]
+	if len(hits) > 1 && hits[1].Confidence >= threshold && hits[1].Score >= secondRatio*hits[0].Score {
+		used = hits[:2]
+	}
+	ans.Found = true
+	for _, h := range used {
+		ans.Sources = append(ans.Sources, sourceOf(h))
+	}
+	if a.Phraser != nil {
+		text, cited, err := a.phrase(ctx, question, used)
+		switch {
+		case errors.Is(err, ErrDeclined):
+			return a.notFound(Answer{Question: question}, hits)
+		case err != nil:
+			a.logf("knowledge: model answer discarded, extractive fallback: %v", err)
+		default:
+			ans.Text = limit(text)
+			ans.Sources = cited
+			ans.Phrased = true
+			return ans
+		}
+	}
+	ans.Text = limit(extractive(used))
+	return ans
+}
+
+// Explain answers with one entry chosen by id, as when a cadre taps a topic or related-topic
+// button: the curated answer and its source, no retrieval and no model. It reports false for an
+// unknown id (stale or forged callback data).
+func (a *Answerer) Explain(id string) (Answer, bool) {
+	e, ok := a.Library.Base().Entry(id)
+	if !ok {
+		return Answer{}, false
+	}
+	h := Hit{Entry: e, Confidence: 1}
+	ans := Answer{Question: e.Title, Found: true, Sources: []Source{sourceOf(h)}, Text: limit(extractive([]Hit{h}))}
+	for _, r := range e.Related {
+		if re, ok := a.Library.Base().Entry(r); ok && len(ans.Related) < 3 {
+			ans.Related = append(ans.Related, re.Topic())
+		}
+	}
+	return ans, true
+}
+
+func (a *Answerer) logf(format string, args ...any) {
+	if a.Logf != nil {
+		a.Logf(format, args...)
+	}
+}
+
+func sourceOf(h Hit) Source {
+	e := h.Entry
+	return Source{ID: e.ID, Title: e.Title, Source: e.Source(), Score: round3(h.Confidence), Text: e.Excerpt}
+}
+
+func round3(f float64) float64 { return float64(int(f*1000+0.5)) / 1000 }
+
+// confirmNote tells the reader that the content is set locally and not yet confirmed.
+const confirmNote = "（此条具体内容由本地规定，待组织部门确认，请以正式文件为准。）"
+
+// extractive renders curated answers with their source lines.
+func extractive(hits []Hit) string {
+	var b strings.Builder
+	for i, h := range hits {
+		e := h.Entry
+		if i > 0 {
+			b.WriteString("\n\n")
+		}
+		b.WriteString("【" + e.Title + "】\n")
+		b.WriteString(strings.TrimSpace(e.Answer))
+		if e.NeedsConfirmation {
+			b.WriteString("\n" + confirmNote)
+		}
+		b.WriteString("\n来源：" + e.Source())
+	}
+	return b.String()
+}
+
+// citeRE finds citations like [K-07] or 【G-03】 in a model's answer.
+var citeRE = regexp.MustCompile(`[\[【]([A-Za-z]+-[A-Za-z0-9]+)[\]】]`)
+
+// phrase asks the model and accepts its answer only if it cites at least one retrieved entry and
+// nothing else; the returned sources are the cited entries.
+func (a *Answerer) phrase(ctx context.Context, question string, hits []Hit) (string, []Source, error) {
+	timeout := a.PhraseTimeout
+	if timeout == 0 {
+		timeout = DefaultPhraseTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	passages := make([]Passage, len(hits))
+	byID := map[string]Hit{}
+	for i, h := range hits {
+		passages[i] = h.Entry.Passage()
+		byID[h.Entry.ID] = h
+	}
+	text, err := a.Phraser.Phrase(ctx, question, passages)
+	if err != nil {
+		return "", nil, fmt.Errorf("phrase answer: %w", err)
+	}
+	text = strings.TrimSpace(text)
+	var cited []Source
+	seen := map[string]bool{}
+	for _, m := range citeRE.FindAllStringSubmatch(text, -1) {
+		h, ok := byID[m[1]]
+		if !ok {
+			return "", nil, fmt.Errorf("phrase answer: cites %s, which was not retrieved", m[1])
+		}
+		if !seen[m[1]] {
+			seen[m[1]] = true
+			cited = append(cited, sourceOf(h))
+		}
+	}
+	if len(cited) == 0 || text == "" {
+		return "", nil, errors.New("phrase answer: no citation of a retrieved entry")
+	}
+	var b strings.Builder
+	b.WriteString(text)
+	b.WriteString("\n\n来源：")
+	for i, s := range cited {
+		if i > 0 {
+			b.WriteString("；")
+		}
+		b.WriteString("[" + s.ID + "] " + s.Source)
+	}
+	for _, s := range cited {
+		if byID[s.ID].Entry.NeedsConfirmation {
+			b.WriteString("\n" + confirmNote)
+			break
+		}
+	}
+	return b.String(), cited, nil
+}
+
+// notFound builds the kind decline: what we do not know, where to look next, whom to ask.
+func (a *Answerer) notFound(ans Answer, hits []Hit) Answer {
+	ans.Found = false
+	ans.Sources = nil
+	for _, h := range hits {
+		if len(ans.Related) == 3 {
+			break
+		}
+		if h.Confidence >= relatedFloor {
+			ans.Related = append(ans.Related, Topic{ID: h.Entry.ID, Title: h.Entry.Title})
+		}
+	}
+	contact := a.Contact
+	if contact == "" {
+		contact = DefaultContact
+	}
+	var b strings.Builder
+	b.WriteString("抱歉，知识库里暂时没有这个问题的答案，我不便凭猜测回答政策问题。")
+	if len(ans.Related) > 0 {
+		b.WriteString("\n你可以看看这些相关话题：")
+		for _, t := range ans.Related {
+			b.WriteString("\n· " + t.Title)
+		}
+	}
+	b.WriteString("\n如需进一步了解，请联系" + contact + "。")
+	ans.Text = b.String()
+
+	return ans
+}
+
+// limit cuts text to Telegram's message limit on a rune boundary.
+func limit(s string) string {
+	if utf8.RuneCountInString(s) <= MaxTextRunes {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:MaxTextRunes-1]) + "…"
+}
