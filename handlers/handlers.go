@@ -17,6 +17,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/knowledge"
 )
 
 // Messenger sends what handlers say. bot.Sender implements it with pacing and retries.
@@ -34,6 +35,8 @@ type Messenger interface {
 type Handlers struct {
 	Users     ganwei.UserService
 	Dialogs   ganwei.DialogStore
+	Questions ganwei.QuestionLog  // asked questions, feedback and the unanswered queue
+	Answerer  *knowledge.Answerer // policy answers; nil disables them politely
 	Messenger Messenger
 	Logger    *slog.Logger
 
@@ -105,6 +108,7 @@ func (h *Handlers) Register() {
 	h.dialogs = map[string]dialogFunc{}
 	h.registerStart()
 	h.registerAdmin()
+	h.registerAsk()
 }
 
 // DefaultContact is offered when no contact is configured.

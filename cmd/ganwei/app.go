@@ -12,6 +12,7 @@ import (
 	"github.com/ganwei-bot/ganwei/bot"
 	"github.com/ganwei-bot/ganwei/embeddedredis"
 	"github.com/ganwei-bot/ganwei/handlers"
+	"github.com/ganwei-bot/ganwei/knowledge"
 	"github.com/ganwei-bot/ganwei/redisstore"
 )
 
@@ -24,6 +25,7 @@ type app struct {
 	bot      *bot.Bot
 	handlers *handlers.Handlers
 	metrics  *bot.Metrics
+	answerer *knowledge.Answerer
 }
 
 // openStore connects to REDIS_URL, or starts an embedded in-memory Redis when embedded is true
@@ -59,8 +61,8 @@ func openStore(ctx context.Context, cfg *Config, embedded bool, logger *slog.Log
 }
 
 // newApp connects to Telegram and wires the handlers. The caller owns store.
-func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bot.Config, logger *slog.Logger) (*app, error) {
-	a := &app{cfg: cfg, logger: logger, store: store, metrics: bot.NewMetrics()}
+func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bot.Config, answerer *knowledge.Answerer, logger *slog.Logger) (*app, error) {
+	a := &app{cfg: cfg, logger: logger, store: store, metrics: bot.NewMetrics(), answerer: answerer}
 	b, err := bot.New(ctx, botCfg, store, a.metrics, logger)
 	if err != nil {
 		return nil, err
@@ -70,6 +72,8 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 	a.handlers = &handlers.Handlers{
 		Users:       store,
 		Dialogs:     store,
+		Questions:   store,
+		Answerer:    answerer,
 		Messenger:   b.Sender(),
 		Logger:      logger,
 		AdminIDs:    cfg.AdminIDs,
@@ -86,6 +90,12 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 // run serves HTTP and takes updates until ctx ends, then shuts down in order: stop taking
 // updates, let in-flight handlers finish, stop HTTP.
 func (a *app) run(ctx context.Context, httpAddr string, ready chan<- string) error {
+	if a.answerer != nil && a.cfg.KnowledgeDir != "" {
+		// Operators edit the knowledge files in place; pick the change up without a restart.
+		go a.answerer.Library.Watch(ctx, 30*time.Second, func(format string, args ...any) {
+			a.logger.Info(fmt.Sprintf(format, args...))
+		})
+	}
 	if err := a.handlers.SyncMenus(ctx); err != nil {
 		a.logger.Warn("command menus not set; they will be retried at next start", "err", err)
 	}

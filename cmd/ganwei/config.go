@@ -98,11 +98,13 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		return nil, &configError{"GANWEI_TIMEZONE", fmt.Sprintf("unknown time zone %q (for example Asia/Shanghai)", tz)}
 	}
 	c.Location = loc
-	if (c.OpenAIKey == "") != (c.OpenAIModel == "") {
-		if c.OpenAIModel == "" {
-			return nil, &configError{"OPENAI_MODEL", "required when OPENAI_API_KEY is set (for example deepseek-chat or qwen-plus)"}
-		}
-		return nil, &configError{"OPENAI_API_KEY", "required when OPENAI_MODEL is set"}
+	// A local model server (vLLM) may need no key, so a base URL alone also turns the model on.
+	modelOn := c.OpenAIKey != "" || c.OpenAIBaseURL != ""
+	switch {
+	case modelOn && c.OpenAIModel == "":
+		return nil, &configError{"OPENAI_MODEL", "required when OPENAI_API_KEY or OPENAI_BASE_URL is set (for example deepseek-chat or qwen-plus)"}
+	case !modelOn && c.OpenAIModel != "":
+		return nil, &configError{"OPENAI_API_KEY", "OPENAI_MODEL is set but neither OPENAI_API_KEY nor OPENAI_BASE_URL is"}
 	}
 	if c.OpenAIBaseURL != "" {
 		if err := checkURL(c.OpenAIBaseURL, "http", "https"); err != nil {

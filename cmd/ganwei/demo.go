@@ -95,10 +95,17 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	cfg.AdminIDs = map[int64]bool{}
+	answerer, err := newAnswerer(env)
+	if err != nil {
+		return err
+	}
+	if answerer.Logf != nil {
+		answerer.Logf = func(format string, args ...any) { logger.Warn(fmt.Sprintf(format, args...)) }
+	}
 	a, err := newApp(ctx, cfg, store, bot.Config{
 		Token: tg.Token(), APIURL: tg.URL(), PollTimeout: 2 * time.Second,
 		GlobalRate: -1, PerChatRate: -1, UserRate: 50, UserBurst: 50,
-	}, logger)
+	}, answerer, logger)
 	if err != nil {
 		return err
 	}

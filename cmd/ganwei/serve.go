@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"log/slog"
 
 	"github.com/ganwei-bot/ganwei/bot"
@@ -29,10 +30,17 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer closeStore()
+	answerer, err := newAnswerer(env)
+	if err != nil {
+		return err
+	}
+	if answerer.Logf != nil {
+		answerer.Logf = func(format string, args ...any) { logger.Warn(fmt.Sprintf(format, args...)) }
+	}
 	a, err := newApp(ctx, cfg, store, bot.Config{
 		Token: cfg.Token, APIURL: cfg.APIURL,
 		WebhookURL: cfg.WebhookURL, WebhookSecret: cfg.WebhookSecret,
-	}, logger)
+	}, answerer, logger)
 	if err != nil {
 		return err
 	}
