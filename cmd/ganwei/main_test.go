@@ -85,20 +85,26 @@ func TestUnknownSubcommand(t *testing.T) {
 	}
 }
 
-// TestServeEndToEnd runs `ganwei serve` against the Bot API stand-in and a real Redis: /start,
-// /help, an invite made with `ganwei admin invite` and bound with /start CODE, an HR command
-// refused for a cadre, an unknown command answered, then a clean stop.
-func TestServeEndToEnd(t *testing.T) {
+// servedBot is `ganwei serve` running in-process against the stand-in and a real Redis.
+type servedBot struct {
+	tg   *telegramtest.Server
+	vars map[string]string
+	logs *syncBuffer
+	ctx  context.Context // bounds every wait of the test
+}
+
+// startServe runs Main(serve) until the test ends, and checks that it then exits 0.
+func startServe(t *testing.T, adminIDs string) *servedBot {
+	t.Helper()
 	tg := telegramtest.New()
 	t.Cleanup(tg.Close)
 	r := redistest.New(t)
-	const adminID, cadreID, guestID = 1001, 2002, 3003
 	vars := map[string]string{
 		"TELEGRAM_BOT_TOKEN":  tg.Token(),
 		"TELEGRAM_API_URL":    tg.URL(),
 		"REDIS_URL":           r.URL,
 		"GANWEI_REDIS_PREFIX": r.Prefix + "ganwei",
-		"GANWEI_ADMIN_IDS":    "1001",
+		"GANWEI_ADMIN_IDS":    adminIDs,
 		"GANWEI_HTTP_ADDR":    "127.0.0.1:0",
 		"GANWEI_BOT_USERNAME": "ganwei_bot",
 	}
@@ -106,25 +112,37 @@ func TestServeEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	exit := make(chan int, 1)
 	go func() { exit <- Main(ctx, env, []string{"serve"}) }()
-	defer func() {
+	t.Cleanup(func() {
 		cancel()
 		if code := <-exit; code != 0 {
 			t.Errorf("serve exit code after stop = %d, want 0; logs:\n%s", code, logs.String())
 		}
-	}()
-	wctx, wcancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer wcancel()
+	})
+	wctx, wcancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(wcancel)
+	return &servedBot{tg: tg, vars: vars, logs: logs, ctx: wctx}
+}
 
-	reply := func(chatID int64, text string) string {
-		t.Helper()
-		before := len(tg.MessagesTo(chatID))
-		tg.SendText(chatID, text)
-		msgs, err := tg.WaitMessages(wctx, chatID, before+1)
-		if err != nil {
-			t.Fatalf("no reply to %q: %v\nlogs:\n%s", text, err, logs.String())
-		}
-		return msgs[len(msgs)-1].Text
+// send sends text as the user and returns the bot's newest message to them.
+func (s *servedBot) send(t *testing.T, chatID int64, text string) telegramtest.Message {
+	t.Helper()
+	before := len(s.tg.MessagesTo(chatID))
+	s.tg.SendText(chatID, text)
+	msgs, err := s.tg.WaitMessages(s.ctx, chatID, before+1)
+	if err != nil {
+		t.Fatalf("no reply to %q: %v\nlogs:\n%s", text, err, s.logs.String())
 	}
+	return msgs[len(msgs)-1]
+}
+
+// TestServeEndToEnd runs `ganwei serve` against the Bot API stand-in and a real Redis: /start,
+// /help, an invite made with `ganwei admin invite` and bound with /start CODE, an HR command
+// refused for a cadre, an unknown command answered, then a clean stop.
+func TestServeEndToEnd(t *testing.T) {
+	const adminID, cadreID, guestID = 1001, 2002, 3003
+	s := startServe(t, "1001")
+	tg, vars, logs, wctx := s.tg, s.vars, s.logs, s.ctx
+	reply := func(chatID int64, text string) string { t.Helper(); return s.send(t, chatID, text).Text }
 
 	if got := reply(guestID, "/start"); !strings.Contains(got, "敢为助手") || !strings.Contains(got, "邀请码") {
 		t.Errorf("/start for a guest = %q", got)
@@ -196,5 +214,70 @@ func TestDemoFromPipe(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("demo transcript lacks %q:\n%s", want, got)
 		}
+	}
+}
+
+// TestPolicyAnswersThroughTelegram: a question answered with its source, the 原文 button, a 👍
+// recorded, an out-of-scope question declined with related topics, and /unanswered listing it.
+func TestPolicyAnswersThroughTelegram(t *testing.T) {
+	const hrAdmin, cadre = 1001, 2002
+	s := startServe(t, "1001")
+	m := s.send(t, cadre, "我犯了错误，能不能容错？")
+	if !strings.Contains(m.Text, "容错") || !strings.Contains(m.Text, "来源：") {
+		t.Fatalf("answer = %q; want the 容错纠错 policy with its source", m.Text)
+	}
+	var src, up string
+	for _, row := range m.Buttons {
+		for _, b := range row {
+			switch {
+			case strings.HasPrefix(b.CallbackData, "kb:src:"):
+				src = b.CallbackData
+			case strings.HasPrefix(b.CallbackData, "fb:up:"):
+				up = b.CallbackData
+			}
+		}
+	}
+	if src == "" || up == "" {
+		t.Fatalf("answer buttons = %v; want 原文 and 👍", m.Buttons)
+	}
+	before := len(s.tg.MessagesTo(cadre))
+	s.tg.PressButton(cadre, m.ID, src)
+	msgs, err := s.tg.WaitMessages(s.ctx, cadre, before+1)
+	if err != nil || !strings.Contains(msgs[len(msgs)-1].Text, "原文") {
+		t.Fatalf("原文 button: %v %v", msgs, err)
+	}
+	s.tg.PressButton(cadre, m.ID, up)
+	if err := s.tg.WaitUntil(s.ctx, func() bool {
+		cur := s.tg.MessagesTo(cadre)[0]
+		for _, row := range cur.Buttons {
+			for _, b := range row {
+				if strings.HasPrefix(b.Text, "✅") {
+					return true
+				}
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatalf("👍 not marked on the answer: %v", err)
+	}
+	// A forged button changes nothing and gets a polite answer.
+	s.tg.PressButton(cadre, m.ID, "fb:up:doesnotexist")
+	s.tg.PressButton(cadre, m.ID, "kb:e:../../etc")
+	if _, err := s.tg.WaitForCall(s.ctx, "answerCallbackQuery", 4); err != nil {
+		t.Fatalf("forged buttons not answered: %v", err)
+	}
+
+	out := s.send(t, cadre, "明天苏州天气怎么样")
+	if !strings.Contains(out.Text, "没有这个问题的答案") || !strings.Contains(out.Text, "区委组织部干部科") {
+		t.Fatalf("out-of-scope reply = %q; want a plain decline with the contact", out.Text)
+	}
+	if got := s.send(t, cadre, "/unanswered").Text; strings.Contains(got, "天气") || !strings.Contains(got, "邀请码") {
+		t.Errorf("guest /unanswered = %q, want refused", got)
+	}
+	if got := s.send(t, hrAdmin, "/unanswered").Text; !strings.Contains(got, "明天苏州天气怎么样") {
+		t.Errorf("/unanswered = %q; want the declined question listed", got)
+	}
+	if got := s.send(t, cadre, strings.Repeat("容错", 150)).Text; !strings.Contains(got, "问题有点长") {
+		t.Errorf("a 300-character question = %q; want a request to shorten it", got)
 	}
 }
