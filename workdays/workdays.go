@@ -30,10 +30,10 @@ type DayKind int
 
 // Kinds of day.
 const (
-	Workday DayKind = iota // an ordinary Monday to Friday
-	Weekend                // Saturday or Sunday
-	Holiday                // an official public holiday (法定节假日)
-	MakeUpWorkday          // a weekend day that is worked (调休上班)
+	Workday       DayKind = iota // an ordinary Monday to Friday
+	Weekend                      // Saturday or Sunday
+	Holiday                      // an official public holiday (法定节假日)
+	MakeUpWorkday                // a weekend day that is worked (调休上班)
 )
 
 // Kind classifies the calendar day of t in the calendar's zone, with the holiday's name when
