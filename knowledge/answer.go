@@ -255,9 +255,9 @@ func (a *Answerer) notFound(ans Answer, hits []Hit) Answer {
 		contact = DefaultContact
 	}
 	var b strings.Builder
-	b.WriteString("抱歉，知识库里暂时没有这个问题的答案，我不便凭猜测回答政策问题。")
+	b.WriteString("抱歉，知识库里暂时没有这个问题的答案。政策问题我不凭猜测作答，以免误导您。")
 	if len(ans.Related) > 0 {
-		b.WriteString("\n你可以看看这些相关话题：")
+		b.WriteString("\n您可以看看这些相关话题：")
 		for _, t := range ans.Related {
 			b.WriteString("\n· " + t.Title)
 		}
