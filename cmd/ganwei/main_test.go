@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-telegram/bot/models"
+
 	"github.com/ganwei-bot/ganwei/redistest"
 	"github.com/ganwei-bot/ganwei/telegramtest"
 )
@@ -279,5 +281,68 @@ func TestPolicyAnswersThroughTelegram(t *testing.T) {
 	}
 	if got := s.send(t, cadre, strings.Repeat("容错", 150)).Text; !strings.Contains(got, "问题有点长") {
 		t.Errorf("a 300-character question = %q; want a request to shorten it", got)
+	}
+}
+
+// TestServeOddInput: a sticker, a photo, a group message, an oversized message, and the same
+// update delivered twice each get a defined outcome.
+func TestServeOddInput(t *testing.T) {
+	s := startServe(t, "")
+	const user = 4004
+	from := &models.User{ID: user, FirstName: "王"}
+	private := models.Chat{ID: user, Type: models.ChatTypePrivate}
+
+	s.tg.Inject(models.Update{Message: &models.Message{ID: 1, From: from, Chat: private, Sticker: &models.Sticker{FileID: "x"}}})
+	msgs, err := s.tg.WaitMessages(s.ctx, user, 1)
+	if err != nil || !strings.Contains(msgs[0].Text, "只能看懂文字") {
+		t.Fatalf("sticker reply = %v, %v", msgs, err)
+	}
+	s.tg.Inject(models.Update{Message: &models.Message{ID: 2, From: from, Chat: private, Photo: []models.PhotoSize{{FileID: "p"}}}})
+	if msgs, err = s.tg.WaitMessages(s.ctx, user, 2); err != nil || !strings.Contains(msgs[1].Text, "只能看懂文字") {
+		t.Fatalf("photo reply = %v, %v", msgs, err)
+	}
+	const group = -100123
+	s.tg.Inject(models.Update{Message: &models.Message{ID: 3, From: from, Chat: models.Chat{ID: group, Type: models.ChatTypeSupergroup}, Text: "/help"}})
+	if gm, err := s.tg.WaitMessages(s.ctx, group, 1); err != nil || !strings.Contains(gm[0].Text, "私聊") {
+		t.Fatalf("group reply = %v, %v", gm, err)
+	}
+	if got := s.send(t, user, strings.Repeat("很长的消息", 4000)).Text; !strings.Contains(got, "太长") {
+		t.Errorf("oversized message reply = %q", got)
+	}
+
+	// The same update twice: one answer.
+	before := len(s.tg.MessagesTo(user))
+	id := s.tg.SendText(user, "/whoami")
+	s.tg.Inject(models.Update{ID: id, Message: &models.Message{ID: 9, From: from, Chat: private, Text: "/whoami"}})
+	if _, err := s.tg.WaitMessages(s.ctx, user, before+1); err != nil {
+		t.Fatal(err)
+	}
+	// Handlers run concurrently, so wait for a later update's reply before counting.
+	s.tg.SendText(user, "/help")
+	if _, err := s.tg.WaitMessages(s.ctx, user, before+2); err != nil {
+		t.Fatal(err)
+	}
+	s.send(t, user, "/cancel")
+	if got := len(s.tg.MessagesTo(user)) - before; got != 3 {
+		t.Errorf("/whoami delivered twice, /help and /cancel gave %d replies, want 3", got)
+	}
+
+	// A person who blocked the bot: the 403 is logged, nothing is retried, the bot carries on.
+	s.tg.FailChat(5005, telegramtest.Forbidden)
+	s.tg.SendText(5005, "/help")
+	if _, err := s.tg.WaitForCall(s.ctx, "sendMessage", len(s.tg.Calls("sendMessage"))+1); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.send(t, user, "/whoami").Text; !strings.Contains(got, "访客") {
+		t.Errorf("after a 403 elsewhere the bot answered %q", got)
+	}
+	blocked := 0
+	for _, c := range s.tg.Calls("sendMessage") {
+		if c.Params["chat_id"] == "5005" {
+			blocked++
+		}
+	}
+	if blocked != 1 {
+		t.Errorf("sent %d times to a chat that answered 403, want 1 (no retry)", blocked)
 	}
 }
