@@ -36,6 +36,8 @@ type Handlers struct {
 	Dialogs   ganwei.DialogStore
 	Messenger Messenger
 	Logger    *slog.Logger
+	// Reminders runs the 四项清单 sequences; nil leaves /appoint and /reminders out.
+	Reminders ganwei.ReminderService
 
 	// AdminIDs are Telegram ids that are administrators whatever Redis says (GANWEI_ADMIN_IDS).
 	AdminIDs map[int64]bool
@@ -105,6 +107,7 @@ func (h *Handlers) Register() {
 	h.dialogs = map[string]dialogFunc{}
 	h.registerStart()
 	h.registerAdmin()
+	h.registerReminders()
 }
 
 // DefaultContact is offered when no contact is configured.
