@@ -80,10 +80,10 @@ type StepState struct {
 	SentAt    time.Time  `json:"sent_at,omitzero"`
 	AckedAt   time.Time  `json:"acked_at,omitzero"`
 	AckedBy   int64      `json:"acked_by,omitempty"`
-	Reminders int        `json:"reminders"`            // reminders sent after the step itself
-	NextAt    time.Time  `json:"next_at,omitzero"`     // next send, reminder or escalation
+	Reminders int        `json:"reminders"`             // reminders sent after the step itself
+	NextAt    time.Time  `json:"next_at,omitzero"`      // next send, reminder or escalation
 	Escalated time.Time  `json:"escalated_at,omitzero"` // when HR was told it was not acknowledged
-	MessageID int        `json:"message_id,omitempty"` // last message carrying the step's button
+	MessageID int        `json:"message_id,omitempty"`  // last message carrying the step's button
 	Error     string     `json:"error,omitempty"`
 }
 

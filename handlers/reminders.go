@@ -143,6 +143,9 @@ func (h *Handlers) appointStart(ctx context.Context, r *Request) {
 
 // appointText continues the dialog with what HR typed.
 func (h *Handlers) appointText(ctx context.Context, r *Request, d *ganwei.Dialog) {
+	if d.Data == nil {
+		d.Data = map[string]string{} // an empty map does not survive the JSON round trip
+	}
 	text := strings.TrimSpace(r.Text)
 	switch d.Step {
 	case "who":
@@ -246,6 +249,9 @@ func (h *Handlers) appointButton(ctx context.Context, r *Request, data string) {
 	if err != nil || d.Kind != appointDialog {
 		h.answer(ctx, r.Callback.ID, "这次登记已结束或已超时，请重新发送 /appoint。", true)
 		return
+	}
+	if d.Data == nil {
+		d.Data = map[string]string{}
 	}
 	h.answer(ctx, r.Callback.ID, "", false)
 	action, arg, _ := strings.Cut(data, ":")

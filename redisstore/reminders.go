@@ -362,7 +362,7 @@ func (s *Store) ClaimReminderJobs(ctx context.Context, now time.Time, lease time
 // completeScript records a job's outcome and releases it, only while the caller still holds the
 // lease. The write is guarded by the step's status; the job is rescheduled only for an active
 // appointment (a paused one keeps the time in {step}.next for resume).
-// KEYS: inflight, due, appt. ARGV: member, lease, next ms or '', guard field, guard value,
+// KEYS: inflight, due, appt. ARGV: member, lease, next ms or ”, guard field, guard value,
 // field/value pairs...
 // Returns -1 lease lost, 0 guard failed, 1 applied.
 var completeScript = redis.NewScript(`

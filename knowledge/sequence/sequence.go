@@ -273,3 +273,6 @@ func (src *Source) setErr(err error) error {
 	}
 	return errors.Join(err, errors.New("keeping the previous sequence"))
 }
+
+// Fixed returns a Source that always gives seq (tests, and programs that build a sequence in code).
+func Fixed(seq *Sequence) *Source { return &Source{current: seq} }
