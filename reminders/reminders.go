@@ -377,7 +377,7 @@ func (s *Service) sendFailed(ctx context.Context, job ganwei.ReminderJob, a *gan
 	if err != nil || !ok {
 		return err
 	}
-	s.notifyHR(ctx, fmt.Sprintf("【四项清单·无法送达】《%s》没能发给%s（%s，Telegram ID %d）：对方可能屏蔽了敢为助手，或还没有和它开始对话。\n请联系本人在 Telegram 中打开敢为助手并发送 /start，之后可在 /reminders 中重新登记。",
+	s.notifyHR(ctx, fmt.Sprintf("【四项清单·无法送达】《%s》没能发给%s（%s，Telegram ID %d）：对方可能屏蔽了敢为助手，或还没有和它开始对话。\n请联系本人在 Telegram 中打开敢为助手并发送 /start，然后在 /reminders 中取消这条登记，再用 /appoint 重新登记。",
 		st.Title, a.Name, strings.TrimSpace(a.Unit+a.Position), a.TelegramID))
 	return nil
 }
