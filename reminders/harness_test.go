@@ -71,7 +71,7 @@ var (
 // harness is a bot wired as in production (real go-telegram client, stand-in Bot API, real
 // Redis, handlers, shared Sender) plus a reminder Service on an injected clock.
 type harness struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	tg    *telegramtest.Server
 	redis *redistest.Redis
@@ -92,7 +92,7 @@ type harnessOpts struct {
 	noHandlers bool
 }
 
-func newHarness(t *testing.T, o harnessOpts) *harness {
+func newHarness(t testing.TB, o harnessOpts) *harness {
 	t.Helper()
 	seq, err := sequence.Parse([]byte(o.seqYAML))
 	if err != nil {
