@@ -442,14 +442,19 @@ func (s *Service) digest(ctx context.Context, now time.Time) error {
 	}
 	s.digestMu.Lock()
 	done := s.digestDone == date
-	s.digestDone = date
 	s.digestMu.Unlock()
 	if done {
 		return nil
 	}
 	first, err := s.Queue.Once(ctx, "digest:"+date, digestTTL)
-	if err != nil || !first {
-		return err
+	if err != nil {
+		return err // try again next round
+	}
+	s.digestMu.Lock()
+	s.digestDone = date // this replica or another has it; stop asking Redis today
+	s.digestMu.Unlock()
+	if !first {
+		return nil
 	}
 	text, err := s.DigestText(ctx, now)
 	if err != nil || text == "" {
