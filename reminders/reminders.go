@@ -36,7 +36,7 @@ type Messenger interface {
 // Defaults for Service fields left zero.
 const (
 	DefaultPoll    = time.Second
-	DefaultLease   = 2 * time.Minute
+	DefaultLease   = 5 * time.Minute // well beyond a send with the Sender's retries, so a slow send is not taken over
 	DefaultBatch   = 100
 	DefaultWorkers = 8
 	// retryAfterError is when a step whose send failed for a passing reason (Telegram down
