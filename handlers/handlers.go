@@ -39,6 +39,8 @@ type Handlers struct {
 	Answerer  *knowledge.Answerer // policy answers; nil disables them politely
 	Messenger Messenger
 	Logger    *slog.Logger
+	// Reminders runs the 四项清单 sequences; nil leaves /appoint and /reminders out.
+	Reminders ganwei.ReminderService
 
 	// AdminIDs are Telegram ids that are administrators whatever Redis says (GANWEI_ADMIN_IDS).
 	AdminIDs map[int64]bool
@@ -109,6 +111,7 @@ func (h *Handlers) Register() {
 	h.registerStart()
 	h.registerAdmin()
 	h.registerAsk()
+	h.registerReminders()
 }
 
 // DefaultContact is offered when no contact is configured.

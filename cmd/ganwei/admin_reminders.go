@@ -1,13 +1,162 @@
 package main
 
-import "context"
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"text/tabwriter"
+	"time"
 
-// runAdminAppoint is replaced by the reminders issue.
+	"github.com/ganwei-bot/ganwei"
+)
+
+// runAdminAppoint registers a newly appointed leader and starts the 四项清单 sequence. The
+// running bot's scheduler sends the first step at its next poll (within a second or so); this
+// command needs no Telegram token.
 func runAdminAppoint(ctx context.Context, env Env, args []string) error {
-	return usageErrorf("not built yet")
+	fs := flag.NewFlagSet("admin appoint", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	tgID := fs.Int64("telegram-id", 0, "the leader's Telegram user id (required)")
+	name := fs.String("name", "", "full name (required)")
+	position := fs.String("position", "", "new position, 职务 (required)")
+	unit := fs.String("unit", "", "unit, 单位")
+	date := fs.String("date", "", "appointment date YYYY-MM-DD (default today in GANWEI_TIMEZONE)")
+	asJSON := fs.Bool("json", false, "print the appointment as JSON")
+	if err := fs.Parse(args); err != nil {
+		return usageErrorf("%v", err)
+	}
+	if *tgID <= 0 || *name == "" || *position == "" {
+		return usageErrorf("--telegram-id, --name and --position are required")
+	}
+	if *date != "" {
+		if _, err := time.Parse(time.DateOnly, *date); err != nil {
+			return usageErrorf("--date must look like 2026-03-02")
+		}
+	}
+	cfg, store, closeStore, err := adminStore(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	svc, err := newReminders(cfg, store, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	a, created, err := svc.Appoint(ctx, &ganwei.Appointment{TelegramID: *tgID, Name: *name, Position: *position, Unit: *unit, Date: *date})
+	if err != nil {
+		if ganwei.ErrorCode(err) == ganwei.EINVALID {
+			return usageErrorf("%s", ganwei.ErrorMessage(err))
+		}
+		return fmt.Errorf("appoint: %w", err)
+	}
+	if *asJSON {
+		return printJSON(env.Stdout, map[string]any{"created": created, "appointment": inZone(a, cfg.Location)})
+	}
+	if !created {
+		fmt.Fprintf(env.Stdout, "Already registered: %s as %s (appointment %s, %s). No second sequence started.\n", a.Name, a.Position, a.ID, a.Status)
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "Registered %s as %s (appointment %s). The running bot sends the first step now.\n", a.Name, a.Position, a.ID)
+	printSteps(env.Stdout, []*ganwei.Appointment{a}, cfg.Location)
+	return nil
 }
 
-// runAdminReminders is replaced by the reminders issue.
+// runAdminReminders prints every appointment with each step's status and times, or pauses,
+// resumes or cancels one.
 func runAdminReminders(ctx context.Context, env Env, args []string) error {
-	return usageErrorf("not built yet")
+	fs := flag.NewFlagSet("admin reminders", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	asJSON := fs.Bool("json", false, "print one JSON array of appointments")
+	pause := fs.String("pause", "", "pause the reminders of appointment ID")
+	resume := fs.String("resume", "", "resume the reminders of appointment ID")
+	cancel := fs.String("cancel", "", "cancel appointment ID (for good)")
+	if err := fs.Parse(args); err != nil {
+		return usageErrorf("%v", err)
+	}
+	cfg, store, closeStore, err := adminStore(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	for _, op := range []struct {
+		id     string
+		status ganwei.AppointmentStatus
+	}{{*pause, ganwei.AppointmentPaused}, {*resume, ganwei.AppointmentActive}, {*cancel, ganwei.AppointmentCancelled}} {
+		if op.id == "" {
+			continue
+		}
+		if err := store.SetAppointmentStatus(ctx, op.id, op.status); err != nil {
+			if code := ganwei.ErrorCode(err); code == ganwei.ENOTFOUND || code == ganwei.ECONFLICT {
+				return usageErrorf("appointment %s: %s", op.id, ganwei.ErrorMessage(err))
+			}
+			return fmt.Errorf("set appointment status: %w", err)
+		}
+		fmt.Fprintf(env.Stdout, "Appointment %s is now %s.\n", op.id, op.status)
+		return nil
+	}
+	list, err := store.Appointments(ctx)
+	if err != nil {
+		return fmt.Errorf("list appointments: %w", err)
+	}
+	if *asJSON {
+		out := make([]*ganwei.Appointment, len(list))
+		for i, a := range list {
+			out[i] = inZone(a, cfg.Location)
+		}
+		return printJSON(env.Stdout, out)
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(env.Stdout, "No appointments registered.")
+		return nil
+	}
+	printSteps(env.Stdout, list, cfg.Location)
+	return nil
+}
+
+// inZone shows an appointment's times in the organization's zone.
+func inZone(a *ganwei.Appointment, loc *time.Location) *ganwei.Appointment {
+	c := *a
+	c.CreatedAt = c.CreatedAt.In(loc)
+	c.Steps = make([]*ganwei.StepState, len(a.Steps))
+	for i, s := range a.Steps {
+		st := *s
+		for _, t := range []*time.Time{&st.DueAt, &st.SentAt, &st.AckedAt, &st.NextAt, &st.Escalated} {
+			if !t.IsZero() {
+				*t = t.In(loc)
+			}
+		}
+		c.Steps[i] = &st
+	}
+	return &c
+}
+
+func printSteps(w io.Writer, list []*ganwei.Appointment, loc *time.Location) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "APPOINTMENT\tLEADER\tSTEP\tSTATUS\tDUE\tSENT\tACKED\tREMINDERS\tNOTE")
+	ts := func(t time.Time) string {
+		if t.IsZero() {
+			return "-"
+		}
+		return t.In(loc).Format("2006-01-02 15:04")
+	}
+	for _, a := range list {
+		leader := fmt.Sprintf("%s %s (%d)", a.Name, strings.TrimSpace(a.Unit+" "+a.Position), a.TelegramID)
+		for _, s := range a.Steps {
+			note := ""
+			if a.Status != ganwei.AppointmentActive {
+				note = string(a.Status)
+			}
+			if !s.Escalated.IsZero() {
+				note = strings.TrimSpace(note + " escalated " + ts(s.Escalated))
+			}
+			if s.Error != "" {
+				note = strings.TrimSpace(note + " " + s.Error)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", a.ID, leader, s.ID, s.Status, ts(s.DueAt), ts(s.SentAt), ts(s.AckedAt), s.Reminders, note)
+		}
+	}
+	_ = tw.Flush()
 }

@@ -13,7 +13,10 @@ import (
 	"github.com/ganwei-bot/ganwei/embeddedredis"
 	"github.com/ganwei-bot/ganwei/handlers"
 	"github.com/ganwei-bot/ganwei/knowledge"
+	"github.com/ganwei-bot/ganwei/knowledge/sequence"
 	"github.com/ganwei-bot/ganwei/redisstore"
+	"github.com/ganwei-bot/ganwei/reminders"
+	"github.com/ganwei-bot/ganwei/workdays"
 )
 
 // app is the running bot: its store, Telegram side, handlers and HTTP endpoints. serve and demo
@@ -26,6 +29,8 @@ type app struct {
 	handlers *handlers.Handlers
 	metrics  *bot.Metrics
 	answerer *knowledge.Answerer
+
+	reminders *reminders.Service // the 四项清单 scheduler; runs alongside the bot
 }
 
 // openStore connects to REDIS_URL, or starts an embedded in-memory Redis when embedded is true
@@ -69,6 +74,9 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 	}
 	a.bot = b
 	bot.SetTexts(handlers.PanicText, handlers.RateLimitedText)
+	if a.reminders, err = newReminders(cfg, store, b.Sender(), logger); err != nil {
+		return nil, err
+	}
 	a.handlers = &handlers.Handlers{
 		Users:       store,
 		Dialogs:     store,
@@ -81,6 +89,7 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 		Contact:     cfg.Contact,
 		Now:         store.Now,
 		Location:    cfg.Location,
+		Reminders:   a.reminders,
 	}
 	a.handlers.Register()
 	b.SetHandler(a.handlers.Handle)
@@ -113,6 +122,9 @@ func (a *app) run(ctx context.Context, httpAddr string, ready chan<- string) err
 			ready <- ln.Addr().String()
 		}
 	}
+	schedDone := make(chan struct{})
+	go func() { defer close(schedDone); _ = a.reminders.Run(ctx) }()
+	defer func() { <-schedDone }()
 	runErr := a.bot.Run(ctx)
 	if srv != nil {
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -125,4 +137,24 @@ func (a *app) run(ctx context.Context, httpAddr string, ready chan<- string) err
 		}
 	}
 	return runErr
+}
+
+// newReminders builds the 四项清单 scheduler on the store and the bot's shared Sender, so that
+// scheduled messages and replies draw on one rate budget. A broken GANWEI_REMINDERS_FILE stops
+// start-up with the file's error.
+func newReminders(cfg *Config, store *redisstore.Store, sender reminders.Messenger, logger *slog.Logger) (*reminders.Service, error) {
+	seq, err := sequence.NewSource(cfg.RemindersFile)
+	if err != nil {
+		return nil, &configError{"GANWEI_REMINDERS_FILE", err.Error()}
+	}
+	return &reminders.Service{
+		Queue:     store,
+		Users:     store,
+		Messenger: sender,
+		Sequence:  seq,
+		Calendar:  workdays.New(cfg.Location),
+		AdminIDs:  cfg.AdminIDs,
+		Logger:    logger,
+		Now:       store.Now,
+	}, nil
 }

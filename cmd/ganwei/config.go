@@ -23,6 +23,7 @@ type Config struct {
 	Location      *time.Location
 	Contact       string // GANWEI_CONTACT
 	KnowledgeDir  string // GANWEI_KNOWLEDGE_DIR
+	RemindersFile string // GANWEI_REMINDERS_FILE: the 四项清单 sequence; empty for the embedded one
 	LogLevel      slog.Level
 
 	OpenAIKey     string
@@ -48,6 +49,7 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		WebhookSecret: get("GANWEI_WEBHOOK_SECRET"),
 		Contact:       get("GANWEI_CONTACT"),
 		KnowledgeDir:  get("GANWEI_KNOWLEDGE_DIR"),
+		RemindersFile: get("GANWEI_REMINDERS_FILE"),
 		OpenAIKey:     get("OPENAI_API_KEY"),
 		OpenAIBaseURL: get("OPENAI_BASE_URL"),
 		OpenAIModel:   get("OPENAI_MODEL"),

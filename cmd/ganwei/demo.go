@@ -269,6 +269,7 @@ func (c *demoChat) meta(ctx context.Context, line string) (bool, error) {
 		}
 		c.printf("已切换为：%s\n", c.whoLine())
 		c.show()
+		c.reshowButtons()
 	case ":advance":
 		if len(fields) != 2 {
 			return false, fmt.Errorf("用法：:advance 2d 或 :advance 3h")
@@ -278,6 +279,7 @@ func (c *demoChat) meta(ctx context.Context, line string) (bool, error) {
 			return false, err
 		}
 		c.clock.advance(d)
+		c.app.reminders.Wake() // due reminders show now, not at the next poll
 		c.printf("时间前进 %s，现在是 %s。\n", fields[1], c.clock.Now().Format("2006-01-02 15:04 Mon"))
 		return false, c.settle(ctx, 0)
 	default:
@@ -399,4 +401,20 @@ func isTerminal(r io.Reader) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// reshowButtons prints again the newest message with buttons in the current persona's chat when
+// it was first shown while acting as someone else (a reminder sent to the leader while acting as
+// HR), so that its buttons get numbers this persona can press.
+func (c *demoChat) reshowButtons() {
+	if len(c.buttons) > 0 {
+		return
+	}
+	msgs := c.tg.MessagesTo(c.who.user.ID)
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if len(msgs[i].Buttons) > 0 {
+			c.printMessage(c.who.user.ID, msgs[i], false)
+			return
+		}
+	}
 }

@@ -1,0 +1,432 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+
+	"github.com/ganwei-bot/ganwei"
+)
+
+// The 四项清单 reminders (issue 4): HR registers a newly appointed leader with /appoint (a guided
+// dialog, or one line), follows progress with /reminders (pause, resume, cancel buttons), and the
+// leader acknowledges each step with the 已阅知 button ("ack:<appointment>:<step>").
+
+const (
+	appointDialog = "appoint"
+	appointCB     = "appt"  // buttons of the /appoint dialog
+	manageCB      = "apptm" // pause/resume/cancel buttons of /reminders
+	ackCB         = "ack"   // the leader's 已阅知 button; must match reminders.AckPrefix
+)
+
+func (h *Handlers) registerReminders() {
+	if h.Reminders == nil {
+		return
+	}
+	h.addCommand(&command{name: "appoint", desc: "登记新任职领导（四项清单提醒）", minRole: ganwei.RoleHR, fn: h.appoint})
+	h.addCommand(&command{name: "reminders", desc: "四项清单提醒进度", minRole: ganwei.RoleHR, fn: h.remindersList})
+	h.addDialog(appointDialog, h.appointText)
+	h.addCallback(appointCB, ganwei.RoleHR, h.appointButton)
+	h.addCallback(manageCB, ganwei.RoleHR, h.manageButton)
+	// Anyone may press 已阅知 (a new leader need not have bound an invite); the store checks that
+	// the presser is the appointee.
+	h.addCallback(ackCB, ganwei.RoleGuest, h.ackButton)
+}
+
+const appointUsage = "用法：/appoint 发送后按提示逐项填写；\n或一次写全：/appoint Telegram ID 姓名 职务 [单位] [任职日期]\n例如：/appoint 20002 陈刚 党委书记 七都镇 2026-03-02"
+
+var dateRe = regexp.MustCompile(`^\d{4}-\d{1,2}-\d{1,2}$`)
+
+// appoint starts the guided dialog, or registers at once when everything is on the line.
+func (h *Handlers) appoint(ctx context.Context, r *Request) {
+	if r.Args == "" {
+		h.appointStart(ctx, r)
+		return
+	}
+	f := strings.Fields(r.Args)
+	if len(f) < 3 {
+		h.send(ctx, r.ChatID, appointUsage, nil)
+		return
+	}
+	id, err := strconv.ParseInt(f[0], 10, 64)
+	if err != nil || id <= 0 {
+		h.send(ctx, r.ChatID, appointUsage, nil)
+		return
+	}
+	a := &ganwei.Appointment{TelegramID: id, Name: f[1], Position: f[2], CreatedBy: r.User.ID}
+	rest := f[3:]
+	if n := len(rest); n > 0 && dateRe.MatchString(rest[n-1]) {
+		d, ok := parseDate(rest[n-1])
+		if !ok {
+			h.send(ctx, r.ChatID, "任职日期看不懂，请写成 2026-03-02 这样的格式。", nil)
+			return
+		}
+		a.Date, rest = d, rest[:n-1]
+	}
+	a.Unit = strings.Join(rest, " ")
+	h.register(ctx, r, a)
+}
+
+func parseDate(s string) (string, bool) {
+	t, err := time.Parse("2006-1-2", strings.TrimSpace(s))
+	if err != nil {
+		return "", false
+	}
+	return t.Format(time.DateOnly), true
+}
+
+// register stores the appointment and tells HR what happens next.
+func (h *Handlers) register(ctx context.Context, r *Request, a *ganwei.Appointment) {
+	got, created, err := h.Reminders.Appoint(ctx, a)
+	if err != nil {
+		h.fail(ctx, r.ChatID, "appoint", err)
+		return
+	}
+	if !created {
+		h.send(ctx, r.ChatID, fmt.Sprintf("%s 已登记为%s，提醒正在进行（%s），没有重复登记。发送 /reminders 查看进度。",
+			got.Name, got.Position, got.Status.Label()), nil)
+		return
+	}
+	h.Logger.Info("appointment created", "by", r.User.ID, "appointment", got.ID)
+	var b strings.Builder
+	fmt.Fprintf(&b, "已登记：%s，%s，任职日期 %s。\n四项清单提醒已启动，第一条现在发出：\n", got.Name, strings.TrimSpace(got.Unit+got.Position), got.Date)
+	for i, st := range got.Steps {
+		fmt.Fprintf(&b, "%d. %s  %s\n", i+1, st.Title, h.fmtTime(st.DueAt))
+	}
+	b.WriteString("\n对方未在期限内点\"已阅知\"时会再次提醒，仍未确认会通知组织部。发送 /reminders 查看进度。")
+	h.send(ctx, r.ChatID, b.String(), nil)
+}
+
+func (h *Handlers) fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(h.Location).Format("1月2日 15:04")
+}
+
+// appointStart opens the dialog: who is appointed.
+func (h *Handlers) appointStart(ctx context.Context, r *Request) {
+	d := &ganwei.Dialog{Kind: appointDialog, Step: "who", Data: map[string]string{}}
+	if err := h.Dialogs.SaveDialog(ctx, r.User.ID, d, ganwei.DefaultDialogTTL); err != nil {
+		h.fail(ctx, r.ChatID, "save dialog", err)
+		return
+	}
+	var rows [][]models.InlineKeyboardButton
+	if users, err := h.Users.Users(ctx); err == nil {
+		var row []models.InlineKeyboardButton
+		for _, u := range users {
+			if u.Role != ganwei.RoleCadre || len(rows) >= 4 {
+				continue
+			}
+			row = append(row, button(u.Name, appointCB+":who:"+strconv.FormatInt(u.ID, 10)))
+			if len(row) == 2 {
+				rows, row = append(rows, row), nil
+			}
+		}
+		if len(row) > 0 && len(rows) < 4 {
+			rows = append(rows, row)
+		}
+	}
+	text := "登记新任职领导（共 4 步，随时发送 /cancel 取消）。\n\n第 1 步：请发送对方的 Telegram ID（对方发送 /whoami 可以看到）"
+	var kb *models.InlineKeyboardMarkup
+	if len(rows) > 0 {
+		text += "，或点选下方已绑定的干部"
+		kb = keyboard(rows...)
+	}
+	h.send(ctx, r.ChatID, text+"。", kb)
+}
+
+// appointText continues the dialog with what HR typed.
+func (h *Handlers) appointText(ctx context.Context, r *Request, d *ganwei.Dialog) {
+	if d.Data == nil {
+		d.Data = map[string]string{} // an empty map does not survive the JSON round trip
+	}
+	text := strings.TrimSpace(r.Text)
+	switch d.Step {
+	case "who":
+		id, err := strconv.ParseInt(text, 10, 64)
+		if err != nil || id <= 0 {
+			h.send(ctx, r.ChatID, "Telegram ID 是一串数字，请重新发送；或发送 /cancel 取消。", nil)
+			return
+		}
+		h.appointWho(ctx, r, d, id)
+	case "name":
+		if text == "" || len([]rune(text)) > ganwei.MaxNameLen {
+			h.send(ctx, r.ChatID, "请发送对方的姓名（不超过 32 个字）。", nil)
+			return
+		}
+		d.Data["name"] = text
+		h.appointAsk(ctx, r, d, "position")
+	case "position":
+		if text == "" || len([]rune(text)) > ganwei.MaxPositionLen {
+			h.send(ctx, r.ChatID, "请发送新任职务（不超过 64 个字），例如：党委书记。", nil)
+			return
+		}
+		d.Data["position"] = text
+		h.appointAsk(ctx, r, d, "unit")
+	case "unit":
+		if len([]rune(text)) > ganwei.MaxUnitLen {
+			h.send(ctx, r.ChatID, "单位名称不能超过 64 个字，请重新发送。", nil)
+			return
+		}
+		d.Data["unit"] = text
+		h.appointAsk(ctx, r, d, "date")
+	case "date":
+		day, ok := parseDate(text)
+		if !ok {
+			h.send(ctx, r.ChatID, "请写成 2026-03-02 这样的日期，或点「今天」。", nil)
+			return
+		}
+		d.Data["date"] = day
+		h.appointAsk(ctx, r, d, "confirm")
+	default:
+		h.send(ctx, r.ChatID, "请点上方的「确认登记」或「取消」。", nil)
+	}
+}
+
+// appointWho records the person and skips the name question when they are a bound user.
+func (h *Handlers) appointWho(ctx context.Context, r *Request, d *ganwei.Dialog, id int64) {
+	d.Data["id"] = strconv.FormatInt(id, 10)
+	if u, err := h.Users.User(ctx, id); err == nil {
+		d.Data["name"], d.Data["profile_unit"] = u.Name, u.Unit
+		h.appointAsk(ctx, r, d, "position")
+		return
+	}
+	h.appointAsk(ctx, r, d, "name")
+}
+
+// appointAsk moves the dialog to step and asks its question.
+func (h *Handlers) appointAsk(ctx context.Context, r *Request, d *ganwei.Dialog, step string) {
+	d.Step = step
+	if err := h.Dialogs.SaveDialog(ctx, r.User.ID, d, ganwei.DefaultDialogTTL); err != nil {
+		h.fail(ctx, r.ChatID, "save dialog", err)
+		return
+	}
+	switch step {
+	case "name":
+		h.send(ctx, r.ChatID, "这位同志还没有绑定身份。请发送对方的姓名：", nil)
+	case "position":
+		h.send(ctx, r.ChatID, fmt.Sprintf("第 2 步：%s 新任什么职务？例如：党委书记。", d.Data["name"]), nil)
+	case "unit":
+		var kb *models.InlineKeyboardMarkup
+		if u := d.Data["profile_unit"]; u != "" {
+			kb = keyboard([]models.InlineKeyboardButton{button("沿用 "+truncate(u, 20), appointCB+":unit:keep")})
+		}
+		h.send(ctx, r.ChatID, "第 3 步：在哪个单位任职？例如：七都镇。", kb)
+	case "date":
+		h.send(ctx, r.ChatID, "第 4 步：任职日期是哪天？请写成 2026-03-02 这样的格式，或点「今天」。",
+			keyboard([]models.InlineKeyboardButton{button("今天", appointCB+":date:today")}))
+	case "confirm":
+		h.send(ctx, r.ChatID, fmt.Sprintf("请确认：\n姓名：%s（Telegram ID %s）\n职务：%s\n单位：%s\n任职日期：%s\n\n确认后第一条提醒会立即发出。",
+			d.Data["name"], d.Data["id"], d.Data["position"], orDash(d.Data["unit"]), d.Data["date"]),
+			keyboard([]models.InlineKeyboardButton{button("确认登记", appointCB+":ok"), button("取消", appointCB+":no")}))
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}
+
+// appointButton handles the dialog's buttons; a button from a finished or expired dialog is stale.
+func (h *Handlers) appointButton(ctx context.Context, r *Request, data string) {
+	d, err := h.Dialogs.Dialog(ctx, r.User.ID)
+	if err != nil || d.Kind != appointDialog {
+		h.answer(ctx, r.Callback.ID, "这次登记已结束或已超时，请重新发送 /appoint。", true)
+		return
+	}
+	if d.Data == nil {
+		d.Data = map[string]string{}
+	}
+	h.answer(ctx, r.Callback.ID, "", false)
+	action, arg, _ := strings.Cut(data, ":")
+	switch {
+	case action == "who" && d.Step == "who":
+		id, err := strconv.ParseInt(arg, 10, 64)
+		if err != nil || id <= 0 {
+			return
+		}
+		h.appointWho(ctx, r, d, id)
+	case action == "unit" && d.Step == "unit":
+		d.Data["unit"] = d.Data["profile_unit"]
+		h.appointAsk(ctx, r, d, "date")
+	case action == "date" && d.Step == "date":
+		d.Data["date"] = h.Now().In(h.Location).Format(time.DateOnly)
+		h.appointAsk(ctx, r, d, "confirm")
+	case action == "no":
+		_ = h.Dialogs.ClearDialog(ctx, r.User.ID)
+		h.send(ctx, r.ChatID, "已取消，没有登记。", nil)
+	case action == "ok" && d.Step == "confirm":
+		if err := h.Dialogs.ClearDialog(ctx, r.User.ID); err != nil {
+			h.fail(ctx, r.ChatID, "clear dialog", err)
+			return
+		}
+		id, _ := strconv.ParseInt(d.Data["id"], 10, 64)
+		h.register(ctx, r, &ganwei.Appointment{TelegramID: id, Name: d.Data["name"], Position: d.Data["position"],
+			Unit: d.Data["unit"], Date: d.Data["date"], CreatedBy: r.User.ID})
+	}
+}
+
+// maxListed bounds /reminders to what fits comfortably in a chat; the command line lists all.
+const maxListed = 10
+
+// remindersList shows each appointment with its steps' statuses and buttons to manage it.
+func (h *Handlers) remindersList(ctx context.Context, r *Request) {
+	list, err := h.Reminders.Appointments(ctx)
+	if err != nil {
+		h.fail(ctx, r.ChatID, "list appointments", err)
+		return
+	}
+	if len(list) == 0 {
+		h.send(ctx, r.ChatID, "还没有登记新任职领导。发送 /appoint 登记。", nil)
+		return
+	}
+	shown := 0
+	for _, a := range list {
+		if a.Status == ganwei.AppointmentCancelled && len(list) > maxListed {
+			continue
+		}
+		if shown++; shown > maxListed {
+			break
+		}
+		h.send(ctx, r.ChatID, h.appointmentText(a), h.manageKeyboard(a))
+	}
+	if len(list) > maxListed {
+		h.send(ctx, r.ChatID, fmt.Sprintf("共 %d 条登记，这里只列出最近的 %d 条。完整清单请用命令行 ganwei admin reminders。", len(list), maxListed), nil)
+	}
+}
+
+func (h *Handlers) appointmentText(a *ganwei.Appointment) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s · %s（%s）\n任职日期 %s · %s\n", a.Name, strings.TrimSpace(a.Unit+a.Position), orDash(strconv.FormatInt(a.TelegramID, 10)), a.Date, a.Status.Label())
+	for i, st := range a.Steps {
+		line := fmt.Sprintf("%d. %s：%s", i+1, st.Title, st.Status.Label())
+		switch st.Status {
+		case ganwei.StepScheduled:
+			line += " " + h.fmtTime(st.DueAt)
+		case ganwei.StepSent:
+			line += " " + h.fmtTime(st.SentAt)
+			if st.Reminders > 0 {
+				line += fmt.Sprintf("，已提醒 %d 次", st.Reminders)
+			}
+			if !st.Escalated.IsZero() {
+				line += "，仍未确认"
+			}
+		case ganwei.StepAcknowledged:
+			line += " " + h.fmtTime(st.AckedAt)
+		}
+		b.WriteString(line + "\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func (h *Handlers) manageKeyboard(a *ganwei.Appointment) *models.InlineKeyboardMarkup {
+	switch a.Status {
+	case ganwei.AppointmentActive:
+		return keyboard([]models.InlineKeyboardButton{button("暂停", manageCB+":pause:"+a.ID), button("取消登记", manageCB+":cancel:"+a.ID)})
+	case ganwei.AppointmentPaused:
+		return keyboard([]models.InlineKeyboardButton{button("恢复", manageCB+":resume:"+a.ID), button("取消登记", manageCB+":cancel:"+a.ID)})
+	}
+	return nil
+}
+
+// manageButton pauses, resumes or cancels (after a confirmation) an appointment.
+func (h *Handlers) manageButton(ctx context.Context, r *Request, data string) {
+	action, id, _ := strings.Cut(data, ":")
+	var status ganwei.AppointmentStatus
+	switch action {
+	case "pause":
+		status = ganwei.AppointmentPaused
+	case "resume":
+		status = ganwei.AppointmentActive
+	case "cancel":
+		h.answer(ctx, r.Callback.ID, "", false)
+		h.send(ctx, r.ChatID, "确定取消这条登记吗？取消后不再发送提醒，也不能恢复（可重新登记）。",
+			keyboard([]models.InlineKeyboardButton{button("确定取消", manageCB+":cancelok:"+id)}))
+		return
+	case "cancelok":
+		status = ganwei.AppointmentCancelled
+	default:
+		h.answer(ctx, r.Callback.ID, msgStaleButton, true)
+		return
+	}
+	if err := h.Reminders.SetAppointmentStatus(ctx, id, status); err != nil {
+		switch ganwei.ErrorCode(err) {
+		case ganwei.ENOTFOUND, ganwei.ECONFLICT, ganwei.EINVALID:
+			h.answer(ctx, r.Callback.ID, ganwei.ErrorMessage(err), true)
+		default:
+			h.answer(ctx, r.Callback.ID, msgTryLater, true)
+			h.Logger.Error("set appointment status", "err", err)
+		}
+		return
+	}
+	h.Logger.Info("appointment status changed", "by", r.User.ID, "appointment", id, "status", string(status))
+	h.answer(ctx, r.Callback.ID, "已"+map[ganwei.AppointmentStatus]string{
+		ganwei.AppointmentPaused: "暂停", ganwei.AppointmentActive: "恢复", ganwei.AppointmentCancelled: "取消"}[status], false)
+	if a, err := h.Reminders.Appointment(ctx, id); err == nil {
+		if action == "cancelok" {
+			h.send(ctx, r.ChatID, h.appointmentText(a), nil)
+			return
+		}
+		if err := h.Messenger.Edit(ctx, r.ChatID, r.MessageID, h.appointmentText(a), h.manageKeyboard(a)); err != nil {
+			h.Logger.Warn("edit appointment message", "err", err)
+		}
+	}
+}
+
+// ackButton records the leader's 已阅知 and shows it on the message.
+func (h *Handlers) ackButton(ctx context.Context, r *Request, data string) {
+	id, step, ok := strings.Cut(data, ":")
+	if !ok || strings.Contains(step, ":") {
+		h.answer(ctx, r.Callback.ID, msgStaleButton, true)
+		return
+	}
+	res, err := h.Reminders.Acknowledge(ctx, id, step, r.User.ID)
+	if err != nil {
+		switch ganwei.ErrorCode(err) {
+		case ganwei.EFORBIDDEN, ganwei.ENOTFOUND, ganwei.ECONFLICT:
+			h.answer(ctx, r.Callback.ID, ganwei.ErrorMessage(err), true)
+		default:
+			h.answer(ctx, r.Callback.ID, msgTryLater, true)
+			h.Logger.Error("acknowledge step", "err", err)
+		}
+		return
+	}
+	text := ""
+	if m := r.Callback.Message.Message; m != nil {
+		text = m.Text
+	}
+	switch res.Outcome {
+	case ganwei.AckCancelled:
+		h.answer(ctx, r.Callback.ID, "这项提醒已撤回，无需确认。", false)
+		if text != "" {
+			_ = h.Messenger.Edit(ctx, r.ChatID, r.MessageID, text+"\n\n（这项提醒已撤回，无需确认）", nil)
+		}
+		return
+	case ganwei.AckAlready:
+		h.answer(ctx, r.Callback.ID, "您已于"+h.fmtTime(res.AckedAt)+"确认过，无需重复操作。", false)
+	default:
+		h.Logger.Info("reminder acknowledged", "appointment", id, "step", step)
+		h.answer(ctx, r.Callback.ID, "已记录，谢谢！", false)
+	}
+	if text != "" && !strings.Contains(text, "✅ 已阅知") {
+		if err := h.Messenger.Edit(ctx, r.ChatID, r.MessageID, text+"\n\n✅ 已阅知 "+h.fmtTime(res.AckedAt), nil); err != nil {
+			h.Logger.Warn("edit acknowledged message", "err", err)
+		}
+	}
+}

@@ -1,0 +1,424 @@
+package redisstore
+
+// Keys (四项清单 reminder sequences, issue 4):
+//
+//	{prefix}:appt:{id}                     hash    one appointment: tg, name, position, unit, date,
+//	                                               status, created (ms), by, steps (comma list of
+//	                                               step ids), and per step {step}.{field}: title,
+//	                                               needack, status, due, sent, acked, ackby, rem,
+//	                                               next, esc, msg, err (times in Unix ms)
+//	{prefix}:appts                         zset    appointment ids, score = created (ms)
+//	{prefix}:appt:dup:{telegramID}:{hash}  string  id of the live appointment of that person for
+//	                                               that position (hash of the normalised position);
+//	                                               stops a second registration starting a second
+//	                                               sequence; deleted on cancel
+//	{prefix}:rem:due                       zset    jobs "{id}|{step}", score = when due (ms)
+//	{prefix}:rem:inflight                  zset    claimed jobs, score = lease deadline (ms), which
+//	                                               is also the claim's fencing token
+//	{prefix}:rem:once:{name}               string  "1" while a once-per-period task (the daily
+//	                                               digest) has been taken by a replica
+//
+// The step state is kept as separate hash fields rather than one JSON blob so that the Lua
+// scripts can guard and update single fields (never decoding JSON, which Lua's cjson would do
+// with doubles) and so that an acknowledgement and a reminder's completion never overwrite each
+// other.
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ganwei-bot/ganwei"
+)
+
+var _ ganwei.ReminderQueue = (*Store)(nil)
+
+func (s *Store) apptKey(id string) string { return s.key("appt", id) }
+func (s *Store) dueKey() string           { return s.key("rem", "due") }
+func (s *Store) inflightKey() string      { return s.key("rem", "inflight") }
+
+// dupKey is per person and position; the position is normalised (case, spacing) and hashed so
+// that the key stays short and free of separators.
+func (s *Store) dupKey(telegramID int64, position string) string {
+	norm := strings.ToLower(strings.Join(strings.Fields(position), " "))
+	sum := sha256.Sum256([]byte(norm))
+	return s.key("appt", "dup", strconv.FormatInt(telegramID, 10), hex.EncodeToString(sum[:8]))
+}
+
+func jobMember(id, step string) string { return id + "|" + step }
+
+// apptIDAlphabet is lower case without look-alikes; ids travel in button data and CLI arguments.
+const apptIDAlphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+
+func newAppointmentID() (string, error) {
+	b := make([]byte, 10)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("read random: %w", err)
+	}
+	for i := range b {
+		b[i] = apptIDAlphabet[int(b[i])%len(apptIDAlphabet)]
+	}
+	return string(b), nil
+}
+
+// validAppointmentID rejects anything that could not be one of ours before it reaches a key.
+func validAppointmentID(id string) bool {
+	if len(id) != 10 {
+		return false
+	}
+	for _, r := range id {
+		if !strings.ContainsRune(apptIDAlphabet, r) {
+			return false
+		}
+	}
+	return true
+}
+
+func ms(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return strconv.FormatInt(t.UnixMilli(), 10)
+}
+
+func fromMS(v string) time.Time {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(n)
+}
+
+// createApptScript registers an appointment unless the person already has one for the post.
+// KEYS: dup, appt, appts, due. ARGV: id, created ms, number of hash args, hash args..., then
+// (score, member) pairs of jobs. Returns the id of the appointment that now holds the post.
+var createApptScript = redis.NewScript(`
+local existing = redis.call('GET', KEYS[1])
+if existing then return existing end
+redis.call('SET', KEYS[1], ARGV[1])
+local n = tonumber(ARGV[3])
+redis.call('HSET', KEYS[2], unpack(ARGV, 4, 3 + n))
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+for i = 4 + n, #ARGV, 2 do
+  redis.call('ZADD', KEYS[4], ARGV[i], ARGV[i + 1])
+end
+return ARGV[1]
+`)
+
+// CreateAppointment stores a and schedules one job per step in one atomic step. When the same
+// person already holds a live registration for the same position it returns that id and false.
+func (s *Store) CreateAppointment(ctx context.Context, a *ganwei.Appointment) (string, bool, error) {
+	if err := a.Validate(); err != nil {
+		return "", false, err
+	}
+	id, err := newAppointmentID()
+	if err != nil {
+		return "", false, err
+	}
+	if a.CreatedAt.IsZero() {
+		a.CreatedAt = s.Now()
+	}
+	if a.Status == "" {
+		a.Status = ganwei.AppointmentActive
+	}
+	ids := make([]string, len(a.Steps))
+	for i, st := range a.Steps {
+		ids[i] = st.ID
+	}
+	h := []any{
+		"tg", strconv.FormatInt(a.TelegramID, 10), "name", a.Name, "position", a.Position,
+		"unit", a.Unit, "date", a.Date, "status", string(a.Status), "created", ms(a.CreatedAt),
+		"by", strconv.FormatInt(a.CreatedBy, 10), "steps", strings.Join(ids, ","),
+	}
+	var jobs []any
+	for _, st := range a.Steps {
+		need := "0"
+		if st.NeedsAck {
+			need = "1"
+		}
+		h = append(h, st.ID+".title", st.Title, st.ID+".needack", need,
+			st.ID+".status", string(ganwei.StepScheduled), st.ID+".due", ms(st.DueAt), st.ID+".next", ms(st.DueAt))
+		jobs = append(jobs, st.DueAt.UnixMilli(), jobMember(id, st.ID))
+	}
+	args := append([]any{id, ms(a.CreatedAt), len(h)}, h...)
+	args = append(args, jobs...)
+	got, err := createApptScript.Run(ctx, s.client,
+		[]string{s.dupKey(a.TelegramID, a.Position), s.apptKey(id), s.key("appts"), s.dueKey()}, args...).Text()
+	if err != nil {
+		return "", false, wrap("create appointment", err)
+	}
+	return got, got == id, nil
+}
+
+// Appointment returns one appointment, or ENOTFOUND.
+func (s *Store) Appointment(ctx context.Context, id string) (*ganwei.Appointment, error) {
+	if !validAppointmentID(id) {
+		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这条任职登记")
+	}
+	m, err := s.client.HGetAll(ctx, s.apptKey(id)).Result()
+	if err != nil {
+		return nil, wrap("get appointment", err)
+	}
+	if len(m) == 0 {
+		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这条任职登记")
+	}
+	return decodeAppointment(id, m), nil
+}
+
+// Appointments lists every appointment, newest first.
+func (s *Store) Appointments(ctx context.Context) ([]*ganwei.Appointment, error) {
+	ids, err := s.client.ZRevRange(ctx, s.key("appts"), 0, -1).Result()
+	if err != nil {
+		return nil, wrap("list appointments", err)
+	}
+	cmds := make([]*redis.MapStringStringCmd, len(ids))
+	_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.HGetAll(ctx, s.apptKey(id))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("list appointments", err)
+	}
+	out := make([]*ganwei.Appointment, 0, len(ids))
+	for i, c := range cmds {
+		if m := c.Val(); len(m) > 0 {
+			out = append(out, decodeAppointment(ids[i], m))
+		}
+	}
+	return out, nil
+}
+
+func decodeAppointment(id string, m map[string]string) *ganwei.Appointment {
+	tg, _ := strconv.ParseInt(m["tg"], 10, 64)
+	by, _ := strconv.ParseInt(m["by"], 10, 64)
+	a := &ganwei.Appointment{
+		ID: id, TelegramID: tg, Name: m["name"], Position: m["position"], Unit: m["unit"],
+		Date: m["date"], Status: ganwei.AppointmentStatus(m["status"]), CreatedBy: by,
+		CreatedAt: fromMS(m["created"]),
+	}
+	for _, sid := range strings.Split(m["steps"], ",") {
+		if sid == "" {
+			continue
+		}
+		f := func(name string) string { return m[sid+"."+name] }
+		rem, _ := strconv.Atoi(f("rem"))
+		msg, _ := strconv.Atoi(f("msg"))
+		ackBy, _ := strconv.ParseInt(f("ackby"), 10, 64)
+		a.Steps = append(a.Steps, &ganwei.StepState{
+			ID: sid, Title: f("title"), NeedsAck: f("needack") == "1",
+			Status: ganwei.StepStatus(f("status")), DueAt: fromMS(f("due")), SentAt: fromMS(f("sent")),
+			AckedAt: fromMS(f("acked")), AckedBy: ackBy, Reminders: rem, NextAt: fromMS(f("next")),
+			Escalated: fromMS(f("esc")), MessageID: msg, Error: f("err"),
+		})
+	}
+	return a
+}
+
+// ackScript records an acknowledgement by the appointee and drops the step's pending job.
+// KEYS: appt, due. ARGV: step, presser id, now ms, job member.
+var ackScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound'} end
+if redis.call('HGET', KEYS[1], 'tg') ~= ARGV[2] then return {'forbidden'} end
+local st = redis.call('HGET', KEYS[1], ARGV[1] .. '.status')
+if (not st) or redis.call('HGET', KEYS[1], ARGV[1] .. '.needack') ~= '1' then return {'nostep'} end
+if st == 'acknowledged' then return {'already', redis.call('HGET', KEYS[1], ARGV[1] .. '.acked')} end
+if redis.call('HGET', KEYS[1], 'status') == 'cancelled' then return {'cancelled'} end
+if st ~= 'sent' then return {'notsent'} end
+redis.call('HSET', KEYS[1], ARGV[1] .. '.status', 'acknowledged', ARGV[1] .. '.acked', ARGV[3],
+  ARGV[1] .. '.ackby', ARGV[2], ARGV[1] .. '.next', '')
+redis.call('ZREM', KEYS[2], ARGV[4])
+return {'done', ARGV[3]}
+`)
+
+// AcknowledgeStep records that by read the step at at. See ganwei.ReminderService.Acknowledge
+// for the error codes.
+func (s *Store) AcknowledgeStep(ctx context.Context, id, stepID string, by int64, at time.Time) (*ganwei.AckResult, error) {
+	if !validAppointmentID(id) {
+		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这条提醒")
+	}
+	res, err := ackScript.Run(ctx, s.client, []string{s.apptKey(id), s.dueKey()},
+		stepID, strconv.FormatInt(by, 10), ms(at), jobMember(id, stepID)).StringSlice()
+	if err != nil {
+		return nil, wrap("acknowledge step", err)
+	}
+	switch res[0] {
+	case "done":
+		return &ganwei.AckResult{Outcome: ganwei.AckDone, AckedAt: fromMS(res[1])}, nil
+	case "already":
+		return &ganwei.AckResult{Outcome: ganwei.AckAlready, AckedAt: fromMS(res[1])}, nil
+	case "cancelled":
+		return &ganwei.AckResult{Outcome: ganwei.AckCancelled}, nil
+	case "forbidden":
+		return nil, ganwei.Errorf(ganwei.EFORBIDDEN, "这条提醒是发给其他同志的，您无需确认。")
+	case "notsent":
+		return nil, ganwei.Errorf(ganwei.ECONFLICT, "这条提醒目前无需确认。")
+	}
+	return nil, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这条提醒")
+}
+
+// statusScript pauses, resumes or cancels an appointment. Pausing and cancelling take its jobs
+// off the schedule; resuming puts back each step's recorded next time (in the past means "now").
+// A job in flight is left to its worker, whose completion reschedules only an active appointment.
+// KEYS: appt, due, inflight, dup. ARGV: new status, appointment id.
+var statusScript = redis.NewScript(`
+local cur = redis.call('HGET', KEYS[1], 'status')
+if not cur then return 'notfound' end
+if cur == 'cancelled' then return 'cancelled' end
+if cur == ARGV[1] then return 'same' end
+redis.call('HSET', KEYS[1], 'status', ARGV[1])
+local steps = redis.call('HGET', KEYS[1], 'steps') or ''
+for sid in string.gmatch(steps, '[^,]+') do
+  local member = ARGV[2] .. '|' .. sid
+  if ARGV[1] == 'active' then
+    local nx = redis.call('HGET', KEYS[1], sid .. '.next')
+    if nx and nx ~= '' and not redis.call('ZSCORE', KEYS[3], member) then
+      redis.call('ZADD', KEYS[2], nx, member)
+    end
+  else
+    redis.call('ZREM', KEYS[2], member)
+  end
+end
+if ARGV[1] == 'cancelled' then
+  if redis.call('GET', KEYS[4]) == ARGV[2] then redis.call('DEL', KEYS[4]) end
+end
+return 'ok'
+`)
+
+// SetAppointmentStatus pauses, resumes or cancels an appointment's reminders.
+func (s *Store) SetAppointmentStatus(ctx context.Context, id string, status ganwei.AppointmentStatus) error {
+	switch status {
+	case ganwei.AppointmentActive, ganwei.AppointmentPaused, ganwei.AppointmentCancelled:
+	default:
+		return ganwei.Errorf(ganwei.EINVALID, "未知的状态 %q", status)
+	}
+	a, err := s.Appointment(ctx, id) // for the dup key, which needs the person and position
+	if err != nil {
+		return err
+	}
+	res, err := statusScript.Run(ctx, s.client,
+		[]string{s.apptKey(id), s.dueKey(), s.inflightKey(), s.dupKey(a.TelegramID, a.Position)},
+		string(status), id).Text()
+	if err != nil {
+		return wrap("set appointment status", err)
+	}
+	switch res {
+	case "notfound":
+		return ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这条任职登记")
+	case "cancelled":
+		return ganwei.Errorf(ganwei.ECONFLICT, "这条任职登记已取消，不能再更改。")
+	}
+	return nil
+}
+
+// claimScript takes jobs: first those whose lease expired (a worker died between claiming and
+// completing), then due ones, moving each to the in-flight set with the new lease deadline.
+// KEYS: due, inflight. ARGV: now ms, lease deadline ms, limit.
+var claimScript = redis.NewScript(`
+local out = {}
+local limit = tonumber(ARGV[3])
+local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, limit)
+for _, m in ipairs(expired) do
+  redis.call('ZADD', KEYS[2], ARGV[2], m)
+  out[#out + 1] = m
+end
+local left = limit - #out
+if left > 0 then
+  local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, left)
+  for _, m in ipairs(due) do
+    redis.call('ZREM', KEYS[1], m)
+    redis.call('ZADD', KEYS[2], ARGV[2], m)
+    out[#out + 1] = m
+  end
+end
+return out
+`)
+
+// ClaimReminderJobs takes up to limit due jobs (expired leases first) for lease, in one round trip.
+func (s *Store) ClaimReminderJobs(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]ganwei.ReminderJob, error) {
+	deadline := now.Add(lease).UnixMilli()
+	members, err := claimScript.Run(ctx, s.client, []string{s.dueKey(), s.inflightKey()},
+		now.UnixMilli(), deadline, limit).StringSlice()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, wrap("claim reminder jobs", err)
+	}
+	jobs := make([]ganwei.ReminderJob, 0, len(members))
+	for _, m := range members {
+		id, step, _ := strings.Cut(m, "|")
+		jobs = append(jobs, ganwei.ReminderJob{AppointmentID: id, StepID: step, Lease: deadline})
+	}
+	return jobs, nil
+}
+
+// completeScript records a job's outcome and releases it, only while the caller still holds the
+// lease. The write is guarded by the step's status; the job is rescheduled only for an active
+// appointment (a paused one keeps the time in {step}.next for resume).
+// KEYS: inflight, due, appt. ARGV: member, lease, next ms or ”, guard field, guard value,
+// field/value pairs...
+// Returns -1 lease lost, 0 guard failed, 1 applied.
+var completeScript = redis.NewScript(`
+local sc = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if (not sc) or tonumber(sc) ~= tonumber(ARGV[2]) then return -1 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+if ARGV[4] ~= '' and redis.call('HGET', KEYS[3], ARGV[4]) ~= ARGV[5] then return 0 end
+if #ARGV > 5 then redis.call('HSET', KEYS[3], unpack(ARGV, 6)) end
+if ARGV[3] ~= '' and redis.call('HGET', KEYS[3], 'status') == 'active' then
+  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+end
+return 1
+`)
+
+// CompleteReminderJob records res and releases or reschedules the job, atomically.
+func (s *Store) CompleteReminderJob(ctx context.Context, job ganwei.ReminderJob, res ganwei.JobResult) (bool, error) {
+	sid := job.StepID
+	guardField, guardValue := "", ""
+	if res.Expect != "" {
+		guardField, guardValue = sid+".status", string(res.Expect)
+	}
+	args := []any{jobMember(job.AppointmentID, sid), job.Lease, ms(res.Next), guardField, guardValue}
+	if res.Status != "" {
+		args = append(args, sid+".status", string(res.Status))
+	}
+	if !res.SentAt.IsZero() {
+		args = append(args, sid+".sent", ms(res.SentAt))
+	}
+	if res.SetReminders {
+		args = append(args, sid+".rem", res.Reminders)
+	}
+	if !res.EscalatedAt.IsZero() {
+		args = append(args, sid+".esc", ms(res.EscalatedAt))
+	}
+	if res.MessageID != 0 {
+		args = append(args, sid+".msg", res.MessageID)
+	}
+	if res.Error != "" {
+		args = append(args, sid+".err", res.Error)
+	}
+	if !res.KeepNext {
+		args = append(args, sid+".next", ms(res.Next))
+	}
+	n, err := completeScript.Run(ctx, s.client,
+		[]string{s.inflightKey(), s.dueKey(), s.apptKey(job.AppointmentID)}, args...).Int()
+	if err != nil {
+		return false, wrap("complete reminder job", err)
+	}
+	return n == 1, nil
+}
+
+// Once reports true to exactly one caller per name within ttl.
+func (s *Store) Once(ctx context.Context, name string, ttl time.Duration) (bool, error) {
+	ok, err := s.client.SetNX(ctx, s.key("rem", "once", name), 1, ttl).Result()
+	if err != nil {
+		return false, wrap("mark once", err)
+	}
+	return ok, nil
+}
