@@ -378,3 +378,14 @@ func button(text, data string) models.InlineKeyboardButton {
 	}
 	return models.InlineKeyboardButton{Text: text, CallbackData: data}
 }
+
+// dropButtons removes the keyboard from the message whose button was just pressed, keeping its
+// text, so that a finished step cannot be pressed again.
+func (h *Handlers) dropButtons(ctx context.Context, r *Request) {
+	if r.Callback == nil || r.Callback.Message.Message == nil {
+		return
+	}
+	if err := h.Messenger.Edit(ctx, r.ChatID, r.MessageID, r.Callback.Message.Message.Text, nil); err != nil {
+		h.Logger.Warn("drop buttons", "err", err)
+	}
+}

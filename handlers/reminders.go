@@ -215,7 +215,7 @@ func (h *Handlers) appointAsk(ctx context.Context, r *Request, d *ganwei.Dialog,
 	case "unit":
 		var kb *models.InlineKeyboardMarkup
 		if u := d.Data["profile_unit"]; u != "" {
-			kb = keyboard([]models.InlineKeyboardButton{button("沿用 "+truncate(u, 20), appointCB+":unit:keep")})
+			kb = keyboard([]models.InlineKeyboardButton{button("沿用 "+shorten(u, 20), appointCB+":unit:keep")})
 		}
 		h.send(ctx, r.ChatID, "第 3 步：在哪个单位任职？例如：七都镇。", kb)
 	case "date":
@@ -235,13 +235,6 @@ func orDash(s string) string {
 	return s
 }
 
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
-}
 
 // appointButton handles the dialog's buttons; a button from a finished or expired dialog is stale.
 func (h *Handlers) appointButton(ctx context.Context, r *Request, data string) {
@@ -254,6 +247,7 @@ func (h *Handlers) appointButton(ctx context.Context, r *Request, data string) {
 		d.Data = map[string]string{}
 	}
 	h.answer(ctx, r.Callback.ID, "", false)
+	h.dropButtons(ctx, r) // a step's buttons are used once; the next step brings its own
 	action, arg, _ := strings.Cut(data, ":")
 	switch {
 	case action == "who" && d.Step == "who":

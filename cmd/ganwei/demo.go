@@ -156,6 +156,7 @@ type demoChat struct {
 	clock *demoClock
 
 	who     persona
+	toasts  int // answerCallbackQuery calls already shown
 	seenBy  map[int64]map[int]msgState
 	buttons []pressable
 }
@@ -238,6 +239,9 @@ func (c *demoChat) do(ctx context.Context, line string) (quit bool, err error) {
 	if strings.HasPrefix(line, ":") {
 		return c.meta(ctx, line)
 	}
+	if n, err := strconv.Atoi(line); err == nil && n >= 0 && n < 100 && (n < 1 || n > len(c.buttons)) {
+		return false, fmt.Errorf("屏幕上没有编号为 %d 的按钮", n)
+	}
 	if n, err := strconv.Atoi(line); err == nil && n >= 1 && n <= len(c.buttons) {
 		b := c.buttons[n-1]
 		if b.url != "" {
@@ -280,7 +284,7 @@ func (c *demoChat) meta(ctx context.Context, line string) (bool, error) {
 		}
 		c.clock.advance(d)
 		c.app.reminders.Wake() // due reminders show now, not at the next poll
-		c.printf("时间前进 %s，现在是 %s。\n", fields[1], c.clock.Now().Format("2006-01-02 15:04 Mon"))
+		c.printf("时间前进 %s，现在是 %s。\n", fields[1], c.clock.Now().In(c.app.cfg.Location).Format("2006-01-02 15:04")+" "+weekdayCN[c.clock.Now().In(c.app.cfg.Location).Weekday()])
 		return false, c.settle(ctx, 0)
 	default:
 		return false, fmt.Errorf("未知的演示命令 %s，输入 :help 查看", fields[0])
@@ -326,6 +330,14 @@ func (c *demoChat) settle(ctx context.Context, updateID int64) error {
 // show prints new and edited messages in every persona's chat; buttons are numbered only for the
 // current persona, who is the one who can press them.
 func (c *demoChat) show() {
+	// A button press may be answered with a short notice (Telegram shows it as a toast).
+	calls := c.tg.Calls("answerCallbackQuery")
+	for _, call := range calls[min(c.toasts, len(calls)):] {
+		if text := call.Params["text"]; text != "" {
+			c.printf("（提示：%s）\n", text)
+		}
+	}
+	c.toasts = len(calls)
 	if c.seenBy == nil {
 		c.seenBy = map[int64]map[int]msgState{}
 	}
@@ -346,6 +358,10 @@ func (c *demoChat) show() {
 				continue
 			}
 			seen[m.ID] = msgState{text: m.Text, edits: m.Edits}
+			if old && st.text == m.Text {
+				c.forgetButtons(chatID, m) // only the keyboard changed (removed after a press)
+				continue
+			}
 			c.printMessage(chatID, m, old)
 		}
 	}
@@ -372,6 +388,7 @@ func (c *demoChat) printMessage(chatID int64, m telegramtest.Message, edited boo
 	for _, line := range strings.Split(text, "\n") {
 		c.printf("│ %s\n", line)
 	}
+	c.forgetButtons(chatID, m)
 	if len(m.Buttons) > 0 {
 		if chatID == c.who.user.ID {
 			c.buttons = nil
@@ -390,6 +407,20 @@ func (c *demoChat) printMessage(chatID int64, m telegramtest.Message, edited boo
 		c.printf("│ %s\n", strings.Join(row, "  "))
 	}
 	c.printf("└\n")
+}
+
+// forgetButtons drops the numbers of buttons a message no longer has (a step was answered).
+func (c *demoChat) forgetButtons(chatID int64, m telegramtest.Message) {
+	if len(m.Buttons) > 0 || chatID != c.who.user.ID {
+		return
+	}
+	kept := c.buttons[:0]
+	for _, b := range c.buttons {
+		if b.messageID != m.ID {
+			kept = append(kept, b)
+		}
+	}
+	c.buttons = kept
 }
 
 // isTerminal reports whether r is an interactive terminal (then the demo prompts instead of
@@ -418,3 +449,5 @@ func (c *demoChat) reshowButtons() {
 		}
 	}
 }
+
+var weekdayCN = [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}
