@@ -235,7 +235,6 @@ func orDash(s string) string {
 	return s
 }
 
-
 // appointButton handles the dialog's buttons; a button from a finished or expired dialog is stale.
 func (h *Handlers) appointButton(ctx context.Context, r *Request, data string) {
 	d, err := h.Dialogs.Dialog(ctx, r.User.ID)
