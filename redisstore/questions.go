@@ -13,7 +13,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -48,63 +47,27 @@ func (s *Store) RecordAsked(ctx context.Context, q *ganwei.AskedQuestion) (strin
 	return q.ID, nil
 }
 
-// Vote records a vote on an asked question; voting again replaces the vote. ENOTFOUND when the
-// question has expired.
-//
-// WATCH/MULTI keeps the question's vote and the per-entry counters in step even when the same
-// button is pressed twice at once.
+// Vote records a vote on an asked question; voting again replaces the vote, and the per-entry
+// counters move in the same transaction. ENOTFOUND when the question has expired.
 func (s *Store) Vote(ctx context.Context, id, vote string) (*ganwei.AskedQuestion, error) {
 	if vote != ganwei.VoteUp && vote != ganwei.VoteDown {
 		return nil, ganwei.Errorf(ganwei.EINVALID, "无效的评价")
 	}
-	key := s.key("asked", id)
-	var result *ganwei.AskedQuestion
-	for attempt := 0; attempt < 5; attempt++ {
-		err := s.client.Watch(ctx, func(tx *redis.Tx) error {
-			raw, err := tx.Get(ctx, key).Bytes()
-			if errors.Is(err, redis.Nil) {
-				return ganwei.Errorf(ganwei.ENOTFOUND, "这条回答的评价已过期")
-			} else if err != nil {
-				return err
-			}
-			var q ganwei.AskedQuestion
-			if err := json.Unmarshal(raw, &q); err != nil {
-				return fmt.Errorf("decode asked question: %w", err)
-			}
-			old := q.Vote
-			q.Vote, q.VotedAt = vote, s.Now()
-			out, err := json.Marshal(&q)
-			if err != nil {
-				return fmt.Errorf("encode asked question: %w", err)
-			}
-			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-				p.Set(ctx, key, out, redis.KeepTTL)
-				if old != vote {
-					for _, e := range q.EntryIDs {
-						fk := s.key("feedback", e)
-						p.HIncrBy(ctx, fk, vote, 1)
-						if old != "" {
-							p.HIncrBy(ctx, fk, old, -1)
-						}
-					}
-				}
-				return nil
-			})
-			result = &q
-			return err
-		}, key)
-		if errors.Is(err, redis.TxFailedErr) {
-			continue
+	return updateJSON(ctx, s, s.key("asked", id), "这条回答的评价已过期", func(q *ganwei.AskedQuestion, p redis.Pipeliner) error {
+		old := q.Vote
+		q.Vote, q.VotedAt = vote, s.Now()
+		if old == vote {
+			return nil // pressed twice: nothing to count
 		}
-		if code := ganwei.ErrorCode(err); code == ganwei.ENOTFOUND {
-			return nil, err
+		for _, e := range q.EntryIDs {
+			fk := s.key("feedback", e)
+			p.HIncrBy(ctx, fk, vote, 1)
+			if old != "" {
+				p.HIncrBy(ctx, fk, old, -1)
+			}
 		}
-		if err != nil {
-			return nil, wrap("vote", err)
-		}
-		return result, nil
-	}
-	return nil, ganwei.Errorf(ganwei.ECONFLICT, "请稍后再试")
+		return nil
+	})
 }
 
 // FeedbackCounts returns the up and down votes on answers drawn from an entry.

@@ -16,6 +16,7 @@ package redisstore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -123,4 +124,53 @@ func wrap(action string, err error) error {
 		return fmt.Errorf("%s: %w: %w", action, &ganwei.Error{Code: ganwei.EUNAVAILABLE, Message: "数据服务暂时不可用"}, err)
 	}
 	return fmt.Errorf("%s: %w", action, err)
+}
+
+// maxTxAttempts bounds the retries of an optimistic transaction under contention.
+const maxTxAttempts = 5
+
+// updateJSON changes the JSON record at key in an optimistic transaction (WATCH/MULTI), retrying
+// when another writer got there first. change edits the record and may queue further writes that
+// must commit with it; it returns an error to abort. A missing key is ENOTFOUND with the message
+// missing. It is not a Lua script because Lua's cjson would round large Telegram ids through
+// doubles.
+func updateJSON[T any](ctx context.Context, s *Store, key, missing string, change func(rec *T, p redis.Pipeliner) error) (*T, error) {
+	var rec *T
+	for attempt := 0; attempt < maxTxAttempts; attempt++ {
+		err := s.client.Watch(ctx, func(tx *redis.Tx) error {
+			raw, err := tx.Get(ctx, key).Bytes()
+			if errors.Is(err, redis.Nil) {
+				return ganwei.Errorf(ganwei.ENOTFOUND, "%s", missing)
+			} else if err != nil {
+				return err
+			}
+			rec = new(T)
+			if err := json.Unmarshal(raw, rec); err != nil {
+				return fmt.Errorf("decode %s: %w", key, err)
+			}
+			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				if err := change(rec, p); err != nil {
+					return err
+				}
+				out, err := json.Marshal(rec)
+				if err != nil {
+					return fmt.Errorf("encode %s: %w", key, err)
+				}
+				p.Set(ctx, key, out, redis.KeepTTL)
+				return nil
+			})
+			return err
+		}, key)
+		switch {
+		case errors.Is(err, redis.TxFailedErr):
+			continue // someone else wrote the record in between: read it again
+		case err == nil:
+			return rec, nil
+		case ganwei.ErrorCode(err) == ganwei.EINTERNAL:
+			return nil, wrap("update "+key, err)
+		default:
+			return nil, err
+		}
+	}
+	return nil, ganwei.Errorf(ganwei.ECONFLICT, "数据正在被修改，请稍后重试")
 }

@@ -106,44 +106,12 @@ func (s *Store) mget(ctx context.Context, keys []string) ([]string, error) {
 }
 
 // SetRole changes a user's role; RoleGuest revokes it. ENOTFOUND for an unknown user.
-//
-// It is an optimistic transaction (WATCH/MULTI) rather than a Lua script because the record is
-// JSON and Lua's cjson would round large Telegram ids through doubles.
 func (s *Store) SetRole(ctx context.Context, id int64, role ganwei.Role) error {
-	key := s.userKey(id)
-	for attempt := 0; attempt < 5; attempt++ {
-		err := s.client.Watch(ctx, func(tx *redis.Tx) error {
-			raw, err := tx.Get(ctx, key).Bytes()
-			if errors.Is(err, redis.Nil) {
-				return ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这位用户")
-			} else if err != nil {
-				return err
-			}
-			var u ganwei.User
-			if err := json.Unmarshal(raw, &u); err != nil {
-				return fmt.Errorf("decode user %d: %w", id, err)
-			}
-			u.Role = role
-			u.UpdatedAt = s.Now()
-			out, err := json.Marshal(&u)
-			if err != nil {
-				return fmt.Errorf("encode user: %w", err)
-			}
-			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-				p.Set(ctx, key, out, 0)
-				return nil
-			})
-			return err
-		}, key)
-		if errors.Is(err, redis.TxFailedErr) {
-			continue // someone else changed the user in between: read again
-		}
-		if ganwei.ErrorCode(err) == ganwei.ENOTFOUND {
-			return err
-		}
-		return wrap("set role", err)
-	}
-	return ganwei.Errorf(ganwei.ECONFLICT, "资料正在被修改，请稍后重试")
+	_, err := updateJSON(ctx, s, s.userKey(id), "没有找到这位用户", func(u *ganwei.User, _ redis.Pipeliner) error {
+		u.Role, u.UpdatedAt = role, s.Now()
+		return nil
+	})
+	return err
 }
 
 // DeleteUser removes the user's profile. Deleting an unknown user is not an error.

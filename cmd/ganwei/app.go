@@ -101,9 +101,7 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 func (a *app) run(ctx context.Context, httpAddr string, ready chan<- string) error {
 	if a.answerer != nil && a.cfg.KnowledgeDir != "" {
 		// Operators edit the knowledge files in place; pick the change up without a restart.
-		go a.answerer.Library.Watch(ctx, 30*time.Second, func(format string, args ...any) {
-			a.logger.Info(fmt.Sprintf(format, args...))
-		})
+		go a.answerer.Library.Watch(ctx, 30*time.Second, slogf(a.logger))
 	}
 	if err := a.handlers.SyncMenus(ctx); err != nil {
 		a.logger.Warn("command menus not set; they will be retried at next start", "err", err)
@@ -157,4 +155,10 @@ func newReminders(cfg *Config, store *redisstore.Store, sender reminders.Messeng
 		Logger:    logger,
 		Now:       store.Now,
 	}, nil
+}
+
+// slogf adapts a logger to the printf-style hooks of the knowledge package (which stays free of
+// logging dependencies). Those messages never carry a question or an answer.
+func slogf(logger *slog.Logger) func(format string, args ...any) {
+	return func(format string, args ...any) { logger.Warn(fmt.Sprintf(format, args...)) }
 }

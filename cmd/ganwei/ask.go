@@ -47,7 +47,7 @@ func runAsk(ctx context.Context, env Env, args []string) error {
 	case !*batch && question == "":
 		return usageErrorf("no question (give one, or use --batch to read stdin)")
 	}
-	ans, err := newAnswerer(env)
+	ans, err := newAnswerer(env, func(format string, args ...any) { fmt.Fprintf(env.Stderr, format+"\n", args...) })
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func openLibrary(env Env) (*knowledge.Library, error) {
 
 // newAnswerer builds the Answerer from the environment: the knowledge base, the human contact and,
 // when OPENAI_API_KEY is set, the model.
-func newAnswerer(env Env) (*knowledge.Answerer, error) {
+func newAnswerer(env Env, logf func(format string, args ...any)) (*knowledge.Answerer, error) {
 	lib, err := openLibrary(env)
 	if err != nil {
 		return nil, err
@@ -134,7 +134,7 @@ func newAnswerer(env Env) (*knowledge.Answerer, error) {
 	if cfg, ok := llm.ConfigFromEnv(env.Getenv); ok {
 		a.Phraser = llm.New(cfg)
 		a.PhraseTimeout = cfg.Timeout
-		a.Logf = func(format string, args ...any) { fmt.Fprintf(env.Stderr, format+"\n", args...) }
+		a.Logf = logf
 	}
 	return a, nil
 }

@@ -95,12 +95,9 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	cfg.AdminIDs = map[int64]bool{}
-	answerer, err := newAnswerer(env)
+	answerer, err := newAnswerer(env, slogf(logger))
 	if err != nil {
 		return err
-	}
-	if answerer.Logf != nil {
-		answerer.Logf = func(format string, args ...any) { logger.Warn(fmt.Sprintf(format, args...)) }
 	}
 	a, err := newApp(ctx, cfg, store, bot.Config{
 		Token: tg.Token(), APIURL: tg.URL(), PollTimeout: 2 * time.Second,

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"flag"
-	"fmt"
 	"log/slog"
 
 	"github.com/ganwei-bot/ganwei/bot"
@@ -30,12 +29,9 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer closeStore()
-	answerer, err := newAnswerer(env)
+	answerer, err := newAnswerer(env, slogf(logger))
 	if err != nil {
 		return err
-	}
-	if answerer.Logf != nil {
-		answerer.Logf = func(format string, args ...any) { logger.Warn(fmt.Sprintf(format, args...)) }
 	}
 	a, err := newApp(ctx, cfg, store, bot.Config{
 		Token: cfg.Token, APIURL: cfg.APIURL,
