@@ -47,6 +47,9 @@ type Handlers struct {
 	Now func() time.Time
 	// Location is the time zone dates are shown in (GANWEI_TIMEZONE).
 	Location *time.Location
+	// CheckIns and Periods enable the care check-ins (checkin.go); nil leaves them out.
+	CheckIns ganwei.CheckInService
+	Periods  ganwei.PeriodCalendar
 
 	commands  map[string]*command
 	callbacks map[string]*callback
@@ -105,6 +108,7 @@ func (h *Handlers) Register() {
 	h.dialogs = map[string]dialogFunc{}
 	h.registerStart()
 	h.registerAdmin()
+	h.registerCheckIn()
 }
 
 // DefaultContact is offered when no contact is configured.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ganwei-bot/ganwei/bot"
+	"github.com/ganwei-bot/ganwei/checkin"
 	"github.com/ganwei-bot/ganwei/embeddedredis"
 	"github.com/ganwei-bot/ganwei/handlers"
 	"github.com/ganwei-bot/ganwei/redisstore"
@@ -25,6 +26,7 @@ type app struct {
 	handlers *handlers.Handlers
 	metrics  *bot.Metrics
 	closers  []func()
+	checkins *checkin.Scheduler
 }
 
 // openStore connects to REDIS_URL, or starts an embedded in-memory Redis when embedded is true
@@ -79,6 +81,7 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 		Now:         store.Now,
 		Location:    cfg.Location,
 	}
+	a.wireCheckIns()
 	a.handlers.Register()
 	b.SetHandler(a.handlers.Handle)
 	return a, nil
@@ -104,7 +107,9 @@ func (a *app) run(ctx context.Context, httpAddr string, ready chan<- string) err
 			ready <- ln.Addr().String()
 		}
 	}
+	waitCheckIns := a.startCheckIns(ctx)
 	runErr := a.bot.Run(ctx)
+	waitCheckIns()
 	if srv != nil {
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

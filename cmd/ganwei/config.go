@@ -28,6 +28,8 @@ type Config struct {
 	OpenAIKey     string
 	OpenAIBaseURL string
 	OpenAIModel   string
+
+	CheckIn CheckInConfig // GANWEI_CHECKIN_* (app_checkins.go)
 }
 
 // configError names the variable at fault, so that start-up stops with a message an operator can act on.
@@ -98,6 +100,9 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		return nil, &configError{"GANWEI_TIMEZONE", fmt.Sprintf("unknown time zone %q (for example Asia/Shanghai)", tz)}
 	}
 	c.Location = loc
+	if err := c.loadCheckInConfig(get); err != nil {
+		return nil, err
+	}
 	if (c.OpenAIKey == "") != (c.OpenAIModel == "") {
 		if c.OpenAIModel == "" {
 			return nil, &configError{"OPENAI_MODEL", "required when OPENAI_API_KEY is set (for example deepseek-chat or qwen-plus)"}

@@ -271,6 +271,7 @@ func (c *demoChat) meta(ctx context.Context, line string) (bool, error) {
 			return false, err
 		}
 		c.clock.advance(d)
+		c.app.checkins.Kick() // a check-in prompt may now be due
 		c.printf("时间前进 %s，现在是 %s。\n", fields[1], c.clock.Now().Format("2006-01-02 15:04 Mon"))
 		return false, c.settle(ctx, 0)
 	default:
