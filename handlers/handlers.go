@@ -251,8 +251,10 @@ func (h *Handlers) handleCallback(ctx context.Context, upd *models.Update) {
 	cq := upd.CallbackQuery
 	u, err := h.resolveUser(ctx, &cq.From)
 	if err != nil {
+		// Say it in the chat too: an alert vanishes, and with Redis down the person must know
+		// that the press was not saved.
 		h.answer(ctx, cq.ID, msgTryLater, true)
-		h.Logger.Error("resolve user for button", "err", err)
+		h.fail(ctx, cq.From.ID, "resolve user for button", err)
 		return
 	}
 	r := &Request{Update: upd, User: u, ChatID: cq.From.ID, Text: cq.Data, Callback: cq}
