@@ -333,7 +333,7 @@ func (h *Handlers) setPaused(ctx context.Context, r *Request, paused bool) {
 		if len(names) > 0 {
 			list = strings.Join(names, "、")
 		}
-		h.send(ctx, r.ChatID, "用法：/pause Telegram ID 或 单位名（如休假、借调），/resume 同样写法恢复。\n目前暂停：" + list, nil)
+		h.send(ctx, r.ChatID, "用法：/pause Telegram ID 或 单位名（如休假、借调），/resume 同样写法恢复。\n目前暂停："+list, nil)
 		return
 	}
 	id, unit := pauseTarget(r.Args)

@@ -382,13 +382,16 @@ func (s *Store) SetEligible(ctx context.Context, period string, total int, perUn
 	return wrap("set eligible", err)
 }
 
-// Cases lists cases, newest first.
+// maxCases bounds one listing; an organization with more open cases has a bigger problem.
+const maxCases = 5000
+
+// Cases lists cases, newest first, at most maxCases.
 func (s *Store) Cases(ctx context.Context, activeOnly bool) ([]*ganwei.Case, error) {
 	idx := s.key("cases")
 	if activeOnly {
 		idx = s.key("cases", "active")
 	}
-	ids, err := s.client.ZRevRange(ctx, idx, 0, 499).Result()
+	ids, err := s.client.ZRevRange(ctx, idx, 0, maxCases-1).Result()
 	if err != nil {
 		return nil, wrap("list cases", err)
 	}
