@@ -55,13 +55,19 @@ func TrendChart(r *Report) ([]byte, error) {
 	if err := loadFont(); err != nil {
 		return nil, err
 	}
-	var well, stress plotter.XYs
+	// Runs of consecutive visible periods: a hidden period is a gap, not a line drawn across it.
+	var well, stress []plotter.XYs
+	prev := -2
 	for i, a := range r.Trend {
 		if !a.Visible() {
 			continue
 		}
-		well = append(well, plotter.XY{X: float64(i), Y: a.WellbeingAvg()})
-		stress = append(stress, plotter.XY{X: float64(i), Y: a.StressAvg()})
+		if i != prev+1 {
+			well, stress = append(well, nil), append(stress, nil)
+		}
+		prev = i
+		well[len(well)-1] = append(well[len(well)-1], plotter.XY{X: float64(i), Y: a.WellbeingAvg()})
+		stress[len(stress)-1] = append(stress[len(stress)-1], plotter.XY{X: float64(i), Y: a.StressAvg()})
 	}
 	if len(well) == 0 {
 		return nil, nil
@@ -75,7 +81,6 @@ func TrendChart(r *Report) ([]byte, error) {
 	style(&p.X.Tick.Label, 10)
 	style(&p.Y.Tick.Label, 10)
 	style(&p.Legend.TextStyle, 12)
-	p.Y.Min, p.Y.Max = 1, 5
 	p.X.Min, p.X.Max = -0.5, float64(len(r.Trend))-0.5
 	ticks := make([]plot.Tick, len(r.Periods))
 	for i, per := range r.Periods {
@@ -90,19 +95,25 @@ func TrendChart(r *Report) ([]byte, error) {
 	p.Add(plotter.NewGrid())
 	for _, s := range []struct {
 		name string
-		xys  plotter.XYs
+		runs []plotter.XYs
 		c    color.RGBA
 	}{{chartText.wellbeing, well, color.RGBA{R: 0x2e, G: 0x7d, B: 0x32, A: 0xff}}, {chartText.stress, stress, color.RGBA{R: 0xc6, G: 0x28, B: 0x28, A: 0xff}}} {
-		l, pts, err := plotter.NewLinePoints(s.xys)
-		if err != nil {
-			return nil, fmt.Errorf("chart line: %w", err)
+		for i, run := range s.runs {
+			l, pts, err := plotter.NewLinePoints(run)
+			if err != nil {
+				return nil, fmt.Errorf("chart line: %w", err)
+			}
+			l.Color, l.Width = s.c, vg.Points(2)
+			pts.Color, pts.Shape, pts.Radius = s.c, draw.CircleGlyph{}, vg.Points(3)
+			p.Add(l, pts)
+			if i == 0 {
+				p.Legend.Add(s.name, l, pts)
+			}
 		}
-		l.Color, l.Width = s.c, vg.Points(2)
-		pts.Color, pts.Shape, pts.Radius = s.c, draw.CircleGlyph{}, vg.Points(3)
-		p.Add(l, pts)
-		p.Legend.Add(s.name, l, pts)
 	}
-	p.Legend.Top = true
+	// Scores are 1..5; the headroom above 5 keeps the legend off the lines.
+	p.Y.Min, p.Y.Max = 0.8, 5.8
+	p.Legend.Top, p.Legend.XOffs, p.Legend.YOffs = true, -vg.Points(8), -vg.Points(4)
 	c := vgimg.New(8*vg.Inch, 4*vg.Inch)
 	p.Draw(draw.New(c))
 	var buf bytes.Buffer
