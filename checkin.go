@@ -263,6 +263,8 @@ type CheckInService interface {
 
 	// Cases lists cases; active only (not closed) when activeOnly.
 	Cases(ctx context.Context, activeOnly bool) ([]*Case, error)
+	// OpenCases counts the cases not closed, overall and per unit.
+	OpenCases(ctx context.Context) (total int, perUnit map[string]int, err error)
 	// Case returns one case, or ENOTFOUND.
 	Case(ctx context.Context, id string) (*Case, error)
 	// UpdateCase moves a case to status with an optional note; EINVALID for a backwards move.

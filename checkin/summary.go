@@ -47,14 +47,13 @@ func Summarize(ctx context.Context, svc ganwei.CheckInService, cal ganwei.Period
 			r.Units = append(r.Units, a[0])
 		}
 	}
-	cases, err := svc.Cases(ctx, true)
+	total, perUnit, err := svc.OpenCases(ctx)
 	if err != nil {
 		return nil, err
 	}
-	for _, c := range cases {
-		if unit == "" || c.Unit == unit {
-			r.OpenCases++
-		}
+	r.OpenCases = total
+	if unit != "" {
+		r.OpenCases = perUnit[unit]
 	}
 	return r, nil
 }

@@ -16,6 +16,7 @@ package redisstore
 //	{prefix}:case:{id}:notes                   list    JSON ganwei.CaseNote, oldest first
 //	{prefix}:cases                             zset    every case id (score = created, unix s)
 //	{prefix}:cases:active                      zset    case ids not closed (score = created, unix s)
+//	{prefix}:cases:openbyunit                  hash    unit -> number of cases not closed (summaries read it)
 //	{prefix}:cipause:users                     set     Telegram ids whose prompts are paused
 //	{prefix}:cipause:units                     set     units whose prompts are paused
 //	{prefix}:audit                             list    JSON ganwei.AuditEntry, newest first, capped at auditCap
@@ -85,7 +86,7 @@ func (s *Store) retention() (scores, notes time.Duration) {
 // opens or updates the follow-up case, all in one atomic step.
 //
 // KEYS: 1 answer, 2 note, 3 user index, 4 agg all, 5 agg unit, 6 units, 7 periods, 8 user cases,
-// 9 new case, 10 new case notes, 11 cases, 12 active cases.
+// 9 new case, 10 new case notes, 11 cases, 12 active cases, 13 open cases by unit.
 // ARGV: 1 w, 2 s, 3 sup, 4 ben, 5 talk (0/1), 6 unit, 7 now, 8 answer ttl s, 9 note, 10 note ttl s,
 // 11 reasons ("" = no follow-up), 12 new case id, 13 uid, 14 unit agg key prefix, 15 period,
 // 16 first case note JSON, 17 case key prefix.
@@ -128,6 +129,7 @@ if ARGV[11] ~= '' then
     redis.call('ZADD', KEYS[11], ARGV[7], caseid)
     redis.call('ZADD', KEYS[12], ARGV[7], caseid)
     redis.call('SADD', KEYS[8], caseid)
+    redis.call('HINCRBY', KEYS[13], ARGV[6], 1)
     newcase = 1
   end
 end
@@ -171,6 +173,7 @@ func (s *Store) SubmitCheckIn(ctx context.Context, c *ganwei.CheckIn) (*ganwei.S
 		s.ciKey(c.UserID, c.Period), s.ciKey(c.UserID, c.Period) + ":note", s.ciIndexKey(c.UserID),
 		s.aggKey(c.Period, ""), s.aggKey(c.Period, c.Unit), s.key("ciunits"), s.key("ciperiods"),
 		s.key("cicase", uid), s.caseKey(newID), s.caseKey(newID) + ":notes", s.key("cases"), s.key("cases", "active"),
+		s.key("cases", "openbyunit"),
 	}
 	res, err := submitScript.Run(ctx, s.client, keys,
 		c.Wellbeing, c.Stress, string(c.Support), string(c.Benefits), talk, c.Unit, now.Unix(),
@@ -450,8 +453,8 @@ func (s *Store) loadCases(ctx context.Context, ids []string) ([]*ganwei.Case, er
 	return out, nil
 }
 
-// updateCaseScript moves a case forward. KEYS: case, notes, active. ARGV: status, rank, by, now,
-// note JSON. Returns 1, 0 (no such case) or -1 (backwards).
+// updateCaseScript moves a case forward. KEYS: case, notes, active, open by unit. ARGV: status,
+// rank, by, now, note JSON, case key prefix. Returns 1, 0 (no such case) or -1 (backwards).
 var updateCaseScript = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then return 0 end
@@ -460,7 +463,10 @@ if tonumber(ARGV[2]) < rank[st] then return -1 end
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updated', ARGV[4])
 if ARGV[1] == 'assigned' and st == 'open' then redis.call('HSET', KEYS[1], 'assignee', ARGV[3]) end
 redis.call('RPUSH', KEYS[2], ARGV[5])
-if ARGV[1] == 'closed' then redis.call('ZREM', KEYS[3], string.sub(KEYS[1], #ARGV[6] + 1)) end
+if ARGV[1] == 'closed' and st ~= 'closed' then
+  redis.call('ZREM', KEYS[3], string.sub(KEYS[1], #ARGV[6] + 1))
+  redis.call('HINCRBY', KEYS[4], redis.call('HGET', KEYS[1], 'unit') or '', -1)
+end
 return 1
 `)
 
@@ -493,7 +499,7 @@ func (s *Store) UpdateCase(ctx context.Context, id string, status ganwei.CaseSta
 		return nil, fmt.Errorf("encode case note: %w", err)
 	}
 	n, err := updateCaseScript.Run(ctx, s.client,
-		[]string{s.caseKey(id), s.caseKey(id) + ":notes", s.key("cases", "active")},
+		[]string{s.caseKey(id), s.caseKey(id) + ":notes", s.key("cases", "active"), s.key("cases", "openbyunit")},
 		string(status), rank, by, now.Unix(), raw, s.key("case")+":").Int()
 	if err != nil {
 		return nil, wrap("update case", err)
@@ -505,6 +511,27 @@ func (s *Store) UpdateCase(ctx context.Context, id string, status ganwei.CaseSta
 		return nil, ganwei.Errorf(ganwei.EINVALID, "跟进状态只能向前推进")
 	}
 	return s.Case(ctx, id)
+}
+
+// OpenCases counts the cases not closed, overall and per unit, without loading them.
+func (s *Store) OpenCases(ctx context.Context) (int, map[string]int, error) {
+	var total *redis.IntCmd
+	var byUnit *redis.MapStringStringCmd
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		total = p.ZCard(ctx, s.key("cases", "active"))
+		byUnit = p.HGetAll(ctx, s.key("cases", "openbyunit"))
+		return nil
+	})
+	if err != nil {
+		return 0, nil, wrap("count open cases", err)
+	}
+	per := map[string]int{}
+	for u, v := range byUnit.Val() {
+		if n, _ := strconv.Atoi(v); n > 0 {
+			per[u] = n
+		}
+	}
+	return int(total.Val()), per, nil
 }
 
 // Audit appends an entry to the audit log.

@@ -213,3 +213,18 @@ func Test1000ConcurrentSubmissions(t *testing.T) {
 		t.Errorf("open cases = %d, want %d", len(cs), wantCases)
 	}
 }
+
+// BenchmarkSubmitCheckIn: one answer with its aggregates (a replacement after the first round).
+func BenchmarkSubmitCheckIn(b *testing.B) {
+	ctx := context.Background()
+	s, rd := newCheckInStore(b)
+	rd.RoundTrips.Reset()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		c := answer(int64(1000+i%5000), fmt.Sprintf("单位%d", i%50), 1+i%5, 1+i%5)
+		if _, err := s.SubmitCheckIn(ctx, c); err != nil {
+			b.Fatal(err)
+		}
+	}
+	rd.RoundTrips.Report(b)
+}
