@@ -296,7 +296,7 @@ func (h *Handlers) finishCheckIn(ctx context.Context, r *Request, d *ganwei.Dial
 	if err := h.Dialogs.ClearDialog(ctx, r.User.ID); err != nil {
 		h.Logger.Warn("clear check-in dialog", "user_id", r.User.ID, "err", err)
 	}
-	h.Logger.Info("check-in recorded", "user_id", r.User.ID, "period", c.Period, "updated", res.Updated, "case", res.CaseID != "")
+	h.Logger.Info("check-in recorded", "user_id", r.User.ID, "period", c.Period) // never the answers, nor whether they asked for help
 	var b strings.Builder
 	b.WriteString("已记录，谢谢您抽出时间。")
 	if res.Updated {
