@@ -14,7 +14,9 @@ import (
 
 var shanghai, _ = time.LoadLocation("Asia/Shanghai")
 
-func at(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, shanghai) }
+func at(y int, m time.Month, d, h, min int) time.Time {
+	return time.Date(y, m, d, h, min, 0, 0, shanghai)
+}
 
 func TestPeriodAt(t *testing.T) {
 	for _, tc := range []struct {

@@ -19,7 +19,7 @@ type summaryJSON struct {
 	Unit          string         `json:"unit,omitempty"`
 	Responses     int            `json:"responses"`
 	Eligible      int            `json:"eligible"`
-	Participation float64        `json:"participation"`
+	Participation *float64       `json:"participation"` // null until a prompt round recorded who was asked
 	Visible       bool           `json:"visible"`
 	Averages      map[string]any `json:"averages"`
 	Change        map[string]any `json:"change_vs_previous"`
@@ -33,18 +33,32 @@ type unitJSON struct {
 	Unit          string   `json:"unit"`
 	Responses     int      `json:"responses"`
 	Eligible      int      `json:"eligible"`
-	Participation float64  `json:"participation"`
+	Participation *float64 `json:"participation"`
 	Visible       bool     `json:"visible"`
 	Wellbeing     *float64 `json:"wellbeing"`
 	Stress        *float64 `json:"stress"`
 }
 
-func round2(f float64) float64 { return float64(int(f*100+0.5)) / 100 }
+func round2(f float64) float64 {
+	if f < 0 {
+		return -round2(-f)
+	}
+	return float64(int(f*100+0.5)) / 100
+}
+
+// participation is nil when nobody is known to have been asked.
+func participation(a *ganwei.Aggregate) *float64 {
+	if a.Eligible <= 0 {
+		return nil
+	}
+	p := round2(a.Participation())
+	return &p
+}
 
 func buildSummaryJSON(r *checkin.Report) *summaryJSON {
 	cur := r.Current
 	out := &summaryJSON{Period: r.Period.ID, Label: r.Period.Label, Unit: r.Unit, Responses: cur.Responses,
-		Eligible: cur.Eligible, Participation: round2(cur.Participation()), Visible: cur.Visible(),
+		Eligible: cur.Eligible, Participation: participation(cur), Visible: cur.Visible(),
 		Averages: map[string]any{"wellbeing": nil, "stress": nil}, Change: map[string]any{"wellbeing": nil, "stress": nil},
 		Distributions: map[string]any{}, OpenCases: r.OpenCases}
 	if cur.Visible() {
@@ -61,7 +75,7 @@ func buildSummaryJSON(r *checkin.Report) *summaryJSON {
 		out.Talk = &talk
 	}
 	for _, u := range r.Units {
-		uj := unitJSON{Unit: u.Unit, Responses: u.Responses, Eligible: u.Eligible, Participation: round2(u.Participation()), Visible: u.Visible()}
+		uj := unitJSON{Unit: u.Unit, Responses: u.Responses, Eligible: u.Eligible, Participation: participation(u), Visible: u.Visible()}
 		if u.Visible() {
 			w, s := round2(u.WellbeingAvg()), round2(u.StressAvg())
 			uj.Wellbeing, uj.Stress = &w, &s
@@ -99,7 +113,11 @@ func runAdminSummary(ctx context.Context, env Env, args []string) error {
 		who = s.Unit
 	}
 	fmt.Fprintf(env.Stdout, "Check-in period %s (%s), %s\n", s.Period, s.Label, who)
-	fmt.Fprintf(env.Stdout, "responses:     %d of %d asked (participation %.0f%%)\n", s.Responses, s.Eligible, 100*s.Participation)
+	if s.Participation != nil {
+		fmt.Fprintf(env.Stdout, "responses:     %d of %d asked (participation %.0f%%)\n", s.Responses, s.Eligible, 100**s.Participation)
+	} else {
+		fmt.Fprintf(env.Stdout, "responses:     %d (no prompt round recorded this period: participation unknown)\n", s.Responses)
+	}
 	if !s.Visible {
 		fmt.Fprintf(env.Stdout, "averages:      hidden (fewer than %d responses)\n", ganwei.MinGroupSize)
 	} else {
