@@ -256,6 +256,8 @@ type CheckInService interface {
 	// Aggregates returns the aggregates of the periods for one unit ("" = everyone), in the
 	// order asked; a period without answers has a zero Aggregate.
 	Aggregates(ctx context.Context, periods []string, unit string) ([]*Aggregate, error)
+	// UnitAggregates returns one period's aggregate for each unit, in the order asked.
+	UnitAggregates(ctx context.Context, period string, units []string) ([]*Aggregate, error)
 	// CheckInUnits lists every unit that has answered at least once.
 	CheckInUnits(ctx context.Context) ([]string, error)
 	// SetEligible records how many cadres were asked in the period, overall and per unit.

@@ -2,13 +2,20 @@ package checkin_test
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"image/png"
+	"io"
+	"log/slog"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/checkin"
+	"github.com/ganwei-bot/ganwei/redisstore"
+	"github.com/ganwei-bot/ganwei/redistest"
 	"github.com/ganwei-bot/ganwei/workdays"
 )
 
@@ -113,5 +120,74 @@ func TestTrendChart(t *testing.T) {
 	}
 	if none, err := checkin.TrendChart(&checkin.Report{Periods: ps[:1], Trend: []*ganwei.Aggregate{{Responses: 2}}}); none != nil || err != nil {
 		t.Errorf("chart with only hidden periods = %d bytes, %v; want none", len(none), err)
+	}
+}
+
+// countingPrompter records who was prompted.
+type countingPrompter struct {
+	mu   sync.Mutex
+	sent map[int64]int
+}
+
+func (p *countingPrompter) SendCheckInPrompt(_ context.Context, u *ganwei.User, _ ganwei.Period, _ bool) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sent[u.ID]++
+	return nil
+}
+
+// Two replicas looking at the same moment prompt each cadre once between them; paused people
+// and units, and staff, get nothing.
+func TestReplicasPromptOnce(t *testing.T) {
+	ctx := context.Background()
+	rd := redistest.New(t)
+	store := redisstore.New(rd.Client, rd.Prefix)
+	now := at(2026, 11, 20, 16, 5)
+	store.Now = func() time.Time { return now }
+	for i := 0; i < 60; i++ {
+		u := &ganwei.User{ID: int64(500 + i), Name: fmt.Sprintf("干部%d", i), Unit: fmt.Sprintf("单位%d", i%3), Role: ganwei.RoleCadre}
+		if i == 59 {
+			u.Role = ganwei.RoleHR
+		}
+		if err := store.SaveUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := store.SetPaused(ctx, 0, "单位2", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.SetPaused(ctx, 500, "", true); err != nil {
+		t.Fatal(err)
+	}
+	cal, _ := checkin.NewCalendar("", shanghai)
+	p := &countingPrompter{sent: map[int64]int{}}
+	var wg sync.WaitGroup
+	for r := 0; r < 2; r++ {
+		s := &checkin.Scheduler{Users: store, CheckIns: store, Periods: cal, Workdays: workdays.New(shanghai),
+			Prompter: p, Now: store.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.Tick(ctx); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	// Cadres 500..558 in 单位0/1/2; 单位2 paused (i%3 == 2), 500 paused, 559 is HR.
+	want := 0
+	for i := 0; i < 59; i++ {
+		id := int64(500 + i)
+		should := i%3 != 2 && id != 500
+		if should {
+			want++
+		}
+		if got := p.sent[id]; (should && got != 1) || (!should && got != 0) {
+			t.Errorf("user %d prompted %d times, want %v", id, got, should)
+		}
+	}
+	aggs, _ := store.Aggregates(ctx, []string{"2026-W47"}, "")
+	if aggs[0].Eligible != want {
+		t.Errorf("eligible = %d, want %d", aggs[0].Eligible, want)
 	}
 }

@@ -39,12 +39,8 @@ func Summarize(ctx context.Context, svc ganwei.CheckInService, cal ganwei.Period
 		if err != nil {
 			return nil, err
 		}
-		for _, u := range units {
-			a, err := svc.Aggregates(ctx, []string{r.Period.ID}, u)
-			if err != nil {
-				return nil, err
-			}
-			r.Units = append(r.Units, a[0])
+		if r.Units, err = svc.UnitAggregates(ctx, r.Period.ID, units); err != nil {
+			return nil, err
 		}
 	}
 	total, perUnit, err := svc.OpenCases(ctx)

@@ -338,6 +338,25 @@ func (s *Store) Aggregates(ctx context.Context, periods []string, unit string) (
 	return out, nil
 }
 
+// UnitAggregates returns one period's aggregate for each unit in one round trip.
+func (s *Store) UnitAggregates(ctx context.Context, period string, units []string) ([]*ganwei.Aggregate, error) {
+	cmds := make([]*redis.MapStringStringCmd, len(units))
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, u := range units {
+			cmds[i] = p.HGetAll(ctx, s.aggKey(period, u))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("read unit aggregates", err)
+	}
+	out := make([]*ganwei.Aggregate, len(units))
+	for i, u := range units {
+		out[i] = decodeAggregate(period, u, cmds[i].Val())
+	}
+	return out, nil
+}
+
 func decodeAggregate(period, unit string, h map[string]string) *ganwei.Aggregate {
 	n := func(f string) int { v, _ := strconv.Atoi(h[f]); return v }
 	a := &ganwei.Aggregate{
