@@ -27,7 +27,8 @@ func (h *Handlers) registerCheckIn() {
 	}
 	h.addCommand(&command{name: "checkin", desc: "填写关爱问卷", minRole: ganwei.RoleCadre, fn: h.checkinCmd})
 	h.addCommand(&command{name: "mycheckins", desc: "查看我的问卷记录", minRole: ganwei.RoleCadre, fn: h.myCheckIns})
-	h.addCommand(&command{name: "forgetme", desc: "删除我的问卷和资料", minRole: ganwei.RoleCadre, fn: h.forgetMe})
+	// Anyone may delete what is stored about them, also after their role was revoked.
+	h.addCommand(&command{name: "forgetme", desc: "删除我的问卷和资料", minRole: ganwei.RoleGuest, fn: h.forgetMe})
 	h.addCallback("ci", ganwei.RoleCadre, h.checkinButton)
 	h.addCallback("fg", ganwei.RoleGuest, h.forgetButton)
 	h.addDialog(dialogCheckIn, h.checkinText)

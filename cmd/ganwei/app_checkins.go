@@ -76,9 +76,11 @@ func (a *app) wireCheckIns() {
 	}
 }
 
-// startCheckIns runs the prompt loop until ctx ends; the returned func waits for it to stop.
-func (a *app) startCheckIns(ctx context.Context) (wait func()) {
+// startCheckIns runs the prompt loop until ctx ends or the returned func is called, which also
+// waits for the loop to stop (so that a bot that fails to start does not leave it running).
+func (a *app) startCheckIns(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); a.checkins.Run(ctx) }()
-	return func() { <-done }
+	return func() { cancel(); <-done }
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -272,6 +273,16 @@ func TestCheckInEndToEnd(t *testing.T) {
 	}
 	if err := h.tg.WaitUntil(h.ctx, func() bool { return len(h.tg.Calls("sendPhoto")) > photos }); err != nil {
 		t.Fatalf("no trend chart sent with the summary")
+	}
+	for _, m := range h.tg.MessagesTo(hrUser.ID) {
+		if m.File != nil && m.Method == "sendPhoto" {
+			if !bytes.HasPrefix(m.File.Data, []byte("\x89PNG")) {
+				t.Errorf("trend chart is not a PNG")
+			}
+			if out := os.Getenv("GANWEI_CHART_OUT"); out != "" {
+				_ = os.WriteFile(out, m.File.Data, 0o644)
+			}
+		}
 	}
 	_ = sum
 	unit := h.say(hrUser.ID, "/summary 七都镇")
