@@ -20,7 +20,9 @@ func TestCheckInFollowUpReasons(t *testing.T) {
 		{"wellbeing 2", func(c *ganwei.CheckIn) { c.Wellbeing = 2 }, []string{"身心状态较差"}},
 		{"stress 5", func(c *ganwei.CheckIn) { c.Stress = 5 }, []string{"工作压力很大"}},
 		{"benefits", func(c *ganwei.CheckIn) { c.Benefits = ganwei.BenefitsPending }, []string{"待遇未落实"}},
-		{"all", func(c *ganwei.CheckIn) { c.Talk, c.Wellbeing, c.Stress, c.Benefits = true, 1, 5, ganwei.BenefitsPending },
+		{"all", func(c *ganwei.CheckIn) {
+			c.Talk, c.Wellbeing, c.Stress, c.Benefits = true, 1, 5, ganwei.BenefitsPending
+		},
 			[]string{"希望谈心谈话", "身心状态较差", "工作压力很大", "待遇未落实"}},
 	} {
 		c := ok
