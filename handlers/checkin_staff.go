@@ -158,6 +158,11 @@ func (h *Handlers) cases(ctx context.Context, r *Request) {
 		h.send(ctx, r.ChatID, "目前没有待跟进的关爱事项。", nil)
 		return
 	}
+	// The list names people who asked for help: record that it was seen, too.
+	if err := h.CheckIns.Audit(ctx, &ganwei.AuditEntry{Actor: r.User.ID, Action: "list_cases", Detail: fmt.Sprintf("%d active cases", len(list))}); err != nil {
+		h.fail(ctx, r.ChatID, "write audit log", err)
+		return
+	}
 	var b strings.Builder
 	var rows [][]models.InlineKeyboardButton
 	fmt.Fprintf(&b, "待跟进的关爱事项 %d 件：\n", len(list))

@@ -302,8 +302,11 @@ func TestCheckInEndToEnd(t *testing.T) {
 		}
 	}
 	log, err := h.store.AuditLog(h.ctx, 10)
-	if err != nil || len(log) == 0 || log[0].Action != "view_case" || log[0].Subject != cadreB.ID || log[0].Actor != hrUser.ID {
-		t.Fatalf("audit log = %+v, %v; want HR's view of 李强's case", log, err)
+	if err != nil || len(log) != 2 || log[0].Action != "view_case" || log[0].Subject != cadreB.ID || log[0].Actor != hrUser.ID || log[1].Action != "list_cases" {
+		t.Fatalf("audit log = %+v, %v; want HR's view of 李强's case after the list", log, err)
+	}
+	if r := h.say(admin.ID, "/audit"); !strings.Contains(r.Text, "view_case") || !strings.Contains(r.Text, strconv.FormatInt(cadreB.ID, 10)) {
+		t.Errorf("/audit for the admin: %q", r.Text)
 	}
 	assigned := h.press(hrUser.ID, view.ID, view.Buttons[0][0].CallbackData)
 	if !strings.Contains(assigned.Text, "已指派") || !hasButton(assigned, strings.Replace(view.Buttons[0][0].CallbackData, "cs:a:", "cs:c:", 1)) {
