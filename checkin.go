@@ -136,6 +136,7 @@ type Aggregate struct {
 	Unit      string `json:"unit,omitempty"` // "" for everyone
 	Eligible  int    `json:"eligible"`       // cadres asked this period (0 when unknown)
 	Responses int    `json:"responses"`
+	Blocked   int    `json:"blocked"` // prompts Telegram refused (the person blocked the bot)
 
 	WellbeingSum  int              `json:"wellbeing_sum"`
 	StressSum     int              `json:"stress_sum"`
@@ -260,6 +261,8 @@ type CheckInService interface {
 	UnitAggregates(ctx context.Context, period string, units []string) ([]*Aggregate, error)
 	// CheckInUnits lists every unit that has answered at least once.
 	CheckInUnits(ctx context.Context) ([]string, error)
+	// MarkBlocked counts a prompt Telegram refused because the person blocked the bot.
+	MarkBlocked(ctx context.Context, period, unit string) error
 	// SetEligible records how many cadres were asked in the period, overall and per unit.
 	SetEligible(ctx context.Context, period string, total int, perUnit map[string]int) error
 

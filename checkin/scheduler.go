@@ -42,6 +42,9 @@ type Scheduler struct {
 	Now      func() time.Time
 	Logger   *slog.Logger
 	Interval time.Duration
+	// IsBlocked reports whether a send error means the person blocked the bot (bot.ErrBlocked);
+	// such prompts are counted for HR's summary. Nil: none are.
+	IsBlocked func(error) bool
 
 	kick chan struct{}
 	done map[string]bool // "{period}|{kind}" rounds this process finished
@@ -182,9 +185,14 @@ func (s *Scheduler) round(ctx context.Context, p ganwei.Period, reminder bool) e
 			continue
 		}
 		if err := s.Prompter.SendCheckInPrompt(ctx, u, p, reminder); err != nil {
-			// The claim stays: a blocked or failing chat is not retried every tick. HR sees
-			// who answered in the summary.
+			// The claim stays: a blocked or failing chat is not retried every tick. A blocked
+			// one is counted, so that HR's summary says how many could not be reached.
 			s.Logger.Warn("send check-in prompt", "user_id", u.ID, "kind", kind, "err", err)
+			if !reminder && s.IsBlocked != nil && s.IsBlocked(err) {
+				if err := s.CheckIns.MarkBlocked(ctx, p.ID, u.Unit); err != nil {
+					s.Logger.Warn("count blocked prompt", "user_id", u.ID, "err", err)
+				}
+			}
 			continue
 		}
 		sent++

@@ -93,6 +93,9 @@ func SummaryText(rep *checkin.Report) string {
 	cur, prev := rep.Current, rep.Previous
 	fmt.Fprintf(&b, "关爱问卷汇总 · %s（%s）\n", rep.Period.Label, who)
 	fmt.Fprintf(&b, "参与：%s\n", pct(cur))
+	if cur.Blocked > 0 {
+		fmt.Fprintf(&b, "未能送达：%d 人已屏蔽机器人，请通过其他方式联系\n", cur.Blocked)
+	}
 	if !cur.Visible() {
 		fmt.Fprintf(&b, "本期作答不足 %d 人，为保护个人隐私，不显示统计数据。\n", ganwei.MinGroupSize)
 	} else {

@@ -21,7 +21,7 @@ package redisstore
 //	{prefix}:cipause:units                     set     units whose prompts are paused
 //	{prefix}:audit                             list    JSON ganwei.AuditEntry, newest first, capped at auditCap
 //
-// Aggregate fields: n (responses), eligible, w_sum, s_sum, w1..w5, s1..s5, sup_enough, sup_partly,
+// Aggregate fields: n (responses), eligible, blocked, w_sum, s_sum, w1..w5, s1..s5, sup_enough, sup_partly,
 // sup_lacking, ben_ok, ben_pending, talk. They hold counts only, never an identity, so they stay
 // when a person uses /forgetme.
 //
@@ -360,7 +360,7 @@ func (s *Store) UnitAggregates(ctx context.Context, period string, units []strin
 func decodeAggregate(period, unit string, h map[string]string) *ganwei.Aggregate {
 	n := func(f string) int { v, _ := strconv.Atoi(h[f]); return v }
 	a := &ganwei.Aggregate{
-		Period: period, Unit: unit, Eligible: n("eligible"), Responses: n("n"),
+		Period: period, Unit: unit, Eligible: n("eligible"), Responses: n("n"), Blocked: n("blocked"),
 		WellbeingSum: n("w_sum"), StressSum: n("s_sum"), Talk: n("talk"),
 		Support: map[ganwei.Support]int{}, Benefits: map[ganwei.Benefits]int{},
 	}
@@ -406,6 +406,18 @@ func (s *Store) SetEligible(ctx context.Context, period string, total int, perUn
 
 // maxCases bounds one listing; an organization with more open cases has a bigger problem.
 const maxCases = 5000
+
+// MarkBlocked counts a prompt Telegram refused, overall and in the unit.
+func (s *Store) MarkBlocked(ctx context.Context, period, unit string) error {
+	_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HIncrBy(ctx, s.aggKey(period, ""), "blocked", 1)
+		if unit != "" {
+			p.HIncrBy(ctx, s.aggKey(period, unit), "blocked", 1)
+		}
+		return nil
+	})
+	return wrap("mark blocked", err)
+}
 
 // Cases lists cases, newest first, at most maxCases.
 func (s *Store) Cases(ctx context.Context, activeOnly bool) ([]*ganwei.Case, error) {

@@ -62,7 +62,9 @@ type harness struct {
 // newHarness seeds the people and starts the app; the clock stands on Friday 2026-11-20 16:30 in
 // Shanghai, just after the default prompt time, so the prompt loop prompts every cadre at start
 // (period 2026-W47); newHarness waits until it has.
-func newHarness(t *testing.T, client redis.UniversalClient, prefix string) *harness {
+// Setup functions run on the stand-in before the app starts (to make a chat fail, say); cadres
+// whose chat fails are not waited for.
+func newHarness(t *testing.T, client redis.UniversalClient, prefix string, setup ...func(*telegramtest.Server) []int64) *harness {
 	t.Helper()
 	clock := &testClock{now: time.Date(2026, 11, 20, 16, 30, 0, 0, shanghai)}
 	tg := telegramtest.New(telegramtest.WithClock(clock.Now))
@@ -78,10 +80,18 @@ func newHarness(t *testing.T, client redis.UniversalClient, prefix string) *harn
 			t.Fatalf("seed %s: %v", u.Name, err)
 		}
 	}
+	skip := map[int64]bool{}
+	for _, f := range setup {
+		for _, id := range f(tg) {
+			skip[id] = true
+		}
+	}
 	h := &harness{t: t, tg: tg, store: store, clock: clock, ctx: ctx}
 	h.start()
 	for _, u := range []ganwei.User{cadreA, cadreB, cadreC, cadreD, cadreE} {
-		h.waitText(u.ID, "本期关爱问卷")
+		if !skip[u.ID] {
+			h.waitText(u.ID, "本期关爱问卷")
+		}
 	}
 	return h
 }
@@ -519,5 +529,28 @@ func TestCheckInReminderAndPause(t *testing.T) {
 		if prompts != 1 || reminders != wantReminders {
 			t.Errorf("%s got %d prompts and %d reminders, want 1 and %d", u.Name, prompts, reminders, wantReminders)
 		}
+	}
+}
+
+// A cadre who blocked the bot is not retried, and HR's summary says someone could not be reached.
+func TestBlockedPromptIsCounted(t *testing.T) {
+	rd := redistest.New(t)
+	h := newHarness(t, rd.Client, rd.Prefix, func(tg *telegramtest.Server) []int64 {
+		tg.FailChat(cadreE.ID, telegramtest.Forbidden)
+		return []int64{cadreE.ID}
+	})
+	err := h.tg.WaitUntil(h.ctx, func() bool {
+		a, err := h.store.Aggregates(h.ctx, []string{"2026-W47"}, "")
+		return err == nil && a[0].Blocked == 1
+	})
+	if err != nil {
+		t.Fatalf("blocked prompt not counted")
+	}
+	if r := h.say(hrUser.ID, "/summary"); !strings.Contains(r.Text, "1 人已屏蔽机器人") {
+		var texts []string
+		for _, m := range h.tg.MessagesTo(hrUser.ID) {
+			texts = append(texts, m.Text)
+		}
+		t.Errorf("summary does not tell HR about the blocked prompt: %q", texts)
 	}
 }
