@@ -52,6 +52,9 @@ type Handlers struct {
 	Now func() time.Time
 	// Location is the time zone dates are shown in (GANWEI_TIMEZONE).
 	Location *time.Location
+	// CheckIns and Periods enable the care check-ins (checkin.go); nil leaves them out.
+	CheckIns ganwei.CheckInService
+	Periods  ganwei.PeriodCalendar
 
 	commands  map[string]*command
 	callbacks map[string]*callback
@@ -112,6 +115,7 @@ func (h *Handlers) Register() {
 	h.registerAdmin()
 	h.registerAsk()
 	h.registerReminders()
+	h.registerCheckIn()
 }
 
 // DefaultContact is offered when no contact is configured.
@@ -254,8 +258,10 @@ func (h *Handlers) handleCallback(ctx context.Context, upd *models.Update) {
 	cq := upd.CallbackQuery
 	u, err := h.resolveUser(ctx, &cq.From)
 	if err != nil {
+		// Say it in the chat too: an alert vanishes, and with Redis down the person must know
+		// that the press was not saved.
 		h.answer(ctx, cq.ID, msgTryLater, true)
-		h.Logger.Error("resolve user for button", "err", err)
+		h.fail(ctx, cq.From.ID, "resolve user for button", err)
 		return
 	}
 	r := &Request{Update: upd, User: u, ChatID: cq.From.ID, Text: cq.Data, Callback: cq}

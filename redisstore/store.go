@@ -39,6 +39,10 @@ type Store struct {
 
 	// Now is the clock; tests replace it to move time without sleeping.
 	Now func() time.Time
+
+	// CheckInRetention and NoteRetention are how long check-in scores and their free-text lines
+	// are kept (zero: DefaultCheckInRetention, DefaultNoteRetention). See checkins.go.
+	CheckInRetention, NoteRetention time.Duration
 }
 
 // New returns a Store using client with every key under prefix (DefaultPrefix when empty).

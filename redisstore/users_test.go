@@ -11,7 +11,6 @@ import (
 	"github.com/ganwei-bot/ganwei/redistest"
 )
 
-func TestMain(m *testing.M) { redistest.Main(m) }
 
 // clock is a settable clock for tests.
 type clock struct {

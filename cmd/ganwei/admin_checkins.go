@@ -1,13 +1,202 @@
 package main
 
-import "context"
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"os"
 
-// runAdminSummary is replaced by the check-ins issue.
-func runAdminSummary(ctx context.Context, env Env, args []string) error {
-	return usageErrorf("not built yet")
+	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/checkin"
+)
+
+// summaryJSON is the promised shape of `ganwei admin summary --json` (design.md §3). Averages
+// and distributions are null when fewer than ganwei.MinGroupSize people answered.
+type summaryJSON struct {
+	Period        string         `json:"period"`
+	Label         string         `json:"label"`
+	Unit          string         `json:"unit,omitempty"`
+	Responses     int            `json:"responses"`
+	Eligible      int            `json:"eligible"`
+	Participation *float64       `json:"participation"` // null until a prompt round recorded who was asked
+	Visible       bool           `json:"visible"`
+	Averages      map[string]any `json:"averages"`
+	Change        map[string]any `json:"change_vs_previous"`
+	Distributions map[string]any `json:"distributions"`
+	Talk          *int           `json:"talk_requests"`
+	OpenCases     int            `json:"open_cases"`
+	Units         []unitJSON     `json:"units,omitempty"`
 }
 
-// runAdminExport is replaced by the check-ins issue.
+type unitJSON struct {
+	Unit          string   `json:"unit"`
+	Responses     int      `json:"responses"`
+	Eligible      int      `json:"eligible"`
+	Participation *float64 `json:"participation"`
+	Visible       bool     `json:"visible"`
+	Wellbeing     *float64 `json:"wellbeing"`
+	Stress        *float64 `json:"stress"`
+}
+
+func round2(f float64) float64 {
+	if f < 0 {
+		return -round2(-f)
+	}
+	return float64(int(f*100+0.5)) / 100
+}
+
+// participation is nil when nobody is known to have been asked.
+func participation(a *ganwei.Aggregate) *float64 {
+	if a.Eligible <= 0 {
+		return nil
+	}
+	p := round2(a.Participation())
+	return &p
+}
+
+func buildSummaryJSON(r *checkin.Report) *summaryJSON {
+	cur := r.Current
+	out := &summaryJSON{Period: r.Period.ID, Label: r.Period.Label, Unit: r.Unit, Responses: cur.Responses,
+		Eligible: cur.Eligible, Participation: participation(cur), Visible: cur.Visible(),
+		Averages: map[string]any{"wellbeing": nil, "stress": nil}, Change: map[string]any{"wellbeing": nil, "stress": nil},
+		Distributions: map[string]any{}, OpenCases: r.OpenCases}
+	if cur.Visible() {
+		out.Averages["wellbeing"], out.Averages["stress"] = round2(cur.WellbeingAvg()), round2(cur.StressAvg())
+		if d, ok := checkin.Change(cur, r.Previous, (*ganwei.Aggregate).WellbeingAvg); ok {
+			out.Change["wellbeing"] = round2(d)
+		}
+		if d, ok := checkin.Change(cur, r.Previous, (*ganwei.Aggregate).StressAvg); ok {
+			out.Change["stress"] = round2(d)
+		}
+		out.Distributions = map[string]any{"wellbeing": cur.WellbeingDist, "stress": cur.StressDist,
+			"support": cur.Support, "benefits": cur.Benefits}
+		talk := cur.Talk
+		out.Talk = &talk
+	}
+	for _, u := range r.Units {
+		uj := unitJSON{Unit: u.Unit, Responses: u.Responses, Eligible: u.Eligible, Participation: participation(u), Visible: u.Visible()}
+		if u.Visible() {
+			w, s := round2(u.WellbeingAvg()), round2(u.StressAvg())
+			uj.Wellbeing, uj.Stress = &w, &s
+		}
+		out.Units = append(out.Units, uj)
+	}
+	return out
+}
+
+// runAdminSummary prints the current check-in period's summary from the aggregates.
+func runAdminSummary(ctx context.Context, env Env, args []string) error {
+	fs := flag.NewFlagSet("admin summary", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	unit := fs.String("unit", "", "one unit instead of everyone")
+	if err := fs.Parse(args); err != nil {
+		return usageErrorf("%v", err)
+	}
+	cfg, store, closeStore, err := adminStore(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	store.CheckInRetention, store.NoteRetention = cfg.CheckIn.Retention, cfg.CheckIn.NoteRetention
+	rep, err := checkin.Summarize(ctx, store, cfg.CheckIn.Calendar, store.Now(), *unit, 2)
+	if err != nil {
+		return fmt.Errorf("summarize check-ins: %w", err)
+	}
+	s := buildSummaryJSON(rep)
+	if *asJSON {
+		return printJSON(env.Stdout, s)
+	}
+	who := "everyone"
+	if s.Unit != "" {
+		who = s.Unit
+	}
+	fmt.Fprintf(env.Stdout, "Check-in period %s (%s), %s\n", s.Period, s.Label, who)
+	if s.Participation != nil {
+		fmt.Fprintf(env.Stdout, "responses:     %d of %d asked (participation %.0f%%)\n", s.Responses, s.Eligible, 100**s.Participation)
+	} else {
+		fmt.Fprintf(env.Stdout, "responses:     %d (no prompt round recorded this period: participation unknown)\n", s.Responses)
+	}
+	if !s.Visible {
+		fmt.Fprintf(env.Stdout, "averages:      hidden (fewer than %d responses)\n", ganwei.MinGroupSize)
+	} else {
+		fmt.Fprintf(env.Stdout, "wellbeing avg: %v (change %v)\nstress avg:    %v (change %v)\ntalk requests: %d\n",
+			s.Averages["wellbeing"], orDash(s.Change["wellbeing"]), s.Averages["stress"], orDash(s.Change["stress"]), *s.Talk)
+	}
+	fmt.Fprintf(env.Stdout, "open cases:    %d\n", s.OpenCases)
+	for _, u := range s.Units {
+		if u.Visible {
+			fmt.Fprintf(env.Stdout, "  %s: %d/%d, wellbeing %.2f, stress %.2f\n", u.Unit, u.Responses, u.Eligible, *u.Wellbeing, *u.Stress)
+		} else {
+			fmt.Fprintf(env.Stdout, "  %s: %d/%d, hidden (fewer than %d)\n", u.Unit, u.Responses, u.Eligible, ganwei.MinGroupSize)
+		}
+	}
+	return nil
+}
+
+func orDash(v any) any {
+	if v == nil {
+		return "-"
+	}
+	return v
+}
+
+// runAdminExport writes check-in data to a file: aggregates by default; with --individual one
+// row per answer, which is written to the audit log first (the operator holds REDIS_URL, so has
+// admin rights).
 func runAdminExport(ctx context.Context, env Env, args []string) error {
-	return usageErrorf("not built yet")
+	fs := flag.NewFlagSet("admin export", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	format := fs.String("format", "xlsx", "csv or xlsx")
+	out := fs.String("out", "", "output file (required)")
+	periods := fs.Int("periods", 52, "how many recent periods")
+	individual := fs.Bool("individual", false, "include one row per answer (audited)")
+	operator := fs.String("operator", "", "who runs the export, for the audit log (default $USER)")
+	if err := fs.Parse(args); err != nil {
+		return usageErrorf("%v", err)
+	}
+	if *out == "" {
+		return usageErrorf("--out is required")
+	}
+	if *format != "csv" && *format != "xlsx" {
+		return usageErrorf("--format must be csv or xlsx")
+	}
+	if *periods < 1 || *periods > 520 {
+		return usageErrorf("--periods must be between 1 and 520")
+	}
+	cfg, store, closeStore, err := adminStore(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	ps := cfg.CheckIn.Calendar.Recent(store.Now(), *periods)
+	if *individual {
+		who := *operator
+		if who == "" {
+			who = env.Getenv("USER")
+		}
+		err := store.Audit(ctx, &ganwei.AuditEntry{Action: "export_individual",
+			Detail: fmt.Sprintf("command line, operator %q, %s..%s, %s", who, ps[0].ID, ps[len(ps)-1].ID, *format)})
+		if err != nil {
+			return fmt.Errorf("write audit log (export refused): %w", err)
+		}
+	}
+	f, err := os.OpenFile(*out, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600) // personal data: owner only
+	if err != nil {
+		return fmt.Errorf("create %s: %w", *out, err)
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	err = checkin.Export(ctx, w, checkin.ExportOptions{Format: *format, Service: store, Users: store, Periods: ps, Individual: *individual})
+	if err == nil {
+		err = w.Flush()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("export check-ins: %w", err)
+	}
+	fmt.Fprintf(env.Stderr, "wrote %s (%s, %d periods %s..%s, individual rows: %v)\n", *out, *format, len(ps), ps[0].ID, ps[len(ps)-1].ID, *individual)
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ganwei-bot/ganwei/bot"
+	"github.com/ganwei-bot/ganwei/checkin"
 	"github.com/ganwei-bot/ganwei/embeddedredis"
 	"github.com/ganwei-bot/ganwei/handlers"
 	"github.com/ganwei-bot/ganwei/knowledge"
@@ -31,6 +32,7 @@ type app struct {
 	answerer *knowledge.Answerer
 
 	reminders *reminders.Service // the 四项清单 scheduler; runs alongside the bot
+	checkins  *checkin.Scheduler // weekly check-in prompts and reminders
 }
 
 // openStore connects to REDIS_URL, or starts an embedded in-memory Redis when embedded is true
@@ -91,6 +93,7 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 		Location:    cfg.Location,
 		Reminders:   a.reminders,
 	}
+	a.wireCheckIns()
 	a.handlers.Register()
 	b.SetHandler(a.handlers.Handle)
 	return a, nil
@@ -120,10 +123,12 @@ func (a *app) run(ctx context.Context, httpAddr string, ready chan<- string) err
 			ready <- ln.Addr().String()
 		}
 	}
-	schedDone := make(chan struct{})
-	go func() { defer close(schedDone); _ = a.reminders.Run(ctx) }()
-	defer func() { <-schedDone }()
+	// The schedulers send through the bot's Sender; they stop once the bot has drained.
+	stopReminders := background(ctx, func(ctx context.Context) { _ = a.reminders.Run(ctx) })
+	stopCheckIns := background(ctx, a.checkins.Run)
 	runErr := a.bot.Run(ctx)
+	stopReminders()
+	stopCheckIns()
 	if srv != nil {
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -161,4 +166,12 @@ func newReminders(cfg *Config, store *redisstore.Store, sender reminders.Messeng
 // logging dependencies). Those messages never carry a question or an answer.
 func slogf(logger *slog.Logger) func(format string, args ...any) {
 	return func(format string, args ...any) { logger.Warn(fmt.Sprintf(format, args...)) }
+}
+
+// background runs loop until ctx ends or the returned stop is called; stop waits for it to return.
+func background(ctx context.Context, loop func(context.Context)) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); loop(ctx) }()
+	return func() { cancel(); <-done }
 }

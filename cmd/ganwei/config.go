@@ -29,6 +29,8 @@ type Config struct {
 	OpenAIKey     string
 	OpenAIBaseURL string
 	OpenAIModel   string
+
+	CheckIn CheckInConfig // GANWEI_CHECKIN_* (app_checkins.go)
 }
 
 // configError names the variable at fault, so that start-up stops with a message an operator can act on.
@@ -100,6 +102,9 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		return nil, &configError{"GANWEI_TIMEZONE", fmt.Sprintf("unknown time zone %q (for example Asia/Shanghai)", tz)}
 	}
 	c.Location = loc
+	if err := c.loadCheckInConfig(get); err != nil {
+		return nil, err
+	}
 	// A local model server (vLLM) may need no key, so a base URL alone also turns the model on.
 	modelOn := c.OpenAIKey != "" || c.OpenAIBaseURL != ""
 	switch {

@@ -281,6 +281,7 @@ func (c *demoChat) meta(ctx context.Context, line string) (bool, error) {
 		}
 		c.clock.advance(d)
 		c.app.reminders.Wake() // due reminders show now, not at the next poll
+		c.app.checkins.Kick()  // a check-in prompt may now be due
 		c.printf("时间前进 %s，现在是 %s。\n", fields[1], c.clock.Now().In(c.app.cfg.Location).Format("2006-01-02 15:04")+" "+weekdayCN[c.clock.Now().In(c.app.cfg.Location).Weekday()])
 		return false, c.settle(ctx, 0)
 	default:

@@ -1,0 +1,328 @@
+package ganwei
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Care check-ins (关心关爱): a short, kind questionnaire a cadre answers about once a period.
+//
+// The answers are health and state-of-mind data about named people. Whatever handles them must:
+// never log them, never send them to a language model, show them only to the cadre and authorised
+// HR, show a group's figures only when at least MinGroupSize people in it answered, and write every
+// view of an individual's answers to the audit log.
+
+// Support is how much support a cadre feels they get in their work (工作支持).
+type Support string
+
+// Support answers.
+const (
+	SupportEnough  Support = "enough"  // 充分
+	SupportPartly  Support = "partly"  // 部分
+	SupportLacking Support = "lacking" // 不足
+)
+
+// Supports lists the answers in the order they are offered.
+var Supports = []Support{SupportEnough, SupportPartly, SupportLacking}
+
+// Label is the answer as the cadre reads it.
+func (s Support) Label() string {
+	switch s {
+	case SupportEnough:
+		return "充分"
+	case SupportPartly:
+		return "部分到位"
+	case SupportLacking:
+		return "不足"
+	}
+	return string(s)
+}
+
+// Benefits says whether the cadre's entitlements are in place (待遇落实).
+type Benefits string
+
+// Benefits answers.
+const (
+	BenefitsOK      Benefits = "ok"      // 都已落实
+	BenefitsPending Benefits = "pending" // 还有未落实的
+)
+
+// BenefitsAll lists the answers in the order they are offered.
+var BenefitsAll = []Benefits{BenefitsOK, BenefitsPending}
+
+// Label is the answer as the cadre reads it.
+func (b Benefits) Label() string {
+	switch b {
+	case BenefitsOK:
+		return "都已落实"
+	case BenefitsPending:
+		return "有未落实的"
+	}
+	return string(b)
+}
+
+// MinGroupSize is the smallest number of answers for which a group's figures are shown; below it
+// a few answers could be traced back to a person.
+const MinGroupSize = 3
+
+// MaxNoteLen bounds the optional free-text line.
+const MaxNoteLen = 200
+
+// CheckIn is one cadre's answer for one period. A second answer in the same period replaces the
+// first.
+type CheckIn struct {
+	UserID    int64    `json:"user_id"`
+	Unit      string   `json:"unit,omitempty"` // the cadre's unit when answering; aggregates count it there
+	Period    string   `json:"period"`         // Period.ID, e.g. "2026-W48"
+	Wellbeing int      `json:"wellbeing"`      // 身心状态 1 (poor) .. 5 (good)
+	Stress    int      `json:"stress"`         // 工作压力 1 (light) .. 5 (heavy)
+	Support   Support  `json:"support"`
+	Benefits  Benefits `json:"benefits"`
+	Talk      bool     `json:"talk"`           // would like a talk with the organization (谈心谈话)
+	Note      string   `json:"note,omitempty"` // optional free text; kept for a shorter time than scores
+
+	SubmittedAt time.Time `json:"submitted_at"`
+}
+
+// Validate returns EINVALID when an answer is out of range.
+func (c *CheckIn) Validate() error {
+	switch {
+	case c.UserID <= 0:
+		return Errorf(EINVALID, "缺少填写人")
+	case c.Period == "":
+		return Errorf(EINVALID, "缺少问卷周期")
+	case c.Wellbeing < 1 || c.Wellbeing > 5:
+		return Errorf(EINVALID, "身心状态请选择 1 到 5")
+	case c.Stress < 1 || c.Stress > 5:
+		return Errorf(EINVALID, "工作压力请选择 1 到 5")
+	case c.Support != SupportEnough && c.Support != SupportPartly && c.Support != SupportLacking:
+		return Errorf(EINVALID, "请选择工作支持情况")
+	case c.Benefits != BenefitsOK && c.Benefits != BenefitsPending:
+		return Errorf(EINVALID, "请选择待遇落实情况")
+	case utf8.RuneCountInString(c.Note) > MaxNoteLen:
+		return Errorf(EINVALID, "补充说明请不超过 %d 个字", MaxNoteLen)
+	case strings.ContainsAny(c.Unit, "\x00"):
+		return Errorf(EINVALID, "单位名称无效")
+	}
+	return nil
+}
+
+// FollowUpReasons says why this answer should open a follow-up case, or nil when it should not.
+// The reasons are short Chinese phrases HR reads.
+func (c *CheckIn) FollowUpReasons() []string {
+	var r []string
+	if c.Talk {
+		r = append(r, "希望谈心谈话")
+	}
+	if c.Wellbeing <= 2 {
+		r = append(r, "身心状态较差")
+	}
+	if c.Stress >= 5 {
+		r = append(r, "工作压力很大")
+	}
+	if c.Benefits == BenefitsPending {
+		r = append(r, "待遇未落实")
+	}
+	return r
+}
+
+// Aggregate is what is known about a group's answers in one period, without identities: counts,
+// sums and distributions. Stores keep it precomputed, so that summaries never read raw answers.
+type Aggregate struct {
+	Period    string `json:"period"`
+	Unit      string `json:"unit,omitempty"` // "" for everyone
+	Eligible  int    `json:"eligible"`       // cadres asked this period (0 when unknown)
+	Responses int    `json:"responses"`
+	Blocked   int    `json:"blocked"` // prompts Telegram refused (the person blocked the bot)
+
+	WellbeingSum  int              `json:"wellbeing_sum"`
+	StressSum     int              `json:"stress_sum"`
+	WellbeingDist [5]int           `json:"wellbeing_dist"` // index 0 = score 1
+	StressDist    [5]int           `json:"stress_dist"`
+	Support       map[Support]int  `json:"support"`
+	Benefits      map[Benefits]int `json:"benefits"`
+	Talk          int              `json:"talk"`
+}
+
+// Visible reports whether enough people answered for the group's figures to be shown.
+func (a *Aggregate) Visible() bool { return a.Responses >= MinGroupSize }
+
+// Participation is responses over eligible cadres, or 0 when eligibility is unknown.
+func (a *Aggregate) Participation() float64 {
+	if a.Eligible <= 0 {
+		return 0
+	}
+	return float64(a.Responses) / float64(a.Eligible)
+}
+
+// WellbeingAvg is the mean 身心状态 score, 0 without answers.
+func (a *Aggregate) WellbeingAvg() float64 {
+	if a.Responses == 0 {
+		return 0
+	}
+	return float64(a.WellbeingSum) / float64(a.Responses)
+}
+
+// StressAvg is the mean 工作压力 score, 0 without answers.
+func (a *Aggregate) StressAvg() float64 {
+	if a.Responses == 0 {
+		return 0
+	}
+	return float64(a.StressSum) / float64(a.Responses)
+}
+
+// CaseStatus is where a follow-up case stands.
+type CaseStatus string
+
+// Case statuses, in order.
+const (
+	CaseOpen      CaseStatus = "open"      // 待跟进
+	CaseAssigned  CaseStatus = "assigned"  // 已指派
+	CaseContacted CaseStatus = "contacted" // 已联系
+	CaseClosed    CaseStatus = "closed"    // 已结案
+)
+
+// Label is the status as HR reads it.
+func (s CaseStatus) Label() string {
+	switch s {
+	case CaseOpen:
+		return "待跟进"
+	case CaseAssigned:
+		return "已指派"
+	case CaseContacted:
+		return "已联系"
+	case CaseClosed:
+		return "已结案"
+	}
+	return string(s)
+}
+
+// Case is a follow-up an answer asked for: a talk request, very low scores or benefits not in
+// place. After the cadre uses /forgetme, UserID is 0 and the case keeps only its history.
+type Case struct {
+	ID        string     `json:"id"`
+	UserID    int64      `json:"user_id,omitempty"`
+	Unit      string     `json:"unit,omitempty"`
+	Period    string     `json:"period"`
+	Reasons   []string   `json:"reasons"`
+	Status    CaseStatus `json:"status"`
+	Assignee  int64      `json:"assignee,omitempty"`
+	Notes     []CaseNote `json:"notes,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at"`
+}
+
+// CaseNote is one step in a case's history.
+type CaseNote struct {
+	At     time.Time  `json:"at"`
+	By     int64      `json:"by"`
+	Status CaseStatus `json:"status"`
+	Text   string     `json:"text,omitempty"`
+}
+
+// SubmitResult tells what a submission did.
+type SubmitResult struct {
+	Updated bool   // the person had already answered this period; the answer was replaced
+	CaseID  string // the follow-up case this answer opened or joined, "" for none
+	NewCase bool   // CaseID was opened by this submission
+}
+
+// AuditEntry records that someone viewed or exported individual check-in data.
+type AuditEntry struct {
+	At      time.Time `json:"at"`
+	Actor   int64     `json:"actor"`             // Telegram id of the viewer; 0 for the command line
+	Action  string    `json:"action"`            // "view_case", "export_individual", ...
+	Subject int64     `json:"subject,omitempty"` // whose answers, when one person's
+	Detail  string    `json:"detail,omitempty"`
+}
+
+// CheckInService stores check-ins, their aggregates and follow-up cases.
+type CheckInService interface {
+	// SubmitCheckIn stores c and adjusts the period's aggregates (overall and c.Unit) in one
+	// atomic step; a second answer in the same period replaces the first and is not counted
+	// twice. An answer that needs follow-up opens a case unless the period's case is still
+	// active. EINVALID for a bad answer, EUNAVAILABLE when Redis is down (nothing was written).
+	SubmitCheckIn(ctx context.Context, c *CheckIn) (*SubmitResult, error)
+	// CheckIn returns the person's answer for the period, or ENOTFOUND.
+	CheckIn(ctx context.Context, userID int64, period string) (*CheckIn, error)
+	// CheckIns returns the person's answers, newest first, at most limit (0 = all).
+	CheckIns(ctx context.Context, userID int64, limit int) ([]*CheckIn, error)
+	// ForgetCheckIns deletes the person's answers, free text, prompt claims, pauses and dialog,
+	// and removes their identity from cases. Aggregates keep their counts.
+	ForgetCheckIns(ctx context.Context, userID int64) error
+
+	// Aggregates returns the aggregates of the periods for one unit ("" = everyone), in the
+	// order asked; a period without answers has a zero Aggregate.
+	Aggregates(ctx context.Context, periods []string, unit string) ([]*Aggregate, error)
+	// UnitAggregates returns one period's aggregate for each unit, in the order asked.
+	UnitAggregates(ctx context.Context, period string, units []string) ([]*Aggregate, error)
+	// CheckInUnits lists every unit that has answered at least once.
+	CheckInUnits(ctx context.Context) ([]string, error)
+	// MarkBlocked counts a prompt Telegram refused because the person blocked the bot.
+	MarkBlocked(ctx context.Context, period, unit string) error
+	// SetEligible records how many cadres were asked in the period, overall and per unit.
+	SetEligible(ctx context.Context, period string, total int, perUnit map[string]int) error
+
+	// Cases lists cases; active only (not closed) when activeOnly.
+	Cases(ctx context.Context, activeOnly bool) ([]*Case, error)
+	// OpenCases counts the cases not closed, overall and per unit.
+	OpenCases(ctx context.Context) (total int, perUnit map[string]int, err error)
+	// Case returns one case, or ENOTFOUND.
+	Case(ctx context.Context, id string) (*Case, error)
+	// UpdateCase moves a case to status with an optional note; EINVALID for a backwards move.
+	UpdateCase(ctx context.Context, id string, status CaseStatus, by int64, note string) (*Case, error)
+
+	// Audit appends an entry to the audit log.
+	Audit(ctx context.Context, e *AuditEntry) error
+	// AuditLog returns the newest entries first, at most limit.
+	AuditLog(ctx context.Context, limit int) ([]*AuditEntry, error)
+
+	// ClaimPrompt reports whether this caller is the first to claim sending kind ("prompt",
+	// "reminder") to the person for the period; several replicas call it and only one wins.
+	ClaimPrompt(ctx context.Context, userID int64, period, kind string) (bool, error)
+	// SetPaused pauses (or resumes) prompts for a person (id) or a unit (unit).
+	SetPaused(ctx context.Context, userID int64, unit string, paused bool) error
+	// Paused returns the paused people and units.
+	Paused(ctx context.Context) (users map[int64]bool, units map[string]bool, err error)
+
+	// EachCheckIn calls fn for every stored answer in the periods, person by person. It is for
+	// exports by authorised staff; the caller writes the audit entry.
+	EachCheckIn(ctx context.Context, periods []string, fn func(*CheckIn) error) error
+}
+
+// Period is one check-in round: from one scheduled prompt to the next.
+type Period struct {
+	ID    string    // stable key, e.g. "2026-W48" (weekly), "2026-11" (monthly), "2026-11-27"
+	Label string    // as people read it, e.g. "2026年第48周"
+	Start time.Time // the scheduled prompt that opens it
+	End   time.Time // the next one
+}
+
+// PeriodCalendar maps times to check-in periods.
+type PeriodCalendar interface {
+	// PeriodAt returns the period t falls in.
+	PeriodAt(t time.Time) Period
+	// Recent returns the n periods up to and including the one t falls in, oldest first.
+	Recent(t time.Time, n int) []Period
+}
+
+// PeriodLabel renders a period id as people read it: "2026-W48" → "2026年第48周",
+// "2026-11" → "2026年11月", "2026-11-27" → "2026年11月27日".
+func PeriodLabel(id string) string {
+	var y, n, d int
+	if len(id) == 8 && id[4:6] == "-W" {
+		if _, err := fmt.Sscanf(id, "%d-W%d", &y, &n); err == nil {
+			return fmt.Sprintf("%d年第%d周", y, n)
+		}
+	}
+	if _, err := fmt.Sscanf(id, "%d-%d-%d", &y, &n, &d); err == nil && len(id) == 10 {
+		return fmt.Sprintf("%d年%d月%d日", y, n, d)
+	}
+	if _, err := fmt.Sscanf(id, "%d-%d", &y, &n); err == nil && len(id) == 7 {
+		return fmt.Sprintf("%d年%d月", y, n)
+	}
+	return id
+}

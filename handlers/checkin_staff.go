@@ -1,0 +1,383 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/go-telegram/bot/models"
+
+	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/checkin"
+)
+
+// What HR sees of the check-ins: summaries built from aggregates (a group's figures only when at
+// least ganwei.MinGroupSize answered), follow-up cases, exports, pauses, and for admins the audit
+// log. Every view of one person's answers is written to the audit log before it is shown.
+
+const dialogCaseNote = "casenote"
+
+func (h *Handlers) registerCheckInStaff() {
+	h.addCommand(&command{name: "summary", desc: "关爱问卷汇总（可加：单位名 或 期数）", minRole: ganwei.RoleHR, fn: h.summary})
+	h.addCommand(&command{name: "cases", desc: "需要跟进的关爱事项", minRole: ganwei.RoleHR, fn: h.cases})
+	h.addCommand(&command{name: "export", desc: "导出关爱问卷 Excel", minRole: ganwei.RoleHR, fn: h.export})
+	h.addCommand(&command{name: "pause", desc: "暂停向某人或某单位发送问卷", minRole: ganwei.RoleHR, fn: h.pause})
+	h.addCommand(&command{name: "resume", desc: "恢复发送问卷", minRole: ganwei.RoleHR, fn: h.resume})
+	h.addCommand(&command{name: "audit", desc: "个人数据查看记录", minRole: ganwei.RoleAdmin, fn: h.auditLog})
+	h.addCallback("cs", ganwei.RoleHR, h.caseButton)
+	h.addDialog(dialogCaseNote, h.caseNoteText)
+}
+
+// summaryPeriods is how many periods /summary shows in its trend.
+const summaryPeriods = 8
+
+func pct(a *ganwei.Aggregate) string {
+	if a.Eligible <= 0 {
+		return fmt.Sprintf("%d 人作答", a.Responses)
+	}
+	return fmt.Sprintf("%d / %d 人（%.0f%%）", a.Responses, a.Eligible, 100*a.Participation())
+}
+
+func signed(v float64) string {
+	if v >= 0.05 {
+		return fmt.Sprintf("+%.1f", v)
+	} else if v <= -0.05 {
+		return fmt.Sprintf("−%.1f", -v)
+	}
+	return "持平"
+}
+
+// summary: "/summary" this period for everyone, "/summary 12" the last 12 periods, "/summary 单位".
+func (h *Handlers) summary(ctx context.Context, r *Request) {
+	unit, n := "", summaryPeriods
+	if r.Args != "" {
+		if v, err := strconv.Atoi(r.Args); err == nil {
+			if v < 2 || v > 104 {
+				h.send(ctx, r.ChatID, "期数请在 2 到 104 之间，例如 /summary 12。", nil)
+				return
+			}
+			n = v
+		} else {
+			unit = r.Args
+		}
+	}
+	rep, err := checkin.Summarize(ctx, h.CheckIns, h.Periods, h.Now(), unit, n)
+	if err != nil {
+		h.fail(ctx, r.ChatID, "summarize check-ins", err)
+		return
+	}
+	h.send(ctx, r.ChatID, SummaryText(rep), nil)
+	if png, err := checkin.TrendChart(rep); err != nil {
+		h.Logger.Warn("draw trend chart", "err", err)
+	} else if png != nil {
+		caption := "近期趋势（全体）"
+		if unit != "" {
+			caption = "近期趋势：" + unit
+		}
+		if err := h.Messenger.SendPhoto(ctx, r.ChatID, "trend.png", png, caption); err != nil {
+			h.Logger.Warn("send trend chart", "err", err)
+		}
+	}
+}
+
+// SummaryText renders a report for HR in Chinese. It shows no figures of a group with fewer than
+// ganwei.MinGroupSize answers.
+func SummaryText(rep *checkin.Report) string {
+	var b strings.Builder
+	who := "全体"
+	if rep.Unit != "" {
+		who = rep.Unit
+	}
+	cur, prev := rep.Current, rep.Previous
+	fmt.Fprintf(&b, "关爱问卷汇总 · %s（%s）\n", rep.Period.Label, who)
+	fmt.Fprintf(&b, "参与：%s\n", pct(cur))
+	if cur.Blocked > 0 {
+		fmt.Fprintf(&b, "未能送达：%d 人已屏蔽机器人，请通过其他方式联系\n", cur.Blocked)
+	}
+	if !cur.Visible() {
+		fmt.Fprintf(&b, "本期作答不足 %d 人，为保护个人隐私，不显示统计数据。\n", ganwei.MinGroupSize)
+	} else {
+		dist := func(d [5]int) string {
+			parts := make([]string, 5)
+			for i, v := range d {
+				parts[i] = fmt.Sprintf("%d分 %d", i+1, v)
+			}
+			return strings.Join(parts, " · ")
+		}
+		change := func(avg func(*ganwei.Aggregate) float64) string {
+			if d, ok := checkin.Change(cur, prev, avg); ok {
+				return "，较上期 " + signed(d)
+			}
+			return ""
+		}
+		fmt.Fprintf(&b, "身心状态：平均 %.1f%s\n  %s\n", cur.WellbeingAvg(), change((*ganwei.Aggregate).WellbeingAvg), dist(cur.WellbeingDist))
+		fmt.Fprintf(&b, "工作压力：平均 %.1f%s\n  %s\n", cur.StressAvg(), change((*ganwei.Aggregate).StressAvg), dist(cur.StressDist))
+		var sup, ben []string
+		for _, v := range ganwei.Supports {
+			sup = append(sup, fmt.Sprintf("%s %d", v.Label(), cur.Support[v]))
+		}
+		for _, v := range ganwei.BenefitsAll {
+			ben = append(ben, fmt.Sprintf("%s %d", v.Label(), cur.Benefits[v]))
+		}
+		fmt.Fprintf(&b, "工作支持：%s\n待遇落实：%s\n希望谈心谈话：%d 人\n", strings.Join(sup, " · "), strings.Join(ben, " · "), cur.Talk)
+	}
+	if rep.Unit == "" || cur.Visible() {
+		fmt.Fprintf(&b, "待跟进事项：%d 件（/cases 查看）\n", rep.OpenCases)
+	}
+	if len(rep.Units) > 0 {
+		b.WriteString("\n各单位：\n")
+		for _, u := range rep.Units {
+			if !u.Visible() {
+				fmt.Fprintf(&b, "• %s：作答不足 %d 人，不显示\n", u.Unit, ganwei.MinGroupSize)
+				continue
+			}
+			fmt.Fprintf(&b, "• %s：%s，身心 %.1f，压力 %.1f\n", u.Unit, pct(u), u.WellbeingAvg(), u.StressAvg())
+		}
+	}
+	var trend []string
+	for i, a := range rep.Trend {
+		if a.Visible() {
+			trend = append(trend, fmt.Sprintf("%s 身心 %.1f 压力 %.1f（%d人）", rep.Periods[i].ID, a.WellbeingAvg(), a.StressAvg(), a.Responses))
+		}
+	}
+	if len(trend) > 1 {
+		b.WriteString("\n近期：\n" + strings.Join(trend, "\n") + "\n")
+	}
+	b.WriteString("\n用法：/summary 单位名 · /summary 12（近 12 期）")
+	return b.String()
+}
+
+// cases lists the active follow-up cases with buttons. The list names no answers; opening a case
+// shows them and is audited.
+func (h *Handlers) cases(ctx context.Context, r *Request) {
+	list, err := h.CheckIns.Cases(ctx, true)
+	if err != nil {
+		h.fail(ctx, r.ChatID, "list cases", err)
+		return
+	}
+	if len(list) == 0 {
+		h.send(ctx, r.ChatID, "目前没有待跟进的关爱事项。", nil)
+		return
+	}
+	// The list names people who asked for help: record that it was seen, too.
+	if err := h.CheckIns.Audit(ctx, &ganwei.AuditEntry{Actor: r.User.ID, Action: "list_cases", Detail: fmt.Sprintf("%d active cases", len(list))}); err != nil {
+		h.fail(ctx, r.ChatID, "write audit log", err)
+		return
+	}
+	var b strings.Builder
+	var rows [][]models.InlineKeyboardButton
+	fmt.Fprintf(&b, "待跟进的关爱事项 %d 件：\n", len(list))
+	for i, c := range list {
+		if i == 20 {
+			fmt.Fprintf(&b, "……另有 %d 件，请先处理以上事项。\n", len(list)-20)
+			break
+		}
+		fmt.Fprintf(&b, "\n%d. %s · %s · %s · %s", i+1, h.caseWho(ctx, c), c.Unit, ganwei.PeriodLabel(c.Period), c.Status.Label())
+		rows = append(rows, []models.InlineKeyboardButton{button(fmt.Sprintf("查看第 %d 件", i+1), "cs:v:"+c.ID)})
+	}
+	h.send(ctx, r.ChatID, b.String(), keyboard(rows...))
+}
+
+// caseWho names the person of a case, or says their data was deleted.
+func (h *Handlers) caseWho(ctx context.Context, c *ganwei.Case) string {
+	if c.UserID == 0 {
+		return "（本人已删除资料）"
+	}
+	if u, err := h.Users.User(ctx, c.UserID); err == nil {
+		return u.Name
+	}
+	return "（未知人员）"
+}
+
+// caseButton: cs:v:{id} view, cs:a:{id} take it, cs:c:{id} contacted, cs:x:{id} close,
+// cs:n:{id} add a note.
+func (h *Handlers) caseButton(ctx context.Context, r *Request, data string) {
+	op, id, _ := strings.Cut(data, ":")
+	h.answer(ctx, r.Callback.ID, "", false)
+	var err error
+	switch op {
+	case "v":
+	case "a":
+		_, err = h.CheckIns.UpdateCase(ctx, id, ganwei.CaseAssigned, r.User.ID, "由"+r.User.Name+"跟进")
+	case "c":
+		_, err = h.CheckIns.UpdateCase(ctx, id, ganwei.CaseContacted, r.User.ID, "")
+	case "x":
+		_, err = h.CheckIns.UpdateCase(ctx, id, ganwei.CaseClosed, r.User.ID, "")
+	case "n":
+		d := &ganwei.Dialog{Kind: dialogCaseNote, Step: "text", Data: map[string]string{"case": id}}
+		if err := h.Dialogs.SaveDialog(ctx, r.User.ID, d, ganwei.DefaultDialogTTL); err != nil {
+			h.fail(ctx, r.ChatID, "save dialog", err)
+			return
+		}
+		h.send(ctx, r.ChatID, "请直接回复跟进备注（例如谈话情况、已协调的事项），发送 /cancel 放弃。", nil)
+		return
+	default:
+		h.send(ctx, r.ChatID, msgStaleButton, nil)
+		return
+	}
+	if err != nil {
+		h.fail(ctx, r.ChatID, "update case", err)
+		return
+	}
+	h.showCase(ctx, r, id)
+}
+
+// showCase shows one case with the person's answer for that period; the view is audited first,
+// and not shown when the audit entry cannot be written.
+func (h *Handlers) showCase(ctx context.Context, r *Request, id string) {
+	c, err := h.CheckIns.Case(ctx, id)
+	if err != nil {
+		h.fail(ctx, r.ChatID, "load case", err)
+		return
+	}
+	if err := h.CheckIns.Audit(ctx, &ganwei.AuditEntry{Actor: r.User.ID, Action: "view_case", Subject: c.UserID, Detail: "case " + c.ID + " " + c.Period}); err != nil {
+		h.fail(ctx, r.ChatID, "write audit log", err)
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "关爱跟进事项 %s\n%s · %s · %s\n原因：%s\n状态：%s\n", c.ID, h.caseWho(ctx, c), c.Unit,
+		ganwei.PeriodLabel(c.Period), strings.Join(c.Reasons, "、"), c.Status.Label())
+	if c.UserID != 0 {
+		if ans, err := h.CheckIns.CheckIn(ctx, c.UserID, c.Period); err == nil {
+			fmt.Fprintf(&b, "\n本期回答：\n%s\n", answerLine(ans))
+		}
+	}
+	if len(c.Notes) > 0 {
+		b.WriteString("\n记录：\n")
+		for _, n := range c.Notes {
+			fmt.Fprintf(&b, "• %s %s %s\n", n.At.In(h.Location).Format("01-02 15:04"), n.Status.Label(), n.Text)
+		}
+	}
+	b.WriteString("\n（本次查看已记入审计日志）")
+	var row []models.InlineKeyboardButton
+	switch c.Status {
+	case ganwei.CaseOpen:
+		row = append(row, button("我来跟进", "cs:a:"+c.ID))
+	case ganwei.CaseAssigned:
+		row = append(row, button("已联系", "cs:c:"+c.ID))
+	}
+	var kb *models.InlineKeyboardMarkup
+	if c.Status != ganwei.CaseClosed {
+		row = append(row, button("添加备注", "cs:n:"+c.ID), button("结案", "cs:x:"+c.ID))
+		kb = keyboard(row)
+	}
+	h.send(ctx, r.ChatID, b.String(), kb)
+}
+
+func (h *Handlers) caseNoteText(ctx context.Context, r *Request, d *ganwei.Dialog) {
+	id := d.Data["case"]
+	c, err := h.CheckIns.Case(ctx, id)
+	if err != nil {
+		h.fail(ctx, r.ChatID, "load case", err)
+		return
+	}
+	if _, err := h.CheckIns.UpdateCase(ctx, id, c.Status, r.User.ID, strings.TrimSpace(r.Text)); err != nil {
+		h.fail(ctx, r.ChatID, "add case note", err)
+		return
+	}
+	_ = h.Dialogs.ClearDialog(ctx, r.User.ID)
+	h.send(ctx, r.ChatID, "备注已保存。", nil)
+	h.showCase(ctx, r, id)
+}
+
+// export sends an Excel workbook: aggregates for HR; admins also get one row per answer, which
+// is audited.
+func (h *Handlers) export(ctx context.Context, r *Request) {
+	periods := h.Periods.Recent(h.Now(), 52)
+	individual := r.User.Role == ganwei.RoleAdmin && strings.Contains(r.Args, "明细")
+	if individual {
+		if err := h.CheckIns.Audit(ctx, &ganwei.AuditEntry{Actor: r.User.ID, Action: "export_individual", Detail: "telegram /export 明细, 52 periods"}); err != nil {
+			h.fail(ctx, r.ChatID, "write audit log", err)
+			return
+		}
+	}
+	var buf bytes.Buffer
+	err := checkin.Export(ctx, &buf, checkin.ExportOptions{
+		Format: "xlsx", Service: h.CheckIns, Users: h.Users, Periods: periods, Individual: individual,
+	})
+	if err != nil {
+		h.fail(ctx, r.ChatID, "export check-ins", err)
+		return
+	}
+	caption := "关爱问卷汇总（近 52 期；作答不足 3 人的单位不显示数据）"
+	if individual {
+		caption += "，含个人明细，已记入审计日志"
+	} else if r.User.Role == ganwei.RoleAdmin {
+		caption += "。需要个人明细请发送「/export 明细」"
+	}
+	if err := h.Messenger.SendDocument(ctx, r.ChatID, "关爱问卷-"+periods[len(periods)-1].ID+".xlsx", buf.Bytes(), caption); err != nil {
+		h.fail(ctx, r.ChatID, "send export", err)
+	}
+}
+
+// pauseTarget parses "Telegram ID" or a unit name.
+func pauseTarget(args string) (int64, string) {
+	if id, err := strconv.ParseInt(args, 10, 64); err == nil && id > 0 {
+		return id, ""
+	}
+	return 0, args
+}
+
+func (h *Handlers) pause(ctx context.Context, r *Request)  { h.setPaused(ctx, r, true) }
+func (h *Handlers) resume(ctx context.Context, r *Request) { h.setPaused(ctx, r, false) }
+
+func (h *Handlers) setPaused(ctx context.Context, r *Request, paused bool) {
+	if r.Args == "" {
+		users, units, err := h.CheckIns.Paused(ctx)
+		if err != nil {
+			h.fail(ctx, r.ChatID, "read pauses", err)
+			return
+		}
+		var names []string
+		for id := range users {
+			names = append(names, strconv.FormatInt(id, 10))
+		}
+		for u := range units {
+			names = append(names, u)
+		}
+		list := "无"
+		if len(names) > 0 {
+			list = strings.Join(names, "、")
+		}
+		h.send(ctx, r.ChatID, "用法：/pause Telegram ID 或 单位名（如休假、借调），/resume 同样写法恢复。\n目前暂停："+list, nil)
+		return
+	}
+	id, unit := pauseTarget(r.Args)
+	if err := h.CheckIns.SetPaused(ctx, id, unit, paused); err != nil {
+		h.fail(ctx, r.ChatID, "set paused", err)
+		return
+	}
+	verb := "已暂停向 %s 发送关爱问卷，恢复请发送 /resume %s。"
+	if !paused {
+		verb = "已恢复向 %s 发送关爱问卷。%.0s"
+	}
+	h.send(ctx, r.ChatID, fmt.Sprintf(verb, r.Args, r.Args), nil)
+}
+
+// auditLog shows admins the latest views of individual data.
+func (h *Handlers) auditLog(ctx context.Context, r *Request) {
+	list, err := h.CheckIns.AuditLog(ctx, 20)
+	if err != nil {
+		h.fail(ctx, r.ChatID, "read audit log", err)
+		return
+	}
+	if len(list) == 0 {
+		h.send(ctx, r.ChatID, "审计日志为空。", nil)
+		return
+	}
+	var b strings.Builder
+	b.WriteString("最近的个人数据查看记录：\n")
+	for _, e := range list {
+		fmt.Fprintf(&b, "• %s 操作人 %d %s", e.At.In(h.Location).Format("01-02 15:04"), e.Actor, e.Action)
+		if e.Subject != 0 {
+			fmt.Fprintf(&b, " 对象 %d", e.Subject)
+		}
+		if e.Detail != "" {
+			b.WriteString(" " + e.Detail)
+		}
+		b.WriteString("\n")
+	}
+	h.send(ctx, r.ChatID, b.String(), nil)
+}

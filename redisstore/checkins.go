@@ -1,0 +1,708 @@
+package redisstore
+
+// Care check-ins: answers, precomputed aggregates, follow-up cases, prompt claims, pauses and the
+// audit log. Keys:
+//
+//	{prefix}:ci:{telegramID}:{period}          hash    one answer: w s sup ben talk unit at case (expires: CheckInRetention)
+//	{prefix}:ci:{telegramID}:{period}:note     string  the answer's free-text line (expires: NoteRetention)
+//	{prefix}:ci:{telegramID}                   zset    periods the person answered (score = first answer, unix s)
+//	{prefix}:cicase:{telegramID}               set     ids of the person's follow-up cases
+//	{prefix}:ciclaim:{telegramID}              hash    "{period}|{kind}" -> unix s: prompt or reminder already sent
+//	{prefix}:ciagg:{period}:all                hash    aggregate of everyone (fields below)
+//	{prefix}:ciagg:{period}:unit:{unit}        hash    aggregate of one unit
+//	{prefix}:ciunits                           set     units that answered or were asked
+//	{prefix}:ciperiods                         zset    periods with answers (score = first answer, unix s)
+//	{prefix}:case:{id}                         hash    uid unit period reasons status assignee created updated
+//	{prefix}:case:{id}:notes                   list    JSON ganwei.CaseNote, oldest first
+//	{prefix}:cases                             zset    every case id (score = created, unix s)
+//	{prefix}:cases:active                      zset    case ids not closed (score = created, unix s)
+//	{prefix}:cases:openbyunit                  hash    unit -> number of cases not closed (summaries read it)
+//	{prefix}:cipause:users                     set     Telegram ids whose prompts are paused
+//	{prefix}:cipause:units                     set     units whose prompts are paused
+//	{prefix}:audit                             list    JSON ganwei.AuditEntry, newest first, capped at auditCap
+//
+// Aggregate fields: n (responses), eligible, blocked, w_sum, s_sum, w1..w5, s1..s5, sup_enough, sup_partly,
+// sup_lacking, ben_ok, ben_pending, talk. They hold counts only, never an identity, so they stay
+// when a person uses /forgetme.
+//
+// The submit script also touches the aggregate of the unit a replaced answer was counted in and
+// an existing case; those keys are built inside the script from prefixes. In Cluster mode the
+// prefix must carry a hash tag (see the package doc) so that they share the script's slot.
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ganwei-bot/ganwei"
+)
+
+var _ ganwei.CheckInService = (*Store)(nil)
+
+// Default retention of check-in data; GANWEI_CHECKIN_RETENTION and GANWEI_CHECKIN_NOTE_RETENTION
+// override them through Store.CheckInRetention and Store.NoteRetention.
+const (
+	DefaultCheckInRetention = 2 * 365 * 24 * time.Hour // scores: two years of trends
+	DefaultNoteRetention    = 90 * 24 * time.Hour      // free text is the most sensitive part
+	claimTTL                = 90 * 24 * time.Hour
+	auditCap                = 100000
+)
+
+func (s *Store) ciKey(uid int64, period string) string {
+	return s.key("ci", strconv.FormatInt(uid, 10), period)
+}
+func (s *Store) ciIndexKey(uid int64) string { return s.key("ci", strconv.FormatInt(uid, 10)) }
+func (s *Store) aggKey(period, unit string) string {
+	if unit == "" {
+		return s.key("ciagg", period, "all")
+	}
+	return s.key("ciagg", period, "unit", unit)
+}
+func (s *Store) caseKey(id string) string { return s.key("case", id) }
+
+func (s *Store) retention() (scores, notes time.Duration) {
+	scores, notes = s.CheckInRetention, s.NoteRetention
+	if scores <= 0 {
+		scores = DefaultCheckInRetention
+	}
+	if notes <= 0 {
+		notes = DefaultNoteRetention
+	}
+	if notes > scores {
+		notes = scores
+	}
+	return scores, notes
+}
+
+// submitScript writes one answer, adjusts the aggregates (undoing a replaced answer first) and
+// opens or updates the follow-up case, all in one atomic step.
+//
+// KEYS: 1 answer, 2 note, 3 user index, 4 agg all, 5 agg unit, 6 units, 7 periods, 8 user cases,
+// 9 new case, 10 new case notes, 11 cases, 12 active cases, 13 open cases by unit.
+// ARGV: 1 w, 2 s, 3 sup, 4 ben, 5 talk (0/1), 6 unit, 7 now, 8 answer ttl s, 9 note, 10 note ttl s,
+// 11 reasons ("" = no follow-up), 12 new case id, 13 uid, 14 unit agg key prefix, 15 period,
+// 16 first case note JSON, 17 case key prefix.
+// Returns {updated 0/1, case id or "", new case 0/1}.
+var submitScript = redis.NewScript(`
+local function bump(key, w, s, sup, ben, talk, d)
+  redis.call('HINCRBY', key, 'n', d)
+  redis.call('HINCRBY', key, 'w_sum', d * w)
+  redis.call('HINCRBY', key, 's_sum', d * s)
+  redis.call('HINCRBY', key, 'w' .. w, d)
+  redis.call('HINCRBY', key, 's' .. s, d)
+  redis.call('HINCRBY', key, 'sup_' .. sup, d)
+  redis.call('HINCRBY', key, 'ben_' .. ben, d)
+  if talk == '1' then redis.call('HINCRBY', key, 'talk', d) end
+end
+local old = redis.call('HMGET', KEYS[1], 'w', 's', 'sup', 'ben', 'talk', 'unit', 'case')
+local updated = 0
+if old[1] then
+  updated = 1
+  local ow, os = tonumber(old[1]), tonumber(old[2])
+  bump(KEYS[4], ow, os, old[3], old[4], old[5], -1)
+  if old[6] and old[6] ~= '' then bump(ARGV[14] .. old[6], ow, os, old[3], old[4], old[5], -1) end
+end
+local w, s = tonumber(ARGV[1]), tonumber(ARGV[2])
+bump(KEYS[4], w, s, ARGV[3], ARGV[4], ARGV[5], 1)
+if ARGV[6] ~= '' then
+  bump(KEYS[5], w, s, ARGV[3], ARGV[4], ARGV[5], 1)
+  redis.call('SADD', KEYS[6], ARGV[6])
+end
+local caseid = old[7] or ''
+local newcase = 0
+if ARGV[11] ~= '' then
+  if caseid ~= '' and redis.call('ZSCORE', KEYS[12], caseid) then
+    redis.call('HSET', ARGV[17] .. caseid, 'reasons', ARGV[11], 'updated', ARGV[7])
+  else
+    caseid = ARGV[12]
+    redis.call('HSET', KEYS[9], 'uid', ARGV[13], 'unit', ARGV[6], 'period', ARGV[15], 'reasons', ARGV[11],
+      'status', 'open', 'created', ARGV[7], 'updated', ARGV[7])
+    redis.call('RPUSH', KEYS[10], ARGV[16])
+    redis.call('ZADD', KEYS[11], ARGV[7], caseid)
+    redis.call('ZADD', KEYS[12], ARGV[7], caseid)
+    redis.call('SADD', KEYS[8], caseid)
+    redis.call('HINCRBY', KEYS[13], ARGV[6], 1)
+    newcase = 1
+  end
+end
+redis.call('HSET', KEYS[1], 'w', ARGV[1], 's', ARGV[2], 'sup', ARGV[3], 'ben', ARGV[4], 'talk', ARGV[5],
+  'unit', ARGV[6], 'at', ARGV[7], 'case', caseid)
+redis.call('EXPIRE', KEYS[1], ARGV[8])
+if ARGV[9] ~= '' then
+  redis.call('SET', KEYS[2], ARGV[9], 'EX', ARGV[10])
+else
+  redis.call('DEL', KEYS[2])
+end
+redis.call('ZADD', KEYS[3], 'NX', ARGV[7], ARGV[15])
+redis.call('EXPIRE', KEYS[3], ARGV[8])
+redis.call('ZADD', KEYS[7], 'NX', ARGV[7], ARGV[15])
+return {updated, caseid, newcase}
+`)
+
+// SubmitCheckIn stores c and adjusts the aggregates in one atomic step (see submitScript).
+func (s *Store) SubmitCheckIn(ctx context.Context, c *ganwei.CheckIn) (*ganwei.SubmitResult, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	now := s.Now()
+	c.SubmittedAt = now
+	scoresTTL, notesTTL := s.retention()
+	reasons := strings.Join(c.FollowUpReasons(), "、")
+	newID, err := newCaseID()
+	if err != nil {
+		return nil, err
+	}
+	first, err := json.Marshal(ganwei.CaseNote{At: now, Status: ganwei.CaseOpen, Text: "问卷回答触发跟进：" + reasons})
+	if err != nil {
+		return nil, fmt.Errorf("encode case note: %w", err)
+	}
+	talk := "0"
+	if c.Talk {
+		talk = "1"
+	}
+	uid := strconv.FormatInt(c.UserID, 10)
+	keys := []string{
+		s.ciKey(c.UserID, c.Period), s.ciKey(c.UserID, c.Period) + ":note", s.ciIndexKey(c.UserID),
+		s.aggKey(c.Period, ""), s.aggKey(c.Period, c.Unit), s.key("ciunits"), s.key("ciperiods"),
+		s.key("cicase", uid), s.caseKey(newID), s.caseKey(newID) + ":notes", s.key("cases"), s.key("cases", "active"),
+		s.key("cases", "openbyunit"),
+	}
+	res, err := submitScript.Run(ctx, s.client, keys,
+		c.Wellbeing, c.Stress, string(c.Support), string(c.Benefits), talk, c.Unit, now.Unix(),
+		int64(scoresTTL/time.Second), c.Note, int64(notesTTL/time.Second), reasons, newID, uid,
+		s.key("ciagg", c.Period, "unit")+":", c.Period, first, s.key("case")+":").Slice()
+	if err != nil {
+		return nil, wrap("save check-in", err)
+	}
+	if len(res) != 3 {
+		return nil, fmt.Errorf("save check-in: unexpected reply %v", res)
+	}
+	out := &ganwei.SubmitResult{Updated: toInt(res[0]) == 1, NewCase: toInt(res[2]) == 1}
+	out.CaseID, _ = res[1].(string)
+	return out, nil
+}
+
+func toInt(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case string:
+		n, _ := strconv.ParseInt(x, 10, 64)
+		return n
+	}
+	return 0
+}
+
+// caseAlphabet: ids are typed rarely but read aloud; no look-alikes.
+const caseAlphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+
+func newCaseID() (string, error) {
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("read random: %w", err)
+	}
+	for i := range b {
+		b[i] = caseAlphabet[int(b[i])%len(caseAlphabet)]
+	}
+	return string(b), nil
+}
+
+// decodeCheckIn builds a CheckIn from an answer hash; nil when the hash is empty (expired).
+func decodeCheckIn(uid int64, period string, h map[string]string, note string) *ganwei.CheckIn {
+	if len(h) == 0 || h["w"] == "" {
+		return nil
+	}
+	w, _ := strconv.Atoi(h["w"])
+	st, _ := strconv.Atoi(h["s"])
+	at, _ := strconv.ParseInt(h["at"], 10, 64)
+	return &ganwei.CheckIn{
+		UserID: uid, Unit: h["unit"], Period: period, Wellbeing: w, Stress: st,
+		Support: ganwei.Support(h["sup"]), Benefits: ganwei.Benefits(h["ben"]), Talk: h["talk"] == "1",
+		Note: note, SubmittedAt: time.Unix(at, 0),
+	}
+}
+
+// CheckIn returns the person's answer for the period, or ENOTFOUND.
+func (s *Store) CheckIn(ctx context.Context, userID int64, period string) (*ganwei.CheckIn, error) {
+	key := s.ciKey(userID, period)
+	var h *redis.MapStringStringCmd
+	var note *redis.StringCmd
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		h = p.HGetAll(ctx, key)
+		note = p.Get(ctx, key+":note")
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, wrap("get check-in", err)
+	}
+	c := decodeCheckIn(userID, period, h.Val(), note.Val())
+	if c == nil {
+		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "本期还没有填写")
+	}
+	return c, nil
+}
+
+// CheckIns returns the person's answers, newest first, at most limit (0 = all).
+func (s *Store) CheckIns(ctx context.Context, userID int64, limit int) ([]*ganwei.CheckIn, error) {
+	stop := int64(-1)
+	if limit > 0 {
+		stop = int64(limit - 1)
+	}
+	periods, err := s.client.ZRevRange(ctx, s.ciIndexKey(userID), 0, stop).Result()
+	if err != nil {
+		return nil, wrap("list check-ins", err)
+	}
+	hs := make([]*redis.MapStringStringCmd, len(periods))
+	notes := make([]*redis.StringCmd, len(periods))
+	_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, per := range periods {
+			hs[i] = p.HGetAll(ctx, s.ciKey(userID, per))
+			notes[i] = p.Get(ctx, s.ciKey(userID, per)+":note")
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, wrap("list check-ins", err)
+	}
+	var out []*ganwei.CheckIn
+	for i, per := range periods {
+		if c := decodeCheckIn(userID, per, hs[i].Val(), notes[i].Val()); c != nil {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// ForgetCheckIns deletes the person's check-in data and their identity in cases, in one
+// transaction that is retried when a submission slips in between the read and the write.
+func (s *Store) ForgetCheckIns(ctx context.Context, userID int64) error {
+	uid := strconv.FormatInt(userID, 10)
+	index, cases := s.ciIndexKey(userID), s.key("cicase", uid)
+	for attempt := 0; attempt < 5; attempt++ {
+		err := s.client.Watch(ctx, func(tx *redis.Tx) error {
+			periods, err := tx.ZRange(ctx, index, 0, -1).Result()
+			if err != nil {
+				return err
+			}
+			ids, err := tx.SMembers(ctx, cases).Result()
+			if err != nil {
+				return err
+			}
+			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				for _, per := range periods {
+					p.Del(ctx, s.ciKey(userID, per), s.ciKey(userID, per)+":note")
+				}
+				for _, id := range ids {
+					// Only if it still exists: HSET on a vanished case would resurrect it.
+					p.HDel(ctx, s.caseKey(id), "uid")
+				}
+				p.Del(ctx, index, cases, s.key("ciclaim", uid), s.dialogKey(userID), s.userKey(userID))
+				p.ZRem(ctx, s.key("users"), userID)
+				p.SRem(ctx, s.key("cipause", "users"), uid)
+				return nil
+			})
+			return err
+		}, index, cases)
+		if errors.Is(err, redis.TxFailedErr) {
+			continue
+		}
+		return wrap("forget check-ins", err)
+	}
+	return ganwei.Errorf(ganwei.ECONFLICT, "数据正在更新，请稍后重试")
+}
+
+// Aggregates returns the aggregates of the periods for one unit in one round trip.
+func (s *Store) Aggregates(ctx context.Context, periods []string, unit string) ([]*ganwei.Aggregate, error) {
+	cmds := make([]*redis.MapStringStringCmd, len(periods))
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, per := range periods {
+			cmds[i] = p.HGetAll(ctx, s.aggKey(per, unit))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("read aggregates", err)
+	}
+	out := make([]*ganwei.Aggregate, len(periods))
+	for i, per := range periods {
+		out[i] = decodeAggregate(per, unit, cmds[i].Val())
+	}
+	return out, nil
+}
+
+// UnitAggregates returns one period's aggregate for each unit in one round trip.
+func (s *Store) UnitAggregates(ctx context.Context, period string, units []string) ([]*ganwei.Aggregate, error) {
+	cmds := make([]*redis.MapStringStringCmd, len(units))
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, u := range units {
+			cmds[i] = p.HGetAll(ctx, s.aggKey(period, u))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("read unit aggregates", err)
+	}
+	out := make([]*ganwei.Aggregate, len(units))
+	for i, u := range units {
+		out[i] = decodeAggregate(period, u, cmds[i].Val())
+	}
+	return out, nil
+}
+
+func decodeAggregate(period, unit string, h map[string]string) *ganwei.Aggregate {
+	n := func(f string) int { v, _ := strconv.Atoi(h[f]); return v }
+	a := &ganwei.Aggregate{
+		Period: period, Unit: unit, Eligible: n("eligible"), Responses: n("n"), Blocked: n("blocked"),
+		WellbeingSum: n("w_sum"), StressSum: n("s_sum"), Talk: n("talk"),
+		Support: map[ganwei.Support]int{}, Benefits: map[ganwei.Benefits]int{},
+	}
+	for i := 0; i < 5; i++ {
+		a.WellbeingDist[i] = n("w" + strconv.Itoa(i+1))
+		a.StressDist[i] = n("s" + strconv.Itoa(i+1))
+	}
+	for _, v := range ganwei.Supports {
+		a.Support[v] = n("sup_" + string(v))
+	}
+	for _, v := range ganwei.BenefitsAll {
+		a.Benefits[v] = n("ben_" + string(v))
+	}
+	return a
+}
+
+// CheckInUnits lists every unit that answered or was asked, sorted.
+func (s *Store) CheckInUnits(ctx context.Context) ([]string, error) {
+	units, err := s.client.SMembers(ctx, s.key("ciunits")).Result()
+	if err != nil {
+		return nil, wrap("list units", err)
+	}
+	sort.Strings(units)
+	return units, nil
+}
+
+// SetEligible records how many cadres were asked in the period. Every replica computes the same
+// numbers, so plain overwrites are safe.
+func (s *Store) SetEligible(ctx context.Context, period string, total int, perUnit map[string]int) error {
+	_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, s.aggKey(period, ""), "eligible", total)
+		for u, n := range perUnit {
+			if u == "" {
+				continue
+			}
+			p.HSet(ctx, s.aggKey(period, u), "eligible", n)
+			p.SAdd(ctx, s.key("ciunits"), u)
+		}
+		return nil
+	})
+	return wrap("set eligible", err)
+}
+
+// maxCases bounds one listing; an organization with more open cases has a bigger problem.
+const maxCases = 5000
+
+// MarkBlocked counts a prompt Telegram refused, overall and in the unit.
+func (s *Store) MarkBlocked(ctx context.Context, period, unit string) error {
+	_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HIncrBy(ctx, s.aggKey(period, ""), "blocked", 1)
+		if unit != "" {
+			p.HIncrBy(ctx, s.aggKey(period, unit), "blocked", 1)
+		}
+		return nil
+	})
+	return wrap("mark blocked", err)
+}
+
+// Cases lists cases, newest first, at most maxCases.
+func (s *Store) Cases(ctx context.Context, activeOnly bool) ([]*ganwei.Case, error) {
+	idx := s.key("cases")
+	if activeOnly {
+		idx = s.key("cases", "active")
+	}
+	ids, err := s.client.ZRevRange(ctx, idx, 0, maxCases-1).Result()
+	if err != nil {
+		return nil, wrap("list cases", err)
+	}
+	return s.loadCases(ctx, ids)
+}
+
+// Case returns one case, or ENOTFOUND.
+func (s *Store) Case(ctx context.Context, id string) (*ganwei.Case, error) {
+	cs, err := s.loadCases(ctx, []string{id})
+	if err != nil {
+		return nil, err
+	}
+	if len(cs) == 0 {
+		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这个跟进事项")
+	}
+	return cs[0], nil
+}
+
+func (s *Store) loadCases(ctx context.Context, ids []string) ([]*ganwei.Case, error) {
+	hs := make([]*redis.MapStringStringCmd, len(ids))
+	notes := make([]*redis.StringSliceCmd, len(ids))
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			hs[i] = p.HGetAll(ctx, s.caseKey(id))
+			notes[i] = p.LRange(ctx, s.caseKey(id)+":notes", 0, -1)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("read cases", err)
+	}
+	var out []*ganwei.Case
+	for i, id := range ids {
+		h := hs[i].Val()
+		if h["status"] == "" {
+			continue
+		}
+		uid, _ := strconv.ParseInt(h["uid"], 10, 64)
+		assignee, _ := strconv.ParseInt(h["assignee"], 10, 64)
+		created, _ := strconv.ParseInt(h["created"], 10, 64)
+		updated, _ := strconv.ParseInt(h["updated"], 10, 64)
+		c := &ganwei.Case{ID: id, UserID: uid, Unit: h["unit"], Period: h["period"],
+			Status: ganwei.CaseStatus(h["status"]), Assignee: assignee,
+			CreatedAt: time.Unix(created, 0), UpdatedAt: time.Unix(updated, 0)}
+		if h["reasons"] != "" {
+			c.Reasons = strings.Split(h["reasons"], "、")
+		}
+		for _, raw := range notes[i].Val() {
+			var n ganwei.CaseNote
+			if json.Unmarshal([]byte(raw), &n) == nil {
+				c.Notes = append(c.Notes, n)
+			}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// updateCaseScript moves a case forward. KEYS: case, notes, active, open by unit. ARGV: status,
+// rank, by, now, note JSON, case key prefix. Returns 1, 0 (no such case) or -1 (backwards).
+var updateCaseScript = redis.NewScript(`
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st then return 0 end
+local rank = {open = 0, assigned = 1, contacted = 2, closed = 3}
+if tonumber(ARGV[2]) < rank[st] then return -1 end
+redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updated', ARGV[4])
+if ARGV[1] == 'assigned' and st == 'open' then redis.call('HSET', KEYS[1], 'assignee', ARGV[3]) end
+redis.call('RPUSH', KEYS[2], ARGV[5])
+if ARGV[1] == 'closed' and st ~= 'closed' then
+  redis.call('ZREM', KEYS[3], string.sub(KEYS[1], #ARGV[6] + 1))
+  redis.call('HINCRBY', KEYS[4], redis.call('HGET', KEYS[1], 'unit') or '', -1)
+end
+return 1
+`)
+
+func caseRank(s ganwei.CaseStatus) int {
+	switch s {
+	case ganwei.CaseOpen:
+		return 0
+	case ganwei.CaseAssigned:
+		return 1
+	case ganwei.CaseContacted:
+		return 2
+	case ganwei.CaseClosed:
+		return 3
+	}
+	return -1
+}
+
+// UpdateCase moves a case to status (or keeps it, to add a note); never backwards.
+func (s *Store) UpdateCase(ctx context.Context, id string, status ganwei.CaseStatus, by int64, note string) (*ganwei.Case, error) {
+	rank := caseRank(status)
+	if rank < 0 {
+		return nil, ganwei.Errorf(ganwei.EINVALID, "未知的跟进状态")
+	}
+	if len([]rune(note)) > 500 {
+		return nil, ganwei.Errorf(ganwei.EINVALID, "备注请不超过 500 字")
+	}
+	now := s.Now()
+	raw, err := json.Marshal(ganwei.CaseNote{At: now, By: by, Status: status, Text: note})
+	if err != nil {
+		return nil, fmt.Errorf("encode case note: %w", err)
+	}
+	n, err := updateCaseScript.Run(ctx, s.client,
+		[]string{s.caseKey(id), s.caseKey(id) + ":notes", s.key("cases", "active"), s.key("cases", "openbyunit")},
+		string(status), rank, by, now.Unix(), raw, s.key("case")+":").Int()
+	if err != nil {
+		return nil, wrap("update case", err)
+	}
+	switch n {
+	case 0:
+		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这个跟进事项")
+	case -1:
+		return nil, ganwei.Errorf(ganwei.EINVALID, "跟进状态只能向前推进")
+	}
+	return s.Case(ctx, id)
+}
+
+// OpenCases counts the cases not closed, overall and per unit, without loading them.
+func (s *Store) OpenCases(ctx context.Context) (int, map[string]int, error) {
+	var total *redis.IntCmd
+	var byUnit *redis.MapStringStringCmd
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		total = p.ZCard(ctx, s.key("cases", "active"))
+		byUnit = p.HGetAll(ctx, s.key("cases", "openbyunit"))
+		return nil
+	})
+	if err != nil {
+		return 0, nil, wrap("count open cases", err)
+	}
+	per := map[string]int{}
+	for u, v := range byUnit.Val() {
+		if n, _ := strconv.Atoi(v); n > 0 {
+			per[u] = n
+		}
+	}
+	return int(total.Val()), per, nil
+}
+
+// Audit appends an entry to the audit log.
+func (s *Store) Audit(ctx context.Context, e *ganwei.AuditEntry) error {
+	if e.At.IsZero() {
+		e.At = s.Now()
+	}
+	raw, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("encode audit entry: %w", err)
+	}
+	_, err = s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.LPush(ctx, s.key("audit"), raw)
+		p.LTrim(ctx, s.key("audit"), 0, auditCap-1)
+		return nil
+	})
+	return wrap("write audit log", err)
+}
+
+// AuditLog returns the newest entries first, at most limit.
+func (s *Store) AuditLog(ctx context.Context, limit int) ([]*ganwei.AuditEntry, error) {
+	if limit <= 0 {
+		limit = 50
+	}
+	raws, err := s.client.LRange(ctx, s.key("audit"), 0, int64(limit-1)).Result()
+	if err != nil {
+		return nil, wrap("read audit log", err)
+	}
+	out := make([]*ganwei.AuditEntry, 0, len(raws))
+	for _, raw := range raws {
+		var e ganwei.AuditEntry
+		if err := json.Unmarshal([]byte(raw), &e); err != nil {
+			return nil, fmt.Errorf("decode audit entry: %w", err)
+		}
+		out = append(out, &e)
+	}
+	return out, nil
+}
+
+// ClaimPrompt reports whether this caller is the first to claim sending kind to the person for
+// the period (HSETNX: one winner among replicas).
+func (s *Store) ClaimPrompt(ctx context.Context, userID int64, period, kind string) (bool, error) {
+	key := s.key("ciclaim", strconv.FormatInt(userID, 10))
+	var set *redis.BoolCmd
+	_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		set = p.HSetNX(ctx, key, period+"|"+kind, s.Now().Unix())
+		p.Expire(ctx, key, claimTTL)
+		return nil
+	})
+	if err != nil {
+		return false, wrap("claim prompt", err)
+	}
+	return set.Val(), nil
+}
+
+// SetPaused pauses (or resumes) prompts for a person (userID > 0) or a unit.
+func (s *Store) SetPaused(ctx context.Context, userID int64, unit string, paused bool) error {
+	key, member := s.key("cipause", "units"), unit
+	if userID > 0 {
+		key, member = s.key("cipause", "users"), strconv.FormatInt(userID, 10)
+	}
+	if member == "" {
+		return ganwei.Errorf(ganwei.EINVALID, "请指定人员或单位")
+	}
+	var err error
+	if paused {
+		err = s.client.SAdd(ctx, key, member).Err()
+	} else {
+		err = s.client.SRem(ctx, key, member).Err()
+	}
+	return wrap("set paused", err)
+}
+
+// Paused returns the paused people and units.
+func (s *Store) Paused(ctx context.Context) (map[int64]bool, map[string]bool, error) {
+	var us, un *redis.StringSliceCmd
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		us = p.SMembers(ctx, s.key("cipause", "users"))
+		un = p.SMembers(ctx, s.key("cipause", "units"))
+		return nil
+	})
+	if err != nil {
+		return nil, nil, wrap("read pauses", err)
+	}
+	users, units := map[int64]bool{}, map[string]bool{}
+	for _, v := range us.Val() {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+			users[id] = true
+		}
+	}
+	for _, v := range un.Val() {
+		units[v] = true
+	}
+	return users, units, nil
+}
+
+// EachCheckIn calls fn for every stored answer in the periods, person by person, reading a batch
+// of people per round trip so that memory stays flat however large the year is.
+func (s *Store) EachCheckIn(ctx context.Context, periods []string, fn func(*ganwei.CheckIn) error) error {
+	const batch = 200
+	var cursor int64
+	for {
+		ids, err := s.client.ZRangeByScore(ctx, s.key("users"), &redis.ZRangeBy{
+			Min: "(" + strconv.FormatInt(cursor, 10), Max: "+inf", Count: batch}).Result()
+		if err != nil {
+			return wrap("list users for export", err)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		uids := make([]int64, len(ids))
+		for i, v := range ids {
+			uids[i], _ = strconv.ParseInt(v, 10, 64)
+		}
+		hs := make([]*redis.MapStringStringCmd, 0, len(ids)*len(periods))
+		notes := make([]*redis.StringCmd, 0, len(ids)*len(periods))
+		_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, uid := range uids {
+				for _, per := range periods {
+					k := s.ciKey(uid, per)
+					hs = append(hs, p.HGetAll(ctx, k))
+					notes = append(notes, p.Get(ctx, k+":note"))
+				}
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return wrap("read check-ins for export", err)
+		}
+		i := 0
+		for _, uid := range uids {
+			for _, per := range periods {
+				if c := decodeCheckIn(uid, per, hs[i].Val(), notes[i].Val()); c != nil {
+					if err := fn(c); err != nil {
+						return err
+					}
+				}
+				i++
+			}
+		}
+		cursor = uids[len(uids)-1]
+	}
+}
