@@ -109,7 +109,7 @@ func (h *harness) start() {
 	a, err := newApp(h.ctx, cfg, h.store, bot.Config{
 		Token: h.tg.Token(), APIURL: h.tg.URL(), PollTimeout: time.Second,
 		GlobalRate: -1, PerChatRate: -1, UserRate: 100, UserBurst: 100,
-	}, logger)
+	}, nil, logger)
 	if err != nil {
 		h.t.Fatalf("newApp: %v", err)
 	}
