@@ -191,3 +191,37 @@ func TestReplicasPromptOnce(t *testing.T) {
 		t.Errorf("eligible = %d, want %d", aggs[0].Eligible, want)
 	}
 }
+
+// TestLatePromptWaitsForWorkingHours: a bot that was down at Friday 16:00 and comes back on
+// Saturday night does not wake people; the prompt goes out on Monday morning instead.
+func TestLatePromptWaitsForWorkingHours(t *testing.T) {
+	ctx := context.Background()
+	rd := redistest.New(t)
+	store := redisstore.New(rd.Client, rd.Prefix)
+	var now time.Time
+	store.Now = func() time.Time { return now }
+	if err := store.SaveUser(ctx, &ganwei.User{ID: 700, Name: "干部", Unit: "单位", Role: ganwei.RoleCadre}); err != nil {
+		t.Fatal(err)
+	}
+	cal, _ := checkin.NewCalendar("", shanghai)
+	p := &countingPrompter{sent: map[int64]int{}}
+	s := &checkin.Scheduler{Users: store, CheckIns: store, Periods: cal, Workdays: workdays.New(shanghai),
+		Prompter: p, Now: store.Now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	for _, step := range []struct {
+		now  time.Time
+		want int
+	}{
+		{at(2026, 11, 20, 15, 59), 0}, // the last period ends in a minute: too late to ask about it
+		{at(2026, 11, 21, 23, 30), 0}, // Saturday night, a day late: wait
+		{at(2026, 11, 23, 7, 0), 0},   // Monday before working hours
+		{at(2026, 11, 23, 9, 0), 1},   // Monday 09:00: the late prompt goes out
+	} {
+		now = step.now
+		if err := s.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := p.sent[700]; got != step.want {
+			t.Errorf("at %s: prompted %d times, want %d", now.Format("Mon 15:04"), got, step.want)
+		}
+	}
+}

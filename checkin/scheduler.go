@@ -18,6 +18,27 @@ const (
 // ReminderHour is the clock time of the one gentle reminder, on the working day after the prompt.
 const ReminderHour = 10
 
+// PromptGrace is how late the prompt still goes out at any hour; later than that (the bot was
+// down at the scheduled time, or first started mid-period) it waits for working hours rather
+// than wake people at night.
+const PromptGrace = time.Hour
+
+// promptTime reports whether the period's prompt may go out now: on time at any hour; when late,
+// only in working hours and while at least a day of the period is left to answer in (a bot
+// first started on Friday afternoon does not ask about the week that ends an hour later).
+func (s *Scheduler) promptTime(now, prompt, periodEnd time.Time) bool {
+	if now.Before(prompt.Add(PromptGrace)) {
+		return true
+	}
+	return s.decentHour(now) && now.Add(24*time.Hour).Before(periodEnd)
+}
+
+// decentHour reports whether now is within working hours on a working day.
+func (s *Scheduler) decentHour(now time.Time) bool {
+	t := now.In(s.Workdays.Location)
+	return s.Workdays.IsWorkday(t) && t.Hour() >= 9 && t.Hour() < 20
+}
+
 // ReminderGrace is how late the reminder may still go out.
 const ReminderGrace = 12 * time.Hour
 
@@ -120,7 +141,7 @@ func (s *Scheduler) Tick(ctx context.Context) error {
 	if !ok {
 		return nil
 	}
-	if !now.Before(prompt) && !s.done[p.ID+"|"+KindPrompt] {
+	if !now.Before(prompt) && !s.done[p.ID+"|"+KindPrompt] && s.promptTime(now, prompt, p.End) {
 		if err := s.round(ctx, p, false); err != nil {
 			return err
 		}

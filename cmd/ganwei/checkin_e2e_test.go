@@ -22,7 +22,6 @@ import (
 	"github.com/ganwei-bot/ganwei/telegramtest"
 )
 
-
 const e2eTimeout = 20 * time.Second
 
 // testClock is a clock the test moves.

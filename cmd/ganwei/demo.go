@@ -152,10 +152,13 @@ type demoChat struct {
 	app   *app
 	clock *demoClock
 
-	who     persona
-	toasts  int // answerCallbackQuery calls already shown
-	seenBy  map[int64]map[int]msgState
-	buttons []pressable
+	who    persona
+	toasts int // answerCallbackQuery calls already shown
+	// newBatch is true until show prints the first message with buttons for this persona: the
+	// numbering restarts once per batch so that all buttons on screen stay pressable.
+	newBatch bool
+	seenBy   map[int64]map[int]msgState
+	buttons  []pressable
 }
 
 // pressable is a numbered button on screen.
@@ -336,6 +339,7 @@ func (c *demoChat) show() {
 		}
 	}
 	c.toasts = len(calls)
+	c.newBatch = true
 	if c.seenBy == nil {
 		c.seenBy = map[int64]map[int]msgState{}
 	}
@@ -388,8 +392,8 @@ func (c *demoChat) printMessage(chatID int64, m telegramtest.Message, edited boo
 	}
 	c.forgetButtons(chatID, m)
 	if len(m.Buttons) > 0 {
-		if chatID == c.who.user.ID {
-			c.buttons = nil
+		if chatID == c.who.user.ID && c.newBatch {
+			c.buttons, c.newBatch = nil, false
 		}
 		var row []string
 		for _, r := range m.Buttons {
