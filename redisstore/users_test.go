@@ -11,7 +11,6 @@ import (
 	"github.com/ganwei-bot/ganwei/redistest"
 )
 
-
 // clock is a settable clock for tests.
 type clock struct {
 	mu sync.Mutex
