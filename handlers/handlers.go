@@ -147,9 +147,19 @@ func (h *Handlers) Commands(role ganwei.Role) []models.BotCommand {
 			cs = append(cs, c)
 		}
 	}
+	// Everyday commands first in a fixed order, then HR's, then the admin's.
+	group := func(c *command) int {
+		switch {
+		case c.minRole == ganwei.RoleAdmin:
+			return 2
+		case c.minRole.IsStaff():
+			return 1
+		}
+		return 0
+	}
 	sort.Slice(cs, func(i, j int) bool {
-		if cs[i].minRole != cs[j].minRole {
-			return !cs[i].minRole.AtLeast(cs[j].minRole) // plainer commands first
+		if gi, gj := group(cs[i]), group(cs[j]); gi != gj {
+			return gi < gj
 		}
 		return menuOrder(cs[i].name) < menuOrder(cs[j].name)
 	})
