@@ -85,6 +85,8 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 		tg.SetUser(models.User{ID: p.user.ID, FirstName: p.user.Name})
 	}
 
+	// Against a real Redis the demo's seeded people must never mix with a deployment's data.
+	cfg.RedisPrefix += ":demo"
 	store, closeStore, err := openStore(ctx, cfg, true, logger)
 	if err != nil {
 		return err
@@ -116,7 +118,7 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 		<-done
 		return usageErrorf("%v", err)
 	}
-	chat.banner(cfg.RedisURL != "")
+	chat.banner(cfg.RedisURL != "", cfg.RedisPrefix)
 	chatErr := chat.loop(ctx)
 	stop()
 	if err := <-done; err != nil {
@@ -171,10 +173,10 @@ type pressable struct {
 
 func (c *demoChat) printf(format string, args ...any) { fmt.Fprintf(c.env.Stdout, format, args...) }
 
-func (c *demoChat) banner(externalRedis bool) {
+func (c *demoChat) banner(externalRedis bool, prefix string) {
 	c.printf("敢为助手 · 离线演示\n")
 	if externalRedis {
-		c.printf("数据写入 REDIS_URL 指向的 Redis。\n")
+		c.printf("演示数据写入 REDIS_URL 指向的 Redis，键名前缀 %s:，与正式数据分开。\n", prefix)
 	} else {
 		c.printf("演示数据只保存在内存中，退出后全部清除。\n")
 	}
@@ -261,7 +263,7 @@ func (c *demoChat) meta(ctx context.Context, line string) (bool, error) {
 	case ":quit", ":q", ":exit":
 		return true, nil
 	case ":help":
-		c.banner(false)
+		c.banner(false, "")
 	case ":who":
 		c.printf("当前身份：%s\n", c.whoLine())
 	case ":as":
