@@ -112,7 +112,10 @@ func (h *Handlers) role(ctx context.Context, r *Request) {
 		h.send(ctx, r.ChatID, "不能调整自己的角色，请由另一位管理员操作。", nil)
 		return
 	}
-	if err := h.Users.SetRole(ctx, id, role); err != nil {
+	if err := h.Users.SetRole(ctx, id, role); ganwei.ErrorCode(err) == ganwei.ENOTFOUND {
+		h.send(ctx, r.ChatID, fmt.Sprintf("没有找到 Telegram ID 为 %d 的用户。发送 /users 查看已绑定的人。", id), nil)
+		return
+	} else if err != nil {
 		h.fail(ctx, r.ChatID, "set role", err)
 		return
 	}
