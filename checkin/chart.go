@@ -4,17 +4,12 @@ import (
 	"bytes"
 	_ "embed"
 	"fmt"
-	"image/color"
 	"strings"
 	"sync"
 
-	"golang.org/x/image/font/opentype"
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/font"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
+	"github.com/golang/freetype/truetype"
+	chart "github.com/wcharczuk/go-chart/v2"
+	"github.com/wcharczuk/go-chart/v2/drawing"
 )
 
 // chartFont is WenQuanYi Micro Hei (Apache 2.0, Debian package fonts-wqy-microhei) cut down to
@@ -32,93 +27,111 @@ var chartText = struct{ title, y, wellbeing, stress, participation string }{
 
 var (
 	fontOnce sync.Once
+	cjk      *truetype.Font
 	fontErr  error
-	cjk      = font.Font{Typeface: "wqy-microhei-subset"}
 )
 
-func loadFont() error {
+// loadFont parses the embedded font on first use, so that a bot that never draws a chart pays
+// nothing for it.
+func loadFont() (*truetype.Font, error) {
 	fontOnce.Do(func() {
-		f, err := opentype.Parse(chartFont)
-		if err != nil {
-			fontErr = fmt.Errorf("parse chart font: %w", err)
-			return
+		cjk, fontErr = truetype.Parse(chartFont)
+		if fontErr != nil {
+			fontErr = fmt.Errorf("parse chart font: %w", fontErr)
 		}
-		font.DefaultCache.Add(font.Collection{{Font: cjk, Face: f}})
 	})
-	return fontErr
+	return cjk, fontErr
 }
+
+// scoreTicks label the 1..5 scale; the unlabelled ends leave room below 1 and, above 5, for the
+// legend.
+var scoreTicks = []chart.Tick{{Value: 0.7}, {Value: 1, Label: "1"}, {Value: 2, Label: "2"}, {Value: 3, Label: "3"},
+	{Value: 4, Label: "4"}, {Value: 5, Label: "5"}, {Value: 5.9}}
+
+// Series colours: green for wellbeing (higher is better), red for stress (higher is worse).
+var (
+	wellbeingColor = drawing.Color{R: 0x2e, G: 0x7d, B: 0x32, A: 0xff}
+	stressColor    = drawing.Color{R: 0xc6, G: 0x28, B: 0x28, A: 0xff}
+)
 
 // TrendChart draws the report's trend as a PNG: average 身心状态 and 工作压力 per period, only for
 // periods with at least ganwei.MinGroupSize answers. It returns nil without an error when no
 // period can be shown.
+//
+// It uses go-chart rather than gonum/plot: gonum/plot parses its own embedded fonts when the
+// program starts, which cost the idle bot about 4 MB of memory for one picture.
 func TrendChart(r *Report) ([]byte, error) {
-	if err := loadFont(); err != nil {
+	f, err := loadFont()
+	if err != nil {
 		return nil, err
 	}
 	// Runs of consecutive visible periods: a hidden period is a gap, not a line drawn across it.
-	var well, stress []plotter.XYs
+	type run struct{ x, well, stress []float64 }
+	var runs []run
 	prev := -2
 	for i, a := range r.Trend {
 		if !a.Visible() {
 			continue
 		}
 		if i != prev+1 {
-			well, stress = append(well, nil), append(stress, nil)
+			runs = append(runs, run{})
 		}
 		prev = i
-		well[len(well)-1] = append(well[len(well)-1], plotter.XY{X: float64(i), Y: a.WellbeingAvg()})
-		stress[len(stress)-1] = append(stress[len(stress)-1], plotter.XY{X: float64(i), Y: a.StressAvg()})
+		last := &runs[len(runs)-1]
+		last.x = append(last.x, float64(i))
+		last.well = append(last.well, a.WellbeingAvg())
+		last.stress = append(last.stress, a.StressAvg())
 	}
-	if len(well) == 0 {
+	if len(runs) == 0 {
 		return nil, nil
 	}
-	p := plot.New()
-	style := func(t *draw.TextStyle, size vg.Length) { t.Font = font.From(cjk, size) }
-	p.Title.Text = chartText.title
-	style(&p.Title.TextStyle, 16)
-	p.Y.Label.Text = chartText.y
-	style(&p.Y.Label.TextStyle, 12)
-	style(&p.X.Tick.Label, 10)
-	style(&p.Y.Tick.Label, 10)
-	style(&p.Legend.TextStyle, 12)
-	p.X.Min, p.X.Max = -0.5, float64(len(r.Trend))-0.5
-	ticks := make([]plot.Tick, len(r.Periods))
+	style := func(c drawing.Color) chart.Style {
+		return chart.Style{StrokeColor: c, StrokeWidth: 2.5, DotColor: c, DotWidth: 3.5}
+	}
+	var series, named []chart.Series
+	for i, rn := range runs {
+		w := chart.ContinuousSeries{XValues: rn.x, YValues: rn.well, Style: style(wellbeingColor)}
+		s := chart.ContinuousSeries{XValues: rn.x, YValues: rn.stress, Style: style(stressColor)}
+		if i == 0 {
+			w.Name, s.Name = chartText.wellbeing, chartText.stress
+			named = append(named, w, s)
+		}
+		series = append(series, w, s)
+	}
+	// Empty ticks half a period beyond each end keep the first and last points off the axes.
+	n := len(r.Periods)
+	ticks := make([]chart.Tick, n, n+2)
 	for i, per := range r.Periods {
 		label := per.ID
 		if j := strings.Index(label, "-"); j >= 0 && len(r.Periods) > 1 {
 			label = label[j+1:] // "W48": the year is in the caption's period
 		}
-		ticks[i] = plot.Tick{Value: float64(i), Label: label}
+		ticks[i] = chart.Tick{Value: float64(i), Label: label}
 	}
-	p.X.Tick.Marker = plot.ConstantTicks(ticks)
-	p.Y.Tick.Marker = plot.ConstantTicks([]plot.Tick{{Value: 1, Label: "1"}, {Value: 2, Label: "2"}, {Value: 3, Label: "3"}, {Value: 4, Label: "4"}, {Value: 5, Label: "5"}})
-	p.Add(plotter.NewGrid())
-	for _, s := range []struct {
-		name string
-		runs []plotter.XYs
-		c    color.RGBA
-	}{{chartText.wellbeing, well, color.RGBA{R: 0x2e, G: 0x7d, B: 0x32, A: 0xff}}, {chartText.stress, stress, color.RGBA{R: 0xc6, G: 0x28, B: 0x28, A: 0xff}}} {
-		for i, run := range s.runs {
-			l, pts, err := plotter.NewLinePoints(run)
-			if err != nil {
-				return nil, fmt.Errorf("chart line: %w", err)
-			}
-			l.Color, l.Width = s.c, vg.Points(2)
-			pts.Color, pts.Shape, pts.Radius = s.c, draw.CircleGlyph{}, vg.Points(3)
-			p.Add(l, pts)
-			if i == 0 {
-				p.Legend.Add(s.name, l, pts)
-			}
-		}
+	ticks = append([]chart.Tick{{Value: -0.5}}, append(ticks, chart.Tick{Value: float64(n) - 0.5})...)
+	grid := chart.Style{StrokeColor: drawing.Color{R: 0xdd, G: 0xdd, B: 0xdd, A: 0xff}, StrokeWidth: 1}
+	graph := chart.Chart{
+		Width: 800, Height: 400, Font: f,
+		Title:      chartText.title,
+		TitleStyle: chart.Style{FontSize: 14},
+		Background: chart.Style{Padding: chart.Box{Top: 50, Left: 20, Right: 30, Bottom: 10}},
+		XAxis: chart.XAxis{
+			Range: &chart.ContinuousRange{Min: -0.5, Max: float64(n) - 0.5},
+			Ticks: ticks, Style: chart.Style{FontSize: 9},
+		},
+		YAxis: chart.YAxis{
+			Name: chartText.y, NameStyle: chart.Style{FontSize: 10}, Style: chart.Style{FontSize: 9},
+			Ticks:          scoreTicks,
+			GridMajorStyle: grid,
+			GridLines:      []chart.GridLine{{Value: 1}, {Value: 2}, {Value: 3}, {Value: 4}, {Value: 5}},
+		},
+		Series: series,
 	}
-	// Scores are 1..5; the headroom above 5 keeps the legend off the lines.
-	p.Y.Min, p.Y.Max = 0.8, 5.8
-	p.Legend.Top, p.Legend.XOffs, p.Legend.YOffs = true, -vg.Points(8), -vg.Points(4)
-	c := vgimg.New(8*vg.Inch, 4*vg.Inch)
-	p.Draw(draw.New(c))
+	// The legend lists each measure once, not once per run between gaps.
+	graph.Elements = []chart.Renderable{chart.Legend(&chart.Chart{Series: named}, chart.Style{FontSize: 10})}
 	var buf bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("encode chart: %w", err)
+	if err := graph.Render(chart.PNG, &buf); err != nil {
+		return nil, fmt.Errorf("draw chart: %w", err)
 	}
 	return buf.Bytes(), nil
 }
