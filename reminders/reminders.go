@@ -334,7 +334,15 @@ func (s *Service) sendStep(ctx context.Context, job ganwei.ReminderJob, a *ganwe
 	if def.NeedsAck && (def.RemindTimes > 0 || def.Escalate) {
 		res.Next = s.after(now, def.RemindEvery, seq)
 	}
-	_, err = s.Queue.CompleteReminderJob(ctx, job, res)
+	return s.recordSent(ctx, job, res)
+}
+
+// recordSent completes a job whose message Telegram has accepted. It outlives a stop signal: a
+// message that went out but was never recorded would go out again once its lease ran out.
+func (s *Service) recordSent(ctx context.Context, job ganwei.ReminderJob, res ganwei.JobResult) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	_, err := s.Queue.CompleteReminderJob(ctx, job, res)
 	return err
 }
 
@@ -350,8 +358,7 @@ func (s *Service) remind(ctx context.Context, job ganwei.ReminderJob, a *ganwei.
 	if n < def.RemindTimes || def.Escalate {
 		res.Next = s.after(now, def.RemindEvery, seq)
 	}
-	_, err = s.Queue.CompleteReminderJob(ctx, job, res)
-	return err
+	return s.recordSent(ctx, job, res)
 }
 
 func (s *Service) escalate(ctx context.Context, job ganwei.ReminderJob, a *ganwei.Appointment, st *ganwei.StepState, now time.Time) error {
