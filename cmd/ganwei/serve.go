@@ -41,6 +41,9 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	logger.Info("ganwei starting", "bot", a.bot.Username(), "webhook", cfg.WebhookURL != "")
+	if len(cfg.AdminIDs) == 0 {
+		logger.Warn("GANWEI_ADMIN_IDS is empty: only people bound with an admin invite can manage the bot (ganwei admin invite --role admin)")
+	}
 	err = a.run(ctx, cfg.HTTPAddr, nil)
 	logger.Info("ganwei stopped")
 	return err
