@@ -89,6 +89,12 @@ type Sender struct {
 	limiter Limiter
 	metrics *Metrics
 
+	// Shared, when set, paces messages across every replica (redisstore.Pacer). If it cannot
+	// answer, messages still go out under the local limiter and Telegram's 429 answers.
+	Shared Limiter
+	// OnSharedError hears why the shared limiter was skipped (for the log).
+	OnSharedError func(err error)
+
 	// MaxAttempts bounds retries after 429, 5xx and network errors.
 	MaxAttempts int
 	// Backoff is the wait before retry n (1-based) after a 5xx or network error.
@@ -127,9 +133,9 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 func (s *Sender) do(ctx context.Context, method string, chatID int64, paced bool, call func() error) error {
 	var err error
 	for attempt := 1; attempt <= s.MaxAttempts; attempt++ {
-		if paced && s.limiter != nil {
-			if werr := s.limiter.Wait(ctx, chatID); werr != nil {
-				return fmt.Errorf("%s: wait for rate limit: %w", method, werr)
+		if paced {
+			if err := s.pace(ctx, chatID); err != nil {
+				return fmt.Errorf("%s: wait for rate limit: %w", method, err)
 			}
 		}
 		err = call()
@@ -160,6 +166,26 @@ func (s *Sender) do(ctx context.Context, method string, chatID int64, paced bool
 		}
 	}
 	return fmt.Errorf("%s: gave up after %d attempts: %w", method, s.MaxAttempts, err)
+}
+
+// pace waits for the local budget, then the shared one. Only a cancelled context stops a message.
+func (s *Sender) pace(ctx context.Context, chatID int64) error {
+	if s.limiter != nil {
+		if err := s.limiter.Wait(ctx, chatID); err != nil {
+			return err
+		}
+	}
+	if s.Shared != nil {
+		if err := s.Shared.Wait(ctx, chatID); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if s.OnSharedError != nil {
+				s.OnSharedError(err)
+			}
+		}
+	}
+	return nil
 }
 
 var codeInError = regexp.MustCompile(`error response from telegram for method \w+, (\d{3}) `)

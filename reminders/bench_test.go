@@ -13,6 +13,7 @@ import (
 //
 //	go test ./reminders/ -run '^$' -bench Drain -benchtime 1x
 //	GANWEI_BENCH_RATE=30 GANWEI_BENCH_STEPS=600 go test ./reminders/ -run '^$' -bench Drain -benchtime 1x
+//	GANWEI_BENCH_SHARED=1 go test ./reminders/ -run '^$' -bench Drain -benchtime 1x   (with the Redis pacer serve uses)
 func BenchmarkDrain10k(b *testing.B) {
 	steps := envInt("GANWEI_BENCH_STEPS", 10000)
 	limit := envInt("GANWEI_BENCH_RATE", 1000)
@@ -21,6 +22,10 @@ func BenchmarkDrain10k(b *testing.B) {
 		b.StopTimer()
 		h := newHarness(b, harnessOpts{seqYAML: bulkStep, start: at("2026-11-26 08:00"), noHandlers: true, globalRate: float64(limit)})
 		h.bulkAppoint(b, base, steps)
+		if os.Getenv("GANWEI_BENCH_SHARED") != "" {
+			// As in serve: the budget is shared through Redis as well as kept locally.
+			h.bot.Sender().Shared = h.store.Pacer(float64(limit), 1, 3)
+		}
 		counter := &countingMessenger{next: h.bot.Sender()}
 		h.svc.Messenger = counter
 		h.redis.RoundTrips.Reset()

@@ -75,6 +75,13 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 		return nil, err
 	}
 	a.bot = b
+	if botCfg.GlobalRate >= 0 && botCfg.PerChatRate >= 0 { // the demo turns pacing off
+		// Replicas share Telegram's budget through Redis; each also keeps its own local limiter.
+		sender := b.Sender()
+		sender.Shared = store.Pacer(orDefault(botCfg.GlobalRate, bot.DefaultGlobalRate),
+			orDefault(botCfg.PerChatRate, bot.DefaultPerChatRate), bot.DefaultPerChatBurst)
+		sender.OnSharedError = func(err error) { logger.Warn("shared pacing skipped", "err", err) }
+	}
 	bot.SetTexts(handlers.PanicText, handlers.RateLimitedText)
 	if a.reminders, err = newReminders(cfg, store, b.Sender(), logger); err != nil {
 		return nil, err
@@ -174,4 +181,12 @@ func background(ctx context.Context, loop func(context.Context)) (stop func()) {
 	done := make(chan struct{})
 	go func() { defer close(done); loop(ctx) }()
 	return func() { cancel(); <-done }
+}
+
+// orDefault returns v, or def when v is zero (unset).
+func orDefault(v, def float64) float64 {
+	if v == 0 {
+		return def
+	}
+	return v
 }
