@@ -26,6 +26,9 @@ const (
 	MaxCallbackData     = 64
 )
 
+// apiCallTimeout bounds one Bot API request, including uploads of exported files.
+const apiCallTimeout = 60 * time.Second
+
 // ErrBlocked means Telegram answered 403: the person blocked the bot or never started it. It is
 // never retried; callers record it and tell HR.
 var ErrBlocked = errors.New("telegram: recipient blocked the bot or never started it")
@@ -130,7 +133,11 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 
 // do runs one API call with pacing and retries. paced is false for calls that do not post a
 // message (answerCallbackQuery, setMyCommands), which Telegram does not count.
-func (s *Sender) do(ctx context.Context, method string, chatID int64, paced bool, call func() error) error {
+//
+// A request already on its way is not cut off by ctx: cancelling it would leave unknown whether
+// Telegram delivered the message (a stop signal would then cause a resend after restart). It runs
+// to completion within apiCallTimeout instead; ctx only stops waiting and retrying.
+func (s *Sender) do(ctx context.Context, method string, chatID int64, paced bool, call func(ctx context.Context) error) error {
 	var err error
 	for attempt := 1; attempt <= s.MaxAttempts; attempt++ {
 		if paced {
@@ -138,7 +145,9 @@ func (s *Sender) do(ctx context.Context, method string, chatID int64, paced bool
 				return fmt.Errorf("%s: wait for rate limit: %w", method, err)
 			}
 		}
-		err = call()
+		callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), apiCallTimeout)
+		err = call(callCtx)
+		cancel()
 		if err == nil {
 			return nil
 		}
@@ -224,7 +233,7 @@ func (s *Sender) Send(ctx context.Context, chatID int64, text string, kb *models
 		if i == len(parts)-1 && kb != nil {
 			params.ReplyMarkup = kb
 		}
-		err := s.do(ctx, "sendMessage", chatID, true, func() error {
+		err := s.do(ctx, "sendMessage", chatID, true, func(ctx context.Context) error {
 			msg, err := s.client.SendMessage(ctx, params)
 			if err == nil {
 				id = msg.ID
@@ -246,7 +255,7 @@ func (s *Sender) Edit(ctx context.Context, chatID int64, messageID int, text str
 	if kb != nil {
 		params.ReplyMarkup = kb
 	}
-	err := s.do(ctx, "editMessageText", chatID, true, func() error {
+	err := s.do(ctx, "editMessageText", chatID, true, func(ctx context.Context) error {
 		_, err := s.client.EditMessageText(ctx, params)
 		return err
 	})
@@ -258,7 +267,7 @@ func (s *Sender) Edit(ctx context.Context, chatID int64, messageID int, text str
 
 // AnswerCallback stops the button's loading spinner, optionally with a short notice.
 func (s *Sender) AnswerCallback(ctx context.Context, callbackID, text string, alert bool) error {
-	return s.do(ctx, "answerCallbackQuery", 0, false, func() error {
+	return s.do(ctx, "answerCallbackQuery", 0, false, func(ctx context.Context) error {
 		_, err := s.client.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{
 			CallbackQueryID: callbackID, Text: text, ShowAlert: alert,
 		})
@@ -268,7 +277,7 @@ func (s *Sender) AnswerCallback(ctx context.Context, callbackID, text string, al
 
 // SendDocument sends a file.
 func (s *Sender) SendDocument(ctx context.Context, chatID int64, filename string, data []byte, caption string) error {
-	return s.do(ctx, "sendDocument", chatID, true, func() error {
+	return s.do(ctx, "sendDocument", chatID, true, func(ctx context.Context) error {
 		_, err := s.client.SendDocument(ctx, &tgbot.SendDocumentParams{
 			ChatID:   chatID,
 			Document: &models.InputFileUpload{Filename: filename, Data: bytes.NewReader(data)},
@@ -280,7 +289,7 @@ func (s *Sender) SendDocument(ctx context.Context, chatID int64, filename string
 
 // SendPhoto sends a picture.
 func (s *Sender) SendPhoto(ctx context.Context, chatID int64, filename string, data []byte, caption string) error {
-	return s.do(ctx, "sendPhoto", chatID, true, func() error {
+	return s.do(ctx, "sendPhoto", chatID, true, func(ctx context.Context) error {
 		_, err := s.client.SendPhoto(ctx, &tgbot.SendPhotoParams{
 			ChatID:  chatID,
 			Photo:   &models.InputFileUpload{Filename: filename, Data: bytes.NewReader(data)},
@@ -298,7 +307,7 @@ func (s *Sender) SetCommands(ctx context.Context, chatID int64, cmds []models.Bo
 	} else {
 		params.Scope = &models.BotCommandScopeDefault{}
 	}
-	return s.do(ctx, "setMyCommands", chatID, false, func() error {
+	return s.do(ctx, "setMyCommands", chatID, false, func(ctx context.Context) error {
 		_, err := s.client.SetMyCommands(ctx, params)
 		return err
 	})
