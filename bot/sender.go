@@ -38,6 +38,13 @@ type Limiter interface {
 	Wait(ctx context.Context, chatID int64) error
 }
 
+// SharedPacer is a budget several processes share. Reserve takes one message to chatID from it
+// and returns zero, or changes nothing and says how long to wait before asking again. The Sender
+// does the waiting, with its own (injectable) Sleep.
+type SharedPacer interface {
+	Reserve(ctx context.Context, chatID int64) (wait time.Duration, err error)
+}
+
 // MemoryLimiter paces messages within one process: a global token bucket plus one per chat.
 // Replicas each have their own; Telegram's 429 answers (which Sender honours) cover the rest.
 type MemoryLimiter struct {
@@ -94,7 +101,7 @@ type Sender struct {
 
 	// Shared, when set, paces messages across every replica (redisstore.Pacer). If it cannot
 	// answer, messages still go out under the local limiter and Telegram's 429 answers.
-	Shared Limiter
+	Shared SharedPacer
 	// OnSharedError hears why the shared limiter was skipped (for the log).
 	OnSharedError func(err error)
 
@@ -184,14 +191,22 @@ func (s *Sender) pace(ctx context.Context, chatID int64) error {
 			return err
 		}
 	}
-	if s.Shared != nil {
-		if err := s.Shared.Wait(ctx, chatID); err != nil {
+	for s.Shared != nil {
+		wait, err := s.Shared.Reserve(ctx, chatID)
+		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			if s.OnSharedError != nil {
 				s.OnSharedError(err)
 			}
+			break
+		}
+		if wait <= 0 {
+			break
+		}
+		if err := s.Sleep(ctx, min(wait, time.Second)); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -123,3 +123,49 @@ func TestSplitText(t *testing.T) {
 		})
 	}
 }
+
+// scriptedPacer answers Reserve from a list: a wait, or an error; then it allows everything.
+type scriptedPacer struct {
+	mu      sync.Mutex
+	answers []any // time.Duration or error
+}
+
+func (p *scriptedPacer) Reserve(context.Context, int64) (time.Duration, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.answers) == 0 {
+		return 0, nil
+	}
+	a := p.answers[0]
+	p.answers = p.answers[1:]
+	if err, ok := a.(error); ok {
+		return 0, err
+	}
+	return a.(time.Duration), nil
+}
+
+func TestSenderSharedPacing(t *testing.T) {
+	h := newHarness(t, bot.Config{})
+	s := h.bot.Sender()
+	rec := &recordedSleeps{}
+	s.Sleep = rec.sleep
+	var skipped []error
+	s.OnSharedError = func(err error) { skipped = append(skipped, err) }
+
+	// The shared budget says wait twice: the Sender waits (capped at 1 s a step), then sends.
+	s.Shared = &scriptedPacer{answers: []any{3 * time.Second, 200 * time.Millisecond}}
+	if _, err := s.Send(context.Background(), 42, "一", nil); err != nil {
+		t.Fatal(err)
+	}
+	if !equalDurations(rec.waited, []time.Duration{time.Second, 200 * time.Millisecond}) {
+		t.Errorf("waited %v, want [1s 200ms]", rec.waited)
+	}
+	// Redis cannot answer: the message still goes out, and the skip is reported.
+	s.Shared = &scriptedPacer{answers: []any{errors.New("redis down")}}
+	if _, err := s.Send(context.Background(), 42, "二", nil); err != nil {
+		t.Fatalf("Send with the shared pacer down = %v, want delivered", err)
+	}
+	if len(skipped) != 1 || len(h.tg.MessagesTo(42)) != 2 {
+		t.Errorf("skips %v, messages %d; want 1 skip and 2 messages", skipped, len(h.tg.MessagesTo(42)))
+	}
+}

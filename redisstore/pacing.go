@@ -19,18 +19,16 @@ import (
 
 // Pacer spaces outgoing Telegram messages across every replica that shares this Redis, with the
 // generic cell rate algorithm: one budget for the whole bot and one per chat. Each replica's own
-// in-memory limiter still applies; this one makes the budget shared.
+// in-memory limiter still applies; this one makes the budget shared. It implements
+// bot.SharedPacer; the caller does the waiting.
 type Pacer struct {
-	store          *Store
-	allMs, chatMs  int64 // emission interval in milliseconds, rounded up so as never to exceed the rate
-	allBurst       int64
-	chatBurst      int64
-	maxWaitPerStep time.Duration
+	store         *Store
+	allMs, chatMs int64 // emission interval in milliseconds, rounded up so as never to exceed the rate
+	allBurst      int64
+	chatBurst     int64
 
 	// Now is the clock for pacing: real time, even when a demo moves the store's clock.
 	Now func() time.Time
-	// Sleep waits; tests may replace it.
-	Sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Pacer returns a shared pacer allowing perSecond messages overall (with an equal burst) and
@@ -40,18 +38,7 @@ func (s *Store) Pacer(perSecond, perChat float64, chatBurst int) *Pacer {
 	return &Pacer{
 		store: s, allMs: interval(perSecond), chatMs: interval(perChat),
 		allBurst: max(1, int64(perSecond)), chatBurst: int64(max(1, chatBurst)),
-		maxWaitPerStep: time.Second,
-		Now:            time.Now,
-		Sleep: func(ctx context.Context, d time.Duration) error {
-			t := time.NewTimer(d)
-			defer t.Stop()
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-t.C:
-				return nil
-			}
-		},
+		Now: time.Now,
 	}
 }
 
@@ -75,21 +62,14 @@ redis.call('SET', KEYS[2], chat_tat, 'PX', chat_tat - now + 1000)
 return 0
 `)
 
-// Wait blocks until one message to chatID fits both shared budgets. It returns an error when
-// Redis cannot be asked; the caller then relies on its local limiter and Telegram's 429.
-func (p *Pacer) Wait(ctx context.Context, chatID int64) error {
+// Reserve takes one message to chatID from both shared budgets and returns zero, or changes
+// nothing and returns how long to wait before asking again.
+func (p *Pacer) Reserve(ctx context.Context, chatID int64) (time.Duration, error) {
 	keys := []string{p.store.key("pace", "all"), p.store.key("pace", "chat", strconv.FormatInt(chatID, 10))}
-	for {
-		wait, err := paceScript.Run(ctx, p.store.client, keys,
-			p.Now().UnixMilli(), p.allMs, p.allBurst, p.chatMs, p.chatBurst).Int64()
-		if err != nil {
-			return wrap("pace message", err)
-		}
-		if wait <= 0 {
-			return nil
-		}
-		if err := p.Sleep(ctx, min(time.Duration(wait)*time.Millisecond, p.maxWaitPerStep)); err != nil {
-			return err
-		}
+	wait, err := paceScript.Run(ctx, p.store.client, keys,
+		p.Now().UnixMilli(), p.allMs, p.allBurst, p.chatMs, p.chatBurst).Int64()
+	if err != nil {
+		return 0, wrap("pace message", err)
 	}
+	return time.Duration(max(wait, 0)) * time.Millisecond, nil
 }
