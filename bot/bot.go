@@ -310,9 +310,8 @@ func (b *Bot) recover(next tgbot.HandlerFunc) tgbot.HandlerFunc {
 	}
 }
 
-// panicText and rateLimitedText are set by cmd wiring from the handlers package so that all
-// user-facing Chinese lives there; these defaults keep the bot package usable alone.
-var (
+// What the middleware itself says to people: the only user-facing text outside handlers.
+const (
 	panicText       = "抱歉，处理您的消息时出了点问题，我们已经记录下来。请稍后再试。"
 	rateLimitedText = "操作有点频繁，请稍等几秒再试。"
 )
@@ -371,11 +370,6 @@ func (b *Bot) rateLimit(next tgbot.HandlerFunc) tgbot.HandlerFunc {
 		}
 		next(ctx, tb, upd)
 	}
-}
-
-// SetTexts sets the apology and the rate-limit notice (Chinese, owned by handlers).
-func SetTexts(panicMsg, rateLimitedMsg string) {
-	panicText, rateLimitedText = panicMsg, rateLimitedMsg
 }
 
 // userLimiter keeps a token bucket per person and remembers whether they were already warned.

@@ -123,11 +123,12 @@ func NewSender(client *tgbot.Bot, limiter Limiter, metrics *Metrics) *Sender {
 		Backoff: func(n int) time.Duration {
 			return min(time.Duration(1<<(n-1))*200*time.Millisecond, 5*time.Second)
 		},
-		Sleep: sleepCtx,
+		Sleep: SleepContext,
 	}
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// SleepContext waits d or until ctx ends: the Sender's default Sleep.
+func SleepContext(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

@@ -13,12 +13,4 @@ const (
 	msgNeedBinding       = "这个功能需要先绑定身份。请向组织部索取邀请码，然后发送「/start 邀请码」。"
 	msgStaffOnly         = "抱歉，这个功能仅对组织部工作人员开放。"
 	msgAdminOnly         = "抱歉，这个功能仅对管理员开放。"
-	msgRateLimited       = "操作有点频繁，请稍等几秒再试。"
-	msgPanic             = "抱歉，处理您的消息时出了点问题，我们已经记录下来。请稍后再试。"
 )
-
-// RateLimitedText is what the bot says once when someone sends faster than the rate limit.
-const RateLimitedText = msgRateLimited
-
-// PanicText is what the bot says after a handler crashed.
-const PanicText = msgPanic

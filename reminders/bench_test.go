@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/ganwei-bot/ganwei/bot"
 )
 
 // BenchmarkDrain10k drains due steps (10,000 by default) through the shared Sender's rate limiter
@@ -24,7 +26,9 @@ func BenchmarkDrain10k(b *testing.B) {
 		h.bulkAppoint(b, base, steps)
 		if os.Getenv("GANWEI_BENCH_SHARED") != "" {
 			// As in serve: the budget is shared through Redis as well as kept locally.
+			// The harness fakes Sleep for its fault tests; shared pacing must really wait.
 			h.bot.Sender().Shared = h.store.Pacer(float64(limit), 1, 3)
+			h.bot.Sender().Sleep = bot.SleepContext
 		}
 		counter := &countingMessenger{next: h.bot.Sender()}
 		h.svc.Messenger = counter

@@ -82,7 +82,6 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 			orDefault(botCfg.PerChatRate, bot.DefaultPerChatRate), bot.DefaultPerChatBurst)
 		sender.OnSharedError = func(err error) { logger.Warn("shared pacing skipped", "err", err) }
 	}
-	bot.SetTexts(handlers.PanicText, handlers.RateLimitedText)
 	if a.reminders, err = newReminders(cfg, store, b.Sender(), logger); err != nil {
 		return nil, err
 	}
