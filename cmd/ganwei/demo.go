@@ -280,35 +280,20 @@ func (c *demoChat) meta(ctx context.Context, line string) (bool, error) {
 		if len(fields) != 2 {
 			return false, fmt.Errorf("用法：:advance 2d 或 :advance 3h")
 		}
-		d, err := parseDemoDuration(fields[1])
-		if err != nil {
-			return false, err
+		d, err := parseDays(fields[1])
+		if err != nil || d <= 0 {
+			return false, fmt.Errorf("无法识别的时长 %q，可以写 2d、3h 或 30m", fields[1])
 		}
 		c.clock.advance(d)
 		c.app.reminders.Wake() // due reminders show now, not at the next poll
 		c.app.checkins.Kick()  // a check-in prompt may now be due
-		c.printf("时间前进 %s，现在是 %s。\n", fields[1], c.clock.Now().In(c.app.cfg.Location).Format("2006-01-02 15:04")+" "+weekdayCN[c.clock.Now().In(c.app.cfg.Location).Weekday()])
+		now := c.clock.Now().In(c.app.cfg.Location)
+		c.printf("时间前进 %s，现在是 %s %s。\n", fields[1], now.Format("2006-01-02 15:04"), weekdayCN[now.Weekday()])
 		return false, c.settle(ctx, 0)
 	default:
 		return false, fmt.Errorf("未知的演示命令 %s，输入 :help 查看", fields[0])
 	}
 	return false, nil
-}
-
-// parseDemoDuration accepts Go durations plus days ("2d").
-func parseDemoDuration(s string) (time.Duration, error) {
-	if strings.HasSuffix(s, "d") {
-		n, err := strconv.Atoi(strings.TrimSuffix(s, "d"))
-		if err != nil || n <= 0 {
-			return 0, fmt.Errorf("无法识别的时长 %q", s)
-		}
-		return time.Duration(n) * 24 * time.Hour, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("无法识别的时长 %q", s)
-	}
-	return d, nil
 }
 
 // settle waits until the bot has handled the update (and a moment more for work it started in
