@@ -93,17 +93,19 @@ func (s *Store) RecordUnanswered(ctx context.Context, normalized, example string
 		return nil
 	}
 	z := s.key("unanswered")
+	var size *redis.IntCmd
 	_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.ZIncrBy(ctx, z, 1, normalized)
 		p.HSet(ctx, z+":example", normalized, example)
 		p.HSet(ctx, z+":last", normalized, s.Now().Unix())
+		size = p.ZCard(ctx, z)
 		return nil
 	})
 	if err != nil {
 		return wrap("record unanswered question", err)
 	}
 	// Trim rarely: only when the queue has clearly overgrown.
-	if n, err := s.client.ZCard(ctx, z).Result(); err == nil && n > maxUnanswered+500 {
+	if n := size.Val(); n > maxUnanswered+500 {
 		victims, err := s.client.ZRange(ctx, z, 0, n-maxUnanswered-1).Result()
 		if err == nil && len(victims) > 0 {
 			_, _ = s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
