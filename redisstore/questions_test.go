@@ -2,6 +2,7 @@ package redisstore_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/ganwei-bot/ganwei"
@@ -60,5 +61,30 @@ func TestUnansweredQueue(t *testing.T) {
 	}
 	if top[0].Normalized != "公积金怎么提取" || top[0].Count != 2 || top[0].Example != "请问公积金怎么提取" {
 		t.Errorf("top[0] = %+v", top[0])
+	}
+}
+
+// TestUnansweredQueueIsBounded: the curation queue drops its least-asked questions once it has
+// clearly overgrown, and keeps the frequent ones.
+func TestUnansweredQueueIsBounded(t *testing.T) {
+	ctx := context.Background()
+	s, _ := mustOpenStore(t)
+	for range 3 {
+		if err := s.RecordUnanswered(ctx, "常被问到的问题", "常被问到的问题？"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 5500 {
+		q := fmt.Sprintf("问题%d", i)
+		if err := s.RecordUnanswered(ctx, q, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	top, err := s.TopUnanswered(ctx, 6000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(top) != 5000 || top[0].Normalized != "常被问到的问题" || top[0].Count != 3 {
+		t.Fatalf("after overflow: %d questions, top %+v; want 5000 with the frequent one first", len(top), top[0])
 	}
 }
