@@ -301,12 +301,20 @@ func (s *Store) SetAppointmentStatus(ctx context.Context, id string, status ganw
 	default:
 		return ganwei.Errorf(ganwei.EINVALID, "未知的状态 %q", status)
 	}
-	a, err := s.Appointment(ctx, id) // for the dup key, which needs the person and position
-	if err != nil {
-		return err
+	if !validAppointmentID(id) {
+		return ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这条任职登记")
 	}
+	// The dup key needs only the person and the position, not the whole appointment. A missing
+	// appointment reads as empty fields and the script answers notfound.
+	who, err := s.client.HMGet(ctx, s.apptKey(id), "tg", "position").Result()
+	if err != nil {
+		return wrap("get appointment", err)
+	}
+	tg, _ := who[0].(string)
+	position, _ := who[1].(string)
+	telegramID, _ := strconv.ParseInt(tg, 10, 64)
 	res, err := statusScript.Run(ctx, s.client,
-		[]string{s.apptKey(id), s.dueKey(), s.inflightKey(), s.dupKey(a.TelegramID, a.Position)},
+		[]string{s.apptKey(id), s.dueKey(), s.inflightKey(), s.dupKey(telegramID, position)},
 		string(status), id).Text()
 	if err != nil {
 		return wrap("set appointment status", err)

@@ -263,6 +263,7 @@ func (s *Service) Tick(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	seq := s.Sequence.Current() // one look at the sequence file per round, not per step
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, s.Workers)
 	for _, job := range jobs {
@@ -270,14 +271,14 @@ func (s *Service) Tick(ctx context.Context) (int, error) {
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if err := s.process(ctx, job); err != nil && ctx.Err() == nil {
+			if err := s.process(ctx, job, seq); err != nil && ctx.Err() == nil {
 				// The lease runs out and another round takes the job again.
 				s.Logger.Error("reminder step", "appointment", job.AppointmentID, "step", job.StepID, "err", err)
 			}
 		}()
 	}
 	wg.Wait()
-	if err := s.digest(ctx, now); err != nil {
+	if err := s.digest(ctx, now, seq); err != nil {
 		s.Logger.Warn("reminder digest", "err", err)
 	}
 	return len(jobs), nil
@@ -288,7 +289,7 @@ func (s *Service) Tick(ctx context.Context) (int, error) {
 var drop = ganwei.JobResult{KeepNext: true}
 
 // process does what a claimed job calls for: send the step, remind, or escalate.
-func (s *Service) process(ctx context.Context, job ganwei.ReminderJob) error {
+func (s *Service) process(ctx context.Context, job ganwei.ReminderJob, seq *sequence.Sequence) error {
 	a, err := s.Queue.Appointment(ctx, job.AppointmentID)
 	if ganwei.ErrorCode(err) == ganwei.ENOTFOUND {
 		_, err = s.Queue.CompleteReminderJob(ctx, job, drop)
@@ -301,7 +302,6 @@ func (s *Service) process(ctx context.Context, job ganwei.ReminderJob) error {
 		_, err = s.Queue.CompleteReminderJob(ctx, job, drop)
 		return err
 	}
-	seq := s.Sequence.Current()
 	def := seq.Step(st.ID)
 	now := s.Now()
 	if def == nil {
@@ -439,8 +439,7 @@ const digestTTL = 48 * time.Hour
 
 // digest sends HR the list of steps overdue for acknowledgement, once per working day at the
 // sequence's send time, from whichever replica gets there first.
-func (s *Service) digest(ctx context.Context, now time.Time) error {
-	seq := s.Sequence.Current()
+func (s *Service) digest(ctx context.Context, now time.Time, seq *sequence.Sequence) error {
 	local := now.In(s.Calendar.Location)
 	date := local.Format(time.DateOnly)
 	h, m := seq.SendTime()

@@ -203,7 +203,7 @@ type Source struct {
 
 	mu      sync.Mutex
 	current *Sequence
-	modTime time.Time
+	modTime time.Time // of the version of the file last parsed, whether it parsed or not
 	size    int64
 	err     error
 }
@@ -256,6 +256,10 @@ func (src *Source) reload() error {
 	}
 	seq, err := Parse(data)
 	if err != nil {
+		// Remember this version so that a broken file is not read and parsed again on every call.
+		src.mu.Lock()
+		src.modTime, src.size = fi.ModTime(), fi.Size()
+		src.mu.Unlock()
 		return src.setErr(fmt.Errorf("GANWEI_REMINDERS_FILE %s: %w", src.Path, err))
 	}
 	src.mu.Lock()

@@ -107,6 +107,18 @@ func TestSourceReloadsAndKeepsLastGood(t *testing.T) {
 	if src.Err() == nil {
 		t.Error("Err() = nil after a broken edit")
 	}
+	// The broken version is parsed once, not on every call: a file of the same size and time is
+	// taken as the same version (as for a good one), so the error stays until the file changes.
+	write("steps: [                     ", base.Add(2*time.Minute))
+	src.Current()
+	write("steps:\n  - {id: a, text: xyz}", base.Add(2*time.Minute))
+	if got := src.Current().Steps[0].Text; got != "second" || src.Err() == nil {
+		t.Errorf("same size and time: text %q, err %v; want the broken version not read again", got, src.Err())
+	}
+	write("steps:\n  - {id: a, text: third}", base.Add(3*time.Minute))
+	if got := src.Current().Steps[0].Text; got != "third" || src.Err() != nil {
+		t.Errorf("after fixing the file: text %q, err %v; want third and no error", got, src.Err())
+	}
 	if _, err := sequence.NewSource(filepath.Join(t.TempDir(), "missing.yaml")); err == nil {
 		t.Error("NewSource accepted a missing file")
 	}
