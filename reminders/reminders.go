@@ -337,7 +337,8 @@ func (s *Service) sendStep(ctx context.Context, job ganwei.ReminderJob, a *ganwe
 	return s.recordSent(ctx, job, res)
 }
 
-// recordSent completes a job whose message Telegram has accepted. It outlives a stop signal: a
+// recordSent completes a job whose message (a step, a reminder, an escalation to HR) Telegram has
+// accepted. It outlives a stop signal: a
 // message that went out but was never recorded would go out again once its lease ran out.
 func (s *Service) recordSent(ctx context.Context, job ganwei.ReminderJob, res ganwei.JobResult) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -364,8 +365,7 @@ func (s *Service) remind(ctx context.Context, job ganwei.ReminderJob, a *ganwei.
 func (s *Service) escalate(ctx context.Context, job ganwei.ReminderJob, a *ganwei.Appointment, st *ganwei.StepState, now time.Time) error {
 	s.notifyHR(ctx, fmt.Sprintf("【四项清单·未确认】%s（%s）尚未确认《%s》：%s发出，已提醒 %d 次。请与本人联系了解情况。\n发送 /reminders 查看全部进度。",
 		a.Name, strings.TrimSpace(a.Unit+a.Position), st.Title, s.when(st.SentAt), st.Reminders))
-	_, err := s.Queue.CompleteReminderJob(ctx, job, ganwei.JobResult{Expect: ganwei.StepSent, EscalatedAt: now})
-	return err
+	return s.recordSent(ctx, job, ganwei.JobResult{Expect: ganwei.StepSent, EscalatedAt: now})
 }
 
 // sendFailed records a send that did not go through. A 403 marks the step undeliverable and tells
