@@ -304,7 +304,7 @@ func (s *Store) CheckIns(ctx context.Context, userID int64, limit int) ([]*ganwe
 func (s *Store) ForgetCheckIns(ctx context.Context, userID int64) error {
 	uid := strconv.FormatInt(userID, 10)
 	index, cases := s.ciIndexKey(userID), s.key("cicase", uid)
-	for attempt := 0; attempt < 5; attempt++ {
+	for attempt := 0; attempt < maxTxAttempts; attempt++ {
 		err := s.client.Watch(ctx, func(tx *redis.Tx) error {
 			periods, err := tx.ZRange(ctx, index, 0, -1).Result()
 			if err != nil {
