@@ -64,6 +64,32 @@ func TestRecentAndBadSpecs(t *testing.T) {
 	}
 }
 
+// TestRecentMatchesPeriodAt: Recent lists the same periods as walking back with PeriodAt, also
+// for schedules whose gaps are longer than the calendar's search span (yearly, the 31st).
+func TestRecentMatchesPeriodAt(t *testing.T) {
+	for _, spec := range []string{"", "@weekly", "@monthly", "0 9 * * 1-5", "*/30 8-18 * * *", "0 9 31 * *", "0 9 1 1 *"} {
+		cal, err := checkin.NewCalendar(spec, shanghai)
+		if err != nil {
+			t.Fatalf("NewCalendar(%q): %v", spec, err)
+		}
+		for _, now := range []time.Time{at(2026, 11, 20, 16, 0), at(2026, 11, 20, 15, 59), at(2027, 1, 3, 9, 0), at(2028, 3, 1, 0, 0)} {
+			for _, n := range []int{1, 2, 13} {
+				want := make([]ganwei.Period, n)
+				want[n-1] = cal.PeriodAt(now)
+				for i := n - 2; i >= 0; i-- {
+					want[i] = cal.PeriodAt(want[i+1].Start.Add(-time.Second))
+				}
+				got := cal.Recent(now, n)
+				for i := range want {
+					if got[i].ID != want[i].ID || got[i].Label != want[i].Label || !got[i].Start.Equal(want[i].Start) || !got[i].End.Equal(want[i].End) {
+						t.Errorf("Recent(%q, %v, %d)[%d] = %+v, want %+v", spec, now, n, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+}
+
 func TestDueMovesToWorkingDays(t *testing.T) {
 	cal, _ := checkin.NewCalendar("0 16 * * 5", shanghai)
 	s := &checkin.Scheduler{Periods: cal, Workdays: workdays.New(shanghai)}

@@ -21,11 +21,12 @@ type ExportOptions struct {
 	Individual bool // one row per answer: admins only, and the caller writes the audit entry
 }
 
-var aggHeader = []string{"周期", "单位", "应答人数", "作答人数", "参与率", "身心状态平均", "工作压力平均",
+// The header rows are []any like the data rows, so that both writers take them as they are.
+var aggHeader = []any{"周期", "单位", "应答人数", "作答人数", "参与率", "身心状态平均", "工作压力平均",
 	"身心1", "身心2", "身心3", "身心4", "身心5", "压力1", "压力2", "压力3", "压力4", "压力5",
 	"支持充分", "支持部分到位", "支持不足", "待遇都已落实", "待遇有未落实", "希望谈心谈话", "备注"}
 
-var personHeader = []string{"周期", "Telegram ID", "姓名", "单位", "身心状态", "工作压力", "工作支持", "待遇落实", "希望谈心谈话", "补充说明", "填写时间"}
+var personHeader = []any{"周期", "Telegram ID", "姓名", "单位", "身心状态", "工作压力", "工作支持", "待遇落实", "希望谈心谈话", "补充说明", "填写时间"}
 
 // aggRow renders one aggregate; a group under ganwei.MinGroupSize answers keeps only its counts.
 func aggRow(a *ganwei.Aggregate) []any {
@@ -40,9 +41,8 @@ func aggRow(a *ganwei.Aggregate) []any {
 		row = append(row, "")
 	}
 	if !a.Visible() {
-		row = append(row, make([]any, len(aggHeader)-len(row)-1)...)
-		for i := range row[5:] {
-			row[5+i] = ""
+		for len(row) < len(aggHeader)-1 {
+			row = append(row, "")
 		}
 		return append(row, fmt.Sprintf("作答不足%d人，不显示", ganwei.MinGroupSize))
 	}
@@ -136,12 +136,12 @@ func Export(ctx context.Context, w io.Writer, o ExportOptions) error {
 		}
 		var err error
 		if o.Individual {
-			err = writeStrings(cw, personHeader)
+			err = write(personHeader)
 			if err == nil {
 				err = o.Service.EachCheckIn(ctx, IDs(o.Periods), func(c *ganwei.CheckIn) error { return write(personRow(c, names)) })
 			}
 		} else {
-			err = writeStrings(cw, aggHeader)
+			err = write(aggHeader)
 			if err == nil {
 				err = eachAggregate(ctx, o, func(a *ganwei.Aggregate) error { return write(aggRow(a)) })
 			}
@@ -156,8 +156,6 @@ func Export(ctx context.Context, w io.Writer, o ExportOptions) error {
 	}
 	return fmt.Errorf("export format %q: want csv or xlsx", o.Format)
 }
-
-func writeStrings(cw *csv.Writer, rec []string) error { return cw.Write(rec) }
 
 func exportXLSX(ctx context.Context, w io.Writer, o ExportOptions, names map[int64]string) error {
 	f := excelize.NewFile()
@@ -176,7 +174,7 @@ func exportXLSX(ctx context.Context, w io.Writer, o ExportOptions, names map[int
 		row++
 		return sw.SetRow(cell, vals)
 	}
-	if err := put(sw, toAny(aggHeader)); err != nil {
+	if err := put(sw, aggHeader); err != nil {
 		return fmt.Errorf("xlsx: %w", err)
 	}
 	if err := eachAggregate(ctx, o, func(a *ganwei.Aggregate) error { return put(sw, aggRow(a)) }); err != nil {
@@ -195,7 +193,7 @@ func exportXLSX(ctx context.Context, w io.Writer, o ExportOptions, names map[int
 			return fmt.Errorf("xlsx: %w", err)
 		}
 		row = 1
-		if err := put(sw, toAny(personHeader)); err != nil {
+		if err := put(sw, personHeader); err != nil {
 			return fmt.Errorf("xlsx: %w", err)
 		}
 		err = o.Service.EachCheckIn(ctx, IDs(o.Periods), func(c *ganwei.CheckIn) error { return put(sw, personRow(c, names)) })
@@ -210,12 +208,4 @@ func exportXLSX(ctx context.Context, w io.Writer, o ExportOptions, names map[int
 		return fmt.Errorf("xlsx: %w", err)
 	}
 	return nil
-}
-
-func toAny(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
 }

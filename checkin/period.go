@@ -96,20 +96,40 @@ func (c *Calendar) PeriodAt(t time.Time) ganwei.Period {
 			start = n
 		}
 	}
-	end := c.sched.Next(start)
-	return ganwei.Period{ID: c.id(start), Label: ganwei.PeriodLabel(c.id(start)), Start: start, End: end}
+	return c.period(start, c.sched.Next(start))
 }
 
-// Recent returns the n periods up to and including the one t falls in, oldest first.
+func (c *Calendar) period(start, end time.Time) ganwei.Period {
+	id := c.id(start)
+	return ganwei.Period{ID: id, Label: ganwei.PeriodLabel(id), Start: start, End: end}
+}
+
+// Recent returns the n periods up to and including the one t falls in, oldest first. It lists the
+// earlier prompts in one pass forward from n spans back, rather than searching back from each
+// period's start; a schedule with a longer gap than span in that stretch is walked back period by
+// period as PeriodAt does.
 func (c *Calendar) Recent(t time.Time, n int) []ganwei.Period {
 	if n <= 0 {
 		return nil
 	}
 	out := make([]ganwei.Period, n)
-	p := c.PeriodAt(t)
-	for i := n - 1; i >= 0; i-- {
-		out[i] = p
-		p = c.PeriodAt(p.Start.Add(-time.Second))
+	out[n-1] = c.PeriodAt(t)
+	cur := out[n-1].Start
+	var starts []time.Time
+	if !cur.IsZero() {
+		for s := c.sched.Next(cur.Add(-time.Duration(n) * c.span)); !s.IsZero() && s.Before(cur); s = c.sched.Next(s) {
+			starts = append(starts, s)
+		}
+	}
+	if len(starts) >= n-1 {
+		starts = append(starts[len(starts)-(n-1):], cur)
+		for i := 0; i < n-1; i++ {
+			out[i] = c.period(starts[i], starts[i+1])
+		}
+		return out
+	}
+	for i := n - 2; i >= 0; i-- {
+		out[i] = c.PeriodAt(out[i+1].Start.Add(-time.Second))
 	}
 	return out
 }

@@ -232,22 +232,50 @@ func decodeCheckIn(uid int64, period string, h map[string]string, note string) *
 
 // CheckIn returns the person's answer for the period, or ENOTFOUND.
 func (s *Store) CheckIn(ctx context.Context, userID int64, period string) (*ganwei.CheckIn, error) {
-	key := s.ciKey(userID, period)
-	var h *redis.MapStringStringCmd
-	var note *redis.StringCmd
-	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		h = p.HGetAll(ctx, key)
-		note = p.Get(ctx, key+":note")
+	var c *ganwei.CheckIn
+	err := s.readCheckIns(ctx, "get check-in", []int64{userID}, []string{period}, func(got *ganwei.CheckIn) error {
+		c = got
 		return nil
 	})
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, wrap("get check-in", err)
+	if err != nil {
+		return nil, err
 	}
-	c := decodeCheckIn(userID, period, h.Val(), note.Val())
 	if c == nil {
 		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "本期还没有填写")
 	}
 	return c, nil
+}
+
+// readCheckIns reads the answers of every person in every period, person by person, in one round
+// trip, and calls fn for each one still stored.
+func (s *Store) readCheckIns(ctx context.Context, action string, uids []int64, periods []string, fn func(*ganwei.CheckIn) error) error {
+	hs := make([]*redis.MapStringStringCmd, 0, len(uids)*len(periods))
+	notes := make([]*redis.StringCmd, 0, len(uids)*len(periods))
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, uid := range uids {
+			for _, per := range periods {
+				k := s.ciKey(uid, per)
+				hs = append(hs, p.HGetAll(ctx, k))
+				notes = append(notes, p.Get(ctx, k+":note"))
+			}
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) { // a missing note is redis.Nil
+		return wrap(action, err)
+	}
+	i := 0
+	for _, uid := range uids {
+		for _, per := range periods {
+			if c := decodeCheckIn(uid, per, hs[i].Val(), notes[i].Val()); c != nil {
+				if err := fn(c); err != nil {
+					return err
+				}
+			}
+			i++
+		}
+	}
+	return nil
 }
 
 // CheckIns returns the person's answers, newest first, at most limit (0 = all).
@@ -260,23 +288,13 @@ func (s *Store) CheckIns(ctx context.Context, userID int64, limit int) ([]*ganwe
 	if err != nil {
 		return nil, wrap("list check-ins", err)
 	}
-	hs := make([]*redis.MapStringStringCmd, len(periods))
-	notes := make([]*redis.StringCmd, len(periods))
-	_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, per := range periods {
-			hs[i] = p.HGetAll(ctx, s.ciKey(userID, per))
-			notes[i] = p.Get(ctx, s.ciKey(userID, per)+":note")
-		}
+	var out []*ganwei.CheckIn
+	err = s.readCheckIns(ctx, "list check-ins", []int64{userID}, periods, func(c *ganwei.CheckIn) error {
+		out = append(out, c)
 		return nil
 	})
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, wrap("list check-ins", err)
-	}
-	var out []*ganwei.CheckIn
-	for i, per := range periods {
-		if c := decodeCheckIn(userID, per, hs[i].Val(), notes[i].Val()); c != nil {
-			out = append(out, c)
-		}
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -286,7 +304,7 @@ func (s *Store) CheckIns(ctx context.Context, userID int64, limit int) ([]*ganwe
 func (s *Store) ForgetCheckIns(ctx context.Context, userID int64) error {
 	uid := strconv.FormatInt(userID, 10)
 	index, cases := s.ciIndexKey(userID), s.key("cicase", uid)
-	for attempt := 0; attempt < 5; attempt++ {
+	for attempt := 0; attempt < maxTxAttempts; attempt++ {
 		err := s.client.Watch(ctx, func(tx *redis.Tx) error {
 			periods, err := tx.ZRange(ctx, index, 0, -1).Result()
 			if err != nil {
@@ -321,38 +339,34 @@ func (s *Store) ForgetCheckIns(ctx context.Context, userID int64) error {
 
 // Aggregates returns the aggregates of the periods for one unit in one round trip.
 func (s *Store) Aggregates(ctx context.Context, periods []string, unit string) ([]*ganwei.Aggregate, error) {
-	cmds := make([]*redis.MapStringStringCmd, len(periods))
-	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, per := range periods {
-			cmds[i] = p.HGetAll(ctx, s.aggKey(per, unit))
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, wrap("read aggregates", err)
-	}
-	out := make([]*ganwei.Aggregate, len(periods))
-	for i, per := range periods {
-		out[i] = decodeAggregate(per, unit, cmds[i].Val())
-	}
-	return out, nil
+	return s.readAggregates(ctx, "read aggregates", periods, []string{unit})
 }
 
 // UnitAggregates returns one period's aggregate for each unit in one round trip.
 func (s *Store) UnitAggregates(ctx context.Context, period string, units []string) ([]*ganwei.Aggregate, error) {
-	cmds := make([]*redis.MapStringStringCmd, len(units))
+	return s.readAggregates(ctx, "read unit aggregates", []string{period}, units)
+}
+
+// readAggregates reads the aggregate of every unit in every period, period by period, in one round
+// trip.
+func (s *Store) readAggregates(ctx context.Context, action string, periods, units []string) ([]*ganwei.Aggregate, error) {
+	cmds := make([]*redis.MapStringStringCmd, 0, len(periods)*len(units))
 	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, u := range units {
-			cmds[i] = p.HGetAll(ctx, s.aggKey(period, u))
+		for _, per := range periods {
+			for _, u := range units {
+				cmds = append(cmds, p.HGetAll(ctx, s.aggKey(per, u)))
+			}
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, wrap("read unit aggregates", err)
+		return nil, wrap(action, err)
 	}
-	out := make([]*ganwei.Aggregate, len(units))
-	for i, u := range units {
-		out[i] = decodeAggregate(period, u, cmds[i].Val())
+	out := make([]*ganwei.Aggregate, 0, len(cmds))
+	for _, per := range periods {
+		for _, u := range units {
+			out = append(out, decodeAggregate(per, u, cmds[len(out)].Val()))
+		}
 	}
 	return out, nil
 }
@@ -677,31 +691,8 @@ func (s *Store) EachCheckIn(ctx context.Context, periods []string, fn func(*ganw
 		for i, v := range ids {
 			uids[i], _ = strconv.ParseInt(v, 10, 64)
 		}
-		hs := make([]*redis.MapStringStringCmd, 0, len(ids)*len(periods))
-		notes := make([]*redis.StringCmd, 0, len(ids)*len(periods))
-		_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for _, uid := range uids {
-				for _, per := range periods {
-					k := s.ciKey(uid, per)
-					hs = append(hs, p.HGetAll(ctx, k))
-					notes = append(notes, p.Get(ctx, k+":note"))
-				}
-			}
-			return nil
-		})
-		if err != nil && !errors.Is(err, redis.Nil) {
-			return wrap("read check-ins for export", err)
-		}
-		i := 0
-		for _, uid := range uids {
-			for _, per := range periods {
-				if c := decodeCheckIn(uid, per, hs[i].Val(), notes[i].Val()); c != nil {
-					if err := fn(c); err != nil {
-						return err
-					}
-				}
-				i++
-			}
+		if err := s.readCheckIns(ctx, "read check-ins for export", uids, periods, fn); err != nil {
+			return err
 		}
 		cursor = uids[len(uids)-1]
 	}
