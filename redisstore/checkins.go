@@ -31,7 +31,6 @@ package redisstore
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -156,7 +155,7 @@ func (s *Store) SubmitCheckIn(ctx context.Context, c *ganwei.CheckIn) (*ganwei.S
 	c.SubmittedAt = now
 	scoresTTL, notesTTL := s.retention()
 	reasons := strings.Join(c.FollowUpReasons(), "、")
-	newID, err := newCaseID()
+	newID, err := randomCode(caseAlphabet, 8)
 	if err != nil {
 		return nil, err
 	}
@@ -203,17 +202,6 @@ func toInt(v any) int64 {
 
 // caseAlphabet: ids are typed rarely but read aloud; no look-alikes.
 const caseAlphabet = "abcdefghjkmnpqrstuvwxyz23456789"
-
-func newCaseID() (string, error) {
-	b := make([]byte, 8)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("read random: %w", err)
-	}
-	for i := range b {
-		b[i] = caseAlphabet[int(b[i])%len(caseAlphabet)]
-	}
-	return string(b), nil
-}
 
 // decodeCheckIn builds a CheckIn from an answer hash; nil when the hash is empty (expired).
 func decodeCheckIn(uid int64, period string, h map[string]string, note string) *ganwei.CheckIn {

@@ -25,11 +25,9 @@ package redisstore
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -57,17 +55,6 @@ func jobMember(id, step string) string { return id + "|" + step }
 
 // apptIDAlphabet is lower case without look-alikes; ids travel in button data and CLI arguments.
 const apptIDAlphabet = "abcdefghjkmnpqrstuvwxyz23456789"
-
-func newAppointmentID() (string, error) {
-	b := make([]byte, 10)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("read random: %w", err)
-	}
-	for i := range b {
-		b[i] = apptIDAlphabet[int(b[i])%len(apptIDAlphabet)]
-	}
-	return string(b), nil
-}
 
 // validAppointmentID rejects anything that could not be one of ours before it reaches a key.
 func validAppointmentID(id string) bool {
@@ -119,7 +106,7 @@ func (s *Store) CreateAppointment(ctx context.Context, a *ganwei.Appointment) (s
 	if err := a.Validate(); err != nil {
 		return "", false, err
 	}
-	id, err := newAppointmentID()
+	id, err := randomCode(apptIDAlphabet, 10)
 	if err != nil {
 		return "", false, err
 	}

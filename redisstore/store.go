@@ -16,6 +16,7 @@ package redisstore
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -177,4 +178,17 @@ func updateJSON[T any](ctx context.Context, s *Store, key, missing string, chang
 		}
 	}
 	return nil, ganwei.Errorf(ganwei.ECONFLICT, "数据正在被修改，请稍后重试")
+}
+
+// randomCode draws n characters from alphabet with crypto/rand: ids for invites, appointments
+// and cases that cannot be guessed or enumerated.
+func randomCode(alphabet string, n int) (string, error) {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("read random: %w", err)
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b), nil
 }

@@ -2,7 +2,6 @@ package redisstore
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -137,17 +136,6 @@ const inviteCodeLen = 10
 // it failed instead of "unknown code".
 const inviteGrace = 30 * 24 * time.Hour
 
-func newInviteCode() (string, error) {
-	b := make([]byte, inviteCodeLen)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("read random: %w", err)
-	}
-	for i := range b {
-		b[i] = inviteAlphabet[int(b[i])%len(inviteAlphabet)]
-	}
-	return string(b), nil
-}
-
 // CreateInvite stores inv under a fresh random code, which it sets and returns.
 func (s *Store) CreateInvite(ctx context.Context, inv *ganwei.Invite) (string, error) {
 	if err := inv.Validate(); err != nil {
@@ -157,7 +145,7 @@ func (s *Store) CreateInvite(ctx context.Context, inv *ganwei.Invite) (string, e
 		inv.ExpiresAt = s.Now().Add(ganwei.DefaultInviteTTL)
 	}
 	for attempt := 0; attempt < 3; attempt++ {
-		code, err := newInviteCode()
+		code, err := randomCode(inviteAlphabet, inviteCodeLen)
 		if err != nil {
 			return "", err
 		}
