@@ -80,14 +80,6 @@ func (h *Handlers) newCheckInDialog() *ganwei.Dialog {
 	return &ganwei.Dialog{Kind: dialogCheckIn, Step: checkinSteps[0], Data: map[string]string{"period": p.ID}}
 }
 
-func (h *Handlers) saveDialog(ctx context.Context, r *Request, d *ganwei.Dialog) bool {
-	if err := h.Dialogs.SaveDialog(ctx, r.User.ID, d, ganwei.DefaultDialogTTL); err != nil {
-		h.fail(ctx, r.ChatID, "save dialog", err)
-		return false
-	}
-	return true
-}
-
 // question is the text of the dialog's current step.
 func (h *Handlers) question(d *ganwei.Dialog) string {
 	head := fmt.Sprintf("关爱问卷 · %s\n", ganwei.PeriodLabel(d.Data["period"]))

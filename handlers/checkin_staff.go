@@ -235,8 +235,7 @@ func (h *Handlers) caseButton(ctx context.Context, r *Request, data string) {
 		_, err = h.CheckIns.UpdateCase(ctx, id, ganwei.CaseClosed, r.User.ID, "")
 	case "n":
 		d := &ganwei.Dialog{Kind: dialogCaseNote, Step: "text", Data: map[string]string{"case": id}}
-		if err := h.Dialogs.SaveDialog(ctx, r.User.ID, d, ganwei.DefaultDialogTTL); err != nil {
-			h.fail(ctx, r.ChatID, "save dialog", err)
+		if !h.saveDialog(ctx, r, d) {
 			return
 		}
 		h.send(ctx, r.ChatID, "请直接回复跟进备注（例如谈话情况、已协调的事项），发送 /cancel 放弃。", nil)

@@ -382,6 +382,15 @@ func (h *Handlers) fail(ctx context.Context, chatID int64, action string, err er
 	}
 }
 
+// saveDialog stores d as the person's open dialog; when it cannot, it tells them and returns false.
+func (h *Handlers) saveDialog(ctx context.Context, r *Request, d *ganwei.Dialog) bool {
+	if err := h.Dialogs.SaveDialog(ctx, r.User.ID, d, ganwei.DefaultDialogTTL); err != nil {
+		h.fail(ctx, r.ChatID, "save dialog", err)
+		return false
+	}
+	return true
+}
+
 // keyboard builds an inline keyboard from rows of (text, data) pairs.
 func keyboard(rows ...[]models.InlineKeyboardButton) *models.InlineKeyboardMarkup {
 	return &models.InlineKeyboardMarkup{InlineKeyboard: rows}

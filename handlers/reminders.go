@@ -112,8 +112,7 @@ func (h *Handlers) fmtTime(t time.Time) string {
 // appointStart opens the dialog: who is appointed.
 func (h *Handlers) appointStart(ctx context.Context, r *Request) {
 	d := &ganwei.Dialog{Kind: appointDialog, Step: "who", Data: map[string]string{}}
-	if err := h.Dialogs.SaveDialog(ctx, r.User.ID, d, ganwei.DefaultDialogTTL); err != nil {
-		h.fail(ctx, r.ChatID, "save dialog", err)
+	if !h.saveDialog(ctx, r, d) {
 		return
 	}
 	var rows [][]models.InlineKeyboardButton
@@ -203,8 +202,7 @@ func (h *Handlers) appointWho(ctx context.Context, r *Request, d *ganwei.Dialog,
 // appointAsk moves the dialog to step and asks its question.
 func (h *Handlers) appointAsk(ctx context.Context, r *Request, d *ganwei.Dialog, step string) {
 	d.Step = step
-	if err := h.Dialogs.SaveDialog(ctx, r.User.ID, d, ganwei.DefaultDialogTTL); err != nil {
-		h.fail(ctx, r.ChatID, "save dialog", err)
+	if !h.saveDialog(ctx, r, d) {
 		return
 	}
 	switch step {
