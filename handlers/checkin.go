@@ -53,18 +53,15 @@ func (h *Handlers) SendCheckInPrompt(ctx context.Context, u *ganwei.User, p ganw
 
 // checkinCmd starts the dialog, or continues an open one.
 func (h *Handlers) checkinCmd(ctx context.Context, r *Request) {
-	d, err := h.Dialogs.Dialog(ctx, r.User.ID)
-	switch ganwei.ErrorCode(err) {
-	case "":
-		if d.Kind == dialogCheckIn {
-			id := h.send(ctx, r.ChatID, "接着上次的进度继续：\n\n"+h.question(d), h.questionKeyboard(d))
-			d.MessageID = id
-			h.saveDialog(ctx, r, d)
-			return
-		}
-	case ganwei.ENOTFOUND:
-	default:
+	d, err := h.loadDialog(ctx, r.User.ID)
+	if err != nil {
 		h.fail(ctx, r.ChatID, "load dialog", err)
+		return
+	}
+	if d != nil && d.Kind == dialogCheckIn {
+		id := h.send(ctx, r.ChatID, "接着上次的进度继续：\n\n"+h.question(d), h.questionKeyboard(d))
+		d.MessageID = id
+		h.saveDialog(ctx, r, d)
 		return
 	}
 	d = h.newCheckInDialog()
@@ -173,18 +170,14 @@ func validAnswer(step, val string) bool {
 // checkinButton handles every check-in button: ci:go, ci:a:{step}:{value}, ci:back, ci:cancel,
 // ci:skip.
 func (h *Handlers) checkinButton(ctx context.Context, r *Request, data string) {
-	d, err := h.Dialogs.Dialog(ctx, r.User.ID)
-	switch ganwei.ErrorCode(err) {
-	case "":
-		if d.Kind != dialogCheckIn {
-			d = nil
-		}
-	case ganwei.ENOTFOUND:
-		d = nil
-	default:
+	d, err := h.loadDialog(ctx, r.User.ID)
+	if err != nil {
 		h.answer(ctx, r.Callback.ID, "", false)
 		h.fail(ctx, r.ChatID, "load dialog", err)
 		return
+	}
+	if d != nil && d.Kind != dialogCheckIn {
+		d = nil
 	}
 	if data == "go" {
 		h.answer(ctx, r.Callback.ID, "", false)

@@ -244,18 +244,17 @@ func (h *Handlers) handleMessage(ctx context.Context, upd *models.Update) {
 		c.fn(ctx, r)
 		return
 	}
-	d, err := h.Dialogs.Dialog(ctx, u.ID)
-	switch ganwei.ErrorCode(err) {
-	case "":
+	d, err := h.loadDialog(ctx, u.ID)
+	if err != nil {
+		h.fail(ctx, r.ChatID, "load dialog", err)
+		return
+	}
+	if d != nil {
 		if fn, ok := h.dialogs[d.Kind]; ok {
 			fn(ctx, r, d)
 			return
 		}
 		_ = h.Dialogs.ClearDialog(ctx, u.ID) // a dialog of a feature this version lacks
-	case ganwei.ENOTFOUND:
-	default:
-		h.fail(ctx, r.ChatID, "load dialog", err)
-		return
 	}
 	if h.onText != nil {
 		h.onText(ctx, r)
@@ -380,6 +379,22 @@ func (h *Handlers) fail(ctx context.Context, chatID int64, action string, err er
 	default:
 		h.send(ctx, chatID, ganwei.ErrorMessage(err), nil)
 	}
+}
+
+// loadDialog returns the person's open dialog, or nil when there is none. Data is never nil.
+func (h *Handlers) loadDialog(ctx context.Context, userID int64) (*ganwei.Dialog, error) {
+	d, err := h.Dialogs.Dialog(ctx, userID)
+	switch ganwei.ErrorCode(err) {
+	case "":
+	case ganwei.ENOTFOUND:
+		return nil, nil
+	default:
+		return nil, err
+	}
+	if d.Data == nil {
+		d.Data = map[string]string{} // an empty map does not survive the JSON round trip
+	}
+	return d, nil
 }
 
 // saveDialog stores d as the person's open dialog; when it cannot, it tells them and returns false.

@@ -142,9 +142,6 @@ func (h *Handlers) appointStart(ctx context.Context, r *Request) {
 
 // appointText continues the dialog with what HR typed.
 func (h *Handlers) appointText(ctx context.Context, r *Request, d *ganwei.Dialog) {
-	if d.Data == nil {
-		d.Data = map[string]string{} // an empty map does not survive the JSON round trip
-	}
 	text := strings.TrimSpace(r.Text)
 	switch d.Step {
 	case "who":
@@ -235,13 +232,10 @@ func orDash(s string) string {
 
 // appointButton handles the dialog's buttons; a button from a finished or expired dialog is stale.
 func (h *Handlers) appointButton(ctx context.Context, r *Request, data string) {
-	d, err := h.Dialogs.Dialog(ctx, r.User.ID)
-	if err != nil || d.Kind != appointDialog {
+	d, err := h.loadDialog(ctx, r.User.ID)
+	if err != nil || d == nil || d.Kind != appointDialog {
 		h.answer(ctx, r.Callback.ID, "这次登记已结束或已超时，请重新发送 /appoint。", true)
 		return
-	}
-	if d.Data == nil {
-		d.Data = map[string]string{}
 	}
 	h.answer(ctx, r.Callback.ID, "", false)
 	h.dropButtons(ctx, r) // a step's buttons are used once; the next step brings its own
