@@ -64,17 +64,20 @@ func (h *Handlers) checkinCmd(ctx context.Context, r *Request) {
 		h.saveDialog(ctx, r, d)
 		return
 	}
-	d = h.newCheckInDialog()
-	if prev, err := h.CheckIns.CheckIn(ctx, r.User.ID, d.Data["period"]); err == nil && prev != nil {
-		d.Data["again"] = "1"
-	}
+	d = h.newCheckInDialog(ctx, r.User.ID)
 	d.MessageID = h.send(ctx, r.ChatID, h.question(d), h.questionKeyboard(d))
 	h.saveDialog(ctx, r, d)
 }
 
-func (h *Handlers) newCheckInDialog() *ganwei.Dialog {
+// newCheckInDialog starts a check-in for the current period, noting when the person already
+// answered it (the first question then says the new answer replaces the old).
+func (h *Handlers) newCheckInDialog(ctx context.Context, userID int64) *ganwei.Dialog {
 	p := h.Periods.PeriodAt(h.Now())
-	return &ganwei.Dialog{Kind: dialogCheckIn, Step: checkinSteps[0], Data: map[string]string{"period": p.ID}}
+	d := &ganwei.Dialog{Kind: dialogCheckIn, Step: checkinSteps[0], Data: map[string]string{"period": p.ID}}
+	if prev, err := h.CheckIns.CheckIn(ctx, userID, p.ID); err == nil && prev != nil {
+		d.Data["again"] = "1"
+	}
+	return d
 }
 
 // question is the text of the dialog's current step.
@@ -182,10 +185,7 @@ func (h *Handlers) checkinButton(ctx context.Context, r *Request, data string) {
 	if data == "go" {
 		h.answer(ctx, r.Callback.ID, "", false)
 		if d == nil {
-			d = h.newCheckInDialog()
-			if prev, err := h.CheckIns.CheckIn(ctx, r.User.ID, d.Data["period"]); err == nil && prev != nil {
-				d.Data["again"] = "1"
-			}
+			d = h.newCheckInDialog(ctx, r.User.ID)
 		}
 		d.MessageID = r.MessageID
 		if h.saveDialog(ctx, r, d) {
