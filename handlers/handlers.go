@@ -190,10 +190,15 @@ func (h *Handlers) resolveUser(ctx context.Context, from *models.User) (*ganwei.
 	default:
 		return nil, err
 	}
-	if h.AdminIDs[from.ID] {
+	h.applyAdminIDs(u)
+	return u, nil
+}
+
+// applyAdminIDs makes the GANWEI_ADMIN_IDS administrators whatever Redis says.
+func (h *Handlers) applyAdminIDs(u *ganwei.User) {
+	if h.AdminIDs[u.ID] {
 		u.Role = ganwei.RoleAdmin
 	}
-	return u, nil
 }
 
 // Handle routes one update. It has the signature the bot package expects of its update handler.
