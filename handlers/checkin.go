@@ -18,6 +18,9 @@ import (
 
 const dialogCheckIn = "checkin"
 
+// msgUseLatestCheckIn answers a press on a button of an earlier question or questionnaire.
+const msgUseLatestCheckIn = "请使用最新一条问卷消息里的按钮。"
+
 // Dialog steps, in order.
 var checkinSteps = []string{"w", "s", "sup", "ben", "talk", "note"}
 
@@ -198,7 +201,7 @@ func (h *Handlers) checkinButton(ctx context.Context, r *Request, data string) {
 		return
 	}
 	if d.MessageID != 0 && r.MessageID != 0 && d.MessageID != r.MessageID {
-		h.answer(ctx, r.Callback.ID, "请使用最新一条问卷消息里的按钮。", false)
+		h.answer(ctx, r.Callback.ID, msgUseLatestCheckIn, false)
 		return
 	}
 	d.MessageID = r.MessageID
@@ -218,7 +221,7 @@ func (h *Handlers) checkinButton(ctx context.Context, r *Request, data string) {
 		}
 	case data == "skip":
 		if d.Step != "note" {
-			h.answer(ctx, r.Callback.ID, "请使用最新一条问卷消息里的按钮。", false)
+			h.answer(ctx, r.Callback.ID, msgUseLatestCheckIn, false)
 			return
 		}
 		h.answer(ctx, r.Callback.ID, "", false)
@@ -227,7 +230,7 @@ func (h *Handlers) checkinButton(ctx context.Context, r *Request, data string) {
 	case strings.HasPrefix(data, "a:"):
 		step, val, _ := strings.Cut(strings.TrimPrefix(data, "a:"), ":")
 		if step != d.Step || !validAnswer(step, val) {
-			h.answer(ctx, r.Callback.ID, "请使用最新一条问卷消息里的按钮。", false)
+			h.answer(ctx, r.Callback.ID, msgUseLatestCheckIn, false)
 			return
 		}
 		d.Data[step] = val
