@@ -54,7 +54,7 @@ func (h *Handlers) answerQuestion(ctx context.Context, r *Request, question stri
 		return
 	}
 	if h.Answerer == nil {
-		h.send(ctx, r.ChatID, "政策问答暂时不可用，请联系"+h.Contact+"。", nil)
+		h.send(ctx, r.ChatID, h.answersUnavailable(), nil)
 		return
 	}
 	ans := h.Answerer.Answer(ctx, question)
@@ -83,11 +83,7 @@ func (h *Handlers) sendAnswer(ctx context.Context, chatID int64, ans knowledge.A
 	}
 	var rows [][]models.InlineKeyboardButton
 	if ans.Found && len(ans.Sources) > 0 {
-		ids := make([]string, 0, len(ans.Sources))
-		for _, s := range ans.Sources {
-			ids = append(ids, s.ID)
-		}
-		if data := "kb:src:" + strings.Join(ids, "|"); len(data) <= MaxCallbackData {
+		if data := "kb:src:" + strings.Join(asked.EntryIDs, "|"); len(data) <= MaxCallbackData {
 			rows = append(rows, []models.InlineKeyboardButton{button("📖 查看原文", data)})
 		}
 	}
@@ -188,6 +184,11 @@ func (h *Handlers) knowledgeButton(ctx context.Context, r *Request, data string)
 
 const topicsText = "请选择想了解的主题："
 
+// answersUnavailable is what /ask, free text and /topics say when no knowledge base is loaded.
+func (h *Handlers) answersUnavailable() string {
+	return "政策问答暂时不可用，请联系" + h.Contact + "。"
+}
+
 func (h *Handlers) categoryKeyboard(base *knowledge.Base) *models.InlineKeyboardMarkup {
 	var rows [][]models.InlineKeyboardButton
 	for i, c := range base.Categories() {
@@ -199,7 +200,7 @@ func (h *Handlers) categoryKeyboard(base *knowledge.Base) *models.InlineKeyboard
 // topics starts browsing by category.
 func (h *Handlers) topics(ctx context.Context, r *Request) {
 	if h.Answerer == nil {
-		h.send(ctx, r.ChatID, "政策问答暂时不可用，请联系"+h.Contact+"。", nil)
+		h.send(ctx, r.ChatID, h.answersUnavailable(), nil)
 		return
 	}
 	h.send(ctx, r.ChatID, topicsText, h.categoryKeyboard(h.Answerer.Library.Base()))

@@ -18,6 +18,9 @@ import (
 
 const dialogCheckIn = "checkin"
 
+// msgUseLatestCheckIn answers a press on a button of an earlier question or questionnaire.
+const msgUseLatestCheckIn = "请使用最新一条问卷消息里的按钮。"
+
 // Dialog steps, in order.
 var checkinSteps = []string{"w", "s", "sup", "ben", "talk", "note"}
 
@@ -53,39 +56,31 @@ func (h *Handlers) SendCheckInPrompt(ctx context.Context, u *ganwei.User, p ganw
 
 // checkinCmd starts the dialog, or continues an open one.
 func (h *Handlers) checkinCmd(ctx context.Context, r *Request) {
-	d, err := h.Dialogs.Dialog(ctx, r.User.ID)
-	switch ganwei.ErrorCode(err) {
-	case "":
-		if d.Kind == dialogCheckIn {
-			id := h.send(ctx, r.ChatID, "接着上次的进度继续：\n\n"+h.question(d), h.questionKeyboard(d))
-			d.MessageID = id
-			h.saveDialog(ctx, r, d)
-			return
-		}
-	case ganwei.ENOTFOUND:
-	default:
+	d, err := h.loadDialog(ctx, r.User.ID)
+	if err != nil {
 		h.fail(ctx, r.ChatID, "load dialog", err)
 		return
 	}
-	d = h.newCheckInDialog()
-	if prev, err := h.CheckIns.CheckIn(ctx, r.User.ID, d.Data["period"]); err == nil && prev != nil {
-		d.Data["again"] = "1"
+	if d != nil && d.Kind == dialogCheckIn {
+		id := h.send(ctx, r.ChatID, "接着上次的进度继续：\n\n"+h.question(d), h.questionKeyboard(d))
+		d.MessageID = id
+		h.saveDialog(ctx, r, d)
+		return
 	}
+	d = h.newCheckInDialog(ctx, r.User.ID)
 	d.MessageID = h.send(ctx, r.ChatID, h.question(d), h.questionKeyboard(d))
 	h.saveDialog(ctx, r, d)
 }
 
-func (h *Handlers) newCheckInDialog() *ganwei.Dialog {
+// newCheckInDialog starts a check-in for the current period, noting when the person already
+// answered it (the first question then says the new answer replaces the old).
+func (h *Handlers) newCheckInDialog(ctx context.Context, userID int64) *ganwei.Dialog {
 	p := h.Periods.PeriodAt(h.Now())
-	return &ganwei.Dialog{Kind: dialogCheckIn, Step: checkinSteps[0], Data: map[string]string{"period": p.ID}}
-}
-
-func (h *Handlers) saveDialog(ctx context.Context, r *Request, d *ganwei.Dialog) bool {
-	if err := h.Dialogs.SaveDialog(ctx, r.User.ID, d, ganwei.DefaultDialogTTL); err != nil {
-		h.fail(ctx, r.ChatID, "save dialog", err)
-		return false
+	d := &ganwei.Dialog{Kind: dialogCheckIn, Step: checkinSteps[0], Data: map[string]string{"period": p.ID}}
+	if prev, err := h.CheckIns.CheckIn(ctx, userID, p.ID); err == nil && prev != nil {
+		d.Data["again"] = "1"
 	}
-	return true
+	return d
 }
 
 // question is the text of the dialog's current step.
@@ -181,26 +176,19 @@ func validAnswer(step, val string) bool {
 // checkinButton handles every check-in button: ci:go, ci:a:{step}:{value}, ci:back, ci:cancel,
 // ci:skip.
 func (h *Handlers) checkinButton(ctx context.Context, r *Request, data string) {
-	d, err := h.Dialogs.Dialog(ctx, r.User.ID)
-	switch ganwei.ErrorCode(err) {
-	case "":
-		if d.Kind != dialogCheckIn {
-			d = nil
-		}
-	case ganwei.ENOTFOUND:
-		d = nil
-	default:
+	d, err := h.loadDialog(ctx, r.User.ID)
+	if err != nil {
 		h.answer(ctx, r.Callback.ID, "", false)
 		h.fail(ctx, r.ChatID, "load dialog", err)
 		return
 	}
+	if d != nil && d.Kind != dialogCheckIn {
+		d = nil
+	}
 	if data == "go" {
 		h.answer(ctx, r.Callback.ID, "", false)
 		if d == nil {
-			d = h.newCheckInDialog()
-			if prev, err := h.CheckIns.CheckIn(ctx, r.User.ID, d.Data["period"]); err == nil && prev != nil {
-				d.Data["again"] = "1"
-			}
+			d = h.newCheckInDialog(ctx, r.User.ID)
 		}
 		d.MessageID = r.MessageID
 		if h.saveDialog(ctx, r, d) {
@@ -213,7 +201,7 @@ func (h *Handlers) checkinButton(ctx context.Context, r *Request, data string) {
 		return
 	}
 	if d.MessageID != 0 && r.MessageID != 0 && d.MessageID != r.MessageID {
-		h.answer(ctx, r.Callback.ID, "请使用最新一条问卷消息里的按钮。", false)
+		h.answer(ctx, r.Callback.ID, msgUseLatestCheckIn, false)
 		return
 	}
 	d.MessageID = r.MessageID
@@ -233,7 +221,7 @@ func (h *Handlers) checkinButton(ctx context.Context, r *Request, data string) {
 		}
 	case data == "skip":
 		if d.Step != "note" {
-			h.answer(ctx, r.Callback.ID, "请使用最新一条问卷消息里的按钮。", false)
+			h.answer(ctx, r.Callback.ID, msgUseLatestCheckIn, false)
 			return
 		}
 		h.answer(ctx, r.Callback.ID, "", false)
@@ -242,7 +230,7 @@ func (h *Handlers) checkinButton(ctx context.Context, r *Request, data string) {
 	case strings.HasPrefix(data, "a:"):
 		step, val, _ := strings.Cut(strings.TrimPrefix(data, "a:"), ":")
 		if step != d.Step || !validAnswer(step, val) {
-			h.answer(ctx, r.Callback.ID, "请使用最新一条问卷消息里的按钮。", false)
+			h.answer(ctx, r.Callback.ID, msgUseLatestCheckIn, false)
 			return
 		}
 		d.Data[step] = val

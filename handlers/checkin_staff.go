@@ -224,19 +224,25 @@ func (h *Handlers) caseWho(ctx context.Context, c *ganwei.Case) string {
 func (h *Handlers) caseButton(ctx context.Context, r *Request, data string) {
 	op, id, _ := strings.Cut(data, ":")
 	h.answer(ctx, r.Callback.ID, "", false)
-	var err error
+	var (
+		c   *ganwei.Case
+		err error
+	)
 	switch op {
 	case "v":
+		if c, err = h.CheckIns.Case(ctx, id); err != nil {
+			h.fail(ctx, r.ChatID, "load case", err)
+			return
+		}
 	case "a":
-		_, err = h.CheckIns.UpdateCase(ctx, id, ganwei.CaseAssigned, r.User.ID, "由"+r.User.Name+"跟进")
+		c, err = h.CheckIns.UpdateCase(ctx, id, ganwei.CaseAssigned, r.User.ID, "由"+r.User.Name+"跟进")
 	case "c":
-		_, err = h.CheckIns.UpdateCase(ctx, id, ganwei.CaseContacted, r.User.ID, "")
+		c, err = h.CheckIns.UpdateCase(ctx, id, ganwei.CaseContacted, r.User.ID, "")
 	case "x":
-		_, err = h.CheckIns.UpdateCase(ctx, id, ganwei.CaseClosed, r.User.ID, "")
+		c, err = h.CheckIns.UpdateCase(ctx, id, ganwei.CaseClosed, r.User.ID, "")
 	case "n":
 		d := &ganwei.Dialog{Kind: dialogCaseNote, Step: "text", Data: map[string]string{"case": id}}
-		if err := h.Dialogs.SaveDialog(ctx, r.User.ID, d, ganwei.DefaultDialogTTL); err != nil {
-			h.fail(ctx, r.ChatID, "save dialog", err)
+		if !h.saveDialog(ctx, r, d) {
 			return
 		}
 		h.send(ctx, r.ChatID, "请直接回复跟进备注（例如谈话情况、已协调的事项），发送 /cancel 放弃。", nil)
@@ -249,17 +255,13 @@ func (h *Handlers) caseButton(ctx context.Context, r *Request, data string) {
 		h.fail(ctx, r.ChatID, "update case", err)
 		return
 	}
-	h.showCase(ctx, r, id)
+	h.showCase(ctx, r, c)
 }
 
 // showCase shows one case with the person's answer for that period; the view is audited first,
-// and not shown when the audit entry cannot be written.
-func (h *Handlers) showCase(ctx context.Context, r *Request, id string) {
-	c, err := h.CheckIns.Case(ctx, id)
-	if err != nil {
-		h.fail(ctx, r.ChatID, "load case", err)
-		return
-	}
+// and not shown when the audit entry cannot be written. c is the case as just read or updated
+// (UpdateCase returns it), so that showing it costs no second read.
+func (h *Handlers) showCase(ctx context.Context, r *Request, c *ganwei.Case) {
 	if err := h.CheckIns.Audit(ctx, &ganwei.AuditEntry{Actor: r.User.ID, Action: "view_case", Subject: c.UserID, Detail: "case " + c.ID + " " + c.Period}); err != nil {
 		h.fail(ctx, r.ChatID, "write audit log", err)
 		return
@@ -301,13 +303,14 @@ func (h *Handlers) caseNoteText(ctx context.Context, r *Request, d *ganwei.Dialo
 		h.fail(ctx, r.ChatID, "load case", err)
 		return
 	}
-	if _, err := h.CheckIns.UpdateCase(ctx, id, c.Status, r.User.ID, strings.TrimSpace(r.Text)); err != nil {
+	c, err = h.CheckIns.UpdateCase(ctx, id, c.Status, r.User.ID, strings.TrimSpace(r.Text))
+	if err != nil {
 		h.fail(ctx, r.ChatID, "add case note", err)
 		return
 	}
 	_ = h.Dialogs.ClearDialog(ctx, r.User.ID)
 	h.send(ctx, r.ChatID, "备注已保存。", nil)
-	h.showCase(ctx, r, id)
+	h.showCase(ctx, r, c)
 }
 
 // export sends an Excel workbook: aggregates for HR; admins also get one row per answer, which

@@ -190,10 +190,15 @@ func (h *Handlers) resolveUser(ctx context.Context, from *models.User) (*ganwei.
 	default:
 		return nil, err
 	}
-	if h.AdminIDs[from.ID] {
+	h.applyAdminIDs(u)
+	return u, nil
+}
+
+// applyAdminIDs makes the GANWEI_ADMIN_IDS administrators whatever Redis says.
+func (h *Handlers) applyAdminIDs(u *ganwei.User) {
+	if h.AdminIDs[u.ID] {
 		u.Role = ganwei.RoleAdmin
 	}
-	return u, nil
 }
 
 // Handle routes one update. It has the signature the bot package expects of its update handler.
@@ -244,18 +249,17 @@ func (h *Handlers) handleMessage(ctx context.Context, upd *models.Update) {
 		c.fn(ctx, r)
 		return
 	}
-	d, err := h.Dialogs.Dialog(ctx, u.ID)
-	switch ganwei.ErrorCode(err) {
-	case "":
+	d, err := h.loadDialog(ctx, u.ID)
+	if err != nil {
+		h.fail(ctx, r.ChatID, "load dialog", err)
+		return
+	}
+	if d != nil {
 		if fn, ok := h.dialogs[d.Kind]; ok {
 			fn(ctx, r, d)
 			return
 		}
 		_ = h.Dialogs.ClearDialog(ctx, u.ID) // a dialog of a feature this version lacks
-	case ganwei.ENOTFOUND:
-	default:
-		h.fail(ctx, r.ChatID, "load dialog", err)
-		return
 	}
 	if h.onText != nil {
 		h.onText(ctx, r)
@@ -380,6 +384,31 @@ func (h *Handlers) fail(ctx context.Context, chatID int64, action string, err er
 	default:
 		h.send(ctx, chatID, ganwei.ErrorMessage(err), nil)
 	}
+}
+
+// loadDialog returns the person's open dialog, or nil when there is none. Data is never nil.
+func (h *Handlers) loadDialog(ctx context.Context, userID int64) (*ganwei.Dialog, error) {
+	d, err := h.Dialogs.Dialog(ctx, userID)
+	switch ganwei.ErrorCode(err) {
+	case "":
+	case ganwei.ENOTFOUND:
+		return nil, nil
+	default:
+		return nil, err
+	}
+	if d.Data == nil {
+		d.Data = map[string]string{} // an empty map does not survive the JSON round trip
+	}
+	return d, nil
+}
+
+// saveDialog stores d as the person's open dialog; when it cannot, it tells them and returns false.
+func (h *Handlers) saveDialog(ctx context.Context, r *Request, d *ganwei.Dialog) bool {
+	if err := h.Dialogs.SaveDialog(ctx, r.User.ID, d, ganwei.DefaultDialogTTL); err != nil {
+		h.fail(ctx, r.ChatID, "save dialog", err)
+		return false
+	}
+	return true
 }
 
 // keyboard builds an inline keyboard from rows of (text, data) pairs.

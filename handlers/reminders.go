@@ -112,8 +112,7 @@ func (h *Handlers) fmtTime(t time.Time) string {
 // appointStart opens the dialog: who is appointed.
 func (h *Handlers) appointStart(ctx context.Context, r *Request) {
 	d := &ganwei.Dialog{Kind: appointDialog, Step: "who", Data: map[string]string{}}
-	if err := h.Dialogs.SaveDialog(ctx, r.User.ID, d, ganwei.DefaultDialogTTL); err != nil {
-		h.fail(ctx, r.ChatID, "save dialog", err)
+	if !h.saveDialog(ctx, r, d) {
 		return
 	}
 	var rows [][]models.InlineKeyboardButton
@@ -143,9 +142,6 @@ func (h *Handlers) appointStart(ctx context.Context, r *Request) {
 
 // appointText continues the dialog with what HR typed.
 func (h *Handlers) appointText(ctx context.Context, r *Request, d *ganwei.Dialog) {
-	if d.Data == nil {
-		d.Data = map[string]string{} // an empty map does not survive the JSON round trip
-	}
 	text := strings.TrimSpace(r.Text)
 	switch d.Step {
 	case "who":
@@ -203,8 +199,7 @@ func (h *Handlers) appointWho(ctx context.Context, r *Request, d *ganwei.Dialog,
 // appointAsk moves the dialog to step and asks its question.
 func (h *Handlers) appointAsk(ctx context.Context, r *Request, d *ganwei.Dialog, step string) {
 	d.Step = step
-	if err := h.Dialogs.SaveDialog(ctx, r.User.ID, d, ganwei.DefaultDialogTTL); err != nil {
-		h.fail(ctx, r.ChatID, "save dialog", err)
+	if !h.saveDialog(ctx, r, d) {
 		return
 	}
 	switch step {
@@ -237,13 +232,10 @@ func orDash(s string) string {
 
 // appointButton handles the dialog's buttons; a button from a finished or expired dialog is stale.
 func (h *Handlers) appointButton(ctx context.Context, r *Request, data string) {
-	d, err := h.Dialogs.Dialog(ctx, r.User.ID)
-	if err != nil || d.Kind != appointDialog {
+	d, err := h.loadDialog(ctx, r.User.ID)
+	if err != nil || d == nil || d.Kind != appointDialog {
 		h.answer(ctx, r.Callback.ID, "这次登记已结束或已超时，请重新发送 /appoint。", true)
 		return
-	}
-	if d.Data == nil {
-		d.Data = map[string]string{}
 	}
 	h.answer(ctx, r.Callback.ID, "", false)
 	h.dropButtons(ctx, r) // a step's buttons are used once; the next step brings its own

@@ -38,9 +38,7 @@ func (h *Handlers) start(ctx context.Context, r *Request) {
 		h.fail(ctx, r.ChatID, "redeem invite", err)
 		return
 	}
-	if h.AdminIDs[u.ID] {
-		u.Role = ganwei.RoleAdmin
-	}
+	h.applyAdminIDs(u)
 	h.Logger.Info("invite redeemed", "user_id", u.ID, "role", string(u.Role))
 	h.syncMenu(ctx, u)
 	h.send(ctx, r.ChatID, fmt.Sprintf("绑定成功！%s，您的身份是%s。\n\n%s", profileLine(u), u.Role.Label(), h.roleIntro(u.Role)), nil)
@@ -140,9 +138,7 @@ func (h *Handlers) SyncMenus(ctx context.Context) error {
 	}
 	seen := map[int64]bool{}
 	for _, u := range users {
-		if h.AdminIDs[u.ID] {
-			u.Role = ganwei.RoleAdmin
-		}
+		h.applyAdminIDs(u)
 		seen[u.ID] = true
 		if u.Role.IsStaff() {
 			h.syncMenu(ctx, u)
