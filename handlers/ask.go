@@ -233,9 +233,12 @@ func (h *Handlers) feedbackButton(ctx context.Context, r *Request, data string) 
 		return
 	}
 	// Keep the other buttons of the message and re-mark the feedback row.
-	old := r.Callback.Message.Message.ReplyMarkup
 	var rows [][]models.InlineKeyboardButton
-	for _, row := range old.InlineKeyboard {
+	var old [][]models.InlineKeyboardButton
+	if mk := r.Callback.Message.Message.ReplyMarkup; mk != nil {
+		old = mk.InlineKeyboard
+	}
+	for _, row := range old {
 		if len(row) > 0 && strings.HasPrefix(row[0].CallbackData, "fb:") {
 			continue
 		}

@@ -346,3 +346,38 @@ func TestServeOddInput(t *testing.T) {
 		t.Errorf("sent %d times to a chat that answered 403, want 1 (no retry)", blocked)
 	}
 }
+
+// TestFeedbackOnAnswerWithoutKeyboard: a 👍 arriving for a message whose keyboard is already gone
+// (another device removed it) is recorded and re-marks the answer, without a crash.
+func TestFeedbackOnAnswerWithoutKeyboard(t *testing.T) {
+	s := startServe(t, "")
+	const user = 6006
+	m := s.send(t, user, "躺平的干部会怎么处理")
+	var up string
+	for _, row := range m.Buttons {
+		for _, b := range row {
+			if strings.HasPrefix(b.CallbackData, "fb:up:") {
+				up = b.CallbackData
+			}
+		}
+	}
+	if up == "" {
+		t.Fatalf("answer has no 👍 button: %v", m.Buttons)
+	}
+	// A callback whose message carries no reply_markup.
+	s.tg.Inject(models.Update{CallbackQuery: &models.CallbackQuery{ID: "cb-nokb", From: models.User{ID: user},
+		Message: models.MaybeInaccessibleMessage{Type: models.MaybeInaccessibleMessageTypeMessage,
+			Message: &models.Message{ID: m.ID, Date: m.Date, Chat: models.Chat{ID: user, Type: models.ChatTypePrivate}, Text: m.Text}},
+		Data: up}})
+	if err := s.tg.WaitUntil(s.ctx, func() bool {
+		cur, _ := s.tg.LastMessageTo(user)
+		return len(cur.Buttons) == 1 && strings.HasPrefix(cur.Buttons[0][0].Text, "✅")
+	}); err != nil {
+		t.Fatalf("feedback on a message without keyboard: %v", err)
+	}
+	for _, msg := range s.tg.MessagesTo(user) {
+		if strings.Contains(msg.Text, "出了点问题") {
+			t.Fatalf("the bot apologised for a crash: %q", msg.Text)
+		}
+	}
+}
