@@ -154,12 +154,19 @@ func newRedis(tb testing.TB, opt *redis.Options, kind, url string) *Redis {
 	r := &Redis{Client: c, Prefix: newPrefix(tb.Name()), Addr: opt.Addr, URL: url, Kind: kind, RoundTrips: &RoundTrips{}}
 	c.AddHook(r.RoundTrips)
 	tb.Cleanup(func() {
-		// The test may have stopped the server on purpose; a failed
-		// cleanup then means there is nothing left to delete.
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// A benchmark may leave hundreds of thousands of keys: give the
+		// deletion time, and fail the test when keys are left in a server
+		// that still answers (that would be someone else's Redis filling
+		// up). The test may have stopped the server on purpose; then there
+		// is nothing left to delete.
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		if err := DeletePrefix(ctx, c, r.Prefix); err != nil {
-			tb.Logf("redistest: cleanup of %s*: %v", r.Prefix, err)
+			if c.Ping(ctx).Err() == nil {
+				tb.Errorf("redistest: cleanup of %s*: %v", r.Prefix, err)
+			} else {
+				tb.Logf("redistest: cleanup of %s* skipped, server down: %v", r.Prefix, err)
+			}
 		}
 		c.Close()
 	})
