@@ -29,6 +29,21 @@ func (h *Handlers) registerAsk() {
 	h.onText = h.askText
 }
 
+// smallTalk answers greetings and thanks, which would otherwise get the knowledge base's "not
+// covered" reply and land in HR's curation queue.
+var smallTalk = func() map[string]string {
+	const hello = "您好！我是敢为助手。有干部政策方面的问题直接发给我就行，例如「犯了错误还能容错吗？」；也可以发送 /topics 按主题浏览。"
+	const thanks = "不客气！还有问题随时问我。"
+	m := map[string]string{}
+	for _, w := range []string{"你好", "您好", "你好啊", "您好啊", "在吗", "在不在", "hi", "hello", "哈喽", "嗨"} {
+		m[w] = hello
+	}
+	for _, w := range []string{"谢谢", "谢谢你", "谢谢您", "多谢", "感谢", "好的谢谢", "thanks", "thank you"} {
+		m[w] = thanks
+	}
+	return m
+}()
+
 // maxQuestionRunes keeps questions to what retrieval can use; longer text is almost always a
 // paste, and answering a fragment of it would mislead.
 const maxQuestionRunes = 200
@@ -51,6 +66,10 @@ func (h *Handlers) answerQuestion(ctx context.Context, r *Request, question stri
 	question = strings.TrimSpace(question)
 	if utf8.RuneCountInString(question) > maxQuestionRunes {
 		h.send(ctx, r.ChatID, fmt.Sprintf("问题有点长，请用一两句话（%d 字以内）把想问的说清楚，我好找准答案。", maxQuestionRunes), nil)
+		return
+	}
+	if reply, ok := smallTalk[strings.ToLower(strings.Trim(question, " ！!。.？?~～，,"))]; ok {
+		h.send(ctx, r.ChatID, reply, nil) // a greeting is not a policy question to decline
 		return
 	}
 	if h.Answerer == nil {

@@ -250,7 +250,12 @@ func (h *Handlers) checkinButton(ctx context.Context, r *Request, data string) {
 // checkinText takes the free-text line.
 func (h *Handlers) checkinText(ctx context.Context, r *Request, d *ganwei.Dialog) {
 	if d.Step != "note" {
-		h.send(ctx, r.ChatID, "请点问卷消息里的按钮作答；想退出可以点「取消」或发送 /cancel。", nil)
+		// Only the last step takes text. Anything typed before it is a question in its own
+		// right: answer it, and leave the check-in waiting on its buttons.
+		if h.onText != nil {
+			h.onText(ctx, r)
+		}
+		h.send(ctx, r.ChatID, "您的关爱问卷还没填完，可以继续点问卷消息里的按钮；想退出可以点「取消」或发送 /cancel。", nil)
 		return
 	}
 	note := strings.TrimSpace(r.Text)

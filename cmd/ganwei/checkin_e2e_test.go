@@ -343,6 +343,12 @@ func TestCheckInResumesAfterRestart(t *testing.T) {
 	h := newHarness(t, rd.Client, rd.Prefix)
 	q := h.startDialog(cadreA.ID)
 	h.press(cadreA.ID, q.ID, "ci:a:w:5")
+	// A question typed at a button step is answered, and the check-in keeps waiting.
+	before := len(h.tg.MessagesTo(cadreA.ID))
+	h.say(cadreA.ID, "容错是什么")
+	if got := h.tg.MessagesTo(cadreA.ID)[before:]; len(got) != 2 || !strings.Contains(got[1].Text, "问卷还没填完") {
+		t.Fatalf("a question mid-check-in got %+v; want an answer and a reminder that the check-in is open", got)
+	}
 	h.press(cadreA.ID, q.ID, "ci:a:s:1")
 
 	h.stop() // the process goes away mid-dialog

@@ -269,6 +269,11 @@ func TestPolicyAnswersThroughTelegram(t *testing.T) {
 		t.Fatalf("forged buttons not answered: %v", err)
 	}
 
+	for _, hello := range []string{"你好", "谢谢！"} {
+		if got := s.send(t, cadre, hello).Text; strings.Contains(got, "没有这个问题的答案") {
+			t.Errorf("%q got the knowledge base's decline: %q", hello, got)
+		}
+	}
 	out := s.send(t, cadre, "明天苏州天气怎么样")
 	if !strings.Contains(out.Text, "没有这个问题的答案") || !strings.Contains(out.Text, "区委组织部干部科") {
 		t.Fatalf("out-of-scope reply = %q; want a plain decline with the contact", out.Text)
@@ -276,8 +281,8 @@ func TestPolicyAnswersThroughTelegram(t *testing.T) {
 	if got := s.send(t, cadre, "/unanswered").Text; strings.Contains(got, "天气") || !strings.Contains(got, "邀请码") {
 		t.Errorf("guest /unanswered = %q, want refused", got)
 	}
-	if got := s.send(t, hrAdmin, "/unanswered").Text; !strings.Contains(got, "明天苏州天气怎么样") {
-		t.Errorf("/unanswered = %q; want the declined question listed", got)
+	if got := s.send(t, hrAdmin, "/unanswered").Text; !strings.Contains(got, "明天苏州天气怎么样") || strings.Contains(got, "你好") {
+		t.Errorf("/unanswered = %q; want the declined question listed and no greetings", got)
 	}
 	if got := s.send(t, cadre, strings.Repeat("容错", 150)).Text; !strings.Contains(got, "问题有点长") {
 		t.Errorf("a 300-character question = %q; want a request to shorten it", got)
