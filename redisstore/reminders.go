@@ -446,7 +446,7 @@ func (s *Store) ReclaimReminderJobs(ctx context.Context, instance string) (int, 
 // completeScript records a job's outcome and releases it, only while the caller still holds the
 // claim. The write is guarded by the step's status; the job is rescheduled only for an active
 // appointment (a paused one keeps the time in {step}.next for resume).
-// KEYS: inflight, due, appt, claim. ARGV: member, token, next ms or '', guard field, guard value,
+// KEYS: inflight, due, appt, claim. ARGV: member, token, next ms or ”, guard field, guard value,
 // field/value pairs...
 // Returns -1 claim lost, 0 guard failed, 1 applied.
 var completeScript = redis.NewScript(`
