@@ -165,6 +165,7 @@ func newReminders(cfg *Config, store *redisstore.Store, sender reminders.Messeng
 		AdminIDs:  cfg.AdminIDs,
 		Logger:    logger,
 		Now:       store.Now,
+		Instance:  cfg.InstanceID, // empty: the host name
 	}, nil
 }
 
