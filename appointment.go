@@ -133,6 +133,9 @@ type ReminderService interface {
 	// Appoint registers a and schedules its sequence; the first step goes out at once. Registering
 	// the same person for the same position again returns the existing appointment and false.
 	Appoint(ctx context.Context, a *Appointment) (*Appointment, bool, error)
+	// Preview returns a copy of a with its steps planned as Appoint would plan them now, storing
+	// and sending nothing: what HR confirms before registering. EINVALID as Appoint.
+	Preview(ctx context.Context, a *Appointment) (*Appointment, error)
 	// Appointment returns one appointment, or ENOTFOUND.
 	Appointment(ctx context.Context, id string) (*Appointment, error)
 	// Appointments lists every appointment, newest first.

@@ -233,3 +233,74 @@ func TestDigestGoesToHRWhoLookAfterTheUnit(t *testing.T) {
 		t.Errorf("HR of another unit got %d messages about 七都镇, want none", n)
 	}
 }
+
+// TestAppointReadsChineseDates: the one-line /appoint reads the dates HR types in Chinese, keeps
+// them out of the unit's name, and shows the date read back with the plan before anything is
+// registered; the 确认登记 button registers. Before the fix "七都镇 2026年11月2日" became the
+// unit ("祝贺您任七都镇 2026年11月2日党委书记") and the sequence started at once.
+func TestAppointReadsChineseDates(t *testing.T) {
+	for _, line := range []string{
+		"/appoint 20002 陈刚 党委书记 七都镇 2026年11月2日",
+		"/appoint 20002 陈刚 党委书记 七都镇 11月2日",
+		"/appoint 20002 陈刚 党委书记 七都镇 2026.11.2",
+		"/appoint 20002 陈刚 党委书记 七都镇 2026/11/2",
+		"/appoint 20002 陈刚 党委书记 七都镇 2026年 11月 2日",
+		"/appoint 20002 陈刚 党委书记 七都镇2026年11月2日",
+		"/appoint 20002 陈刚 党委书记 2026-11-02 七都镇",
+	} {
+		t.Run(line, func(t *testing.T) {
+			h := newHarness(t, harnessOpts{seqYAML: shippedSequence(t), start: at("2026-11-26 10:00")})
+			h.say(hr.ID, line)
+			preview := h.last(hr.ID)
+			if !strings.Contains(preview.Text, "任职日期：2026年11月2日（星期一）") || !strings.Contains(preview.Text, "单位：七都镇\n") ||
+				!strings.Contains(preview.Text, "11月27日 09:00") || len(preview.Buttons) != 1 {
+				t.Fatalf("preview = %q", preview.Text)
+			}
+			if list, _ := h.store.Appointments(h.ctx); len(list) != 0 {
+				t.Fatal("registered before HR confirmed")
+			}
+			h.press(hr.ID, preview.ID, preview.Buttons[0][0].CallbackData)
+			a := h.only()
+			if a.Unit != "七都镇" || a.Date != "2026-11-02" {
+				t.Fatalf("registered unit %q date %q, want 七都镇 and 2026-11-02", a.Unit, a.Date)
+			}
+			h.tick()
+			if got := h.last(leader.ID).Text; !strings.Contains(got, "祝贺您任七都镇党委书记") {
+				t.Errorf("welcome = %q", got)
+			}
+		})
+	}
+}
+
+// TestAppointRefusesAmbiguousDates: a date that could be read two ways, or does not exist, is
+// refused with the reason and nothing is registered or previewed; in the dialog the question is
+// asked again.
+func TestAppointRefusesAmbiguousDates(t *testing.T) {
+	h := newHarness(t, harnessOpts{seqYAML: oneStep, start: at("2026-11-26 10:00")})
+	for line, want := range map[string]string{
+		"/appoint 20002 陈刚 党委书记 七都镇 11/2":       "几月几日",
+		"/appoint 20002 陈刚 党委书记 七都镇 2/11/2026":  "顺序不明确",
+		"/appoint 20002 陈刚 党委书记 七都镇 2026年2月30日": "没有30日",
+	} {
+		h.say(hr.ID, line)
+		if m := h.last(hr.ID); !strings.Contains(m.Text, want) || len(m.Buttons) != 0 {
+			t.Errorf("%s: bot said %q with buttons %v, want a refusal saying %q", line, m.Text, m.Buttons, want)
+		}
+	}
+	// The guided dialog asks again.
+	h.say(hr.ID, "/appoint")
+	h.say(hr.ID, "20002")
+	h.say(hr.ID, "党委书记")
+	h.say(hr.ID, "七都镇")
+	h.say(hr.ID, "11.2")
+	if got := h.last(hr.ID).Text; !strings.Contains(got, "几月几日") {
+		t.Fatalf("dialog answered %q to 11.2", got)
+	}
+	h.say(hr.ID, "2026年11月2日")
+	if got := h.last(hr.ID).Text; !strings.Contains(got, "任职日期：2026年11月2日（星期一）") || !strings.Contains(got, "已到期的清单不会同时发出") {
+		t.Fatalf("dialog preview = %q", got)
+	}
+	if list, _ := h.store.Appointments(h.ctx); len(list) != 0 {
+		t.Fatal("something was registered")
+	}
+}
