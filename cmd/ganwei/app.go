@@ -51,7 +51,7 @@ func openStore(ctx context.Context, cfg *Config, embedded bool, logger *slog.Log
 		url, stop = "redis://"+addr, stopEmbedded
 		logger.Warn("using embedded in-memory Redis: all data is lost when the process exits")
 	}
-	client, err := redisstore.NewClient(url)
+	client, err := redisstore.NewClientWith(url, redisstore.ClientOptions{DialTimeout: cfg.RedisDialTimeout, Timeout: cfg.RedisTimeout})
 	if err != nil {
 		stop()
 		return nil, nil, &configError{"REDIS_URL", err.Error()}

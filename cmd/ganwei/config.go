@@ -16,6 +16,9 @@ type Config struct {
 	APIURL        string // TELEGRAM_API_URL
 	RedisURL      string // REDIS_URL
 	RedisPrefix   string // GANWEI_REDIS_PREFIX
+	// RedisDialTimeout and RedisTimeout (GANWEI_REDIS_DIAL_TIMEOUT, GANWEI_REDIS_TIMEOUT) bound
+	// one Redis connection attempt and one command's read or write; zero means the default.
+	RedisDialTimeout, RedisTimeout time.Duration
 	AdminIDs      map[int64]bool
 	HTTPAddr      string // GANWEI_HTTP_ADDR
 	WebhookURL    string // GANWEI_WEBHOOK_URL
@@ -97,6 +100,18 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 	}
 	if c.InstanceID != "" && (len(c.InstanceID) > 64 || strings.Trim(c.InstanceID, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != "") {
 		return nil, &configError{"GANWEI_INSTANCE_ID", "1-64 characters of A-Z, a-z, 0-9, ., _ and -"}
+	}
+	for _, d := range []struct {
+		name string
+		into *time.Duration
+	}{{"GANWEI_REDIS_DIAL_TIMEOUT", &c.RedisDialTimeout}, {"GANWEI_REDIS_TIMEOUT", &c.RedisTimeout}} {
+		if v := get(d.name); v != "" {
+			t, err := time.ParseDuration(v)
+			if err != nil || t <= 0 || t > 30*time.Second {
+				return nil, &configError{d.name, "a duration between 1ms and 30s, for example 500ms or 2s"}
+			}
+			*d.into = t
+		}
 	}
 	tz := get("GANWEI_TIMEZONE")
 	if tz == "" {
