@@ -12,29 +12,30 @@ import (
 
 // Config is every setting, read once from the environment. See the README for each variable.
 type Config struct {
-	Token       string // TELEGRAM_BOT_TOKEN
-	APIURL      string // TELEGRAM_API_URL
-	RedisURL    string // REDIS_URL
-	RedisPrefix string // GANWEI_REDIS_PREFIX
-	// RedisDialTimeout and RedisTimeout (GANWEI_REDIS_DIAL_TIMEOUT, GANWEI_REDIS_TIMEOUT) bound
-	// one Redis connection attempt and one command's read or write; zero means the default.
-	RedisDialTimeout, RedisTimeout time.Duration
-	AdminIDs                       map[int64]bool
-	HTTPAddr                       string // GANWEI_HTTP_ADDR
-	WebhookURL                     string // GANWEI_WEBHOOK_URL
-	WebhookSecret                  string // GANWEI_WEBHOOK_SECRET
-	Location                       *time.Location
-	Contact                        string // GANWEI_CONTACT
-	KnowledgeDir                   string // GANWEI_KNOWLEDGE_DIR
-	RemindersFile                  string // GANWEI_REMINDERS_FILE: the 四项清单 sequence; empty for the embedded one
-	InstanceID                     string // GANWEI_INSTANCE_ID: this replica's name for its reminder claims (default the host name)
-	LogLevel                       slog.Level
+	Token         string // TELEGRAM_BOT_TOKEN
+	APIURL        string // TELEGRAM_API_URL
+	RedisURL      string // REDIS_URL
+	RedisPrefix   string // GANWEI_REDIS_PREFIX
+	AdminIDs      map[int64]bool
+	HTTPAddr      string // GANWEI_HTTP_ADDR
+	WebhookURL    string // GANWEI_WEBHOOK_URL
+	WebhookSecret string // GANWEI_WEBHOOK_SECRET
+	Location      *time.Location
+	Contact       string // GANWEI_CONTACT
+	KnowledgeDir  string // GANWEI_KNOWLEDGE_DIR
+	RemindersFile string // GANWEI_REMINDERS_FILE: the 四项清单 sequence; empty for the embedded one
+	InstanceID    string // GANWEI_INSTANCE_ID: this replica's name for its reminder claims (default the host name)
+	LogLevel      slog.Level
 
 	OpenAIKey     string
 	OpenAIBaseURL string
 	OpenAIModel   string
 
 	CheckIn CheckInConfig // GANWEI_CHECKIN_* (app_checkins.go)
+
+	// RedisDialTimeout and RedisTimeout (GANWEI_REDIS_DIAL_TIMEOUT, GANWEI_REDIS_TIMEOUT) bound
+	// one Redis connection attempt and one command's read or write; zero means the default.
+	RedisDialTimeout, RedisTimeout time.Duration
 }
 
 // configError names the variable at fault, so that start-up stops with a message an operator can act on.
