@@ -52,6 +52,9 @@ type Handlers struct {
 	Now func() time.Time
 	// Location is the time zone dates are shown in (GANWEI_TIMEZONE).
 	Location *time.Location
+	// Notices keeps one-off notices (the "groups unsupported" reply) to once per chat per day
+	// across replicas; nil keeps the count in this process only.
+	Notices Oncer
 	// CheckIns and Periods enable the care check-ins (checkin.go); nil leaves them out.
 	CheckIns ganwei.CheckInService
 	Periods  ganwei.PeriodCalendar
@@ -61,6 +64,7 @@ type Handlers struct {
 	dialogs    map[string]dialogFunc
 	onText     func(ctx context.Context, r *Request) // free text outside any dialog
 	identities *identityCache
+	noticed    *dailyNotices
 }
 
 // Request is one update, resolved: who sent it, in which chat, and what they said.
@@ -118,6 +122,7 @@ func (h *Handlers) Register() {
 	h.callbacks = map[string]*callback{}
 	h.dialogs = map[string]dialogFunc{}
 	h.identities = newIdentityCache(identityTTL, h.Now)
+	h.noticed = &dailyNotices{sent: map[string]bool{}}
 	h.gateModel()
 	h.registerStart()
 	h.registerAdmin()
@@ -240,7 +245,7 @@ func (h *Handlers) handleMessage(ctx context.Context, upd *models.Update) {
 	msg := upd.Message
 	if msg.From == nil || msg.Chat.Type != models.ChatTypePrivate {
 		// Ganwei talks one to one: answers and check-ins are personal.
-		if msg.Chat.Type != models.ChatTypePrivate && msg.Chat.ID != 0 {
+		if msg.Chat.Type != models.ChatTypePrivate && msg.Chat.ID != 0 && h.firstToday(ctx, "groups-unsupported", msg.Chat.ID) {
 			h.send(ctx, msg.Chat.ID, msgGroupsUnsupported, nil)
 		}
 		return
@@ -270,6 +275,11 @@ func (h *Handlers) handleMessage(ctx context.Context, upd *models.Update) {
 			return
 		}
 		c.fn(ctx, r)
+		return
+	}
+	if strings.HasPrefix(strings.TrimSpace(msg.Text), "/") {
+		// "/", "/@bot", "/cmd@OtherBot": a command that is not ours, never a policy question.
+		h.send(ctx, r.ChatID, msgNotOurCommand, nil)
 		return
 	}
 	d, err := h.loadDialog(ctx, u.ID)

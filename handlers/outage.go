@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"time"
 
@@ -56,6 +57,56 @@ func (c *identityCache) get(id int64) (*ganwei.User, bool) {
 	}
 	u := e.user
 	return &u, true
+}
+
+// Oncer reports true to exactly one caller per name within ttl, across replicas
+// (redisstore.Store.Once).
+type Oncer interface {
+	Once(ctx context.Context, name string, ttl time.Duration) (bool, error)
+}
+
+// msgNotOurCommand answers a slash with no command of ours after it.
+const msgNotOurCommand = "这不是我能识别的命令，请发送 /help 查看可用的命令；如要提问，直接用文字发给我即可。"
+
+// dailyNotices remembers, in this process, which notices went out today (the fallback when
+// Notices is nil or Redis cannot answer).
+type dailyNotices struct {
+	mu   sync.Mutex
+	day  string
+	sent map[string]bool
+}
+
+// first reports whether key is new today, and remembers it.
+func (d *dailyNotices) first(day, key string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.day != day {
+		d.day, d.sent = day, map[string]bool{}
+	}
+	if d.sent[key] {
+		return false
+	}
+	d.sent[key] = true
+	return true
+}
+
+// firstToday reports whether the notice kind has not yet gone to chatID today (in the
+// organization's zone): once per chat per day across replicas when Notices is set.
+func (h *Handlers) firstToday(ctx context.Context, kind string, chatID int64) bool {
+	day := h.Now().In(h.Location).Format(time.DateOnly)
+	key := kind + ":" + strconv.FormatInt(chatID, 10) + ":" + day
+	if !h.noticed.first(day, key) {
+		return false
+	}
+	if h.Notices == nil {
+		return true
+	}
+	first, err := h.Notices.Once(ctx, key, 48*time.Hour)
+	if err != nil {
+		h.Logger.Warn("once-a-day notice: storage unavailable, counting in this process", "err", err)
+		return true
+	}
+	return first
 }
 
 type noModelKey struct{}

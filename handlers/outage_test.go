@@ -54,7 +54,7 @@ func (c *chatHarness) say(from int64, text string) string {
 	return msgs[len(msgs)-1].Text
 }
 
-func newChatHarness(t *testing.T, store *redisstore.Store, phraser knowledge.Phraser) *chatHarness {
+func newChatHarness(t *testing.T, store *redisstore.Store, phraser knowledge.Phraser, now func() time.Time) *chatHarness {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
@@ -71,7 +71,7 @@ func newChatHarness(t *testing.T, store *redisstore.Store, phraser knowledge.Phr
 	}
 	hs := &handlers.Handlers{Users: store, Dialogs: store, Questions: store, Messenger: b.Sender(), Logger: logger,
 		Answerer:  &knowledge.Answerer{Library: lib, Phraser: phraser},
-		Reminders: &reminders.Service{Queue: store, Users: store, Logger: logger}}
+		Reminders: &reminders.Service{Queue: store, Users: store, Logger: logger}, Notices: store, Now: now}
 	hs.Register()
 	return &chatHarness{t: t, ctx: ctx, tg: tg, hs: hs}
 }
@@ -91,7 +91,7 @@ func TestRedisOutageKeepsPolicyAnswers(t *testing.T) {
 	t.Cleanup(func() { client.Close() })
 	store := redisstore.New(client, "outage")
 	model := &countingPhraser{}
-	c := newChatHarness(t, store, model)
+	c := newChatHarness(t, store, model, nil)
 	const hr, cadre, stranger = 10002, 20001, 30003
 	for _, u := range []ganwei.User{{ID: hr, Name: "李娟", Role: ganwei.RoleHR}, {ID: cadre, Name: "张伟", Role: ganwei.RoleCadre}} {
 		if err := store.SaveUser(c.ctx, &u); err != nil {

@@ -98,6 +98,7 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 		Now:         store.Now,
 		Location:    cfg.Location,
 		Reminders:   a.reminders,
+		Notices:     store,
 	}
 	a.wireCheckIns()
 	a.handlers.Register()
