@@ -491,12 +491,12 @@ func (s *Service) process(ctx context.Context, job ganwei.ReminderJob, seq *sequ
 	// A job that fell due while the bot was down waits for working hours on a working day.
 	if planned := st.NextAt; !planned.IsZero() && now.Sub(planned) > lateGrace && !s.workingTime(now, seq) &&
 		(st.Status == ganwei.StepScheduled || st.Status == ganwei.StepSent) {
-		return s.defer_(ctx, job, st, s.nextWorkingTime(now, seq))
+		return s.postpone(ctx, job, st, s.nextWorkingTime(now, seq))
 	}
 	switch {
 	case st.Status == ganwei.StepScheduled:
 		if until, hold := s.holdBack(a, st, seq, now); hold {
-			return s.defer_(ctx, job, st, until)
+			return s.postpone(ctx, job, st, until)
 		}
 		return s.sendStep(ctx, job, a, st, def, seq, now)
 	case st.Status == ganwei.StepSent && st.NeedsAck && st.Reminders < def.RemindTimes:
@@ -536,8 +536,8 @@ func (s *Service) holdBack(a *ganwei.Appointment, st *ganwei.StepState, seq *seq
 	return time.Time{}, false
 }
 
-// defer_ puts a job off until t without sending; a step not yet sent shows t as its new date.
-func (s *Service) defer_(ctx context.Context, job ganwei.ReminderJob, st *ganwei.StepState, t time.Time) error {
+// postpone puts a job off until t without sending; a step not yet sent shows t as its new date.
+func (s *Service) postpone(ctx context.Context, job ganwei.ReminderJob, st *ganwei.StepState, t time.Time) error {
 	res := ganwei.JobResult{Expect: st.Status, Next: t}
 	if st.Status == ganwei.StepScheduled {
 		res.DueAt = t
