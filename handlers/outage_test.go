@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -149,5 +150,52 @@ func TestRedisOutageKeepsPolicyAnswers(t *testing.T) {
 	}
 	if got := c.say(hr, "/reminders"); strings.Contains(got, "暂时连不上") {
 		t.Errorf("after the outage /reminders = %q", got)
+	}
+}
+
+// blackHole accepts connections and never answers: a hung Redis (SIGSTOP, a dead network path).
+func blackHole(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { _, _ = io.Copy(io.Discard, conn); conn.Close() }()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// TestHungRedisStillAnswersPolicyQuestions: with Redis accepting connections but never
+// answering, policy questions are answered and a write says it could not be saved. The time each
+// reply took is logged (it is a figure for the report, not an assertion): the first update waits
+// on one short timeout, the next ones inside the breaker's cooldown on none.
+func TestHungRedisStillAnswersPolicyQuestions(t *testing.T) {
+	client, err := redisstore.NewClient("redis://" + blackHole(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close() })
+	c := newChatHarness(t, redisstore.New(client, "hung"), nil, nil)
+	for i, q := range []string{"我犯了错误，能不能容错？", "干部容错纠错怎么认定", "/reminders", "三个区分开来是什么"} {
+		start := time.Now()
+		got := c.say(int64(20001+i), q)
+		t.Logf("%q answered in %v", q, time.Since(start).Round(time.Millisecond))
+		if q == "/reminders" {
+			if !strings.Contains(got, "暂时连不上") {
+				t.Errorf("/reminders with Redis hung = %q, want the one-sentence notice", got)
+			}
+			continue
+		}
+		if !strings.Contains(got, "来源") {
+			t.Errorf("%q with Redis hung = %q, want a policy answer", q, got)
+		}
 	}
 }
