@@ -122,8 +122,13 @@ func (h *Handlers) register(ctx context.Context, r *Request, a *ganwei.Appointme
 	h.Logger.Info("appointment created", "by", r.User.ID, "appointment", got.ID)
 	var b strings.Builder
 	fmt.Fprintf(&b, "已登记：%s，%s，任职日期 %s。\n四项清单提醒已启动，第一条现在发出：\n", got.Name, strings.TrimSpace(got.Unit+got.Position), got.Date)
+	now := h.Now()
 	for i, st := range got.Steps {
-		fmt.Fprintf(&b, "%d. %s  %s\n", i+1, st.Title, h.fmtTime(st.DueAt))
+		when := h.fmtTime(st.DueAt)
+		if !st.DueAt.After(now) {
+			when = "现在发出"
+		}
+		fmt.Fprintf(&b, "%d. %s  %s\n", i+1, st.Title, when)
 	}
 	b.WriteString("\n对方未在期限内点\"已阅知\"时会再次提醒，仍未确认会通知组织部。发送 /reminders 查看进度。")
 	h.send(ctx, r.ChatID, b.String(), nil)
