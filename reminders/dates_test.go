@@ -304,3 +304,31 @@ func TestAppointRefusesAmbiguousDates(t *testing.T) {
 		t.Fatal("something was registered")
 	}
 }
+
+// TestDigestWaitsForWorkingHours: a bot that comes back in the evening does not send HR the
+// daily digest at night; it goes out the next working morning.
+func TestDigestWaitsForWorkingHours(t *testing.T) {
+	h := newHarness(t, harnessOpts{seqYAML: oneStep, start: at("2026-11-26 08:00"), noHandlers: true})
+	h.appoint(leader.ID, "党委书记")
+	h.tg.FailChat(leader.ID, telegramtest.Forbidden) // something for the digest to list
+	h.tick()
+	digests := func() int {
+		n := 0
+		for _, m := range h.tg.MessagesTo(hr.ID) {
+			if strings.Contains(m.Text, "【四项清单·每日提醒】") {
+				n++
+			}
+		}
+		return n
+	}
+	h.clock.Set(at("2026-11-26 20:30"))
+	h.tick()
+	if n := digests(); n != 0 {
+		t.Fatalf("%d digests at 20:30, want none at night", n)
+	}
+	h.clock.Set(at("2026-11-27 09:00"))
+	h.tick()
+	if n := digests(); n != 1 {
+		t.Fatalf("%d digests the next morning, want 1", n)
+	}
+}

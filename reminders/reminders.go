@@ -716,14 +716,13 @@ func (s *Service) notifyHR(ctx context.Context, unit, text string) {
 // digestTTL keeps the once-per-day mark past the day it is for.
 const digestTTL = 48 * time.Hour
 
-// digest sends HR the list of steps overdue for acknowledgement, once per working day at the
-// sequence's send time, from whichever replica gets there first.
+// digest sends HR the list of steps overdue for acknowledgement, once per working day in working
+// hours (from the sequence's send time), from whichever replica gets there first.
 func (s *Service) digest(ctx context.Context, now time.Time, seq *sequence.Sequence) error {
 	local := now.In(s.Calendar.Location)
 	date := local.Format(time.DateOnly)
-	h, m := seq.SendTime()
-	if local.Before(time.Date(local.Year(), local.Month(), local.Day(), h, m, 0, 0, s.Calendar.Location)) || !s.Calendar.IsWorkday(local) {
-		return nil
+	if !s.workingTime(local, seq) {
+		return nil // a bot back in the evening leaves the digest to the next working morning
 	}
 	s.digestMu.Lock()
 	done := s.digestDone == date
