@@ -133,6 +133,9 @@ type ReminderService interface {
 	// Appoint registers a and schedules its sequence; the first step goes out at once. Registering
 	// the same person for the same position again returns the existing appointment and false.
 	Appoint(ctx context.Context, a *Appointment) (*Appointment, bool, error)
+	// Preview returns a copy of a with its steps planned as Appoint would plan them now, storing
+	// and sending nothing: what HR confirms before registering. EINVALID as Appoint.
+	Preview(ctx context.Context, a *Appointment) (*Appointment, error)
 	// Appointment returns one appointment, or ENOTFOUND.
 	Appointment(ctx context.Context, id string) (*Appointment, error)
 	// Appointments lists every appointment, newest first.
@@ -146,12 +149,12 @@ type ReminderService interface {
 }
 
 // ReminderJob is a claimed piece of due work: send, remind or escalate one step of one
-// appointment. Lease identifies the claim; completing with a lease that has since expired (and
+// appointment. Token identifies the claim; completing with a claim that has since expired (and
 // been taken over by another replica) changes nothing.
 type ReminderJob struct {
 	AppointmentID string
 	StepID        string
-	Lease         int64 // lease deadline, Unix milliseconds; doubles as the claim's fencing token
+	Token         string // "{instance}#{nonce}": who claimed the job, and the claim's fencing token
 }
 
 // JobResult is what processing a job did, recorded atomically with releasing the job.
@@ -168,6 +171,9 @@ type JobResult struct {
 	EscalatedAt  time.Time
 	MessageID    int
 	Error        string
+	// DueAt, when set, moves the step's due time (a step held back to keep the sequence's order
+	// or to go out in working hours).
+	DueAt time.Time
 	// Next is when the job runs again (a reminder, an escalation, a retry); zero drops it.
 	Next time.Time
 	// KeepNext leaves the step's recorded next time alone (a retry after a transient error).
@@ -190,8 +196,14 @@ type ReminderQueue interface {
 	// SetAppointmentStatus pauses, resumes or cancels; see ReminderService.
 	SetAppointmentStatus(ctx context.Context, id string, status AppointmentStatus) error
 	// ClaimReminderJobs takes up to limit jobs due at now (and jobs whose lease expired) for
-	// lease.
-	ClaimReminderJobs(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]ReminderJob, error)
+	// lease, on behalf of the process named instance.
+	ClaimReminderJobs(ctx context.Context, instance string, now time.Time, lease time.Duration, limit int) ([]ReminderJob, error)
+	// RenewReminderJobs extends to now+lease the leases of the jobs still held, and reports how
+	// many were.
+	RenewReminderJobs(ctx context.Context, jobs []ReminderJob, now time.Time, lease time.Duration) (int, error)
+	// ReclaimReminderJobs ends at once the leases of every job instance holds: called when a
+	// process starts, it takes back what its previous life left in flight when it died.
+	ReclaimReminderJobs(ctx context.Context, instance string) (int, error)
 	// CompleteReminderJob records res and releases (or reschedules) the job. It reports false
 	// when the lease was lost or the step's status no longer matched res.Expect.
 	CompleteReminderJob(ctx context.Context, job ReminderJob, res JobResult) (bool, error)

@@ -33,6 +33,10 @@ const apiCallTimeout = 60 * time.Second
 // never retried; callers record it and tell HR.
 var ErrBlocked = errors.New("telegram: recipient blocked the bot or never started it")
 
+// ErrChatNotFound means Telegram answered 400 "chat not found": a wrong id, or someone who never
+// opened the bot. Like ErrBlocked it is never retried; callers record it and tell HR.
+var ErrChatNotFound = errors.New("telegram: chat not found")
+
 // Limiter paces outgoing messages. Wait returns when a message to chatID may be sent.
 type Limiter interface {
 	Wait(ctx context.Context, chatID int64) error
@@ -167,6 +171,8 @@ func (s *Sender) do(ctx context.Context, method string, chatID int64, paced bool
 			return fmt.Errorf("%s: %w", method, ctx.Err())
 		case errors.Is(err, tgbot.ErrorForbidden):
 			return fmt.Errorf("%s to chat %d: %w", method, chatID, ErrBlocked)
+		case code == 400 && strings.Contains(err.Error(), "chat not found"):
+			return fmt.Errorf("%s to chat %d: %w", method, chatID, ErrChatNotFound)
 		case errors.As(err, &tooMany):
 			wait := time.Duration(max(1, tooMany.RetryAfter)) * time.Second
 			if serr := s.Sleep(ctx, wait); serr != nil {

@@ -52,14 +52,19 @@ type Handlers struct {
 	Now func() time.Time
 	// Location is the time zone dates are shown in (GANWEI_TIMEZONE).
 	Location *time.Location
+	// Notices keeps one-off notices (the "groups unsupported" reply) to once per chat per day
+	// across replicas; nil keeps the count in this process only.
+	Notices Oncer
 	// CheckIns and Periods enable the care check-ins (checkin.go); nil leaves them out.
 	CheckIns ganwei.CheckInService
 	Periods  ganwei.PeriodCalendar
 
-	commands  map[string]*command
-	callbacks map[string]*callback
-	dialogs   map[string]dialogFunc
-	onText    func(ctx context.Context, r *Request) // free text outside any dialog
+	commands   map[string]*command
+	callbacks  map[string]*callback
+	dialogs    map[string]dialogFunc
+	onText     func(ctx context.Context, r *Request) // free text outside any dialog
+	identities *identityCache
+	noticed    *dailyNotices
 }
 
 // Request is one update, resolved: who sent it, in which chat, and what they said.
@@ -74,6 +79,11 @@ type Request struct {
 
 	Callback  *models.CallbackQuery // set for a button press
 	MessageID int                   // the message a pressed button belongs to
+
+	// identityUnknown is set while Redis cannot say who this is and no recent answer is cached:
+	// User is then a guest stand-in, and anything beyond a guest's reach is "unavailable", not
+	// "denied".
+	identityUnknown bool
 }
 
 // command is one slash command: who may use it and whether it appears in the menu.
@@ -111,6 +121,9 @@ func (h *Handlers) Register() {
 	h.commands = map[string]*command{}
 	h.callbacks = map[string]*callback{}
 	h.dialogs = map[string]dialogFunc{}
+	h.identities = newIdentityCache(identityTTL, h.Now)
+	h.noticed = &dailyNotices{sent: map[string]bool{}}
+	h.gateModel()
 	h.registerStart()
 	h.registerAdmin()
 	h.registerAsk()
@@ -180,18 +193,33 @@ func menuOrder(name string) string {
 	return "99" + name
 }
 
-// resolveUser returns the stored user or a guest, with GANWEI_ADMIN_IDS applied.
-func (h *Handlers) resolveUser(ctx context.Context, from *models.User) (*ganwei.User, error) {
-	u, err := h.Users.User(ctx, from.ID)
+// resolveUser returns the stored user or a guest, with GANWEI_ADMIN_IDS applied. While Redis
+// is unreachable it falls back to who the person was a moment ago (identityTTL), or else to a
+// guest with unknown set, so that what needs no storage (policy answers) still works for
+// everyone. Any other storage error is returned.
+func (h *Handlers) resolveUser(ctx context.Context, from *models.User) (u *ganwei.User, unknown bool, err error) {
+	u, err = h.Users.User(ctx, from.ID)
 	switch ganwei.ErrorCode(err) {
 	case "":
+		h.identities.put(u)
 	case ganwei.ENOTFOUND:
 		u = &ganwei.User{ID: from.ID, Name: strings.TrimSpace(from.FirstName + " " + from.LastName)}
+		h.identities.put(u)
+	case ganwei.EUNAVAILABLE:
+		h.Logger.Warn("resolve user: storage unavailable, using what this process knows", "err", err)
+		if cached, ok := h.identities.get(from.ID); ok {
+			u = cached
+		} else {
+			u, unknown = &ganwei.User{ID: from.ID, Name: strings.TrimSpace(from.FirstName + " " + from.LastName)}, true
+		}
 	default:
-		return nil, err
+		return nil, false, err
 	}
 	h.applyAdminIDs(u)
-	return u, nil
+	if h.AdminIDs[u.ID] {
+		unknown = false // configured administrators need no storage to be known
+	}
+	return u, unknown, nil
 }
 
 // applyAdminIDs makes the GANWEI_ADMIN_IDS administrators whatever Redis says.
@@ -217,17 +245,17 @@ func (h *Handlers) handleMessage(ctx context.Context, upd *models.Update) {
 	msg := upd.Message
 	if msg.From == nil || msg.Chat.Type != models.ChatTypePrivate {
 		// Ganwei talks one to one: answers and check-ins are personal.
-		if msg.Chat.Type != models.ChatTypePrivate && msg.Chat.ID != 0 {
+		if msg.Chat.Type != models.ChatTypePrivate && msg.Chat.ID != 0 && h.firstToday(ctx, "groups-unsupported", msg.Chat.ID) {
 			h.send(ctx, msg.Chat.ID, msgGroupsUnsupported, nil)
 		}
 		return
 	}
-	u, err := h.resolveUser(ctx, msg.From)
+	u, unknown, err := h.resolveUser(ctx, msg.From)
 	if err != nil {
 		h.fail(ctx, msg.Chat.ID, "resolve user", err)
 		return
 	}
-	r := &Request{Update: upd, User: u, ChatID: msg.Chat.ID, Text: msg.Text}
+	r := &Request{Update: upd, User: u, ChatID: msg.Chat.ID, Text: msg.Text, identityUnknown: unknown}
 	if msg.Text == "" {
 		h.send(ctx, r.ChatID, msgOnlyText, nil)
 		return
@@ -249,7 +277,20 @@ func (h *Handlers) handleMessage(ctx context.Context, upd *models.Update) {
 		c.fn(ctx, r)
 		return
 	}
+	if strings.HasPrefix(strings.TrimSpace(msg.Text), "/") {
+		// "/", "/@bot", "/cmd@OtherBot": a command that is not ours, never a policy question.
+		h.send(ctx, r.ChatID, msgNotOurCommand, nil)
+		return
+	}
 	d, err := h.loadDialog(ctx, u.ID)
+	if ganwei.ErrorCode(err) == ganwei.EUNAVAILABLE && h.onText != nil {
+		// Storage is down, so whether a dialog is open is unknown: the text may be a check-in's
+		// free line. Answer it from the knowledge base in memory, with no model and nothing
+		// stored, which is safe either way.
+		h.Logger.Warn("load dialog: storage unavailable, answering from memory", "err", err)
+		h.onText(withoutModel(ctx), r)
+		return
+	}
 	if err != nil {
 		h.fail(ctx, r.ChatID, "load dialog", err)
 		return
@@ -270,7 +311,7 @@ func (h *Handlers) handleMessage(ctx context.Context, upd *models.Update) {
 
 func (h *Handlers) handleCallback(ctx context.Context, upd *models.Update) {
 	cq := upd.CallbackQuery
-	u, err := h.resolveUser(ctx, &cq.From)
+	u, unknown, err := h.resolveUser(ctx, &cq.From)
 	if err != nil {
 		// Say it in the chat too: an alert vanishes, and with Redis down the person must know
 		// that the press was not saved.
@@ -278,7 +319,7 @@ func (h *Handlers) handleCallback(ctx context.Context, upd *models.Update) {
 		h.fail(ctx, cq.From.ID, "resolve user for button", err)
 		return
 	}
-	r := &Request{Update: upd, User: u, ChatID: cq.From.ID, Text: cq.Data, Callback: cq}
+	r := &Request{Update: upd, User: u, ChatID: cq.From.ID, Text: cq.Data, Callback: cq, identityUnknown: unknown}
 	if cq.Message.Message != nil {
 		r.ChatID = cq.Message.Message.Chat.ID
 		r.MessageID = cq.Message.Message.ID
@@ -290,6 +331,10 @@ func (h *Handlers) handleCallback(ctx context.Context, upd *models.Update) {
 		return
 	}
 	if !r.User.Role.AtLeast(cb.minRole) {
+		if r.identityUnknown {
+			h.answer(ctx, cq.ID, msgUnavailable, true)
+			return
+		}
 		h.answer(ctx, cq.ID, deniedText(cb.minRole, r.User.Role), true)
 		return
 	}
@@ -317,6 +362,10 @@ func validCallbackData(s string) bool {
 func (h *Handlers) allowed(ctx context.Context, r *Request, min ganwei.Role) bool {
 	if r.User.Role.AtLeast(min) {
 		return true
+	}
+	if r.identityUnknown {
+		h.send(ctx, r.ChatID, msgUnavailable, nil) // not "denied": who they are cannot be checked now
+		return false
 	}
 	h.send(ctx, r.ChatID, deniedText(min, r.User.Role), nil)
 	return false

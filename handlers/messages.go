@@ -8,7 +8,7 @@ const (
 	msgUnknownCommand    = "没有 %s 这个命令。发送 /help 查看可用的功能。"
 	msgNoFreeText        = "请发送 /help 查看我能做什么。"
 	msgTryLater          = "抱歉，刚才出了点问题，请稍后再试。"
-	msgUnavailable       = "抱歉，系统暂时繁忙，这一步没有保存。请稍后再试，已填写的内容不会重复计入。"
+	msgUnavailable       = "抱歉，数据服务暂时连不上，这一步没有保存，请稍后再试。"
 	msgStaleButton       = "这个按钮已失效，请重新发起操作。"
 	msgNeedBinding       = "这个功能需要先绑定身份。请向组织部索取邀请码，然后发送「/start 邀请码」。"
 	msgStaffOnly         = "抱歉，这个功能仅对组织部工作人员开放。"

@@ -11,6 +11,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/workdays"
 )
 
 // The 四项清单 reminders (issue 4): HR registers a newly appointed leader with /appoint (a guided
@@ -38,11 +39,46 @@ func (h *Handlers) registerReminders() {
 	h.addCallback(ackCB, ganwei.RoleGuest, h.ackButton)
 }
 
-const appointUsage = "用法：/appoint 发送后按提示逐项填写；\n或一次写全：/appoint Telegram ID 姓名 职务 [单位] [任职日期]\n例如：/appoint 20002 陈刚 党委书记 七都镇 2026-03-02"
+const appointUsage = "用法：/appoint 发送后按提示逐项填写；\n或一次写全：/appoint Telegram ID 姓名 职务 [单位] [任职日期]\n例如：/appoint 20002 陈刚 党委书记 七都镇 2026年3月2日"
 
-var dateRe = regexp.MustCompile(`^\d{4}-\d{1,2}-\d{1,2}$`)
+// gluedDate is a date typed straight after the unit with no space ("七都镇2026年11月2日").
+var gluedDate = regexp.MustCompile(`(\d{4}年\d{1,2}月\d{1,2}[日号]?|\d{1,2}月\d{1,2}[日号]|\d{4}[./-]\d{1,2}[./-]\d{1,2})$`)
 
-// appoint starts the guided dialog, or registers at once when everything is on the line.
+// splitUnitDate separates the appointment date from the unit in what follows the position on a
+// one-line /appoint: a date written with spaces inside ("2026年 11月 2日"), placed anywhere, or
+// glued to the unit. Anything that looks like a date must parse; otherwise HR is told why rather
+// than finding the date glued into the unit's name.
+func (h *Handlers) splitUnitDate(rest []string) (unit, date string, err error) {
+	parse := func(s string) (string, error) {
+		t, err := workdays.ParseDate(s, h.Now(), h.Location)
+		if err != nil {
+			return "", err
+		}
+		return t.Format(time.DateOnly), nil
+	}
+	n := len(rest)
+	for k := min(3, n); k >= 1; k-- {
+		if cand := strings.Join(rest[n-k:], ""); workdays.LooksLikeDate(cand) {
+			date, err = parse(cand)
+			return strings.Join(rest[:n-k], " "), date, err
+		}
+	}
+	for i, f := range rest {
+		if workdays.LooksLikeDate(f) {
+			date, err = parse(f)
+			return strings.Join(append(append([]string{}, rest[:i]...), rest[i+1:]...), " "), date, err
+		}
+	}
+	unit = strings.Join(rest, " ")
+	if loc := gluedDate.FindStringIndex(unit); loc != nil && loc[0] > 0 {
+		date, err = parse(unit[loc[0]:])
+		return strings.TrimSpace(unit[:loc[0]]), date, err
+	}
+	return unit, "", nil
+}
+
+// appoint starts the guided dialog, or, when everything is on the line, shows the plan for HR
+// to confirm: nothing is registered or sent before the 确认登记 button.
 func (h *Handlers) appoint(ctx context.Context, r *Request) {
 	if r.Args == "" {
 		h.appointStart(ctx, r)
@@ -58,26 +94,17 @@ func (h *Handlers) appoint(ctx context.Context, r *Request) {
 		h.send(ctx, r.ChatID, appointUsage, nil)
 		return
 	}
-	a := &ganwei.Appointment{TelegramID: id, Name: f[1], Position: f[2], CreatedBy: r.User.ID}
-	rest := f[3:]
-	if n := len(rest); n > 0 && dateRe.MatchString(rest[n-1]) {
-		d, ok := parseDate(rest[n-1])
-		if !ok {
-			h.send(ctx, r.ChatID, "任职日期看不懂，请写成 2026-03-02 这样的格式。", nil)
-			return
-		}
-		a.Date, rest = d, rest[:n-1]
-	}
-	a.Unit = strings.Join(rest, " ")
-	h.register(ctx, r, a)
-}
-
-func parseDate(s string) (string, bool) {
-	t, err := time.Parse("2006-1-2", strings.TrimSpace(s))
+	unit, date, err := h.splitUnitDate(f[3:])
 	if err != nil {
-		return "", false
+		h.send(ctx, r.ChatID, "任职日期没有登记："+err.Error(), nil)
+		return
 	}
-	return t.Format(time.DateOnly), true
+	if date == "" {
+		date = h.Now().In(h.Location).Format(time.DateOnly)
+	}
+	d := &ganwei.Dialog{Kind: appointDialog, Data: map[string]string{
+		"id": strconv.FormatInt(id, 10), "name": f[1], "position": f[2], "unit": unit, "date": date}}
+	h.appointAsk(ctx, r, d, "confirm")
 }
 
 // register stores the appointment and tells HR what happens next.
@@ -95,8 +122,13 @@ func (h *Handlers) register(ctx context.Context, r *Request, a *ganwei.Appointme
 	h.Logger.Info("appointment created", "by", r.User.ID, "appointment", got.ID)
 	var b strings.Builder
 	fmt.Fprintf(&b, "已登记：%s，%s，任职日期 %s。\n四项清单提醒已启动，第一条现在发出：\n", got.Name, strings.TrimSpace(got.Unit+got.Position), got.Date)
+	now := h.Now()
 	for i, st := range got.Steps {
-		fmt.Fprintf(&b, "%d. %s  %s\n", i+1, st.Title, h.fmtTime(st.DueAt))
+		when := h.fmtTime(st.DueAt)
+		if !st.DueAt.After(now) {
+			when = "现在发出"
+		}
+		fmt.Fprintf(&b, "%d. %s  %s\n", i+1, st.Title, when)
 	}
 	b.WriteString("\n对方未在期限内点\"已阅知\"时会再次提醒，仍未确认会通知组织部。发送 /reminders 查看进度。")
 	h.send(ctx, r.ChatID, b.String(), nil)
@@ -173,12 +205,12 @@ func (h *Handlers) appointText(ctx context.Context, r *Request, d *ganwei.Dialog
 		d.Data["unit"] = text
 		h.appointAsk(ctx, r, d, "date")
 	case "date":
-		day, ok := parseDate(text)
-		if !ok {
-			h.send(ctx, r.ChatID, "请写成 2026-03-02 这样的日期，或点「今天」。", nil)
+		day, err := workdays.ParseDate(text, h.Now(), h.Location)
+		if err != nil {
+			h.send(ctx, r.ChatID, err.Error()+"也可以点「今天」。", nil)
 			return
 		}
-		d.Data["date"] = day
+		d.Data["date"] = day.Format(time.DateOnly)
 		h.appointAsk(ctx, r, d, "confirm")
 	default:
 		h.send(ctx, r.ChatID, "请点上方的「确认登记」或「取消」。", nil)
@@ -214,13 +246,50 @@ func (h *Handlers) appointAsk(ctx context.Context, r *Request, d *ganwei.Dialog,
 		}
 		h.send(ctx, r.ChatID, "第 3 步：在哪个单位任职？例如：七都镇。", kb)
 	case "date":
-		h.send(ctx, r.ChatID, "第 4 步：任职日期是哪天？请写成 2026-03-02 这样的格式，或点「今天」。",
+		h.send(ctx, r.ChatID, "第 4 步：任职日期是哪天？例如 2026年3月2日，或点「今天」。",
 			keyboard([]models.InlineKeyboardButton{button("今天", appointCB+":date:today")}))
 	case "confirm":
-		h.send(ctx, r.ChatID, fmt.Sprintf("请确认：\n姓名：%s（Telegram ID %s）\n职务：%s\n单位：%s\n任职日期：%s\n\n确认后第一条提醒会立即发出。",
-			d.Data["name"], d.Data["id"], d.Data["position"], orDash(d.Data["unit"]), d.Data["date"]),
+		text, err := h.appointPreview(ctx, d)
+		if err != nil {
+			_ = h.Dialogs.ClearDialog(ctx, r.User.ID)
+			h.fail(ctx, r.ChatID, "preview appointment", err)
+			return
+		}
+		h.send(ctx, r.ChatID, text,
 			keyboard([]models.InlineKeyboardButton{button("确认登记", appointCB+":ok"), button("取消", appointCB+":no")}))
 	}
+}
+
+// appointPreview is what HR confirms: the person, the date read back in full (so a misread
+// date shows before anything is sent) and when each step would go out.
+func (h *Handlers) appointPreview(ctx context.Context, d *ganwei.Dialog) (string, error) {
+	id, _ := strconv.ParseInt(d.Data["id"], 10, 64)
+	a, err := h.Reminders.Preview(ctx, &ganwei.Appointment{TelegramID: id, Name: d.Data["name"],
+		Position: d.Data["position"], Unit: d.Data["unit"], Date: d.Data["date"]})
+	if err != nil {
+		return "", err
+	}
+	day, err := time.ParseInLocation(time.DateOnly, a.Date, h.Location)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "请确认：\n姓名：%s（Telegram ID %d）\n职务：%s\n单位：%s\n任职日期：%s\n\n发送计划：\n",
+		a.Name, a.TelegramID, a.Position, orDash(a.Unit), workdays.FormatDate(day))
+	now := h.Now()
+	for i, st := range a.Steps {
+		when := h.fmtTime(st.DueAt)
+		if !st.DueAt.After(now) {
+			when = "确认后立即发出"
+		}
+		fmt.Fprintf(&b, "%d. %s  %s\n", i+1, st.Title, when)
+	}
+	today := now.In(h.Location)
+	if day.Before(time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, h.Location)) {
+		b.WriteString("\n任职日期已过：已到期的清单不会同时发出，而是在告知之后按顺序每个工作日发一份。")
+	}
+	b.WriteString("\n请核对日期无误后点「确认登记」；点「取消」则不登记、不发送。")
+	return b.String(), nil
 }
 
 func orDash(s string) string {

@@ -13,10 +13,14 @@ package redisstore
 //	                                               stops a second registration starting a second
 //	                                               sequence; deleted on cancel
 //	{prefix}:rem:due                       zset    jobs "{id}|{step}", score = when due (ms)
-//	{prefix}:rem:inflight                  zset    claimed jobs, score = lease deadline (ms), which
-//	                                               is also the claim's fencing token
+//	{prefix}:rem:inflight                  zset    claimed jobs, score = lease deadline (ms); a
+//	                                               worker renews it while it works the job
+//	{prefix}:rem:claim                     hash    claimed job -> "{instance}#{nonce}": who holds
+//	                                               it (a restarted instance takes back its own at
+//	                                               once) and the claim's fencing token
 //	{prefix}:rem:once:{name}               string  "1" while a once-per-period task (the daily
-//	                                               digest) has been taken by a replica
+//	                                               digest, the groups notice of one group for one
+//	                                               day) has been taken by a replica
 //
 // The step state is kept as separate hash fields rather than one JSON blob so that the Lua
 // scripts can guard and update single fields (never decoding JSON, which Lua's cjson would do
@@ -42,6 +46,7 @@ var _ ganwei.ReminderQueue = (*Store)(nil)
 func (s *Store) apptKey(id string) string { return s.key("appt", id) }
 func (s *Store) dueKey() string           { return s.key("rem", "due") }
 func (s *Store) inflightKey() string      { return s.key("rem", "inflight") }
+func (s *Store) claimKey() string         { return s.key("rem", "claim") }
 
 // dupKey is per person and position; the position is normalised (case, spacing) and hashed so
 // that the key stays short and free of separators.
@@ -316,14 +321,16 @@ func (s *Store) SetAppointmentStatus(ctx context.Context, id string, status ganw
 }
 
 // claimScript takes jobs: first those whose lease expired (a worker died between claiming and
-// completing), then due ones, moving each to the in-flight set with the new lease deadline.
-// KEYS: due, inflight. ARGV: now ms, lease deadline ms, limit.
+// completing), then due ones, moving each to the in-flight set with the new lease deadline and
+// recording the claim's token (which names the claiming instance).
+// KEYS: due, inflight, claim. ARGV: now ms, lease deadline ms, limit, token.
 var claimScript = redis.NewScript(`
 local out = {}
 local limit = tonumber(ARGV[3])
 local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, limit)
 for _, m in ipairs(expired) do
   redis.call('ZADD', KEYS[2], ARGV[2], m)
+  redis.call('HSET', KEYS[3], m, ARGV[4])
   out[#out + 1] = m
 end
 local left = limit - #out
@@ -332,37 +339,119 @@ if left > 0 then
   for _, m in ipairs(due) do
     redis.call('ZREM', KEYS[1], m)
     redis.call('ZADD', KEYS[2], ARGV[2], m)
+    redis.call('HSET', KEYS[3], m, ARGV[4])
     out[#out + 1] = m
   end
 end
 return out
 `)
 
-// ClaimReminderJobs takes up to limit due jobs (expired leases first) for lease, in one round trip.
-func (s *Store) ClaimReminderJobs(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]ganwei.ReminderJob, error) {
+// validInstance keeps instance ids to characters that cannot clash with the token separator.
+func validInstance(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, r := range id {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-", r)) {
+			return false
+		}
+	}
+	return true
+}
+
+// ClaimReminderJobs takes up to limit due jobs (expired leases first) for lease on behalf of
+// instance, in one round trip.
+func (s *Store) ClaimReminderJobs(ctx context.Context, instance string, now time.Time, lease time.Duration, limit int) ([]ganwei.ReminderJob, error) {
+	if !validInstance(instance) {
+		return nil, ganwei.Errorf(ganwei.EINVALID, "instance id %q: want 1-64 of a-z A-Z 0-9 . _ -", instance)
+	}
+	nonce, err := randomCode(apptIDAlphabet, 12)
+	if err != nil {
+		return nil, err
+	}
+	token := instance + "#" + nonce
 	deadline := now.Add(lease).UnixMilli()
-	members, err := claimScript.Run(ctx, s.client, []string{s.dueKey(), s.inflightKey()},
-		now.UnixMilli(), deadline, limit).StringSlice()
+	members, err := claimScript.Run(ctx, s.client, []string{s.dueKey(), s.inflightKey(), s.claimKey()},
+		now.UnixMilli(), deadline, limit, token).StringSlice()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, wrap("claim reminder jobs", err)
 	}
 	jobs := make([]ganwei.ReminderJob, 0, len(members))
 	for _, m := range members {
 		id, step, _ := strings.Cut(m, "|")
-		jobs = append(jobs, ganwei.ReminderJob{AppointmentID: id, StepID: step, Lease: deadline})
+		jobs = append(jobs, ganwei.ReminderJob{AppointmentID: id, StepID: step, Token: token})
 	}
 	return jobs, nil
 }
 
+// renewScript moves the lease deadline of jobs the caller still holds.
+// KEYS: inflight, claim. ARGV: deadline ms, then (member, token) pairs. Returns how many.
+var renewScript = redis.NewScript(`
+local n = 0
+for i = 2, #ARGV, 2 do
+  if redis.call('HGET', KEYS[2], ARGV[i]) == ARGV[i + 1] then
+    redis.call('ZADD', KEYS[1], 'XX', ARGV[1], ARGV[i])
+    n = n + 1
+  end
+end
+return n
+`)
+
+// RenewReminderJobs extends the leases of jobs still held to now+lease, in one round trip, and
+// reports how many were still held.
+func (s *Store) RenewReminderJobs(ctx context.Context, jobs []ganwei.ReminderJob, now time.Time, lease time.Duration) (int, error) {
+	if len(jobs) == 0 {
+		return 0, nil
+	}
+	args := make([]any, 0, 1+2*len(jobs))
+	args = append(args, now.Add(lease).UnixMilli())
+	for _, j := range jobs {
+		args = append(args, jobMember(j.AppointmentID, j.StepID), j.Token)
+	}
+	n, err := renewScript.Run(ctx, s.client, []string{s.inflightKey(), s.claimKey()}, args...).Int()
+	if err != nil {
+		return 0, wrap("renew reminder leases", err)
+	}
+	return n, nil
+}
+
+// reclaimScript ends at once the leases of every job an instance holds, so that the next claim
+// (by anyone) takes them. KEYS: inflight, claim. ARGV: "{instance}#". Returns how many.
+var reclaimScript = redis.NewScript(`
+local n = 0
+local all = redis.call('HGETALL', KEYS[2])
+for i = 1, #all, 2 do
+  if string.sub(all[i + 1], 1, #ARGV[1]) == ARGV[1] and redis.call('ZSCORE', KEYS[1], all[i]) then
+    redis.call('ZADD', KEYS[1], 0, all[i])
+    n = n + 1
+  end
+end
+return n
+`)
+
+// ReclaimReminderJobs releases every claim instance holds (its previous life crashed or was
+// killed while working a batch) so that they are taken again now, not when their leases end.
+// The hash it walks holds only jobs in flight: a batch per live replica.
+func (s *Store) ReclaimReminderJobs(ctx context.Context, instance string) (int, error) {
+	if !validInstance(instance) {
+		return 0, ganwei.Errorf(ganwei.EINVALID, "instance id %q: want 1-64 of a-z A-Z 0-9 . _ -", instance)
+	}
+	n, err := reclaimScript.Run(ctx, s.client, []string{s.inflightKey(), s.claimKey()}, instance+"#").Int()
+	if err != nil {
+		return 0, wrap("reclaim reminder jobs", err)
+	}
+	return n, nil
+}
+
 // completeScript records a job's outcome and releases it, only while the caller still holds the
-// lease. The write is guarded by the step's status; the job is rescheduled only for an active
+// claim. The write is guarded by the step's status; the job is rescheduled only for an active
 // appointment (a paused one keeps the time in {step}.next for resume).
-// KEYS: inflight, due, appt. ARGV: member, lease, next ms or ”, guard field, guard value,
+// KEYS: inflight, due, appt, claim. ARGV: member, token, next ms or ”, guard field, guard value,
 // field/value pairs...
-// Returns -1 lease lost, 0 guard failed, 1 applied.
+// Returns -1 claim lost, 0 guard failed, 1 applied.
 var completeScript = redis.NewScript(`
-local sc = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if (not sc) or tonumber(sc) ~= tonumber(ARGV[2]) then return -1 end
+if redis.call('HGET', KEYS[4], ARGV[1]) ~= ARGV[2] then return -1 end
+redis.call('HDEL', KEYS[4], ARGV[1])
 redis.call('ZREM', KEYS[1], ARGV[1])
 if ARGV[4] ~= '' and redis.call('HGET', KEYS[3], ARGV[4]) ~= ARGV[5] then return 0 end
 if #ARGV > 5 then redis.call('HSET', KEYS[3], unpack(ARGV, 6)) end
@@ -379,7 +468,7 @@ func (s *Store) CompleteReminderJob(ctx context.Context, job ganwei.ReminderJob,
 	if res.Expect != "" {
 		guardField, guardValue = sid+".status", string(res.Expect)
 	}
-	args := []any{jobMember(job.AppointmentID, sid), job.Lease, ms(res.Next), guardField, guardValue}
+	args := []any{jobMember(job.AppointmentID, sid), job.Token, ms(res.Next), guardField, guardValue}
 	if res.Status != "" {
 		args = append(args, sid+".status", string(res.Status))
 	}
@@ -398,11 +487,14 @@ func (s *Store) CompleteReminderJob(ctx context.Context, job ganwei.ReminderJob,
 	if res.Error != "" {
 		args = append(args, sid+".err", res.Error)
 	}
+	if !res.DueAt.IsZero() {
+		args = append(args, sid+".due", ms(res.DueAt))
+	}
 	if !res.KeepNext {
 		args = append(args, sid+".next", ms(res.Next))
 	}
 	n, err := completeScript.Run(ctx, s.client,
-		[]string{s.inflightKey(), s.dueKey(), s.apptKey(job.AppointmentID)}, args...).Int()
+		[]string{s.inflightKey(), s.dueKey(), s.apptKey(job.AppointmentID), s.claimKey()}, args...).Int()
 	if err != nil {
 		return false, wrap("complete reminder job", err)
 	}

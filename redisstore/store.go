@@ -63,18 +63,53 @@ func (s *Store) Prefix() string { return s.prefix }
 // Close closes the client.
 func (s *Store) Close() error { return s.client.Close() }
 
-// Ping reports whether Redis answers; /readyz uses it.
+// Ping reports whether Redis answers; /readyz uses it. It always asks Redis, even while other
+// commands fail fast after a recent failure, and a success lets them through again at once.
 func (s *Store) Ping(ctx context.Context) error {
-	if err := s.client.Ping(ctx).Err(); err != nil {
+	if err := s.client.Ping(probing(ctx)).Err(); err != nil {
 		return wrap("ping redis", err)
 	}
 	return nil
 }
 
-// NewClient builds a UniversalClient from a redis:// or rediss:// URL. A `master_name` query
-// parameter selects Sentinel (the URL's hosts are the sentinels); several `addr` parameters select
-// Cluster; otherwise it is a single node.
+// NewClient builds a UniversalClient from a redis:// or rediss:// URL with the default
+// ClientOptions. See NewClientWith.
 func NewClient(rawURL string) (redis.UniversalClient, error) {
+	return NewClientWith(rawURL, ClientOptions{})
+}
+
+// NewClientWith builds a UniversalClient from a redis:// or rediss:// URL. A `master_name` query
+// parameter selects Sentinel (the URL's hosts are the sentinels); several `addr` parameters select
+// Cluster; otherwise it is a single node. Timeouts come from o unless the URL sets them
+// (dial_timeout, read_timeout, write_timeout); a command is retried at most once; and while Redis
+// is unreachable commands fail at once for o.Cooldown instead of each waiting for its timeout.
+func NewClientWith(rawURL string, o ClientOptions) (redis.UniversalClient, error) {
+	o = o.withDefaults()
+	client, err := newClient(rawURL, o)
+	if err != nil {
+		return nil, err
+	}
+	client.AddHook(&breaker{cooldown: o.Cooldown, now: time.Now})
+	return client, nil
+}
+
+// timeouts applies o to the fields the URL left alone.
+func timeouts(q url.Values, o ClientOptions, dial, read, write *time.Duration, retries *int) {
+	if !q.Has("dial_timeout") {
+		*dial = o.DialTimeout
+	}
+	if !q.Has("read_timeout") {
+		*read = o.Timeout
+	}
+	if !q.Has("write_timeout") {
+		*write = o.Timeout
+	}
+	if !q.Has("max_retries") {
+		*retries = 1 // go-redis's 3 retries with backoff multiply every timeout by four
+	}
+}
+
+func newClient(rawURL string, o ClientOptions) (redis.UniversalClient, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("parse REDIS_URL: %w", errors.New("not a URL"))
@@ -89,18 +124,21 @@ func NewClient(rawURL string) (redis.UniversalClient, error) {
 		if err != nil {
 			return nil, fmt.Errorf("parse REDIS_URL (sentinel): %w", redactURLError(err))
 		}
+		timeouts(q, o, &opt.DialTimeout, &opt.ReadTimeout, &opt.WriteTimeout, &opt.MaxRetries)
 		return redis.NewFailoverClient(opt), nil
 	case len(q["addr"]) > 0:
 		opt, err := redis.ParseClusterURL(rawURL)
 		if err != nil {
 			return nil, fmt.Errorf("parse REDIS_URL (cluster): %w", redactURLError(err))
 		}
+		timeouts(q, o, &opt.DialTimeout, &opt.ReadTimeout, &opt.WriteTimeout, &opt.MaxRetries)
 		return redis.NewClusterClient(opt), nil
 	}
 	opt, err := redis.ParseURL(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("parse REDIS_URL: %w", redactURLError(err))
 	}
+	timeouts(q, o, &opt.DialTimeout, &opt.ReadTimeout, &opt.WriteTimeout, &opt.MaxRetries)
 	return redis.NewClient(opt), nil
 }
 
@@ -125,7 +163,8 @@ func wrap(action string, err error) error {
 		return nil
 	}
 	var netErr net.Error
-	if errors.As(err, &netErr) || errors.Is(err, redis.ErrClosed) || strings.Contains(err.Error(), "connection refused") {
+	if errors.As(err, &netErr) || errors.Is(err, redis.ErrClosed) || errors.Is(err, errRedisDown) ||
+		errors.Is(err, redis.ErrPoolTimeout) || strings.Contains(err.Error(), "connection refused") {
 		return fmt.Errorf("%s: %w: %w", action, &ganwei.Error{Code: ganwei.EUNAVAILABLE, Message: "数据服务暂时不可用"}, err)
 	}
 	return fmt.Errorf("%s: %w", action, err)

@@ -26,8 +26,16 @@ func TestEndToEnd(t *testing.T) {
 	h := newHarness(t, harnessOpts{seqYAML: e2eSequence, start: at("2026-09-29 10:00")}) // a Tuesday
 
 	h.say(hr.ID, "/appoint 20002 陈刚 党委书记 七都镇 2026-09-29")
-	if got := h.last(hr.ID).Text; !strings.Contains(got, "已登记：陈刚") || !strings.Contains(got, "10月8日 09:00") || !strings.Contains(got, "10月10日 09:00") {
-		t.Fatalf("HR confirmation = %q; want the plan with 10月8日 and 10月10日", got)
+	preview := h.last(hr.ID)
+	if got := preview.Text; !strings.Contains(got, "2026年9月29日") || !strings.Contains(got, "10月8日 09:00") || !strings.Contains(got, "10月10日 09:00") {
+		t.Fatalf("HR preview = %q; want the plan with 10月8日 and 10月10日", got)
+	}
+	if n := h.tick(); n != 0 {
+		t.Fatalf("before confirming, %d steps were due; want nothing registered", n)
+	}
+	h.press(hr.ID, preview.ID, preview.Buttons[0][0].CallbackData) // 确认登记
+	if got := h.last(hr.ID).Text; !strings.Contains(got, "已登记：陈刚") {
+		t.Fatalf("HR confirmation = %q", got)
 	}
 	if n := h.tick(); n != 1 {
 		t.Fatalf("first tick claimed %d steps, want 1 (the 告知 goes out at once)", n)
@@ -173,7 +181,7 @@ func TestGuidedAppointAndManage(t *testing.T) {
 	m = h.last(hr.ID)
 	h.press(hr.ID, m.ID, m.Buttons[0][0].CallbackData) // 今天
 	m = h.last(hr.ID)
-	if !strings.Contains(m.Text, "请确认") || !strings.Contains(m.Text, "2026-11-23") {
+	if !strings.Contains(m.Text, "请确认") || !strings.Contains(m.Text, "2026年11月23日（星期一）") {
 		t.Fatalf("confirmation = %q", m.Text)
 	}
 	h.press(hr.ID, m.ID, m.Buttons[0][0].CallbackData) // 确认登记
@@ -186,6 +194,8 @@ func TestGuidedAppointAndManage(t *testing.T) {
 	}
 
 	h.say(hr.ID, "/appoint 20002 陈刚 党委书记  七都镇")
+	m = h.last(hr.ID)
+	h.press(hr.ID, m.ID, m.Buttons[0][0].CallbackData) // 确认登记
 	if got := h.last(hr.ID).Text; !strings.Contains(got, "没有重复登记") {
 		t.Fatalf("second registration: %q", got)
 	}

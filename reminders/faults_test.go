@@ -32,7 +32,7 @@ func TestCrashBetweenClaimAndSend(t *testing.T) {
 	h.appoint(leader.ID, "党委书记")
 
 	// The doomed process: claims, then never sends nor completes.
-	jobs, err := h.store.ClaimReminderJobs(h.ctx, h.clock.Now(), reminders.DefaultLease, 10)
+	jobs, err := h.store.ClaimReminderJobs(h.ctx, "dead-replica", h.clock.Now(), reminders.DefaultLease, 10)
 	if err != nil || len(jobs) != 1 {
 		t.Fatalf("claim = %v, %v; want 1 job", jobs, err)
 	}

@@ -150,7 +150,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 func (h *harness) newService(store *redisstore.Store) *reminders.Service {
 	return &reminders.Service{
 		Queue: store, Users: store, Messenger: h.bot.Sender(), Sequence: sequence.Fixed(h.seq),
-		Calendar: workdays.New(shanghai), Now: h.clock.Now,
+		Calendar: workdays.New(shanghai), Now: h.clock.Now, Instance: "replica-a",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -35,10 +36,15 @@ type Messenger interface {
 
 // Defaults for Service fields left zero.
 const (
-	DefaultPoll    = time.Second
-	DefaultLease   = 5 * time.Minute // well beyond a send with the Sender's retries, so a slow send is not taken over
+	DefaultPoll = time.Second
+	// DefaultLease is short so that the claims of a replica that died and does not come back are
+	// taken over within half a minute; a live worker renews its leases every Lease/3.
+	DefaultLease   = 30 * time.Second
 	DefaultBatch   = 100
 	DefaultWorkers = 8
+	// lateGrace is how long past its time a job counts as on time. Beyond it (the bot was down)
+	// a job goes out only in working hours on a working day; within it (a long fan-out) at once.
+	lateGrace = 30 * time.Minute
 	// retryAfterError is when a step whose send failed for a passing reason (Telegram down
 	// beyond the Sender's own retries) is tried again.
 	retryAfterError = time.Minute
@@ -74,13 +80,24 @@ type Service struct {
 	// Now is the clock; the demo and tests inject one.
 	Now func() time.Time
 
-	Poll    time.Duration // how often to look for due steps
-	Lease   time.Duration // how long a claimed step is ours before another replica may take it
-	Batch   int           // steps claimed per round trip
-	Workers int           // steps sent concurrently (the Sender paces them)
+	// Instance names this process among the replicas (GANWEI_INSTANCE_ID, default the host
+	// name). It must stay the same across a restart and differ between replicas running at
+	// once: on start the Service takes back at once the claims its previous life left behind.
+	Instance string
+	// LooksAfter reports whether an HR user looks after unit and so receives its notices and
+	// digest lines. Nil means every HR user looks after every unit (roles are not yet scoped);
+	// GANWEI_ADMIN_IDS always receive everything.
+	LooksAfter func(hr *ganwei.User, unit string) bool
+
+	Poll       time.Duration // how often to look for due steps
+	Lease      time.Duration // how long a claimed step is ours before another replica may take it
+	RenewEvery time.Duration // how often leases of the batch in hand are renewed (default Lease/3)
+	Batch      int           // steps claimed per round trip
+	Workers    int           // steps sent concurrently (the Sender paces them)
 
 	once       sync.Once
 	wake       chan struct{}
+	reclaimed  bool // this process has taken back its previous life's claims
 	digestMu   sync.Mutex
 	digestDone string // date of the last digest this process handled
 }
@@ -108,6 +125,12 @@ func (s *Service) init() {
 		if s.Lease <= 0 {
 			s.Lease = DefaultLease
 		}
+		if s.RenewEvery <= 0 {
+			s.RenewEvery = s.Lease / 3
+		}
+		if s.Instance == "" {
+			s.Instance = DefaultInstance()
+		}
 		if s.Batch <= 0 {
 			s.Batch = DefaultBatch
 		}
@@ -129,7 +152,9 @@ func (s *Service) Wake() {
 
 // Plan fills a's steps from the sequence: the first step is due at now, working-day steps at the
 // sequence's send time on the right working day after the appointment date, duration steps that
-// long after now. A due time already past (an appointment registered late) becomes now.
+// long after now. Steps whose date has already passed (a backdated appointment) do not all go
+// out at once: they follow the first step in sequence order, the sequence's catch_up apart (one
+// working day unless the file says otherwise), and a later step never overtakes them.
 func Plan(a *ganwei.Appointment, seq *sequence.Sequence, cal *workdays.Calendar, now time.Time) error {
 	date := now.In(cal.Location)
 	if a.Date == "" {
@@ -143,7 +168,9 @@ func Plan(a *ganwei.Appointment, seq *sequence.Sequence, cal *workdays.Calendar,
 	}
 	hour, minute := seq.SendTime()
 	a.Steps = a.Steps[:0]
-	for _, st := range seq.Steps {
+	var prev time.Time
+	catchingUp := false
+	for i, st := range seq.Steps {
 		due := now
 		switch {
 		case st.Due.Workdays > 0:
@@ -151,21 +178,74 @@ func Plan(a *ganwei.Appointment, seq *sequence.Sequence, cal *workdays.Calendar,
 		case st.Due.Duration > 0:
 			due = now.Add(st.Due.Duration)
 		}
+		if i > 0 {
+			paced := spanAfter(cal, prev, seq.CatchUp, seq)
+			if due.Before(now) || (catchingUp && due.Before(paced)) {
+				due, catchingUp = paced, true
+			}
+		}
 		if due.Before(now) {
 			due = now
 		}
+		prev = due
 		a.Steps = append(a.Steps, &ganwei.StepState{ID: st.ID, Title: st.Title, NeedsAck: st.NeedsAck, Status: ganwei.StepScheduled, DueAt: due})
 	}
 	return nil
 }
 
-// after is when a reminder interval that starts at t ends.
-func (s *Service) after(t time.Time, span sequence.Span, seq *sequence.Sequence) time.Time {
+// spanAfter is when a span that starts at t ends: working days land at the send time.
+func spanAfter(cal *workdays.Calendar, t time.Time, span sequence.Span, seq *sequence.Sequence) time.Time {
 	if span.Workdays > 0 {
 		h, m := seq.SendTime()
-		return s.Calendar.AddWorkdays(t, span.Workdays, h, m)
+		return cal.AddWorkdays(t, span.Workdays, h, m)
 	}
 	return t.Add(span.Duration)
+}
+
+// workingTime reports whether t is within the sequence's working hours on a working day.
+func (s *Service) workingTime(t time.Time, seq *sequence.Sequence) bool {
+	local := t.In(s.Calendar.Location)
+	if !s.Calendar.IsWorkday(local) {
+		return false
+	}
+	h, m := seq.SendTime()
+	uh, um := seq.SendUntilTime()
+	clock := local.Hour()*60 + local.Minute()
+	return clock >= h*60+m && clock < uh*60+um
+}
+
+// nextWorkingTime is t when it is in working hours, else the next working day's send time (or
+// today's, early in the morning of a working day).
+func (s *Service) nextWorkingTime(t time.Time, seq *sequence.Sequence) time.Time {
+	if s.workingTime(t, seq) {
+		return t
+	}
+	local := t.In(s.Calendar.Location)
+	h, m := seq.SendTime()
+	if s.Calendar.IsWorkday(local) && local.Hour()*60+local.Minute() < h*60+m {
+		return time.Date(local.Year(), local.Month(), local.Day(), h, m, 0, 0, s.Calendar.Location)
+	}
+	return s.Calendar.AddWorkdays(local, 1, h, m)
+}
+
+// after is when a reminder interval that starts at t ends.
+func (s *Service) after(t time.Time, span sequence.Span, seq *sequence.Sequence) time.Time {
+	return spanAfter(s.Calendar, t, span, seq)
+}
+
+// Preview returns a copy of a with its steps planned as Appoint would plan them, storing and
+// sending nothing: what HR confirms before registering.
+func (s *Service) Preview(ctx context.Context, a *ganwei.Appointment) (*ganwei.Appointment, error) {
+	s.init()
+	c := *a
+	c.Steps = nil
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if err := Plan(&c, s.Sequence.Current(), s.Calendar, s.Now()); err != nil {
+		return nil, err
+	}
+	return &c, nil
 }
 
 // Appoint registers a and schedules its sequence; the first step goes out at once.
@@ -228,7 +308,11 @@ func (s *Service) Run(ctx context.Context) error {
 	s.init()
 	var backoff time.Duration
 	for {
-		n, err := s.Tick(ctx)
+		err := s.reclaim(ctx)
+		n := 0
+		if err == nil {
+			n, err = s.Tick(ctx)
+		}
 		wait := s.Poll
 		switch {
 		case ctx.Err() != nil:
@@ -254,20 +338,69 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 }
 
+// reclaim takes back, once per process, the claims this instance's previous life held when it
+// died: they are due again at once instead of when their leases run out.
+func (s *Service) reclaim(ctx context.Context) error {
+	if s.reclaimed {
+		return nil
+	}
+	n, err := s.Queue.ReclaimReminderJobs(ctx, s.Instance)
+	if err != nil {
+		return err
+	}
+	s.reclaimed = true
+	if n > 0 {
+		s.Logger.Warn("took back reminder jobs left in flight by this instance's previous run", "instance", s.Instance, "jobs", n)
+	}
+	return nil
+}
+
+// DefaultInstance is the host name (stable across a container's restarts, distinct between
+// replicas), or "ganwei" when there is none.
+func DefaultInstance() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "ganwei"
+	}
+	var b strings.Builder
+	for _, r := range h {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("._-", r) {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() == 0 {
+		return "ganwei"
+	}
+	return b.String()[:min(b.Len(), 64)]
+}
+
 // Tick claims one batch of due steps, processes it, and sends the daily digest when it is time.
 // It returns how many steps it claimed. Tests call it directly with an injected clock.
+//
+// While the batch is worked its leases are renewed every RenewEvery, so a slow batch is never
+// taken over by another replica; a stop releases the jobs not yet started at once.
 func (s *Service) Tick(ctx context.Context) (int, error) {
 	s.init()
 	now := s.Now()
-	jobs, err := s.Queue.ClaimReminderJobs(ctx, now, s.Lease, s.Batch)
+	jobs, err := s.Queue.ClaimReminderJobs(ctx, s.Instance, now, s.Lease, s.Batch)
 	if err != nil {
 		return 0, err
 	}
+	stopRenew := s.renew(ctx, jobs)
 	seq := s.Sequence.Current() // one look at the sequence file per round, not per step
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, s.Workers)
-	for _, job := range jobs {
-		sem <- struct{}{}
+	for i, job := range jobs {
+		if ctx.Err() == nil {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+			}
+		}
+		if ctx.Err() != nil {
+			s.release(ctx, jobs[i:])
+			break
+		}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
@@ -278,10 +411,56 @@ func (s *Service) Tick(ctx context.Context) (int, error) {
 		}()
 	}
 	wg.Wait()
+	stopRenew()
+	if ctx.Err() != nil {
+		return len(jobs), nil
+	}
 	if err := s.digest(ctx, now, seq); err != nil {
 		s.Logger.Warn("reminder digest", "err", err)
 	}
 	return len(jobs), nil
+}
+
+// renew keeps the leases of jobs alive until the returned stop is called.
+func (s *Service) renew(ctx context.Context, jobs []ganwei.ReminderJob) (stop func()) {
+	if len(jobs) == 0 {
+		return func() {}
+	}
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(s.RenewEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				// Completed jobs are no longer held and are skipped by the store.
+				if _, err := s.Queue.RenewReminderJobs(ctx, jobs, s.Now(), s.Lease); err != nil && ctx.Err() == nil {
+					s.Logger.Warn("renew reminder leases", "err", err)
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
+
+// release hands back jobs claimed but not started (the process is stopping), due at once, so
+// that a replica or the next start takes them without waiting for their leases.
+func (s *Service) release(ctx context.Context, jobs []ganwei.ReminderJob) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	now := s.Now()
+	for _, job := range jobs {
+		if _, err := s.Queue.CompleteReminderJob(ctx, job, ganwei.JobResult{KeepNext: true, Next: now}); err != nil {
+			s.Logger.Warn("release reminder job", "appointment", job.AppointmentID, "step", job.StepID, "err", err)
+			return // Redis is gone: the leases end soon, or the next start takes them back
+		}
+	}
 }
 
 // drop releases a job without touching the appointment (KeepNext: a paused appointment keeps its
@@ -309,8 +488,16 @@ func (s *Service) process(ctx context.Context, job ganwei.ReminderJob, seq *sequ
 		_, err = s.Queue.CompleteReminderJob(ctx, job, ganwei.JobResult{Expect: st.Status, Status: ganwei.StepFailed, Error: "step removed from the sequence file"})
 		return err
 	}
+	// A job that fell due while the bot was down waits for working hours on a working day.
+	if planned := st.NextAt; !planned.IsZero() && now.Sub(planned) > lateGrace && !s.workingTime(now, seq) &&
+		(st.Status == ganwei.StepScheduled || st.Status == ganwei.StepSent) {
+		return s.postpone(ctx, job, st, s.nextWorkingTime(now, seq))
+	}
 	switch {
 	case st.Status == ganwei.StepScheduled:
+		if until, hold := s.holdBack(a, st, seq, now); hold {
+			return s.postpone(ctx, job, st, until)
+		}
 		return s.sendStep(ctx, job, a, st, def, seq, now)
 	case st.Status == ganwei.StepSent && st.NeedsAck && st.Reminders < def.RemindTimes:
 		return s.remind(ctx, job, a, st, def, seq, now)
@@ -318,6 +505,44 @@ func (s *Service) process(ctx context.Context, job ganwei.ReminderJob, seq *sequ
 		return s.escalate(ctx, job, a, st, now)
 	}
 	_, err = s.Queue.CompleteReminderJob(ctx, job, drop)
+	return err
+}
+
+// holdBack keeps the sequence's order: a step does not go out while the step before it waits to
+// be sent, nor sooner than catch_up after it when that one went out late.
+func (s *Service) holdBack(a *ganwei.Appointment, st *ganwei.StepState, seq *sequence.Sequence, now time.Time) (time.Time, bool) {
+	var prev *ganwei.StepState
+	for _, p := range a.Steps {
+		if p.ID == st.ID {
+			break
+		}
+		prev = p
+	}
+	switch {
+	case prev == nil:
+		return time.Time{}, false
+	case prev.Status == ganwei.StepScheduled:
+		start := prev.NextAt
+		if start.Before(now) || start.IsZero() {
+			start = now
+		}
+		return s.after(start, seq.CatchUp, seq), true
+	case !prev.SentAt.IsZero() && st.DueAt.Before(prev.SentAt):
+		// The step before went out late (after this one's own date): keep them apart.
+		if until := s.after(prev.SentAt, seq.CatchUp, seq); until.After(now) {
+			return until, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// postpone puts a job off until t without sending; a step not yet sent shows t as its new date.
+func (s *Service) postpone(ctx context.Context, job ganwei.ReminderJob, st *ganwei.StepState, t time.Time) error {
+	res := ganwei.JobResult{Expect: st.Status, Next: t}
+	if st.Status == ganwei.StepScheduled {
+		res.DueAt = t
+	}
+	_, err := s.Queue.CompleteReminderJob(ctx, job, res)
 	return err
 }
 
@@ -363,69 +588,123 @@ func (s *Service) remind(ctx context.Context, job ganwei.ReminderJob, a *ganwei.
 }
 
 func (s *Service) escalate(ctx context.Context, job ganwei.ReminderJob, a *ganwei.Appointment, st *ganwei.StepState, now time.Time) error {
-	s.notifyHR(ctx, fmt.Sprintf("【四项清单·未确认】%s（%s）尚未确认《%s》：%s发出，已提醒 %d 次。请与本人联系了解情况。\n发送 /reminders 查看全部进度。",
+	s.notifyHR(ctx, a.Unit, fmt.Sprintf("【四项清单·未确认】%s（%s）尚未确认《%s》：%s发出，已提醒 %d 次。请与本人联系了解情况。\n发送 /reminders 查看全部进度。",
 		a.Name, strings.TrimSpace(a.Unit+a.Position), st.Title, s.when(st.SentAt), st.Reminders))
 	return s.recordSent(ctx, job, ganwei.JobResult{Expect: ganwei.StepSent, EscalatedAt: now})
 }
 
-// sendFailed records a send that did not go through. A 403 marks the step undeliverable and tells
-// HR at once; anything else (Telegram unreachable beyond the Sender's retries) tries again later.
+// Undeliverable reports whether a send failed because the person cannot be reached at all:
+// Telegram answered 403 (they blocked the bot, or never started it) or 400 "chat not found" (a
+// wrong id, or someone who never opened the bot). Retrying will not help; HR must act.
+func Undeliverable(err error) bool {
+	return errors.Is(err, bot.ErrBlocked) || errors.Is(err, bot.ErrChatNotFound)
+}
+
+// sendFailed records a send that did not go through. An undeliverable send marks the step failed
+// and tells HR, once per appointment; anything else (Telegram unreachable beyond the Sender's
+// retries) tries again later.
 func (s *Service) sendFailed(ctx context.Context, job ganwei.ReminderJob, a *ganwei.Appointment, st *ganwei.StepState, expect ganwei.StepStatus, now time.Time, sendErr error) error {
 	if ctx.Err() != nil {
-		return sendErr // shutting down: the lease expires and a replica takes the step again
+		// Stopping. The Sender never abandons a request under way, so nothing went out: hand the
+		// job back for a replica or the next start.
+		s.release(ctx, []ganwei.ReminderJob{job})
+		return sendErr
 	}
-	if !errors.Is(sendErr, bot.ErrBlocked) {
+	if !Undeliverable(sendErr) {
 		s.Logger.Warn("reminder send failed; will retry", "appointment", a.ID, "step", st.ID, "err", sendErr)
 		_, err := s.Queue.CompleteReminderJob(ctx, job, ganwei.JobResult{KeepNext: true, Next: now.Add(retryAfterError)})
 		return err
 	}
-	s.Logger.Warn("reminder undeliverable", "appointment", a.ID, "step", st.ID)
-	ok, err := s.Queue.CompleteReminderJob(ctx, job, ganwei.JobResult{Expect: expect, Status: ganwei.StepFailed, Error: "blocked: the leader blocked the bot or never started it"})
-	if err != nil || !ok {
+	reason, told := errBlocked, false
+	if errors.Is(sendErr, bot.ErrChatNotFound) {
+		reason = errChatNotFound
+	}
+	for _, other := range a.Steps {
+		if other.ID != st.ID && other.Status == ganwei.StepFailed && (other.Error == errBlocked || other.Error == errChatNotFound) {
+			told = true // HR heard about this person already; the digest keeps listing it
+		}
+	}
+	s.Logger.Warn("reminder undeliverable", "appointment", a.ID, "step", st.ID, "reason", reason)
+	ok, err := s.Queue.CompleteReminderJob(ctx, job, ganwei.JobResult{Expect: expect, Status: ganwei.StepFailed, Error: reason})
+	if err != nil || !ok || told {
 		return err
 	}
-	s.notifyHR(ctx, fmt.Sprintf("【四项清单·无法送达】《%s》没能发给%s（%s，Telegram ID %d）：对方可能屏蔽了敢为助手，或还没有和它开始对话。\n请联系本人在 Telegram 中打开敢为助手并发送 /start，然后在 /reminders 中取消这条登记，再用 /appoint 重新登记。",
-		st.Title, a.Name, strings.TrimSpace(a.Unit+a.Position), a.TelegramID))
+	why := "对方可能屏蔽了敢为助手，或还没有和它开始对话"
+	if reason == errChatNotFound {
+		why = "Telegram 找不到这个对话：ID 可能填错了，或对方还从未打开过敢为助手"
+	}
+	s.notifyHR(ctx, a.Unit, fmt.Sprintf("【四项清单·无法送达】《%s》没能发给%s（%s，Telegram ID %d）：%s。\n请核对 ID，并联系本人在 Telegram 中打开敢为助手、发送 /start；然后在 /reminders 中取消这条登记，再用 /appoint 重新登记。",
+		st.Title, a.Name, strings.TrimSpace(a.Unit+a.Position), a.TelegramID, why))
 	return nil
 }
+
+// Reasons recorded on a step that cannot be delivered (shown by `ganwei admin reminders`).
+const (
+	errBlocked      = "blocked: the leader blocked the bot or never started it"
+	errChatNotFound = "chat not found: wrong Telegram id, or the leader never opened the bot"
+)
 
 // when formats a time for messages, in the organization's zone.
 func (s *Service) when(t time.Time) string {
 	return t.In(s.Calendar.Location).Format("1月2日 15:04")
 }
 
-// HR returns the Telegram ids that receive HR notices: users with role hr or admin, and the
-// configured administrators.
-func (s *Service) HR(ctx context.Context) ([]int64, error) {
-	users, err := s.Users.Users(ctx)
+// HR returns the Telegram ids that receive HR notices about unit: users with role hr or admin
+// who look after it (LooksAfter), and the configured administrators.
+func (s *Service) HR(ctx context.Context, unit string) ([]int64, error) {
+	recipients, err := s.hrUsers(ctx)
 	if err != nil {
 		return nil, err
 	}
-	seen := map[int64]bool{}
 	var ids []int64
-	for _, u := range users {
-		if u.Role.IsStaff() && !seen[u.ID] {
-			seen[u.ID] = true
-			ids = append(ids, u.ID)
-		}
-	}
-	for id := range s.AdminIDs {
-		if !seen[id] {
-			seen[id] = true
-			ids = append(ids, id)
+	for _, r := range recipients {
+		if r.looksAfter(unit) {
+			ids = append(ids, r.id)
 		}
 	}
 	return ids, nil
 }
 
-func (s *Service) notifyHR(ctx context.Context, text string) {
-	ids, err := s.HR(ctx)
+// hrRecipient is someone who receives HR notices, with the units they look after.
+type hrRecipient struct {
+	id         int64
+	looksAfter func(unit string) bool
+}
+
+func (s *Service) hrUsers(ctx context.Context) ([]hrRecipient, error) {
+	users, err := s.Users.Users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	all := func(string) bool { return true }
+	seen := map[int64]bool{}
+	var out []hrRecipient
+	for id := range s.AdminIDs {
+		seen[id] = true
+		out = append(out, hrRecipient{id: id, looksAfter: all})
+	}
+	for _, u := range users {
+		if !u.Role.IsStaff() || seen[u.ID] {
+			continue
+		}
+		seen[u.ID] = true
+		r := hrRecipient{id: u.ID, looksAfter: all}
+		if s.LooksAfter != nil {
+			r.looksAfter = func(unit string) bool { return s.LooksAfter(u, unit) }
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (s *Service) notifyHR(ctx context.Context, unit, text string) {
+	ids, err := s.HR(ctx, unit)
 	if err != nil {
 		s.Logger.Error("find HR for a reminder notice", "err", err)
 		return
 	}
 	if len(ids) == 0 {
-		s.Logger.Warn("reminder notice for HR, but nobody has role hr or admin")
+		s.Logger.Warn("reminder notice for HR, but nobody with role hr or admin looks after the unit")
 	}
 	for _, id := range ids {
 		if _, err := s.Messenger.Send(ctx, id, text, nil); err != nil {
@@ -437,14 +716,13 @@ func (s *Service) notifyHR(ctx context.Context, text string) {
 // digestTTL keeps the once-per-day mark past the day it is for.
 const digestTTL = 48 * time.Hour
 
-// digest sends HR the list of steps overdue for acknowledgement, once per working day at the
-// sequence's send time, from whichever replica gets there first.
+// digest sends HR the list of steps overdue for acknowledgement, once per working day in working
+// hours (from the sequence's send time), from whichever replica gets there first.
 func (s *Service) digest(ctx context.Context, now time.Time, seq *sequence.Sequence) error {
 	local := now.In(s.Calendar.Location)
 	date := local.Format(time.DateOnly)
-	h, m := seq.SendTime()
-	if local.Before(time.Date(local.Year(), local.Month(), local.Day(), h, m, 0, 0, s.Calendar.Location)) || !s.Calendar.IsWorkday(local) {
-		return nil
+	if !s.workingTime(local, seq) {
+		return nil // a bot back in the evening leaves the digest to the next working morning
 	}
 	s.digestMu.Lock()
 	done := s.digestDone == date
@@ -462,11 +740,24 @@ func (s *Service) digest(ctx context.Context, now time.Time, seq *sequence.Seque
 	if !first {
 		return nil
 	}
-	text, err := s.DigestText(ctx, now)
-	if err != nil || text == "" {
+	list, err := s.Queue.Appointments(ctx)
+	if err != nil {
 		return err
 	}
-	s.notifyHR(ctx, text)
+	recipients, err := s.hrUsers(ctx)
+	if err != nil {
+		return err
+	}
+	// Each HR user gets the lines of the units they look after, in one message.
+	for _, r := range recipients {
+		text := s.digestText(list, now, r.looksAfter)
+		if text == "" {
+			continue
+		}
+		if _, err := s.Messenger.Send(ctx, r.id, text, nil); err != nil {
+			s.Logger.Warn("send reminder digest", "chat_id", r.id, "err", err)
+		}
+	}
 	return nil
 }
 
@@ -477,16 +768,25 @@ func Overdue(a *ganwei.Appointment, st *ganwei.StepState) bool {
 		(st.Reminders > 0 || !st.Escalated.IsZero())
 }
 
-// DigestText is the daily digest for HR, or "" when nothing is overdue.
+// DigestText is the daily digest for someone who looks after every unit, or "" when nothing is
+// overdue.
 func (s *Service) DigestText(ctx context.Context, now time.Time) (string, error) {
 	s.init()
 	list, err := s.Queue.Appointments(ctx)
 	if err != nil {
 		return "", err
 	}
+	return s.digestText(list, now, func(string) bool { return true }), nil
+}
+
+// digestText lists the overdue and undeliverable steps of the units looksAfter accepts.
+func (s *Service) digestText(list []*ganwei.Appointment, now time.Time, looksAfter func(unit string) bool) string {
 	var b strings.Builder
 	n := 0
 	for _, a := range list {
+		if !looksAfter(a.Unit) {
+			continue
+		}
 		for _, st := range a.Steps {
 			if !Overdue(a, st) && !(st.Status == ganwei.StepFailed && a.Status != ganwei.AppointmentCancelled) {
 				continue
@@ -501,7 +801,7 @@ func (s *Service) DigestText(ctx context.Context, now time.Time) (string, error)
 		}
 	}
 	if n == 0 {
-		return "", nil
+		return ""
 	}
-	return fmt.Sprintf("【四项清单·每日提醒】以下 %d 项尚未确认或无法送达：\n%s\n发送 /reminders 查看全部进度。", n, b.String()), nil
+	return fmt.Sprintf("【四项清单·每日提醒】以下 %d 项尚未确认或无法送达：\n%s\n发送 /reminders 查看全部进度。", n, b.String())
 }

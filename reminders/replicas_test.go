@@ -70,6 +70,7 @@ func (h *harness) replicas(tb testing.TB, k, batch int) ([]*countingMessenger, f
 		counters[i] = &countingMessenger{next: h.bot.Sender()}
 		svc.Messenger = counters[i]
 		svc.Poll, svc.Batch, svc.Workers = 2*time.Millisecond, batch, 8
+		svc.Instance = fmt.Sprintf("replica-%d", i) // distinct, as host names of replicas are
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/workdays"
 )
 
 // runAdminAppoint registers a newly appointed leader and starts the 四项清单 sequence. The
@@ -23,7 +24,8 @@ func runAdminAppoint(ctx context.Context, env Env, args []string) error {
 	name := fs.String("name", "", "full name (required)")
 	position := fs.String("position", "", "new position, 职务 (required)")
 	unit := fs.String("unit", "", "unit, 单位")
-	date := fs.String("date", "", "appointment date YYYY-MM-DD (default today in GANWEI_TIMEZONE)")
+	date := fs.String("date", "", "appointment date: 2026-11-02, 2026年11月2日, 11月2日, 2026.11.2 or 2026/11/2 (default today in GANWEI_TIMEZONE)")
+	dryRun := fs.Bool("dry-run", false, "print the date as read and when each step would go out; register and send nothing")
 	asJSON := fs.Bool("json", false, "print the appointment as JSON")
 	if err := fs.Parse(args); err != nil {
 		return usageErrorf("%v", err)
@@ -31,21 +33,40 @@ func runAdminAppoint(ctx context.Context, env Env, args []string) error {
 	if *tgID <= 0 || *name == "" || *position == "" {
 		return usageErrorf("--telegram-id, --name and --position are required")
 	}
-	if *date != "" {
-		if _, err := time.Parse(time.DateOnly, *date); err != nil {
-			return usageErrorf("--date must look like 2026-03-02")
-		}
-	}
 	cfg, store, closeStore, err := adminStore(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer closeStore()
+	if *date != "" {
+		// Read as HR writes dates; anything that could be read two ways is refused, not guessed.
+		day, err := workdays.ParseDate(*date, store.Now(), cfg.Location)
+		if err != nil {
+			return usageErrorf("--date: %v", err)
+		}
+		*date = day.Format(time.DateOnly)
+	}
 	svc, err := newReminders(cfg, store, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		return err
 	}
-	a, created, err := svc.Appoint(ctx, &ganwei.Appointment{TelegramID: *tgID, Name: *name, Position: *position, Unit: *unit, Date: *date})
+	req := &ganwei.Appointment{TelegramID: *tgID, Name: *name, Position: *position, Unit: *unit, Date: *date}
+	if *dryRun {
+		p, err := svc.Preview(ctx, req)
+		if err != nil {
+			if ganwei.ErrorCode(err) == ganwei.EINVALID {
+				return usageErrorf("%s", ganwei.ErrorMessage(err))
+			}
+			return fmt.Errorf("preview appointment: %w", err)
+		}
+		if *asJSON {
+			return printJSON(env.Stdout, map[string]any{"created": false, "dry_run": true, "appointment": inZone(p, cfg.Location)})
+		}
+		fmt.Fprintf(env.Stdout, "Dry run, nothing registered: %s as %s, appointment date %s. Each step would go out:\n", p.Name, p.Position, p.Date)
+		printSteps(env.Stdout, []*ganwei.Appointment{p}, cfg.Location)
+		return nil
+	}
+	a, created, err := svc.Appoint(ctx, req)
 	if err != nil {
 		if ganwei.ErrorCode(err) == ganwei.EINVALID {
 			return usageErrorf("%s", ganwei.ErrorMessage(err))

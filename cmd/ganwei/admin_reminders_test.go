@@ -49,11 +49,22 @@ func TestAdminAppointAndReminders(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Already registered") {
 		t.Errorf("second appoint: exit %d, %q", code, out)
 	}
+	// Chinese dates: a dry run reads the date back and registers nothing; an ambiguous one is refused.
+	out, errOut, code = run("admin", "appoint", "--telegram-id", "5000000002", "--name", "王强", "--position", "镇长", "--date", "11月2日", "--dry-run")
+	if code != 0 || !strings.Contains(out, "Dry run, nothing registered") || !strings.Contains(out, "-11-02") || !strings.Contains(out, "power") {
+		t.Errorf("appoint --date 11月2日 --dry-run: exit %d, %q %q", code, out, errOut)
+	}
+	if _, errOut, code := run("admin", "appoint", "--telegram-id", "5000000002", "--name", "王强", "--position", "镇长", "--date", "11/2"); code != 2 || !strings.Contains(errOut, "几月几日") {
+		t.Errorf("appoint --date 11/2: exit %d, %q; want 2 and the reason", code, errOut)
+	}
 	if _, _, code := run("admin", "appoint", "--name", "陈刚"); code != 2 {
 		t.Errorf("appoint without --telegram-id exit %d, want 2", code)
 	}
 
 	out, _, code = run("admin", "reminders")
+	if strings.Contains(out, "王强") {
+		t.Errorf("the dry run registered 王强:\n%s", out)
+	}
 	if code != 0 || !strings.Contains(out, "notice") || !strings.Contains(out, "scheduled") || !strings.Contains(out, "陈刚") {
 		t.Errorf("reminders: exit %d\n%s", code, out)
 	}

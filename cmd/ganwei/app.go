@@ -51,7 +51,7 @@ func openStore(ctx context.Context, cfg *Config, embedded bool, logger *slog.Log
 		url, stop = "redis://"+addr, stopEmbedded
 		logger.Warn("using embedded in-memory Redis: all data is lost when the process exits")
 	}
-	client, err := redisstore.NewClient(url)
+	client, err := redisstore.NewClientWith(url, redisstore.ClientOptions{DialTimeout: cfg.RedisDialTimeout, Timeout: cfg.RedisTimeout})
 	if err != nil {
 		stop()
 		return nil, nil, &configError{"REDIS_URL", err.Error()}
@@ -98,6 +98,7 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 		Now:         store.Now,
 		Location:    cfg.Location,
 		Reminders:   a.reminders,
+		Notices:     store,
 	}
 	a.wireCheckIns()
 	a.handlers.Register()
@@ -165,6 +166,7 @@ func newReminders(cfg *Config, store *redisstore.Store, sender reminders.Messeng
 		AdminIDs:  cfg.AdminIDs,
 		Logger:    logger,
 		Now:       store.Now,
+		Instance:  cfg.InstanceID, // empty: the host name
 	}, nil
 }
 

@@ -24,6 +24,7 @@ type Config struct {
 	Contact       string // GANWEI_CONTACT
 	KnowledgeDir  string // GANWEI_KNOWLEDGE_DIR
 	RemindersFile string // GANWEI_REMINDERS_FILE: the 四项清单 sequence; empty for the embedded one
+	InstanceID    string // GANWEI_INSTANCE_ID: this replica's name for its reminder claims (default the host name)
 	LogLevel      slog.Level
 
 	OpenAIKey     string
@@ -31,6 +32,10 @@ type Config struct {
 	OpenAIModel   string
 
 	CheckIn CheckInConfig // GANWEI_CHECKIN_* (app_checkins.go)
+
+	// RedisDialTimeout and RedisTimeout (GANWEI_REDIS_DIAL_TIMEOUT, GANWEI_REDIS_TIMEOUT) bound
+	// one Redis connection attempt and one command's read or write; zero means the default.
+	RedisDialTimeout, RedisTimeout time.Duration
 }
 
 // configError names the variable at fault, so that start-up stops with a message an operator can act on.
@@ -52,6 +57,7 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		Contact:       get("GANWEI_CONTACT"),
 		KnowledgeDir:  get("GANWEI_KNOWLEDGE_DIR"),
 		RemindersFile: get("GANWEI_REMINDERS_FILE"),
+		InstanceID:    get("GANWEI_INSTANCE_ID"),
 		OpenAIKey:     get("OPENAI_API_KEY"),
 		OpenAIBaseURL: get("OPENAI_BASE_URL"),
 		OpenAIModel:   get("OPENAI_MODEL"),
@@ -91,6 +97,21 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		}
 		if len(c.WebhookSecret) < 16 || strings.Trim(c.WebhookSecret, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-") != "" || len(c.WebhookSecret) > 256 {
 			return nil, &configError{"GANWEI_WEBHOOK_SECRET", "required in webhook mode: 16-256 characters of A-Z, a-z, 0-9, _ and -"}
+		}
+	}
+	if c.InstanceID != "" && (len(c.InstanceID) > 64 || strings.Trim(c.InstanceID, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != "") {
+		return nil, &configError{"GANWEI_INSTANCE_ID", "1-64 characters of A-Z, a-z, 0-9, ., _ and -"}
+	}
+	for _, d := range []struct {
+		name string
+		into *time.Duration
+	}{{"GANWEI_REDIS_DIAL_TIMEOUT", &c.RedisDialTimeout}, {"GANWEI_REDIS_TIMEOUT", &c.RedisTimeout}} {
+		if v := get(d.name); v != "" {
+			t, err := time.ParseDuration(v)
+			if err != nil || t <= 0 || t > 30*time.Second {
+				return nil, &configError{d.name, "a duration between 1ms and 30s, for example 500ms or 2s"}
+			}
+			*d.into = t
 		}
 	}
 	tz := get("GANWEI_TIMEZONE")

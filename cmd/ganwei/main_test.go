@@ -63,6 +63,9 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{"http webhook", map[string]string{"GANWEI_WEBHOOK_URL": "http://x.example/hook"}, []string{"serve"}, "GANWEI_WEBHOOK_URL"},
 		{"model without key", map[string]string{"OPENAI_MODEL": "qwen-plus"}, []string{"serve"}, "OPENAI_API_KEY"},
 		{"admin without redis", map[string]string{}, []string{"admin", "invite", "--name", "张三", "--unit", "发改委"}, "REDIS_URL"},
+		{"bad redis timeout", map[string]string{"GANWEI_REDIS_TIMEOUT": "forever"}, []string{"serve"}, "GANWEI_REDIS_TIMEOUT"},
+		{"bad redis dial timeout", map[string]string{"GANWEI_REDIS_DIAL_TIMEOUT": "-1s"}, []string{"serve"}, "GANWEI_REDIS_DIAL_TIMEOUT"},
+		{"bad instance id", map[string]string{"GANWEI_INSTANCE_ID": "a#b"}, []string{"serve"}, "GANWEI_INSTANCE_ID"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -33,10 +33,17 @@ func Default() *Sequence {
 
 // Sequence is the ordered list of steps and the clock time working-day steps go out at.
 type Sequence struct {
-	SendAt string  `yaml:"send_at"` // "09:00"
-	Steps  []*Step `yaml:"steps"`
+	SendAt string `yaml:"send_at"` // "09:00"
+	// SendUntil ends the working hours (from SendAt) in which a step that fell due while the bot
+	// was down goes out; later, or on a day off, it waits for the next working day's SendAt.
+	SendUntil string `yaml:"send_until"` // "17:30"
+	// CatchUp is how far apart steps whose date has already passed (a backdated appointment, a
+	// step held up by downtime) go out, in sequence order. Default one working day.
+	CatchUp Span    `yaml:"catch_up"`
+	Steps   []*Step `yaml:"steps"`
 
-	hour, minute int
+	hour, minute           int
+	untilHour, untilMinute int
 }
 
 // Step is one message of the sequence.
@@ -143,6 +150,20 @@ func (s *Sequence) validate() error {
 		return fmt.Errorf("send_at %q: want a clock time like 09:00", s.SendAt)
 	}
 	s.hour, s.minute = t.Hour(), t.Minute()
+	if s.SendUntil == "" {
+		s.SendUntil = "17:30"
+	}
+	u, err := time.Parse("15:04", s.SendUntil)
+	if err != nil {
+		return fmt.Errorf("send_until %q: want a clock time like 17:30", s.SendUntil)
+	}
+	if !u.After(t) {
+		return fmt.Errorf("send_until %s must be later than send_at %s", s.SendUntil, s.SendAt)
+	}
+	s.untilHour, s.untilMinute = u.Hour(), u.Minute()
+	if s.CatchUp.IsZero() {
+		s.CatchUp = Span{Workdays: 1}
+	}
 	if len(s.Steps) == 0 || len(s.Steps) > MaxSteps {
 		return fmt.Errorf("want 1 to %d steps, got %d", MaxSteps, len(s.Steps))
 	}
@@ -189,6 +210,9 @@ func (s *Sequence) Step(id string) *Step {
 
 // SendTime is the hour and minute working-day steps go out at.
 func (s *Sequence) SendTime() (hour, minute int) { return s.hour, s.minute }
+
+// SendUntilTime is the hour and minute after which a late step waits for the next working day.
+func (s *Sequence) SendUntilTime() (hour, minute int) { return s.untilHour, s.untilMinute }
 
 // Render fills {name}, {position} and {unit} in a step's text.
 func (st *Step) Render(name, position, unit string) string {

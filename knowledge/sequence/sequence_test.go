@@ -15,6 +15,12 @@ func TestDefaultCoversTheFourLists(t *testing.T) {
 	if h, m := seq.SendTime(); h != 9 || m != 0 {
 		t.Errorf("SendTime = %d:%02d, want 9:00", h, m)
 	}
+	if h, m := seq.SendUntilTime(); h != 17 || m != 30 {
+		t.Errorf("SendUntilTime = %d:%02d, want 17:30", h, m)
+	}
+	if seq.CatchUp.Workdays != 1 {
+		t.Errorf("CatchUp = %v, want 1 workday", seq.CatchUp)
+	}
 	if !seq.Steps[0].Due.IsZero() || !seq.Steps[0].NeedsAck {
 		t.Errorf("first step must go out at once and need acknowledgement: %+v", seq.Steps[0])
 	}
@@ -69,6 +75,8 @@ func TestParseRejects(t *testing.T) {
 		"unknown field":   "steps:\n  - {id: a, text: x, need_ack: true}",
 		"bad send_at":     "send_at: '9 am'\nsteps:\n  - {id: a, text: x}",
 		"bad span":        "steps:\n  - {id: a, text: x}\n  - {id: b, text: y, due: tomorrow}",
+		"until before at": "send_at: '09:00'\nsend_until: '08:00'\nsteps:\n  - {id: a, text: x}",
+		"bad catch_up":    "catch_up: soon\nsteps:\n  - {id: a, text: x}",
 	} {
 		if _, err := sequence.Parse([]byte(doc)); err == nil {
 			t.Errorf("%s: Parse accepted %q", name, doc)
