@@ -57,6 +57,23 @@ type Topic struct {
 	Title string `json:"title"`
 }
 
+// Band says how sure the Answerer is about a reply, and so what kind of reply it is.
+type Band string
+
+// The bands of a reply. Between a confident answer and a decline sits "did you mean": the
+// question plausibly matches one to three entries, and the reader picks.
+const (
+	// BandAnswered: a confident, grounded answer (Found is true).
+	BandAnswered Band = "answered"
+	// BandCandidates: "您是想问：…？" with Candidates as buttons; nothing is asserted yet.
+	BandCandidates Band = "candidates"
+	// BandDeclined: nothing plausible; the reply says so and names the contact.
+	BandDeclined Band = "declined"
+	// BandChat: small talk or an acknowledgement, answered with a short friendly line; not a
+	// policy question, so neither a decline nor a gap in the knowledge base.
+	BandChat Band = "chat"
+)
+
 // Answer is the reply to one question.
 type Answer struct {
 	// Question is what was asked, unchanged.
@@ -72,6 +89,10 @@ type Answer struct {
 	Related []Topic
 	// Phrased is true when a model phrased Text; false for the curated extractive answer.
 	Phrased bool
+	// Band is the kind of reply: answered, candidates, declined or chat.
+	Band Band
+	// Candidates are the entries offered as "您是想问" buttons in BandCandidates, best first.
+	Candidates []Topic
 }
 
 // Answerer answers questions from a Library. Set its fields with a struct literal; only Library
@@ -109,6 +130,7 @@ func (a *Answerer) Answer(ctx context.Context, question string) Answer {
 		used = hits[:2]
 	}
 	ans.Found = true
+	ans.Band = BandAnswered
 	for _, h := range used {
 		ans.Sources = append(ans.Sources, sourceOf(h))
 	}
@@ -139,7 +161,7 @@ func (a *Answerer) Explain(id string) (Answer, bool) {
 		return Answer{}, false
 	}
 	h := Hit{Entry: e, Confidence: 1}
-	ans := Answer{Question: e.Title, Found: true, Sources: []Source{sourceOf(h)}, Text: limit(extractive([]Hit{h}))}
+	ans := Answer{Question: e.Title, Found: true, Band: BandAnswered, Sources: []Source{sourceOf(h)}, Text: limit(extractive([]Hit{h}))}
 	for _, r := range e.Related {
 		if re, ok := a.Library.Base().Entry(r); ok && len(ans.Related) < 3 {
 			ans.Related = append(ans.Related, re.Topic())
@@ -241,6 +263,7 @@ func (a *Answerer) phrase(ctx context.Context, question string, hits []Hit) (str
 // notFound builds the kind decline: what we do not know, where to look next, whom to ask.
 func (a *Answerer) notFound(ans Answer, hits []Hit) Answer {
 	ans.Found = false
+	ans.Band = BandDeclined
 	ans.Sources = nil
 	for _, h := range hits {
 		if len(ans.Related) == 3 {

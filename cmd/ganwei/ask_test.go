@@ -98,8 +98,45 @@ func TestKBExport(t *testing.T) {
 	}
 }
 
+// heldOutStandIn is a held-out file of our own (tests never run the real one): one question it
+// answers, one it cannot, one to decline.
+const heldOutStandIn = `cases:
+  - {q: 四项清单是什么, style: keyword, expect_any: [四项清单]}
+  - {q: 干部食堂几点开饭, style: colloquial, expect_any: [食堂]}
+  - {q: 明天会下雨吗, style: out_of_scope, out: true}
+`
+
+func TestKBCheckPrintsHeldOutAggregateWithoutQuestions(t *testing.T) {
+	dir := t.TempDir()
+	blind := filepath.Join(dir, "blind.yaml")
+	if err := os.WriteFile(blind, []byte(heldOutStandIn), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := run(t, "", nil, "kb", "check", "--blind", blind)
+	if code != 0 {
+		t.Fatalf("exit %d (a held-out failure must not fail the check): %s%s", code, out, errs)
+	}
+	for _, want := range []string{"in-scope answered correctly", "out-of-scope declined", "held-out in-scope answered correctly: 1/2",
+		"held-out out-of-scope declined:       1/1", "band answered", "band candidates", "band declined", "colloquial", "out_of_scope"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "食堂") {
+		t.Errorf("the held-out aggregate lists a question:\n%s", out)
+	}
+	_, out, _ = run(t, "", nil, "kb", "check", "--blind", blind, "--show-failures")
+	if !strings.Contains(out, "食堂") {
+		t.Errorf("--show-failures does not list the failed question:\n%s", out)
+	}
+}
+
 func TestKBCheck(t *testing.T) {
-	code, out, errs := run(t, "", nil, "kb", "check")
+	blind := filepath.Join(t.TempDir(), "blind.yaml")
+	if err := os.WriteFile(blind, []byte(heldOutStandIn), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := run(t, "", nil, "kb", "check", "--blind", blind)
 	if code != 0 {
 		t.Fatalf("exit %d: %s%s", code, out, errs)
 	}
@@ -112,7 +149,7 @@ func TestKBCheck(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte(broken), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, _ = run(t, "", map[string]string{"GANWEI_KNOWLEDGE_DIR": dir}, "kb", "check")
+	code, out, _ = run(t, "", map[string]string{"GANWEI_KNOWLEDGE_DIR": dir}, "kb", "check", "--blind", blind)
 	if code != 1 || !strings.Contains(out, "缺少 questions") {
 		t.Errorf("broken dir: exit %d, output %q; want 1 and the problem", code, out)
 	}
@@ -121,7 +158,7 @@ func TestKBCheck(t *testing.T) {
 	if err := os.WriteFile(evalFile, []byte("cases:\n  - {q: 今天天气怎么样, ids: [K-01]}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, out, _ = run(t, "", nil, "kb", "check", "--eval", evalFile); code != 1 {
+	if code, out, _ = run(t, "", nil, "kb", "check", "--eval", evalFile, "--blind", blind); code != 1 {
 		t.Errorf("failing eval: exit %d, want 1: %s", code, out)
 	}
 }
