@@ -72,6 +72,8 @@ func (ix *index) scratch(n int) *scratch {
 }
 
 func buildIndex(entries []*Entry, syns []Synonym) *index {
+	// The synonym rewrite runs over content as over questions (symmetry): a variant written in an
+	// entry must meet the same variant typed by a cadre.
 	ix := &index{ids: map[string]int32{}, rw: newRewriter(syns), fieldLen: make([][numFields]float32, len(entries))}
 	df := []int32{}
 	for d, e := range entries {
@@ -80,7 +82,7 @@ func buildIndex(entries []*Entry, syns []Synonym) *index {
 		for f, text := range texts {
 			counts := map[int32]uint16{}
 			n := 0
-			tokenize(normalizeText(text), func(t token) {
+			tokenize(ix.rw.rewrite(normalizeText(text)), func(t token) {
 				id, ok := ix.ids[t.text]
 				if !ok {
 					id = int32(len(ix.postings))

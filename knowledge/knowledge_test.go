@@ -67,7 +67,7 @@ func TestSearch(t *testing.T) {
 		{"升职", "K-41"},
 		{"关心干部", "K-51"},
 		{"4项清单", "G-10"},
-		{"职务职级病行", "G-05"}, // same-sound typo
+		{"职务职级病行", "K-41"}, // same-sound typo; the article's entry before the glossary's G-05
 		{"1+N", "K-24"},
 	}
 	for _, tt := range tests {
