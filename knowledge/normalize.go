@@ -135,3 +135,6 @@ func isASCIIAlnum(r rune) bool {
 func NormalizeQuestion(q string) string {
 	return strings.ReplaceAll(Normalize(q), " ", "")
 }
+
+// widthFold turns full-width letters, digits and punctuation into their half-width forms.
+func widthFold(s string) string { return width.Fold.String(s) }
