@@ -45,8 +45,8 @@ type posting struct {
 type index struct {
 	ids      map[string]int32
 	docs     map[*Entry]int32 // entry -> doc number
-	postings [][]posting // by token id, ordered by doc then field
-	idf      []float64   // by token id
+	postings [][]posting      // by token id, ordered by doc then field
+	idf      []float64        // by token id
 	maxIDF   float64
 	fieldLen [][numFields]float32 // by doc
 	avgLen   [numFields]float64
