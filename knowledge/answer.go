@@ -159,6 +159,9 @@ func (a *Answerer) AnswerWith(ctx context.Context, question string, opt AnswerOp
 		ans.Band, ans.Text = BandChat, reply
 		return ans
 	}
+	if isInstruction(question) {
+		return a.notFound(ans, nil)
+	}
 	threshold := a.threshold()
 	lookups := a.Library.Base().plan(question, threshold, 5)
 	best := lookups[0]

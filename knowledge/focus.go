@@ -136,6 +136,24 @@ func (b *Base) plan(msg string, threshold float64, limit int) []lookup {
 			}
 		}
 	}
+	// The clauses that carry policy words, without the story around them: a long message whose
+	// question clause says only "这个怎么报名" still names its topic somewhere.
+	if best.top() < threshold {
+		if l, ok := b.policyClauses(msg, limit); ok && l.top() > best.top() {
+			best = l
+		}
+	}
+	// The asking piece of a sentence on its own (……出的差错，能不能容错？).
+	if best.top() < threshold {
+		for _, p := range subClause.FindAllString(msg, -1) {
+			if p = strings.TrimSpace(p); p == msg || !askWords.MatchString(p) {
+				continue
+			}
+			if l := (lookup{text: p, hits: b.Search(p, limit)}); l.top() > best.top() {
+				best = l
+			}
+		}
+	}
 	// A long message read only in part: its tail holds the question more often than its head.
 	if utf8.RuneCountInString(msg) > maxQueryRunes {
 		r := []rune(msg)
@@ -145,4 +163,28 @@ func (b *Base) plan(msg string, threshold float64, limit int) []lookup {
 		}
 	}
 	return []lookup{best}
+}
+
+// subClause cuts a message at every comma and sentence end.
+var subClause = regexp.MustCompile(`[^，,、。！？!?；;\n]+`)
+
+// policyClauses searches the comma-separated pieces of a message that match the knowledge base
+// on their own (a phrase of at least three characters), joined: the message with its story cut
+// away. It reports false when fewer than one piece matches or nothing was cut.
+func (b *Base) policyClauses(msg string, limit int) (lookup, bool) {
+	pieces := subClause.FindAllString(msg, -1)
+	if len(pieces) < 2 {
+		return lookup{}, false
+	}
+	var keep []string
+	for _, p := range pieces {
+		if hs := b.Search(p, 1); len(hs) > 0 && hs[0].Phrase >= offerPhrase {
+			keep = append(keep, p)
+		}
+	}
+	if len(keep) == 0 || len(keep) == len(pieces) {
+		return lookup{}, false
+	}
+	text := strings.Join(keep, "，")
+	return lookup{text: text, hits: b.Search(text, limit)}, true
 }

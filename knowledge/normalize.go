@@ -21,6 +21,8 @@ var fillers = []string{
 	"我想问", "想问", "请问", "问一下", "我想了解", "想了解", "了解一下", "请告诉我", "告诉我", "能否",
 	"能不能", "可不可以", "是不是", "有没有", "是什么意思", "什么意思", "是什么",
 	"什么", "怎么样", "怎么", "怎样", "如何", "哪些", "为什么",
+	// How-many frames: the figure asked for is not a topic (numbers.go answers that part).
+	"多长时间", "多少天", "多少年", "多少", "多久",
 }
 
 // colloquialForms rewrites colloquial and variant spellings of question words to the standard
