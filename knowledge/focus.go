@@ -12,9 +12,9 @@ import (
 // misses the question. So a message is cut into clauses, and retrieval looks at the question
 // clauses (the part after 请问/想问/我想知道, and clauses that ask) as well as at the whole.
 
-// maxMessageRunes bounds how much of a message is read at all; beyond it is a paste, not a
-// question, and reading it would only cost time.
-const maxMessageRunes = 1000
+// MaxMessageRunes bounds how much of a message is read at all; beyond it is a paste, not a
+// question, and reading it would only cost time. Handlers ask for a shorter message beyond it.
+const MaxMessageRunes = 1000
 
 // clause is one sentence or question of a message.
 type clause struct {
@@ -83,8 +83,8 @@ func (l lookup) top() float64 {
 // one, or one per question when the message asks two or three things that different entries
 // answer confidently.
 func (b *Base) plan(msg string, threshold float64, limit int) []lookup {
-	if utf8.RuneCountInString(msg) > maxMessageRunes {
-		msg = string([]rune(msg)[:maxMessageRunes])
+	if utf8.RuneCountInString(msg) > MaxMessageRunes {
+		msg = string([]rune(msg)[:MaxMessageRunes])
 	}
 	whole := lookup{text: msg, hits: b.Search(msg, limit)}
 	cs := clauses(msg)

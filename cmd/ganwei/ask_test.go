@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/telegramtest"
 )
 
 // run executes the binary's Main in-process with the given stdin and environment.
@@ -28,13 +31,14 @@ func TestAskJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("output %q: %v", out, err)
 	}
-	for _, k := range []string{"q", "answer", "found", "sources", "micros"} {
+	for _, k := range []string{"q", "answer", "found", "sources", "micros", "band"} {
 		if _, ok := got[k]; !ok {
 			t.Errorf("output lacks %q: %s", k, out)
 		}
 	}
-	if len(got) != 5 {
-		t.Errorf("output has %d keys, want exactly 5: %s", len(got), out)
+	// design.md §3's five keys plus band (candidates only in the 您是想问 band).
+	if len(got) != 6 || got["band"] != "answered" {
+		t.Errorf("output has %d keys, band %v; want design.md's 5 plus band=answered: %s", len(got), got["band"], out)
 	}
 	src := got["sources"].([]any)[0].(map[string]any)
 	for _, k := range []string{"id", "title", "source", "score", "text"} {
@@ -160,5 +164,75 @@ func TestKBCheck(t *testing.T) {
 	}
 	if code, out, _ = run(t, "", nil, "kb", "check", "--eval", evalFile, "--blind", blind); code != 1 {
 		t.Errorf("failing eval: exit %d, want 1: %s", code, out)
+	}
+}
+
+// buttonWith returns the callback data of the first button whose data starts with prefix.
+func buttonWith(m telegramtest.Message, prefix string) string {
+	for _, row := range m.Buttons {
+		for _, b := range row {
+			if strings.HasPrefix(b.CallbackData, prefix) {
+				return b.CallbackData
+			}
+		}
+	}
+	return ""
+}
+
+// TestCandidatesReasonsAndWorstRatedThroughTelegram: a plausible but unsure question gets
+// "您是想问" with candidate buttons; a tap answers at once and counts as a pick; a 👎 offers the
+// three reasons; /unanswered shows the worst-rated entry with its reason and pick, and neither
+// small talk nor the candidates question lands in the unanswered queue.
+func TestCandidatesReasonsAndWorstRatedThroughTelegram(t *testing.T) {
+	const hrAdmin, cadre = 1001, 2002
+	s := startServe(t, "1001")
+	m := s.send(t, cadre, "我今年二十八岁，在镇里工作了四年，一直想多锻炼锻炼，听说区里有专门针对年轻干部的计划，会派到一线去，这个怎么报名参加")
+	pick := buttonWith(m, "kb:pick:")
+	if !strings.HasPrefix(m.Text, "您是想问：") || pick == "" || buttonWith(m, "fb:") != "" {
+		t.Fatalf("unsure question = %q %v; want 您是想问 with candidate buttons and no feedback row", m.Text, m.Buttons)
+	}
+	before := len(s.tg.MessagesTo(cadre))
+	s.tg.PressButton(cadre, m.ID, pick)
+	msgs, err := s.tg.WaitMessages(s.ctx, cadre, before+1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ans := msgs[len(msgs)-1]
+	down := buttonWith(ans, "fb:down:")
+	if !strings.Contains(ans.Text, "来源：") || down == "" {
+		t.Fatalf("tapped candidate = %q %v; want the answer with its source and 👍/👎", ans.Text, ans.Buttons)
+	}
+	s.tg.PressButton(cadre, ans.ID, down)
+	var why string
+	if err := s.tg.WaitUntil(s.ctx, func() bool {
+		for _, msg := range s.tg.MessagesTo(cadre) {
+			if msg.ID == ans.ID {
+				why = buttonWith(msg, "fb:why:")
+			}
+		}
+		return why != ""
+	}); err != nil {
+		t.Fatalf("👎 did not offer reasons: %v", err)
+	}
+	s.tg.PressButton(cadre, ans.ID, strings.TrimSuffix(why, ganwei.ReasonOffTopic)+ganwei.ReasonVague)
+	if err := s.tg.WaitUntil(s.ctx, func() bool {
+		for _, msg := range s.tg.MessagesTo(cadre) {
+			if msg.ID == ans.ID {
+				return buttonWith(msg, "fb:why:") == ""
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatalf("the reason buttons stayed after a reason was given: %v", err)
+	}
+	s.send(t, cadre, "收到")
+	got := s.send(t, hrAdmin, "/unanswered").Text
+	for _, want := range []string{"评价最差的条目", "K-16", "👎 1", "不够具体 1", "选中 1 次"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("/unanswered lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "报名参加") || strings.Contains(got, "收到") {
+		t.Errorf("/unanswered lists a question that was not declined:\n%s", got)
 	}
 }
