@@ -21,7 +21,7 @@ type AskedQuestion struct {
 	Candidates []string `json:"candidates,omitempty"`
 	// Normalized is the question as the knowledge base folds it, the key picks are counted under.
 	Normalized string `json:"norm,omitempty"`
-	Picked     string   `json:"picked,omitempty"`
+	Picked     string `json:"picked,omitempty"`
 	// Reason is the optional follow-up to a 👎: one of the Reason constants.
 	Reason string `json:"reason,omitempty"`
 }

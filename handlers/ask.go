@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -429,4 +430,22 @@ func (h *Handlers) describeFeedback(w ganwei.EntryFeedback) string {
 		s += fmt.Sprintf("，从“您是想问”选中 %d 次", w.Picks)
 	}
 	return s
+}
+
+// NotifyKnowledgeRejected tells the administrators (GANWEI_ADMIN_IDS) that an edit of the
+// operator knowledge files was refused and the previous base stays live, with what failed.
+func (h *Handlers) NotifyKnowledgeRejected(ctx context.Context, err error) {
+	h.Logger.Warn("knowledge edit refused, previous base kept", "err", err)
+	text := "知识库更新未生效：GANWEI_KNOWLEDGE_DIR 中的修改没有通过检查（ganwei kb check），机器人继续使用上一版知识库。请修改后保存，机器人会自动重新检查。\n\n" +
+		shorten(err.Error(), 1500)
+	ids := make([]int64, 0, len(h.AdminIDs))
+	for id, ok := range h.AdminIDs {
+		if ok {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		h.send(ctx, id, text, nil)
+	}
 }
