@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/redisstore"
+	"github.com/ganwei-bot/ganwei/redistest"
 	"github.com/ganwei-bot/ganwei/telegramtest"
 )
 
@@ -234,5 +236,39 @@ func TestCandidatesReasonsAndWorstRatedThroughTelegram(t *testing.T) {
 	}
 	if strings.Contains(got, "报名参加") || strings.Contains(got, "收到") {
 		t.Errorf("/unanswered lists a question that was not declined:\n%s", got)
+	}
+}
+
+func TestKBFeedbackListsWorstRatedEntries(t *testing.T) {
+	rd := redistest.New(t)
+	ctx := context.Background()
+	store := redisstore.New(rd.Client, rd.Prefix)
+	for _, v := range []string{ganwei.VoteDown, ganwei.VoteDown, ganwei.VoteUp} {
+		id, err := store.RecordAsked(ctx, &ganwei.AskedQuestion{Question: "q", EntryIDs: []string{"K-61"}, Found: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Vote(ctx, id, v); err != nil {
+			t.Fatal(err)
+		}
+		if v == ganwei.VoteDown {
+			if _, err := store.GiveReason(ctx, id, ganwei.ReasonWrong); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	out, errOut, code := runCLI(t, rd, "kb", "feedback")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"K-61", "up   1", "down   2", "wrong 2", "四项清单"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("kb feedback lacks %q:\n%s", want, out)
+		}
+	}
+	out, _, _ = runCLI(t, rd, "kb", "feedback", "--json")
+	var line map[string]any
+	if err := json.Unmarshal([]byte(out), &line); err != nil || line["entry_id"] != "K-61" || line["down"] != float64(2) {
+		t.Errorf("kb feedback --json = %q (%v)", out, err)
 	}
 }

@@ -10,24 +10,27 @@ import (
 	"os"
 	"sort"
 
+	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/knowledge"
 )
 
 // runKB exports or checks the knowledge base.
 func runKB(ctx context.Context, env Env, args []string) error {
 	if len(args) == 0 {
-		return usageErrorf("usage: ganwei kb export|check")
+		return usageErrorf("usage: ganwei kb export|check|feedback")
 	}
 	switch args[0] {
 	case "export":
 		return runKBExport(env, args[1:])
 	case "check":
 		return runKBCheck(ctx, env, args[1:])
+	case "feedback":
+		return runKBFeedback(ctx, env, args[1:])
 	case "-h", "--help", "help":
-		fmt.Fprintln(env.Stderr, "Usage: ganwei kb export | ganwei kb check [--eval FILE] [--blind FILE] [-v]")
+		fmt.Fprintln(env.Stderr, "Usage: ganwei kb export | ganwei kb check [--eval FILE] [--blind FILE] [-v] | ganwei kb feedback [--json] [--limit N]")
 		return flag.ErrHelp
 	default:
-		return usageErrorf("unknown kb command %q (want export or check)", args[0])
+		return usageErrorf("unknown kb command %q (want export, check or feedback)", args[0])
 	}
 }
 
@@ -192,4 +195,66 @@ func printBands(w io.Writer, br knowledge.BandReport) {
 		fmt.Fprintf(w, "band %-10s given %3d  right %3d  precision %.2f  recall %.2f (of %d)\n",
 			b.Band, b.Given, b.Right, b.Precision(), b.Recall(), b.Relevant)
 	}
+}
+
+// feedbackLine is one line of `ganwei kb feedback --json`.
+type feedbackLine struct {
+	ganwei.EntryFeedback
+	Title string `json:"title,omitempty"`
+	File  string `json:"file,omitempty"`
+}
+
+// runKBFeedback prints the worst-rated entries (👎 beyond 👍) from the Redis of a running bot,
+// with the reasons readers gave and how often the entry was picked from "您是想问", so that
+// curators know which answers to rewrite first.
+func runKBFeedback(ctx context.Context, env Env, args []string) error {
+	fs := flag.NewFlagSet("kb feedback", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	asJSON := fs.Bool("json", false, "print one JSON object per entry")
+	limit := fs.Int("limit", 20, "how many entries")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageErrorf("%v", err)
+	}
+	lib, err := openLibrary(env)
+	if err != nil {
+		return err
+	}
+	_, store, closeStore, err := adminStore(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	worst, err := store.WorstRated(ctx, *limit)
+	if err != nil {
+		return fmt.Errorf("read feedback: %w", err)
+	}
+	out := env.Stdout
+	if len(worst) == 0 && !*asJSON {
+		fmt.Fprintln(out, "no entry has more 👎 than 👍")
+		return nil
+	}
+	reasonNames := []string{ganwei.ReasonOffTopic, ganwei.ReasonVague, ganwei.ReasonWrong}
+	for _, w := range worst {
+		line := feedbackLine{EntryFeedback: w}
+		if e, ok := lib.Base().Entry(w.EntryID); ok {
+			line.Title, line.File = e.Title, e.File()
+		}
+		if *asJSON {
+			if err := printJSON(out, line); err != nil {
+				return err
+			}
+			continue
+		}
+		fmt.Fprintf(out, "%-6s up %3d  down %3d  picks %3d", w.EntryID, w.Up, w.Down, w.Picks)
+		for _, r := range reasonNames {
+			if n := w.Reasons[r]; n > 0 {
+				fmt.Fprintf(out, "  %s %d", r, n)
+			}
+		}
+		fmt.Fprintf(out, "  %s (%s)\n", line.Title, line.File)
+	}
+	return nil
 }
