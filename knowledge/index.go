@@ -51,6 +51,7 @@ type index struct {
 	fieldLen [][numFields]float32 // by doc
 	avgLen   [numFields]float64
 	rw       *rewriter
+	py       *pinyinIndex
 	pool     sync.Pool // of *scratch, so that a query on a large base does not allocate per entry
 }
 
@@ -77,6 +78,7 @@ func buildIndex(entries []*Entry, syns []Synonym) *index {
 	// entry must meet the same variant typed by a cadre.
 	ix := &index{ids: map[string]int32{}, rw: newRewriter(syns), fieldLen: make([][numFields]float32, len(entries))}
 	df := []int32{}
+	ix.py = newPinyinIndex(entries, syns)
 	ix.docs = make(map[*Entry]int32, len(entries))
 	for d, e := range entries {
 		ix.docs[e] = int32(d)
@@ -180,7 +182,7 @@ type queryTerm struct {
 // An unknown bigram that straddles two known ones (体包 in 具体包括) is an artefact of cutting
 // without a dictionary, not evidence of an unknown topic, so it weighs less; an unknown bigram
 // among unknown neighbours (天气 in 今天天气) keeps its full weight.
-func (ix *index) queryTerms(nq string) ([]queryTerm, float64) {
+func (ix *index) queryTerms(nq string, sounds []string) ([]queryTerm, float64) {
 	var terms []queryTerm
 	seen := map[string]bool{}
 	total := 0.0
@@ -201,6 +203,13 @@ func (ix *index) queryTerms(nq string) ([]queryTerm, float64) {
 		}
 		total += qt.weight * kindWeight[kind]
 		terms = append(terms, qt)
+	}
+	for _, sb := range sounds {
+		if _, ok := ix.ids[sb]; ok {
+			add(sb, kindSound, 1)
+		} else {
+			add(sb, kindSound, 0.3) // pinyin of a filler or of a word we do not have
+		}
 	}
 	tokenizeRuns(nq, func(run []rune) {
 		n := len(run) - 1 // bigrams in the run
@@ -256,8 +265,9 @@ func (ix *index) queryTerms(nq string) ([]queryTerm, float64) {
 
 // search ranks entries for a question. It returns at most limit hits, best first.
 func (ix *index) search(entries []*Entry, q string, limit int) []Hit {
-	nq := ix.rw.rewrite(Normalize(q))
-	terms, total := ix.queryTerms(nq)
+	nq, sounds := ix.py.read(Normalize(q))
+	nq = ix.rw.rewrite(nq)
+	terms, total := ix.queryTerms(nq, sounds)
 	if total == 0 || len(entries) == 0 {
 		return nil
 	}
