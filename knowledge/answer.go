@@ -456,7 +456,7 @@ const sameContentShare = 0.5
 // sameContent reports whether two entries would show the reader the same content. Only the
 // answers count: two points of the article may share an excerpt and still say different things.
 func sameContent(x, y *Entry) bool {
-	bx, by := bigramSet(x.Answer), bigramSet(y.Answer)
+	bx, by := x.gist, y.gist
 	if len(bx) == 0 || len(by) == 0 {
 		return false
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -15,10 +16,14 @@ import (
 	"github.com/ganwei-bot/ganwei/knowledge"
 )
 
+// embeddedLibrary is built once: a Library without an operator directory never reloads, so
+// tests can share it, and building the index costs tens of milliseconds.
+var embeddedLibrary = sync.OnceValues(func() (*knowledge.Library, error) { return knowledge.Open("") })
+
 // mustLibrary returns a Library over the embedded knowledge base.
 func mustLibrary(tb testing.TB) *knowledge.Library {
 	tb.Helper()
-	lib, err := knowledge.Open("")
+	lib, err := embeddedLibrary()
 	if err != nil {
 		tb.Fatalf("Open: %v", err)
 	}

@@ -11,7 +11,7 @@ import (
 // (幹部、容錯). The content is simplified, so both sides are converted to simplified before
 // tokenising. OpenCC's t2s tables do the conversion, including the one-to-many characters (乾/幹 →
 // 干) and phrases that a character table alone gets wrong; longbridgeapp/opencc is a pure-Go port
-// with the tables embedded (about 1 MB, built once on first use, ~25 µs per question).
+// with the tables embedded (about 1 MB, built once on first use, ~25 µs per converted question).
 
 var t2s = sync.OnceValue(func() *opencc.OpenCC {
 	cc, err := opencc.New("t2s")
@@ -22,17 +22,34 @@ var t2s = sync.OnceValue(func() *opencc.OpenCC {
 	return cc
 })
 
-// toSimplified converts traditional Chinese characters in s to simplified ones. Text without any
-// non-ASCII character is returned as is, at no cost.
+// traditional caches, per character, whether t2s changes it. Most text is simplified already,
+// and a whole-text conversion costs tens of microseconds; checking cached characters costs
+// nanoseconds, so text is converted only when one of its characters is traditional. (OpenCC's
+// phrase table only matters around such characters.)
+var traditional sync.Map // rune -> bool
+
+func isTraditional(r rune) bool {
+	if v, ok := traditional.Load(r); ok {
+		return v.(bool)
+	}
+	s := string(r)
+	out, err := t2s().Convert(s)
+	changed := err == nil && out != s
+	traditional.Store(r, changed)
+	return changed
+}
+
+// toSimplified converts traditional Chinese characters in s to simplified ones. Text in which no
+// character is traditional is returned as is.
 func toSimplified(s string) string {
-	ascii := true
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			ascii = false
+	convert := false
+	for _, r := range s {
+		if r >= utf8.RuneSelf && isHan(r) && isTraditional(r) {
+			convert = true
 			break
 		}
 	}
-	if ascii {
+	if !convert {
 		return s
 	}
 	out, err := t2s().Convert(s)
