@@ -69,18 +69,6 @@ func (h *Handlers) answerQuestion(ctx context.Context, r *Request, question stri
 	h.sendAnswer(ctx, r.ChatID, ans, question)
 }
 
-// answerUnrecorded answers text typed where a question is not expected (in the middle of a
-// check-in): the curated extractive answer only, never the model, and nothing recorded: no
-// feedback buttons, no unanswered queue. Candidates are shown as plain topic buttons.
-func (h *Handlers) answerUnrecorded(ctx context.Context, chatID int64, text string) {
-	if h.Answerer == nil {
-		h.send(ctx, chatID, h.answersUnavailable(), nil)
-		return
-	}
-	ans := h.Answerer.AnswerWith(ctx, strings.TrimSpace(text), knowledge.AnswerOptions{Extractive: true})
-	h.send(ctx, chatID, ans.Text, h.answerKeyboard(ans, ""))
-}
-
 // sendAnswer sends an answer with its buttons and records it for feedback; a declined question
 // also enters the curation queue. Small talk is neither recorded nor queued.
 func (h *Handlers) sendAnswer(ctx context.Context, chatID int64, ans knowledge.Answer, question string) {
