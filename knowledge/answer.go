@@ -35,6 +35,14 @@ const DefaultOfferThreshold = 0.15
 // with the question.
 const offerPhrase = 2
 
+// surePhrase and phraseConfidence answer a question outright below the threshold when it shares
+// a phrase of four characters or more (three bigrams in a row) with the entry. On the tuned set no
+// out-of-scope question shares more than one bigram in a row with any entry.
+const (
+	surePhrase       = 3
+	phraseConfidence = 0.2
+)
+
 // offerRatio keeps candidates near the best one: a far weaker hit is noise, not an alternative.
 const offerRatio = 0.5
 
@@ -170,7 +178,7 @@ func (a *Answerer) AnswerWith(ctx context.Context, question string, opt AnswerOp
 			best = l
 		}
 	}
-	if best.top() < threshold {
+	if !a.sure(best) {
 		if cands := a.candidates(best.hits); len(cands) > 0 {
 			return a.offer(ans, cands)
 		}
@@ -206,6 +214,17 @@ func (a *Answerer) AnswerWith(ctx context.Context, question string, opt AnswerOp
 	}
 	ans.Text = limit(note + extractive(used))
 	return ans
+}
+
+// sure reports whether a lookup's best hit is answered outright: confident, or sharing a term of
+// four characters or more with the question (三大法宝, 四项清单) with at least phraseConfidence. A
+// long story around a policy term dilutes the confidence; it does not make the term less exact.
+func (a *Answerer) sure(l lookup) bool {
+	if len(l.hits) == 0 {
+		return false
+	}
+	h := l.hits[0]
+	return h.Confidence >= a.threshold() || (h.Confidence >= phraseConfidence && h.Phrase >= surePhrase)
 }
 
 func (a *Answerer) threshold() float64 {

@@ -67,14 +67,14 @@ func TestLongMessageFindsTheQuestionAtTheEnd(t *testing.T) {
 }
 
 func TestPlausibleButUnsureOffersCandidates(t *testing.T) {
-	// Story first, no policy word in the question clause: the right entry is plausible, not sure.
-	q := "我今年二十八岁，在镇里工作了四年，一直想多锻炼锻炼，听说区里有专门针对年轻干部的计划，会派到一线去，这个怎么报名参加"
+	// The question names no policy term: the entry about recognising results is plausible, not sure.
+	q := "听说现在提拔看实绩，那平时加班加点算不算"
 	ans := answer(t, q)
 	if ans.Band != knowledge.BandCandidates || len(ans.Candidates) == 0 || len(ans.Candidates) > 3 {
 		t.Fatalf("Answer = band %s candidates %v; want 1-3 candidates", ans.Band, ans.Candidates)
 	}
-	if ans.Candidates[0].ID != "K-16" || !strings.HasPrefix(ans.Text, "您是想问：") || ans.Found {
-		t.Errorf("Answer = %v %q; want K-16 offered with 您是想问", ans.Candidates, ans.Text)
+	if ans.Candidates[0].ID != "K-33" || !strings.HasPrefix(ans.Text, "您是想问：") || ans.Found {
+		t.Errorf("Answer = %v %q; want K-33 offered with 您是想问", ans.Candidates, ans.Text)
 	}
 	// Out of scope stays declined, not offered.
 	for _, q := range []string{"推荐一部好看的电影", "出差报销标准", "明天苏州会下雨吗"} {
@@ -136,5 +136,18 @@ func TestExtractiveOptionSkipsTheModel(t *testing.T) {
 	ans := a.AnswerWith(context.Background(), "四项清单是什么", knowledge.AnswerOptions{Extractive: true})
 	if ans.Phrased || p.calls != 0 || !ans.Found {
 		t.Errorf("AnswerWith(Extractive) phrased=%v calls=%d found=%v; want the curated answer without the model", ans.Phrased, p.calls, ans.Found)
+	}
+}
+
+func TestLongStoryAroundAPolicyTermIsAnswered(t *testing.T) {
+	for _, tt := range []struct{ q, want string }{
+		{"我今年二十八岁，在镇里工作了四年，一直想多锻炼锻炼，听说区里有专门针对年轻干部的计划，会派到一线去，这个怎么报名参加", "K-16"},
+		{"领导说要我们学习三大法宝，是哪三个，跟我们现在工作有啥关系", "G-07"},
+		{"我爱人在本地开了个小公司，我分管招商，这种情况要怎么处理？", "K-62"},
+	} {
+		ans := answer(t, tt.q)
+		if ans.Band != knowledge.BandAnswered || !strings.Contains(strings.Join(sourceIDs(ans), ","), tt.want) {
+			t.Errorf("Answer(%q) = band %s %v; want answered with %s", tt.q, ans.Band, sourceIDs(ans), tt.want)
+		}
 	}
 }

@@ -22,7 +22,7 @@ var fillers = []string{
 	"能不能", "可不可以", "是不是", "有没有", "是什么意思", "什么意思", "是什么",
 	"什么", "怎么样", "怎么", "怎样", "如何", "哪些", "为什么",
 	// How-many frames: the figure asked for is not a topic (numbers.go answers that part).
-	"多长时间", "多少天", "多少年", "多少", "多久",
+	"多长时间", "多少天", "多少年", "多少次", "多少", "多久", "比例", "名额", "几次", "几年", "几个月", "几天",
 }
 
 // colloquialForms rewrites colloquial and variant spellings of question words to the standard

@@ -18,12 +18,16 @@ var (
 	quantity = regexp.MustCompile(`[0-9０-９]+\s*(年|个月|月|天|日|周|次|个|名|人|级|项|条|岁|%|％|倍|小时|分)|[一二三四五六七八九十两百半]+(年|个月|天|个工作日|周|次|名|人|级|岁|成|倍|小时)|百分之`)
 )
 
+// statedAmounts removes phrases with 几 that state a vague amount (十几年, 好几次) or ask which
+// (哪几个), not how many.
+var statedAmounts = strings.NewReplacer("哪几", "哪", "十几", "十", "几十", "十", "好几", "多", "一几", "一")
+
 // numberNote returns the sentence that opens an answer to a question for a number the used
 // entries do not give, or "" when the question asks no number or the entries give one.
 func (a *Answerer) numberNote(lookups []lookup, used []Hit) string {
 	asks := false
 	for _, l := range lookups {
-		if asksNumber.MatchString(strings.ReplaceAll(l.text, "哪几", "哪")) { // 哪几个 asks which, not how many
+		if asksNumber.MatchString(statedAmounts.Replace(l.text)) {
 			asks = true
 		}
 	}
