@@ -151,3 +151,23 @@ func TestLongStoryAroundAPolicyTermIsAnswered(t *testing.T) {
 		}
 	}
 }
+
+func TestNumberKindMustMatchTheFigureGiven(t *testing.T) {
+	// K-26 states 五年 (a time), but not how often one is promoted: asked 多久, a time is given,
+	// so no note; asked 几次, no count is given, so the note.
+	tests := []struct {
+		q     string
+		noted bool
+	}{
+		{"年轻干部五年培养目标是多久", false},
+		{"年轻干部选人用人链条要补充几次", true},
+		{"我在乡镇干了十几年了一直没提拔是不是因为论资排辈", false},
+		{"三项机制是哪几个机制", false},
+	}
+	for _, tt := range tests {
+		ans := answer(t, tt.q)
+		if got := strings.Contains(ans.Text, knowledge.NoNumberPhrase); got != tt.noted || !ans.Found {
+			t.Errorf("Answer(%q) noted=%v found=%v %v; want noted=%v", tt.q, got, ans.Found, sourceIDs(ans), tt.noted)
+		}
+	}
+}
