@@ -53,6 +53,10 @@ const maxSections = 3
 // the entries already shown, to join the answer as the other half of it.
 const complementGain = 0.2
 
+// complementConfidence is the least confidence of such an extra entry: below it, what the entry
+// covers is usually a word of the story around the question (镇里 → 基层一线), not its other half.
+const complementConfidence = 0.3
+
 // secondRatio is how close the runner-up's score must come to the best for a question to be taken
 // as spanning two entries (and both answers to be given).
 const secondRatio = 0.6
@@ -256,7 +260,7 @@ func (a *Answerer) together(hits []Hit) []Hit {
 			break
 		}
 		close := h.Confidence >= threshold && h.Score >= secondRatio*hits[0].Score
-		adds := h.Confidence >= a.offerThreshold() && h.gain(used) >= complementGain
+		adds := h.Confidence >= complementConfidence && h.gain(used) >= complementGain
 		if !close && !adds {
 			continue
 		}
