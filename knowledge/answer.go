@@ -190,7 +190,12 @@ func (a *Answerer) AnswerWith(ctx context.Context, question string, opt AnswerOp
 	}
 	var used []Hit
 	for _, l := range lookups {
-		for _, h := range a.together(l.hits) {
+		hits := a.together(l.hits)
+		if len(lookups) > 1 {
+			// One entry per question, so that every question's answer is on the first screen.
+			hits = hits[:min(len(hits), 1)]
+		}
+		for _, h := range hits {
 			if !slices.ContainsFunc(used, func(u Hit) bool { return u.Entry == h.Entry || sameContent(u.Entry, h.Entry) }) {
 				used = append(used, h)
 			}

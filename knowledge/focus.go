@@ -89,6 +89,9 @@ func (b *Base) plan(msg string, threshold float64, limit int) []lookup {
 	whole := lookup{text: msg, hits: b.Search(msg, limit)}
 	cs := clauses(msg)
 	if len(cs) <= 1 {
+		if several := b.askingPieces(msg, threshold, limit); len(several) >= 2 {
+			return several[:min(len(several), 3)]
+		}
 		if len(cs) == 1 && cs[0].focus && cs[0].text != msg {
 			// 我想知道四项清单: the marker alone is harmless, but a story before it is not.
 			if l := (lookup{text: cs[0].text, hits: b.Search(cs[0].text, limit)}); l.top() > whole.top() {
@@ -115,6 +118,9 @@ func (b *Base) plan(msg string, threshold float64, limit int) []lookup {
 		}
 		seen[id] = true
 		several = append(several, parts[i])
+	}
+	if len(several) < 2 {
+		several = b.askingPieces(msg, threshold, limit)
 	}
 	if len(several) >= 2 {
 		return several[:min(len(several), 3)]
@@ -187,4 +193,28 @@ func (b *Base) policyClauses(msg string, limit int) (lookup, bool) {
 	}
 	text := strings.Join(keep, "，")
 	return lookup{text: text, hits: b.Search(text, limit)}, true
+}
+
+// askingPieces returns, for two questions joined by a comma (四项清单是什么，容错怎么申请), one
+// lookup per asking piece that an entry answers confidently, different entries only.
+func (b *Base) askingPieces(msg string, threshold float64, limit int) []lookup {
+	var several []lookup
+	seen := map[string]bool{}
+	pieces := subClause.FindAllString(msg, -1)
+	if len(pieces) < 2 {
+		return nil
+	}
+	for _, p := range pieces {
+		p = strings.TrimSpace(p)
+		if !askWords.MatchString(p) {
+			continue
+		}
+		l := lookup{text: p, hits: b.Search(p, limit)}
+		if l.top() < threshold || seen[l.hits[0].Entry.ID] {
+			continue
+		}
+		seen[l.hits[0].Entry.ID] = true
+		several = append(several, l)
+	}
+	return several
 }
