@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -15,11 +16,13 @@ import (
 
 // Callback data of the policy-answer feature:
 //
-//	kb:src:<id>[|<id>]   show the 原文 of the entries an answer rests on
-//	kb:e:<id>            answer with one entry (a topic or related-topic button)
-//	kb:cat:<n>           list the entries of the n-th category (/topics)
-//	kb:cats              back to the category list
-//	fb:up:<asked>        👍 on an answer; fb:down:<asked> 👎
+//	kb:src:<id>[|<id>]      show the 原文 of the entries an answer rests on
+//	kb:e:<id>               answer with one entry (a topic or related-topic button)
+//	kb:pick:<asked>:<id>    answer with one of the "您是想问" candidates, recorded as a pick
+//	kb:cat:<n>              list the entries of the n-th category (/topics)
+//	kb:cats                 back to the category list
+//	fb:up:<asked>           👍 on an answer; fb:down:<asked> 👎
+//	fb:why:<asked>:<reason> the optional reason after a 👎 (答非所问 / 不够具体 / 信息有误)
 func (h *Handlers) registerAsk() {
 	h.addCommand(&command{name: "ask", desc: "提问干部政策", fn: h.askCommand})
 	h.addCommand(&command{name: "topics", desc: "按主题浏览政策", fn: h.topics})
@@ -29,24 +32,10 @@ func (h *Handlers) registerAsk() {
 	h.onText = h.askText
 }
 
-// smallTalk answers greetings and thanks, which would otherwise get the knowledge base's "not
-// covered" reply and land in HR's curation queue.
-var smallTalk = func() map[string]string {
-	const hello = "您好！我是敢为助手。有干部政策方面的问题直接发给我就行，例如「犯了错误还能容错吗？」；也可以发送 /topics 按主题浏览。"
-	const thanks = "不客气！还有问题随时问我。"
-	m := map[string]string{}
-	for _, w := range []string{"你好", "您好", "你好啊", "您好啊", "在吗", "在不在", "hi", "hello", "哈喽", "嗨"} {
-		m[w] = hello
-	}
-	for _, w := range []string{"谢谢", "谢谢你", "谢谢您", "多谢", "感谢", "好的谢谢", "thanks", "thank you"} {
-		m[w] = thanks
-	}
-	return m
-}()
-
-// maxQuestionRunes keeps questions to what retrieval can use; longer text is almost always a
-// paste, and answering a fragment of it would mislead.
-const maxQuestionRunes = 200
+// maxQuestionRunes is the longest message read as a question: long, story-like messages are
+// read for the question inside them; beyond this it is a paste, and answering a fragment of it
+// would mislead.
+const maxQuestionRunes = knowledge.MaxMessageRunes
 
 func (h *Handlers) askCommand(ctx context.Context, r *Request) {
 	if r.Args == "" {
@@ -68,7 +57,7 @@ func (h *Handlers) answerQuestion(ctx context.Context, r *Request, question stri
 		h.send(ctx, r.ChatID, fmt.Sprintf("问题有点长，请用一两句话（%d 字以内）把想问的说清楚，我好找准答案。", maxQuestionRunes), nil)
 		return
 	}
-	if reply, ok := smallTalk[strings.ToLower(strings.Trim(question, " ！!。.？?~～，,"))]; ok {
+	if reply, ok := knowledge.SmallTalk(question); ok {
 		h.send(ctx, r.ChatID, reply, nil) // a greeting is not a policy question to decline
 		return
 	}
@@ -80,12 +69,19 @@ func (h *Handlers) answerQuestion(ctx context.Context, r *Request, question stri
 	h.sendAnswer(ctx, r.ChatID, ans, question)
 }
 
-// sendAnswer sends an answer with its buttons and records it for feedback; an answer that was
-// not found also enters the curation queue.
+// sendAnswer sends an answer with its buttons and records it for feedback; a declined question
+// also enters the curation queue. Small talk is neither recorded nor queued.
 func (h *Handlers) sendAnswer(ctx context.Context, chatID int64, ans knowledge.Answer, question string) {
-	asked := &ganwei.AskedQuestion{Question: question, Found: ans.Found}
+	if ans.Band == knowledge.BandChat {
+		h.send(ctx, chatID, ans.Text, nil)
+		return
+	}
+	asked := &ganwei.AskedQuestion{Question: question, Found: ans.Found, Normalized: knowledge.NormalizeQuestion(question)}
 	for _, s := range ans.Sources {
 		asked.EntryIDs = append(asked.EntryIDs, s.ID)
+	}
+	for _, c := range ans.Candidates {
+		asked.Candidates = append(asked.Candidates, c.ID)
 	}
 	var askedID string
 	if h.Questions != nil {
@@ -94,16 +90,35 @@ func (h *Handlers) sendAnswer(ctx context.Context, chatID int64, ans knowledge.A
 			h.Logger.Warn("record asked question", "err", err) // the answer still goes out
 		}
 		askedID = id
-		if !ans.Found {
-			if err := h.Questions.RecordUnanswered(ctx, knowledge.NormalizeQuestion(question), question); err != nil {
+		if ans.Band == knowledge.BandDeclined {
+			if err := h.Questions.RecordUnanswered(ctx, asked.Normalized, question); err != nil {
 				h.Logger.Warn("record unanswered question", "err", err)
 			}
 		}
 	}
+	h.send(ctx, chatID, ans.Text, h.answerKeyboard(ans, askedID))
+}
+
+// answerKeyboard renders an answer's buttons: 原文, the "您是想问" candidates or related topics,
+// and 👍/👎 when the answer was recorded (askedID set).
+func (h *Handlers) answerKeyboard(ans knowledge.Answer, askedID string) *models.InlineKeyboardMarkup {
 	var rows [][]models.InlineKeyboardButton
 	if ans.Found && len(ans.Sources) > 0 {
-		if data := "kb:src:" + strings.Join(asked.EntryIDs, "|"); len(data) <= MaxCallbackData {
+		var ids []string
+		for _, s := range ans.Sources {
+			ids = append(ids, s.ID)
+		}
+		if data := "kb:src:" + strings.Join(ids, "|"); len(data) <= MaxCallbackData {
 			rows = append(rows, []models.InlineKeyboardButton{button("📖 查看原文", data)})
+		}
+	}
+	for _, t := range ans.Candidates {
+		data := "kb:pick:" + askedID + ":" + t.ID
+		if askedID == "" {
+			data = "kb:e:" + t.ID
+		}
+		if len(data) <= MaxCallbackData {
+			rows = append(rows, []models.InlineKeyboardButton{button(shorten(t.Title, 28), data)})
 		}
 	}
 	for _, t := range ans.Related {
@@ -114,11 +129,10 @@ func (h *Handlers) sendAnswer(ctx context.Context, chatID int64, ans knowledge.A
 	if askedID != "" && ans.Found {
 		rows = append(rows, feedbackRow(askedID, ""))
 	}
-	var kb *models.InlineKeyboardMarkup
-	if len(rows) > 0 {
-		kb = keyboard(rows...)
+	if len(rows) == 0 {
+		return nil
 	}
-	h.send(ctx, chatID, ans.Text, kb)
+	return keyboard(rows...)
 }
 
 // feedbackRow renders 👍/👎, marking the vote already given.
@@ -174,6 +188,8 @@ func (h *Handlers) knowledgeButton(ctx context.Context, r *Request, data string)
 		}
 		h.answer(ctx, r.Callback.ID, "", false)
 		h.sendAnswer(ctx, r.ChatID, ans, ans.Question)
+	case "pick":
+		h.pickCandidate(ctx, r, arg)
 	case "cats":
 		h.answer(ctx, r.Callback.ID, "", false)
 		if err := h.Messenger.Edit(ctx, r.ChatID, r.MessageID, topicsText, h.categoryKeyboard(base)); err != nil {
@@ -225,9 +241,58 @@ func (h *Handlers) topics(ctx context.Context, r *Request) {
 	h.send(ctx, r.ChatID, topicsText, h.categoryKeyboard(h.Answerer.Library.Base()))
 }
 
-// feedbackButton records 👍/👎 and marks the choice on the buttons.
+// pickCandidate answers with the "您是想问" candidate tapped (arg is "<asked>:<entry>") and
+// records the pick, so curators see which wording meant which entry. The answer carries 👍/👎
+// for the same asked question, now about the picked entry.
+func (h *Handlers) pickCandidate(ctx context.Context, r *Request, arg string) {
+	askedID, entryID, ok := strings.Cut(arg, ":")
+	ans, found := h.Answerer.Explain(entryID)
+	if !ok || !found || askedID == "" {
+		h.answer(ctx, r.Callback.ID, msgStaleButton, true)
+		return
+	}
+	recorded := false
+	if h.Questions != nil {
+		_, err := h.Questions.Pick(ctx, askedID, entryID)
+		switch ganwei.ErrorCode(err) {
+		case "":
+			recorded = true
+		case ganwei.ENOTFOUND, ganwei.EINVALID:
+			// Expired or forged: the entry exists, so still answer, without feedback buttons.
+		default:
+			h.Logger.Warn("record pick", "err", err) // the answer still goes out
+		}
+	}
+	h.answer(ctx, r.Callback.ID, "", false)
+	if !recorded {
+		askedID = ""
+	}
+	h.send(ctx, r.ChatID, ans.Text, h.answerKeyboard(ans, askedID))
+}
+
+// downReasons are the optional follow-up to a 👎, in the order shown.
+var downReasons = []struct{ code, label string }{
+	{ganwei.ReasonOffTopic, "答非所问"},
+	{ganwei.ReasonVague, "不够具体"},
+	{ganwei.ReasonWrong, "信息有误"},
+}
+
+// reasonRow offers the reasons after a 👎.
+func reasonRow(askedID string) []models.InlineKeyboardButton {
+	row := make([]models.InlineKeyboardButton, len(downReasons))
+	for i, r := range downReasons {
+		row[i] = button(r.label, "fb:why:"+askedID+":"+r.code)
+	}
+	return row
+}
+
+// feedbackButton records 👍/👎 (and the reason after a 👎) and marks the choice on the buttons.
 func (h *Handlers) feedbackButton(ctx context.Context, r *Request, data string) {
 	vote, askedID, _ := strings.Cut(data, ":")
+	if vote == "why" {
+		h.reasonButton(ctx, r, askedID)
+		return
+	}
 	if h.Questions == nil || (vote != ganwei.VoteUp && vote != ganwei.VoteDown) || askedID == "" {
 		h.answer(ctx, r.Callback.ID, msgStaleButton, true)
 		return
@@ -245,26 +310,53 @@ func (h *Handlers) feedbackButton(ctx context.Context, r *Request, data string) 
 	}
 	thanks := "谢谢反馈，我们会据此改进回答。"
 	if vote == ganwei.VoteDown {
-		thanks = "谢谢反馈。如需进一步了解，请联系" + h.Contact + "。"
+		thanks = "谢谢反馈。愿意的话，点一下哪里不好（可不选）；如需进一步了解，请联系" + h.Contact + "。"
 	}
 	h.answer(ctx, r.Callback.ID, thanks, false)
+	var extra [][]models.InlineKeyboardButton
+	if vote == ganwei.VoteDown {
+		extra = append(extra, reasonRow(q.ID))
+	}
+	h.remarkFeedback(ctx, r, append([][]models.InlineKeyboardButton{feedbackRow(q.ID, vote)}, extra...))
+}
+
+// reasonButton records the reason given after a 👎 and takes the reason buttons away.
+func (h *Handlers) reasonButton(ctx context.Context, r *Request, arg string) {
+	askedID, reason, _ := strings.Cut(arg, ":")
+	if h.Questions == nil || askedID == "" || !ganwei.ValidReason(reason) {
+		h.answer(ctx, r.Callback.ID, msgStaleButton, true)
+		return
+	}
+	q, err := h.Questions.GiveReason(ctx, askedID, reason)
+	switch ganwei.ErrorCode(err) {
+	case "":
+	case ganwei.ENOTFOUND, ganwei.EINVALID:
+		h.answer(ctx, r.Callback.ID, "这条回答的评价已过期，谢谢您。", false)
+		return
+	default:
+		h.Logger.Warn("give reason", "err", err)
+		h.answer(ctx, r.Callback.ID, msgTryLater, false)
+		return
+	}
+	h.answer(ctx, r.Callback.ID, "收到，谢谢您指出，我们会据此修改这条回答。", false)
+	h.remarkFeedback(ctx, r, [][]models.InlineKeyboardButton{feedbackRow(q.ID, q.Vote)})
+}
+
+// remarkFeedback keeps the message's other buttons and replaces its feedback rows with rows.
+func (h *Handlers) remarkFeedback(ctx context.Context, r *Request, rows [][]models.InlineKeyboardButton) {
 	if r.Callback.Message.Message == nil {
 		return
 	}
-	// Keep the other buttons of the message and re-mark the feedback row.
-	var rows [][]models.InlineKeyboardButton
-	var old [][]models.InlineKeyboardButton
+	var kept [][]models.InlineKeyboardButton
 	if mk := r.Callback.Message.Message.ReplyMarkup; mk != nil {
-		old = mk.InlineKeyboard
-	}
-	for _, row := range old {
-		if len(row) > 0 && strings.HasPrefix(row[0].CallbackData, "fb:") {
-			continue
+		for _, row := range mk.InlineKeyboard {
+			if len(row) > 0 && strings.HasPrefix(row[0].CallbackData, "fb:") {
+				continue
+			}
+			kept = append(kept, row)
 		}
-		rows = append(rows, row)
 	}
-	rows = append(rows, feedbackRow(q.ID, vote))
-	if err := h.Messenger.Edit(ctx, r.ChatID, r.MessageID, r.Callback.Message.Message.Text, keyboard(rows...)); err != nil {
+	if err := h.Messenger.Edit(ctx, r.ChatID, r.MessageID, r.Callback.Message.Message.Text, keyboard(append(kept, rows...)...)); err != nil {
 		h.Logger.Warn("mark feedback", "err", err)
 	}
 }
@@ -280,15 +372,68 @@ func (h *Handlers) unanswered(ctx context.Context, r *Request) {
 		h.fail(ctx, r.ChatID, "list unanswered", err)
 		return
 	}
-	if len(top) == 0 {
-		h.send(ctx, r.ChatID, "目前没有未能回答的提问。", nil)
+	worst, err := h.Questions.WorstRated(ctx, 5)
+	if err != nil {
+		h.fail(ctx, r.ChatID, "list worst-rated entries", err)
 		return
 	}
 	var b strings.Builder
-	b.WriteString("知识库未能回答的提问（按次数排序，供补充知识库参考）：\n")
-	for i, q := range top {
-		fmt.Fprintf(&b, "%d. %s（%d 次，最近 %s）\n", i+1, shorten(q.Example, 40), q.Count, q.LastAsked.In(h.Location).Format("1月2日"))
+	if len(top) == 0 {
+		b.WriteString("目前没有未能回答的提问。\n")
+	} else {
+		b.WriteString("知识库未能回答的提问（按次数排序，供补充知识库参考）：\n")
+		for i, q := range top {
+			fmt.Fprintf(&b, "%d. %s（%d 次，最近 %s）\n", i+1, shorten(q.Example, 40), q.Count, q.LastAsked.In(h.Location).Format("1月2日"))
+		}
+	}
+	if len(worst) > 0 {
+		b.WriteString("\n评价最差的条目（👎 多于 👍，请优先修改）：\n")
+		for i, w := range worst {
+			fmt.Fprintf(&b, "%d. %s\n", i+1, h.describeFeedback(w))
+		}
 	}
 	b.WriteString("\n补充方法：把新条目写入 GANWEI_KNOWLEDGE_DIR 下的 YAML 文件，机器人会自动加载。")
 	h.send(ctx, r.ChatID, b.String(), nil)
+}
+
+// describeFeedback renders an entry's feedback for curators: id, title, votes, reasons, picks.
+func (h *Handlers) describeFeedback(w ganwei.EntryFeedback) string {
+	title := ""
+	if h.Answerer != nil {
+		if e, ok := h.Answerer.Library.Base().Entry(w.EntryID); ok {
+			title = " " + shorten(e.Title, 24)
+		}
+	}
+	s := fmt.Sprintf("%s%s：👍 %d，👎 %d", w.EntryID, title, w.Up, w.Down)
+	var why []string
+	for _, r := range downReasons {
+		if n := w.Reasons[r.code]; n > 0 {
+			why = append(why, fmt.Sprintf("%s %d", r.label, n))
+		}
+	}
+	if len(why) > 0 {
+		s += "（" + strings.Join(why, "，") + "）"
+	}
+	if w.Picks > 0 {
+		s += fmt.Sprintf("，从“您是想问”选中 %d 次", w.Picks)
+	}
+	return s
+}
+
+// NotifyKnowledgeRejected tells the administrators (GANWEI_ADMIN_IDS) that an edit of the
+// operator knowledge files was refused and the previous base stays live, with what failed.
+func (h *Handlers) NotifyKnowledgeRejected(ctx context.Context, err error) {
+	h.Logger.Warn("knowledge edit refused, previous base kept", "err", err)
+	text := "知识库更新未生效：GANWEI_KNOWLEDGE_DIR 中的修改没有通过检查（ganwei kb check），机器人继续使用上一版知识库。请修改后保存，机器人会自动重新检查。\n\n" +
+		shorten(err.Error(), 1500)
+	ids := make([]int64, 0, len(h.AdminIDs))
+	for id, ok := range h.AdminIDs {
+		if ok {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		h.send(ctx, id, text, nil)
+	}
 }

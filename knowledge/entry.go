@@ -63,6 +63,9 @@ type Entry struct {
 
 	// file is where the entry was read, for validation messages.
 	file string
+	// gist is the set of character bigrams of Answer, computed once by Load, to tell when two
+	// entries would show the same content.
+	gist map[string]bool
 }
 
 // Source returns the citation line of the entry.

@@ -42,10 +42,11 @@ type EvalCase struct {
 
 // EvalResult is the outcome of one case.
 type EvalResult struct {
-	Case   EvalCase
-	Answer Answer
-	OK     bool
-	Why    string // what was missing, when not OK
+	Case    EvalCase
+	Answer  Answer
+	OK      bool
+	Why     string // what was missing, when not OK
+	Outcome Outcome
 }
 
 // EvalReport sums up an evaluation run.
@@ -53,6 +54,9 @@ type EvalReport struct {
 	InScope, InScopeOK       int
 	OutOfScope, OutOfScopeOK int
 	Results                  []EvalResult
+	// Bands are the precision and recall of each band; Kinds tallies outcomes per kind.
+	Bands BandReport
+	Kinds map[string]*Tally
 }
 
 // InScopeShare is the share of in-scope questions answered correctly (1 when there are none).
@@ -99,11 +103,21 @@ func ParseEval(data []byte) ([]EvalCase, error) {
 
 // RunEval answers every case with a and scores it.
 func RunEval(ctx context.Context, a *Answerer, cases []EvalCase) EvalReport {
-	var r EvalReport
+	r := EvalReport{Kinds: map[string]*Tally{}, Bands: newBandReport()}
 	for _, c := range cases {
 		ans := a.Answer(ctx, c.Q)
 		res := EvalResult{Case: c, Answer: ans}
 		res.OK, res.Why = judge(c, ans)
+		res.Outcome = evalOutcome(c, ans, res.OK)
+		r.Bands.add(c.Out, bandOf(ans), res.Outcome)
+		kind := c.Kind
+		if kind == "" && c.Out {
+			kind = "out"
+		}
+		if r.Kinds[kind] == nil {
+			r.Kinds[kind] = &Tally{}
+		}
+		r.Kinds[kind].add(c.Out, res.Outcome)
 		if c.Out {
 			r.OutOfScope++
 			if res.OK {
@@ -120,14 +134,45 @@ func RunEval(ctx context.Context, a *Answerer, cases []EvalCase) EvalReport {
 	return r
 }
 
+// evalOutcome classifies a tuned case the way the held-out scoring does, by ids: a "您是想问"
+// is an offer of the right entry when a candidate is one of the expected ids.
+func evalOutcome(c EvalCase, ans Answer, ok bool) Outcome {
+	band := bandOf(ans)
+	switch {
+	case c.Out && ok:
+		return OutcomeCorrect
+	case c.Out:
+		return OutcomeAnswered
+	case band == BandAnswered && ok:
+		return OutcomeCorrect
+	case band == BandAnswered:
+		return OutcomeWrong
+	case band == BandCandidates:
+		for _, t := range ans.Candidates {
+			if slices.Contains(c.IDs, t.ID) || slices.Contains(c.AnyIDs, t.ID) {
+				return OutcomeOffered
+			}
+		}
+		return OutcomeMissed
+	default:
+		return OutcomeDeclined
+	}
+}
+
 func judge(c EvalCase, ans Answer) (bool, string) {
 	if c.Out {
 		if ans.Found {
 			return false, "应当拒答，却回答了 " + sourceIDs(ans)
 		}
+		if bandOf(ans) == BandCandidates {
+			return false, "应当拒答，却问“您是想问”" + topicIDs(ans.Candidates)
+		}
 		return true, ""
 	}
 	if !ans.Found {
+		if bandOf(ans) == BandCandidates {
+			return false, "未直接回答，只问“您是想问”" + topicIDs(ans.Candidates)
+		}
 		return false, "未找到答案"
 	}
 	ids := make([]string, len(ans.Sources))
@@ -154,6 +199,14 @@ func sourceIDs(ans Answer) string {
 	var ids []string
 	for _, s := range ans.Sources {
 		ids = append(ids, s.ID)
+	}
+	return "[" + strings.Join(ids, ",") + "]"
+}
+
+func topicIDs(ts []Topic) string {
+	var ids []string
+	for _, t := range ts {
+		ids = append(ids, t.ID)
 	}
 	return "[" + strings.Join(ids, ",") + "]"
 }

@@ -44,12 +44,14 @@ type posting struct {
 // index is an inverted index over the entries of a Base, built once per Load.
 type index struct {
 	ids      map[string]int32
-	postings [][]posting // by token id, ordered by doc then field
-	idf      []float64   // by token id
+	docs     map[*Entry]int32 // entry -> doc number
+	postings [][]posting      // by token id, ordered by doc then field
+	idf      []float64        // by token id
 	maxIDF   float64
 	fieldLen [][numFields]float32 // by doc
 	avgLen   [numFields]float64
 	rw       *rewriter
+	py       *pinyinIndex
 	pool     sync.Pool // of *scratch, so that a query on a large base does not allocate per entry
 }
 
@@ -72,15 +74,20 @@ func (ix *index) scratch(n int) *scratch {
 }
 
 func buildIndex(entries []*Entry, syns []Synonym) *index {
+	// The synonym rewrite runs over content as over questions (symmetry): a variant written in an
+	// entry must meet the same variant typed by a cadre.
 	ix := &index{ids: map[string]int32{}, rw: newRewriter(syns), fieldLen: make([][numFields]float32, len(entries))}
 	df := []int32{}
+	ix.py = newPinyinIndex(entries, syns)
+	ix.docs = make(map[*Entry]int32, len(entries))
 	for d, e := range entries {
+		ix.docs[e] = int32(d)
 		texts := [numFields]string{strings.Join(e.Questions, "\n"), e.Title, e.Answer, e.Excerpt}
 		seen := map[int32]bool{}
 		for f, text := range texts {
 			counts := map[int32]uint16{}
 			n := 0
-			tokenize(normalizeText(text), func(t token) {
+			tokenize(ix.rw.rewrite(normalizeText(text)), func(t token) {
 				id, ok := ix.ids[t.text]
 				if !ok {
 					id = int32(len(ix.postings))
@@ -127,6 +134,39 @@ type Hit struct {
 	// Confidence is the share (0..1) of the question's informative weight that this entry matches;
 	// it is what the not-found threshold compares against.
 	Confidence float64
+	// Phrase is the longest run of consecutive question bigrams the entry contains: 2 means the
+	// entry shares a three-character phrase with the question. A chance overlap of everyday
+	// words (推荐, 标准) rarely runs longer than one bigram; a policy term (容错纠错) does.
+	Phrase int
+
+	covered []bool    // by query term: whether this entry contains it
+	weights []float64 // by query term: its confidence weight (shared by the hits of one search)
+}
+
+// gain returns the confidence weight this hit covers that none of the hits in used covers, as a
+// share of the question's total: what the entry adds to an answer made of used.
+func (h Hit) gain(used []Hit) float64 {
+	var add, total float64
+	for i, w := range h.weights {
+		total += w
+		if !h.covered[i] {
+			continue
+		}
+		dup := false
+		for _, u := range used {
+			if u.covered[i] {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			add += w
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	return add / total
 }
 
 // queryTerm is one distinct token of a question.
@@ -142,7 +182,7 @@ type queryTerm struct {
 // An unknown bigram that straddles two known ones (体包 in 具体包括) is an artefact of cutting
 // without a dictionary, not evidence of an unknown topic, so it weighs less; an unknown bigram
 // among unknown neighbours (天气 in 今天天气) keeps its full weight.
-func (ix *index) queryTerms(nq string) ([]queryTerm, float64) {
+func (ix *index) queryTerms(nq string, sounds []string) ([]queryTerm, float64) {
 	var terms []queryTerm
 	seen := map[string]bool{}
 	total := 0.0
@@ -163,6 +203,13 @@ func (ix *index) queryTerms(nq string) ([]queryTerm, float64) {
 		}
 		total += qt.weight * kindWeight[kind]
 		terms = append(terms, qt)
+	}
+	for _, sb := range sounds {
+		if _, ok := ix.ids[sb]; ok {
+			add(sb, kindSound, 1)
+		} else {
+			add(sb, kindSound, 0.3) // pinyin of a filler or of a word we do not have
+		}
 	}
 	tokenizeRuns(nq, func(run []rune) {
 		n := len(run) - 1 // bigrams in the run
@@ -218,7 +265,9 @@ func (ix *index) queryTerms(nq string) ([]queryTerm, float64) {
 
 // search ranks entries for a question. It returns at most limit hits, best first.
 func (ix *index) search(entries []*Entry, q string, limit int) []Hit {
-	terms, total := ix.queryTerms(ix.rw.rewrite(Normalize(q)))
+	nq, sounds := ix.py.read(Normalize(q))
+	nq = ix.rw.rewrite(nq)
+	terms, total := ix.queryTerms(nq, sounds)
 	if total == 0 || len(entries) == 0 {
 		return nil
 	}
@@ -274,5 +323,58 @@ func (ix *index) search(entries []*Entry, q string, limit int) []Hit {
 			hits = hits[:limit]
 		}
 	}
+	ix.describe(hits, terms, nq)
 	return hits
+}
+
+// describe fills in, for the few hits returned, which query terms each contains and the longest
+// phrase it shares with the question. Postings are sorted by entry, so each check is a binary
+// search; doing this for the top hits only keeps it off the cost of scanning a large base.
+func (ix *index) describe(hits []Hit, terms []queryTerm, nq string) {
+	weights := make([]float64, len(terms))
+	for i, qt := range terms {
+		weights[i] = qt.weight * kindWeight[qt.kind]
+	}
+	var runs [][]int32 // bigram token ids of each Han run of the question, in order (-1 unknown)
+	tokenizeRuns(nq, func(run []rune) {
+		var ids []int32
+		for i := 0; i+1 < len(run); i++ {
+			id, ok := ix.ids[string(run[i:i+2])]
+			if !ok {
+				id = -1
+			}
+			ids = append(ids, id)
+		}
+		runs = append(runs, ids)
+	}, func(string) {})
+	for k := range hits {
+		doc := ix.docOf(hits[k].Entry)
+		cov := make([]bool, len(terms))
+		for i, qt := range terms {
+			cov[i] = qt.id >= 0 && ix.has(doc, qt.id)
+		}
+		best := 0
+		for _, ids := range runs {
+			n := 0
+			for _, id := range ids {
+				if id >= 0 && ix.has(doc, id) {
+					n++
+					best = max(best, n)
+				} else {
+					n = 0
+				}
+			}
+		}
+		hits[k].covered, hits[k].weights, hits[k].Phrase = cov, weights, best
+	}
+}
+
+// docOf returns the position of an entry in the base (its doc number in postings).
+func (ix *index) docOf(e *Entry) int32 { return ix.docs[e] }
+
+// has reports whether entry doc contains token id in any field.
+func (ix *index) has(doc, id int32) bool {
+	ps := ix.postings[id]
+	i := sort.Search(len(ps), func(i int) bool { return ps[i].doc >= doc })
+	return i < len(ps) && ps[i].doc == doc
 }

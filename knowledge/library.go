@@ -19,9 +19,29 @@ type Library struct {
 	layers []fs.FS
 	dir    string // operator directory, "" when none
 
-	mu    sync.Mutex // serialises reloads
-	stamp string     // fingerprint of the operator directory at the last load
-	cur   atomic.Pointer[Base]
+	mu     sync.Mutex // serialises reloads
+	stamp  string     // fingerprint of the operator directory at the last load
+	failed string     // fingerprint of a version that failed, not retried until it changes
+	gate   func(*Base) error
+	onFail func(error)
+	cur    atomic.Pointer[Base]
+}
+
+// Gate sets a check every reloaded Base must pass before it goes live (see EvalGate); a Base
+// that fails it is dropped and the previous one stays. It does not apply to the load in Open:
+// there is no previous Base to keep, and `ganwei kb check` is the place to catch that.
+func (l *Library) Gate(check func(*Base) error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.gate = check
+}
+
+// OnReloadFailed sets who hears, once per failing version of the operator files, that a reload
+// was refused and why (the bot tells its administrators).
+func (l *Library) OnReloadFailed(notify func(error)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.onFail = notify
 }
 
 // Open builds a Library from the embedded files plus, when dir is not empty, the *.yaml files in
@@ -69,21 +89,38 @@ func (l *Library) Base() *Base { return l.cur.Load() }
 // Layers returns the file systems the Library loads from, embedded first.
 func (l *Library) Layers() []fs.FS { return l.layers }
 
-// Reload rereads every layer and swaps in the new Base. On error the current Base stays.
+// Reload rereads every layer and swaps in the new Base. On error the current Base stays, and the
+// OnReloadFailed listener hears about it once per failing version.
 func (l *Library) Reload() error {
 	if l.layers == nil {
 		return nil // static
 	}
+	tell, err := l.reload()
+	if tell != nil {
+		tell(err) // outside the lock: telling may mean sending messages
+	}
+	return err
+}
+
+func (l *Library) reload() (func(error), error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	stamp := l.fingerprint()
 	b, err := Load(l.layers...)
+	if err == nil && l.gate != nil && l.cur.Load() != nil {
+		err = l.gate(b)
+	}
 	if err != nil {
-		return fmt.Errorf("reload knowledge: %w", err)
+		err = fmt.Errorf("reload knowledge: %w", err)
+		if stamp == l.failed {
+			return nil, err
+		}
+		l.failed = stamp
+		return l.onFail, err
 	}
 	l.cur.Store(b)
-	l.stamp = stamp
-	return nil
+	l.stamp, l.failed = stamp, ""
+	return nil, nil
 }
 
 // ReloadIfChanged reloads when a file in the operator directory was added, removed or modified
@@ -94,7 +131,8 @@ func (l *Library) ReloadIfChanged() (bool, error) {
 		return false, nil
 	}
 	l.mu.Lock()
-	same := l.fingerprint() == l.stamp
+	fp := l.fingerprint()
+	same := fp == l.stamp || fp == l.failed // a failed version is retried only once it changes
 	l.mu.Unlock()
 	if same {
 		return false, nil
@@ -150,5 +188,29 @@ func (l *Library) Watch(ctx context.Context, interval time.Duration, logf func(f
 				logf("knowledge: reloaded %d entries", len(l.Base().Entries()))
 			}
 		}
+	}
+}
+
+// EvalGate returns a check for Gate: the embedded tuned evaluation set must reach its bars on
+// the candidate Base (extractively, as `ganwei kb check` runs it). The error names the failed
+// questions, for the administrators to pass on to whoever edited the files.
+func EvalGate() func(*Base) error {
+	cases, err := EmbeddedEval()
+	return func(b *Base) error {
+		if err != nil {
+			return err
+		}
+		rep := RunEval(context.Background(), &Answerer{Library: StaticLibrary(b)}, cases)
+		if rep.Pass() {
+			return nil
+		}
+		var fails []string
+		for _, r := range rep.Results {
+			if !r.OK && len(fails) < 5 {
+				fails = append(fails, fmt.Sprintf("“%s”：%s", r.Case.Q, r.Why))
+			}
+		}
+		return fmt.Errorf("评测未达标：范围内正确 %d/%d（要求 %.0f%%），范围外拒答 %d/%d（要求 %.0f%%）；例如\n%s",
+			rep.InScopeOK, rep.InScope, 100*InScopeBar, rep.OutOfScopeOK, rep.OutOfScope, 100*OutOfScopeBar, strings.Join(fails, "\n"))
 	}
 }

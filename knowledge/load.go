@@ -109,6 +109,7 @@ func newBase(entries []*Entry, syns []Synonym) *Base {
 	var order []string
 	for _, e := range entries {
 		b.byID[e.ID] = e
+		e.gist = bigramSet(e.Answer)
 		if counts[e.Category] == 0 {
 			order = append(order, e.Category)
 		}

@@ -3,7 +3,10 @@ package redisstore
 // Keys:
 //
 //	{prefix}:asked:{id}          string  JSON ganwei.AskedQuestion, expires after askedTTL
-//	{prefix}:feedback:{entryID}  hash    up, down: votes on answers drawn from the entry
+//	{prefix}:feedback:{entryID}  hash    up, down: votes on answers drawn from the entry; picks: taps
+//	                                     on it among "您是想问" candidates; why:{reason}: 👎 reasons
+//	{prefix}:feedback:down       zset    entryID -> down votes minus up votes (the worst first)
+//	{prefix}:picked:{entryID}    zset    normalised wording -> times the entry was picked for it
 //	{prefix}:unanswered          zset    normalised question -> times asked
 //	{prefix}:unanswered:example  hash    normalised question -> latest wording
 //	{prefix}:unanswered:last     hash    normalised question -> unix time last asked
@@ -14,7 +17,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -59,15 +64,125 @@ func (s *Store) Vote(ctx context.Context, id, vote string) (*ganwei.AskedQuestio
 		if old == vote {
 			return nil // pressed twice: nothing to count
 		}
+		// Moving a vote also moves its reason: a 👎 turned 👍 no longer says 答非所问.
+		if old == ganwei.VoteDown && q.Reason != "" {
+			for _, e := range q.EntryIDs {
+				p.HIncrBy(ctx, s.key("feedback", e), "why:"+q.Reason, -1)
+			}
+			q.Reason = ""
+		}
 		for _, e := range q.EntryIDs {
 			fk := s.key("feedback", e)
 			p.HIncrBy(ctx, fk, vote, 1)
 			if old != "" {
 				p.HIncrBy(ctx, fk, old, -1)
 			}
+			p.ZIncrBy(ctx, s.key("feedback", "down"), balance(vote)-balance(old), e)
 		}
 		return nil
 	})
+}
+
+// balance is a vote's weight in the worst-rated ranking: a 👎 counts against the entry.
+func balance(vote string) float64 {
+	switch vote {
+	case ganwei.VoteDown:
+		return 1
+	case ganwei.VoteUp:
+		return -1
+	}
+	return 0
+}
+
+// Pick records a tap on one of the "您是想问" candidates of an asked question: the entry's pick
+// counter and the wording it was picked for. A second tap on the same entry counts once.
+func (s *Store) Pick(ctx context.Context, id, entryID string) (*ganwei.AskedQuestion, error) {
+	return updateJSON(ctx, s, s.key("asked", id), "这条提问已过期", func(q *ganwei.AskedQuestion, p redis.Pipeliner) error {
+		if !slices.Contains(q.Candidates, entryID) {
+			return ganwei.Errorf(ganwei.EINVALID, "没有提供过这个选项")
+		}
+		if q.Picked == entryID {
+			return nil
+		}
+		q.Picked = entryID
+		q.EntryIDs = []string{entryID} // later 👍/👎 on the shown answer are about this entry
+		p.HIncrBy(ctx, s.key("feedback", entryID), "picks", 1)
+		wording := q.Normalized
+		if wording == "" {
+			wording = q.Question
+		}
+		p.ZIncrBy(ctx, s.key("picked", entryID), 1, wording)
+		return nil
+	})
+}
+
+// GiveReason records why a 👎 was given, per entry of the answer.
+func (s *Store) GiveReason(ctx context.Context, id, reason string) (*ganwei.AskedQuestion, error) {
+	if !ganwei.ValidReason(reason) {
+		return nil, ganwei.Errorf(ganwei.EINVALID, "无效的原因")
+	}
+	return updateJSON(ctx, s, s.key("asked", id), "这条回答的评价已过期", func(q *ganwei.AskedQuestion, p redis.Pipeliner) error {
+		if q.Vote != ganwei.VoteDown {
+			return ganwei.Errorf(ganwei.EINVALID, "请先点“没帮助”")
+		}
+		old := q.Reason
+		if old == reason {
+			return nil
+		}
+		q.Reason = reason
+		for _, e := range q.EntryIDs {
+			fk := s.key("feedback", e)
+			p.HIncrBy(ctx, fk, "why:"+reason, 1)
+			if old != "" {
+				p.HIncrBy(ctx, fk, "why:"+old, -1)
+			}
+		}
+		return nil
+	})
+}
+
+// WorstRated returns the entries whose 👎 most exceed their 👍, with all their counters.
+func (s *Store) WorstRated(ctx context.Context, limit int) ([]ganwei.EntryFeedback, error) {
+	worst, err := s.client.ZRangeArgsWithScores(ctx, redis.ZRangeArgs{
+		Key: s.key("feedback", "down"), Start: "+inf", Stop: "(0", ByScore: true, Rev: true, Count: int64(limit), // REV takes max first
+	}).Result()
+	if err != nil {
+		return nil, wrap("list worst-rated entries", err)
+	}
+	out := make([]ganwei.EntryFeedback, 0, len(worst))
+	cmds := make([]*redis.MapStringStringCmd, len(worst))
+	_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, z := range worst {
+			id, _ := z.Member.(string)
+			cmds[i] = p.HGetAll(ctx, s.key("feedback", id))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("list worst-rated entries", err)
+	}
+	for i, z := range worst {
+		id, _ := z.Member.(string)
+		fb := ganwei.EntryFeedback{EntryID: id}
+		for k, v := range cmds[i].Val() {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			switch {
+			case k == ganwei.VoteUp:
+				fb.Up = n
+			case k == ganwei.VoteDown:
+				fb.Down = n
+			case k == "picks":
+				fb.Picks = n
+			case strings.HasPrefix(k, "why:") && n > 0:
+				if fb.Reasons == nil {
+					fb.Reasons = map[string]int64{}
+				}
+				fb.Reasons[strings.TrimPrefix(k, "why:")] = n
+			}
+		}
+		out = append(out, fb)
+	}
+	return out, nil
 }
 
 // FeedbackCounts returns the up and down votes on answers drawn from an entry.

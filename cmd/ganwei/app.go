@@ -110,7 +110,10 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 // updates, let in-flight handlers finish, stop HTTP.
 func (a *app) run(ctx context.Context, httpAddr string, ready chan<- string) error {
 	if a.answerer != nil && a.cfg.KnowledgeDir != "" {
-		// Operators edit the knowledge files in place; pick the change up without a restart.
+		// Operators edit the knowledge files in place; pick the change up without a restart. An
+		// edit that fails `kb check` (files or the tuned bar) stays out, and the admins hear why.
+		a.answerer.Library.Gate(knowledge.EvalGate())
+		a.answerer.Library.OnReloadFailed(func(err error) { a.handlers.NotifyKnowledgeRejected(ctx, err) })
 		go a.answerer.Library.Watch(ctx, 30*time.Second, slogf(a.logger))
 	}
 	if err := a.handlers.SyncMenus(ctx); err != nil {

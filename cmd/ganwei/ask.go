@@ -15,13 +15,16 @@ import (
 	"github.com/ganwei-bot/ganwei/llm"
 )
 
-// askResult is one line of `ganwei ask --json`, the shape promised in design.md §3.
+// askResult is one line of `ganwei ask --json`, the shape promised in design.md §3, plus the
+// band (answered, candidates, declined, chat) and the "您是想问" candidates.
 type askResult struct {
-	Q       string             `json:"q"`
-	Answer  string             `json:"answer"`
-	Found   bool               `json:"found"`
-	Sources []knowledge.Source `json:"sources"`
-	Micros  int64              `json:"micros"`
+	Q          string             `json:"q"`
+	Answer     string             `json:"answer"`
+	Found      bool               `json:"found"`
+	Sources    []knowledge.Source `json:"sources"`
+	Micros     int64              `json:"micros"`
+	Band       knowledge.Band     `json:"band"`
+	Candidates []knowledge.Topic  `json:"candidates,omitempty"`
 }
 
 // runAsk answers questions from the knowledge base without Telegram, as the bot would.
@@ -64,7 +67,7 @@ func runAsk(ctx context.Context, env Env, args []string) error {
 		if a.Sources == nil {
 			a.Sources = []knowledge.Source{}
 		}
-		return writeJSON(out, askResult{Q: q, Answer: a.Text, Found: a.Found, Sources: a.Sources, Micros: micros})
+		return writeJSON(out, askResult{Q: q, Answer: a.Text, Found: a.Found, Sources: a.Sources, Micros: micros, Band: a.Band, Candidates: a.Candidates})
 	}
 	if !*batch {
 		return answer(question)

@@ -8,6 +8,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/redisstore"
+	"github.com/ganwei-bot/ganwei/redistest"
+	"github.com/ganwei-bot/ganwei/telegramtest"
 )
 
 // run executes the binary's Main in-process with the given stdin and environment.
@@ -28,13 +33,14 @@ func TestAskJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("output %q: %v", out, err)
 	}
-	for _, k := range []string{"q", "answer", "found", "sources", "micros"} {
+	for _, k := range []string{"q", "answer", "found", "sources", "micros", "band"} {
 		if _, ok := got[k]; !ok {
 			t.Errorf("output lacks %q: %s", k, out)
 		}
 	}
-	if len(got) != 5 {
-		t.Errorf("output has %d keys, want exactly 5: %s", len(got), out)
+	// design.md §3's five keys plus band (candidates only in the 您是想问 band).
+	if len(got) != 6 || got["band"] != "answered" {
+		t.Errorf("output has %d keys, band %v; want design.md's 5 plus band=answered: %s", len(got), got["band"], out)
 	}
 	src := got["sources"].([]any)[0].(map[string]any)
 	for _, k := range []string{"id", "title", "source", "score", "text"} {
@@ -98,8 +104,45 @@ func TestKBExport(t *testing.T) {
 	}
 }
 
+// heldOutStandIn is a held-out file of our own (tests never run the real one): one question it
+// answers, one it cannot, one to decline.
+const heldOutStandIn = `cases:
+  - {q: 四项清单是什么, style: keyword, expect_any: [四项清单]}
+  - {q: 干部食堂几点开饭, style: colloquial, expect_any: [食堂]}
+  - {q: 明天会下雨吗, style: out_of_scope, out: true}
+`
+
+func TestKBCheckPrintsHeldOutAggregateWithoutQuestions(t *testing.T) {
+	dir := t.TempDir()
+	blind := filepath.Join(dir, "blind.yaml")
+	if err := os.WriteFile(blind, []byte(heldOutStandIn), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := run(t, "", nil, "kb", "check", "--blind", blind)
+	if code != 0 {
+		t.Fatalf("exit %d (a held-out failure must not fail the check): %s%s", code, out, errs)
+	}
+	for _, want := range []string{"in-scope answered correctly", "out-of-scope declined", "held-out in-scope answered correctly: 1/2",
+		"held-out out-of-scope declined:       1/1", "band answered", "band candidates", "band declined", "colloquial", "out_of_scope"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "食堂") {
+		t.Errorf("the held-out aggregate lists a question:\n%s", out)
+	}
+	_, out, _ = run(t, "", nil, "kb", "check", "--blind", blind, "--show-failures")
+	if !strings.Contains(out, "食堂") {
+		t.Errorf("--show-failures does not list the failed question:\n%s", out)
+	}
+}
+
 func TestKBCheck(t *testing.T) {
-	code, out, errs := run(t, "", nil, "kb", "check")
+	blind := filepath.Join(t.TempDir(), "blind.yaml")
+	if err := os.WriteFile(blind, []byte(heldOutStandIn), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := run(t, "", nil, "kb", "check", "--blind", blind)
 	if code != 0 {
 		t.Fatalf("exit %d: %s%s", code, out, errs)
 	}
@@ -112,7 +155,7 @@ func TestKBCheck(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte(broken), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, out, _ = run(t, "", map[string]string{"GANWEI_KNOWLEDGE_DIR": dir}, "kb", "check")
+	code, out, _ = run(t, "", map[string]string{"GANWEI_KNOWLEDGE_DIR": dir}, "kb", "check", "--blind", blind)
 	if code != 1 || !strings.Contains(out, "缺少 questions") {
 		t.Errorf("broken dir: exit %d, output %q; want 1 and the problem", code, out)
 	}
@@ -121,7 +164,111 @@ func TestKBCheck(t *testing.T) {
 	if err := os.WriteFile(evalFile, []byte("cases:\n  - {q: 今天天气怎么样, ids: [K-01]}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, out, _ = run(t, "", nil, "kb", "check", "--eval", evalFile); code != 1 {
+	if code, out, _ = run(t, "", nil, "kb", "check", "--eval", evalFile, "--blind", blind); code != 1 {
 		t.Errorf("failing eval: exit %d, want 1: %s", code, out)
+	}
+}
+
+// buttonWith returns the callback data of the first button whose data starts with prefix.
+func buttonWith(m telegramtest.Message, prefix string) string {
+	for _, row := range m.Buttons {
+		for _, b := range row {
+			if strings.HasPrefix(b.CallbackData, prefix) {
+				return b.CallbackData
+			}
+		}
+	}
+	return ""
+}
+
+// TestCandidatesReasonsAndWorstRatedThroughTelegram: a plausible but unsure question gets
+// "您是想问" with candidate buttons; a tap answers at once and counts as a pick; a 👎 offers the
+// three reasons; /unanswered shows the worst-rated entry with its reason and pick, and neither
+// small talk nor the candidates question lands in the unanswered queue.
+func TestCandidatesReasonsAndWorstRatedThroughTelegram(t *testing.T) {
+	const hrAdmin, cadre = 1001, 2002
+	s := startServe(t, "1001")
+	m := s.send(t, cadre, "听说现在提拔看实绩，那平时加班加点算不算")
+	pick := buttonWith(m, "kb:pick:")
+	if !strings.HasPrefix(m.Text, "您是想问：") || pick == "" || buttonWith(m, "fb:") != "" {
+		t.Fatalf("unsure question = %q %v; want 您是想问 with candidate buttons and no feedback row", m.Text, m.Buttons)
+	}
+	before := len(s.tg.MessagesTo(cadre))
+	s.tg.PressButton(cadre, m.ID, pick)
+	msgs, err := s.tg.WaitMessages(s.ctx, cadre, before+1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ans := msgs[len(msgs)-1]
+	down := buttonWith(ans, "fb:down:")
+	if !strings.Contains(ans.Text, "来源：") || down == "" {
+		t.Fatalf("tapped candidate = %q %v; want the answer with its source and 👍/👎", ans.Text, ans.Buttons)
+	}
+	s.tg.PressButton(cadre, ans.ID, down)
+	var why string
+	if err := s.tg.WaitUntil(s.ctx, func() bool {
+		for _, msg := range s.tg.MessagesTo(cadre) {
+			if msg.ID == ans.ID {
+				why = buttonWith(msg, "fb:why:")
+			}
+		}
+		return why != ""
+	}); err != nil {
+		t.Fatalf("👎 did not offer reasons: %v", err)
+	}
+	s.tg.PressButton(cadre, ans.ID, strings.TrimSuffix(why, ganwei.ReasonOffTopic)+ganwei.ReasonVague)
+	if err := s.tg.WaitUntil(s.ctx, func() bool {
+		for _, msg := range s.tg.MessagesTo(cadre) {
+			if msg.ID == ans.ID {
+				return buttonWith(msg, "fb:why:") == ""
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatalf("the reason buttons stayed after a reason was given: %v", err)
+	}
+	s.send(t, cadre, "收到")
+	got := s.send(t, hrAdmin, "/unanswered").Text
+	for _, want := range []string{"评价最差的条目", "K-33", "👎 1", "不够具体 1", "选中 1 次"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("/unanswered lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "加班加点") || strings.Contains(got, "收到") {
+		t.Errorf("/unanswered lists a question that was not declined:\n%s", got)
+	}
+}
+
+func TestKBFeedbackListsWorstRatedEntries(t *testing.T) {
+	rd := redistest.New(t)
+	ctx := context.Background()
+	store := redisstore.New(rd.Client, rd.Prefix)
+	for _, v := range []string{ganwei.VoteDown, ganwei.VoteDown, ganwei.VoteUp} {
+		id, err := store.RecordAsked(ctx, &ganwei.AskedQuestion{Question: "q", EntryIDs: []string{"K-61"}, Found: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Vote(ctx, id, v); err != nil {
+			t.Fatal(err)
+		}
+		if v == ganwei.VoteDown {
+			if _, err := store.GiveReason(ctx, id, ganwei.ReasonWrong); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	out, errOut, code := runCLI(t, rd, "kb", "feedback")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"K-61", "up   1", "down   2", "wrong 2", "四项清单"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("kb feedback lacks %q:\n%s", want, out)
+		}
+	}
+	out, _, _ = runCLI(t, rd, "kb", "feedback", "--json")
+	var line map[string]any
+	if err := json.Unmarshal([]byte(out), &line); err != nil || line["entry_id"] != "K-61" || line["down"] != float64(2) {
+		t.Errorf("kb feedback --json = %q (%v)", out, err)
 	}
 }

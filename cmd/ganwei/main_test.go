@@ -287,8 +287,8 @@ func TestPolicyAnswersThroughTelegram(t *testing.T) {
 	if got := s.send(t, hrAdmin, "/unanswered").Text; !strings.Contains(got, "明天苏州天气怎么样") || strings.Contains(got, "你好") {
 		t.Errorf("/unanswered = %q; want the declined question listed and no greetings", got)
 	}
-	if got := s.send(t, cadre, strings.Repeat("容错", 150)).Text; !strings.Contains(got, "问题有点长") {
-		t.Errorf("a 300-character question = %q; want a request to shorten it", got)
+	if got := s.send(t, cadre, strings.Repeat("容错", 501)).Text; !strings.Contains(got, "问题有点长") {
+		t.Errorf("a 1002-character question = %q; want a request to shorten it", got)
 	}
 }
 
