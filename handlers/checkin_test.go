@@ -23,9 +23,12 @@ func TestValidAnswer(t *testing.T) {
 	}
 }
 
+// agg is an aggregate of n complete answers with the given sums (the distributions carry only
+// the counts the averages divide by).
 func agg(unit string, n, eligible, wSum, sSum int) *ganwei.Aggregate {
 	return &ganwei.Aggregate{Period: "2026-W47", Unit: unit, Responses: n, Eligible: eligible, WellbeingSum: wSum, StressSum: sSum,
-		Support: map[ganwei.Support]int{}, Benefits: map[ganwei.Benefits]int{}}
+		WellbeingDist: [5]int{n}, StressDist: [5]int{n}, TalkAnswered: n,
+		Support: map[ganwei.Support]int{ganwei.SupportEnough: n}, Benefits: map[ganwei.Benefits]int{ganwei.BenefitsOK: n}}
 }
 
 func TestSummaryTextHidesSmallGroups(t *testing.T) {

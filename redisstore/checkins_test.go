@@ -56,7 +56,7 @@ func TestSubmitReplacesWithinPeriod(t *testing.T) {
 
 func TestSubmitInvalid(t *testing.T) {
 	s, _ := newCheckInStore(t)
-	for _, c := range []*ganwei.CheckIn{answer(1, "", 0, 3), answer(1, "", 3, 6), {UserID: 1, Period: "x", Wellbeing: 3, Stress: 3, Support: "much", Benefits: ganwei.BenefitsOK}} {
+	for _, c := range []*ganwei.CheckIn{answer(1, "", -1, 3), answer(1, "", 3, 6), {UserID: 1, Period: "x", Wellbeing: 3, Stress: 3, Support: "much", Benefits: ganwei.BenefitsOK}} {
 		if _, err := s.SubmitCheckIn(context.Background(), c); ganwei.ErrorCode(err) != ganwei.EINVALID {
 			t.Errorf("submit %+v: err = %v, want EINVALID", c, err)
 		}

@@ -6,9 +6,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/user"
 
 	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/checkin"
+	"github.com/ganwei-bot/ganwei/redisstore"
 )
 
 // summaryJSON is the promised shape of `ganwei admin summary --json` (design.md §3). Averages
@@ -91,6 +93,7 @@ func runAdminSummary(ctx context.Context, env Env, args []string) error {
 	fs.SetOutput(env.Stderr)
 	asJSON := fs.Bool("json", false, "print one JSON object")
 	unit := fs.String("unit", "", "one unit instead of everyone")
+	operator := fs.String("operator", "", "who looks, for the audit log (default: the OS user)")
 	if err := fs.Parse(args); err != nil {
 		return usageErrorf("%v", err)
 	}
@@ -100,7 +103,7 @@ func runAdminSummary(ctx context.Context, env Env, args []string) error {
 	}
 	defer closeStore()
 	store.CheckInRetention, store.NoteRetention = cfg.CheckIn.Retention, cfg.CheckIn.NoteRetention
-	rep, err := checkin.Summarize(ctx, store, cfg.CheckIn.Calendar, store.Now(), *unit, 2)
+	rep, err := staffService(cfg, store).Summary(ctx, ganwei.Actor{Operator: operatorName(env, *operator)}, *unit, 2)
 	if err != nil {
 		return fmt.Errorf("summarize check-ins: %w", err)
 	}
@@ -142,9 +145,31 @@ func orDash(v any) any {
 	return v
 }
 
+// staffService is the HR use cases for the command line, where the operator holds REDIS_URL and
+// so every right; it still writes every view and export to the audit log under the operator's
+// name.
+func staffService(cfg *Config, store *redisstore.Store) *checkin.Staff {
+	return &checkin.Staff{Users: store, CheckIns: store, Periods: cfg.CheckIn.Calendar, AdminIDs: cfg.AdminIDs,
+		Now: store.Now, Location: cfg.Location}
+}
+
+// operatorName is who runs a command, for the audit log: --operator, else $USER, else the OS
+// account running the process.
+func operatorName(env Env, flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if u := env.Getenv("USER"); u != "" {
+		return u
+	}
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return "unknown"
+}
+
 // runAdminExport writes check-in data to a file: aggregates by default; with --individual one
-// row per answer, which is written to the audit log first (the operator holds REDIS_URL, so has
-// admin rights).
+// row per answer. Both are written to the audit log first, under the operator's OS user.
 func runAdminExport(ctx context.Context, env Env, args []string) error {
 	fs := flag.NewFlagSet("admin export", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
@@ -152,7 +177,7 @@ func runAdminExport(ctx context.Context, env Env, args []string) error {
 	out := fs.String("out", "", "output file (required)")
 	periods := fs.Int("periods", 52, "how many recent periods")
 	individual := fs.Bool("individual", false, "include one row per answer (audited)")
-	operator := fs.String("operator", "", "who runs the export, for the audit log (default $USER)")
+	operator := fs.String("operator", "", "who runs the export, for the audit log (default: the OS user)")
 	if err := fs.Parse(args); err != nil {
 		return usageErrorf("%v", err)
 	}
@@ -171,23 +196,13 @@ func runAdminExport(ctx context.Context, env Env, args []string) error {
 	}
 	defer closeStore()
 	ps := cfg.CheckIn.Calendar.Recent(store.Now(), *periods)
-	if *individual {
-		who := *operator
-		if who == "" {
-			who = env.Getenv("USER")
-		}
-		err := store.Audit(ctx, &ganwei.AuditEntry{Action: "export_individual",
-			Detail: fmt.Sprintf("command line, operator %q, %s..%s, %s", who, ps[0].ID, ps[len(ps)-1].ID, *format)})
-		if err != nil {
-			return fmt.Errorf("write audit log (export refused): %w", err)
-		}
-	}
 	f, err := os.OpenFile(*out, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600) // personal data: owner only
 	if err != nil {
 		return fmt.Errorf("create %s: %w", *out, err)
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
-	err = checkin.Export(ctx, w, checkin.ExportOptions{Format: *format, Service: store, Users: store, Periods: ps, Individual: *individual})
+	err = staffService(cfg, store).Export(ctx, ganwei.Actor{Operator: operatorName(env, *operator)}, w,
+		checkin.ExportOptions{Format: *format, Periods: ps, Individual: *individual})
 	if err == nil {
 		err = w.Flush()
 	}
@@ -195,6 +210,7 @@ func runAdminExport(ctx context.Context, env Env, args []string) error {
 		err = cerr
 	}
 	if err != nil {
+		_ = os.Remove(*out) // a refused or broken export leaves no half-written file
 		return fmt.Errorf("export check-ins: %w", err)
 	}
 	fmt.Fprintf(env.Stderr, "wrote %s (%s, %d periods %s..%s, individual rows: %v)\n", *out, *format, len(ps), ps[0].ID, ps[len(ps)-1].ID, *individual)

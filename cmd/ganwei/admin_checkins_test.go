@@ -43,7 +43,12 @@ func TestAdminSummaryAndExport(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := store.SetEligible(ctx, period, 10, map[string]int{"发改委": 4, "七都镇": 6}); err != nil {
+	// Ten people asked: the five who answered, one more in 发改委 and four more in 七都镇.
+	asked := []*ganwei.User{&cadreA, &cadreB, &cadreC, &cadreD, &cadreE, {ID: 8000000001, Unit: "发改委"}}
+	for i := int64(2); i <= 5; i++ {
+		asked = append(asked, &ganwei.User{ID: 8000000000 + i, Unit: "七都镇"})
+	}
+	if err := store.MarkEligible(ctx, period, asked); err != nil {
 		t.Fatal(err)
 	}
 
@@ -70,9 +75,11 @@ func TestAdminSummaryAndExport(t *testing.T) {
 	if sum.Period != period || sum.Responses != 5 || sum.Participation == nil || *sum.Participation != 0.5 || sum.Averages["wellbeing"] == nil || len(sum.Units) != 2 {
 		t.Errorf("summary = %+v", sum)
 	}
+	// 七都镇 has 2 answers; 发改委's 3 would give them away (everyone minus 发改委), so both
+	// are hidden.
 	for _, u := range sum.Units {
-		if u.Unit == "七都镇" && (u.Visible || u.Wellbeing != nil) {
-			t.Errorf("unit with 2 answers shows figures: %+v", u)
+		if u.Visible || u.Wellbeing != nil {
+			t.Errorf("unit shows figures that would reveal a group of 2: %+v", u)
 		}
 	}
 	if strings.Contains(out, "私密") || strings.Contains(out, cadreA.Name) {
@@ -85,11 +92,14 @@ func TestAdminSummaryAndExport(t *testing.T) {
 		t.Fatalf("export csv: exit %d: %s", code, errOut)
 	}
 	raw, _ := os.ReadFile(agg)
-	if !strings.Contains(string(raw), "七都镇,6,2,0.33,,") || strings.Contains(string(raw), "私密") || strings.Contains(string(raw), cadreA.Name) {
+	if !strings.HasPrefix(string(raw), "\ufeff周期,") || !strings.Contains(string(raw), "七都镇,6,2,33%,,") || strings.Contains(string(raw), "私密") || strings.Contains(string(raw), cadreA.Name) {
 		t.Errorf("aggregate csv:\n%s", raw)
 	}
-	if log, _ := store.AuditLog(ctx, 10); len(log) != 0 {
-		t.Errorf("aggregate export wrote %d audit entries, want none", len(log))
+	if !strings.Contains(string(raw), "发改委,4,3,75%,,,") {
+		t.Errorf("aggregate csv shows 发改委, from which 七都镇's two answers follow by subtraction:\n%s", raw)
+	}
+	if log, _ := store.AuditLog(ctx, 10); len(log) != 2 || log[0].Action != ganwei.AuditExportAggregates || log[0].Operator != "tester" || log[1].Action != ganwei.AuditViewSummary {
+		t.Errorf("audit log after summary and aggregate export = %+v, want both, by the operator", log)
 	}
 
 	xlsx := filepath.Join(dir, "year.xlsx")
@@ -101,7 +111,7 @@ func TestAdminSummaryAndExport(t *testing.T) {
 		t.Fatalf("open export: %v", err)
 	}
 	defer f.Close()
-	if sheets := f.GetSheetList(); len(sheets) != 2 || sheets[0] != "汇总" || sheets[1] != "个人明细" {
+	if sheets := f.GetSheetList(); len(sheets) != 3 || sheets[0] != "汇总" || sheets[1] != "说明" || sheets[2] != "个人明细" {
 		t.Errorf("sheets = %v", sheets)
 	}
 	rows, _ := f.GetRows("个人明细")
@@ -109,8 +119,8 @@ func TestAdminSummaryAndExport(t *testing.T) {
 		t.Errorf("individual rows = %v, want a header and 5 named rows", rows)
 	}
 	log, _ := store.AuditLog(ctx, 10)
-	if len(log) != 1 || log[0].Action != "export_individual" || !strings.Contains(log[0].Detail, "tester") {
-		t.Errorf("audit log = %+v, want the individual export", log)
+	if len(log) != 3 || log[0].Action != ganwei.AuditExportIndividual || log[0].Operator != "tester" || log[0].Actor != 0 {
+		t.Errorf("audit log = %+v, want the individual export by the operator", log)
 	}
 	if st, _ := os.Stat(xlsx); st.Mode().Perm() != 0o600 {
 		t.Errorf("export file mode %v, want 0600", st.Mode().Perm())
