@@ -91,7 +91,8 @@ func (h *Handlers) newCheckInDialog(ctx context.Context, userID int64) *ganwei.D
 			d.Data["old."+k] = v
 		}
 		if prev.Note != "" {
-			d.Data["old.note"] = prev.Note
+			// Kept until a new line replaces it: 跳过 in a second round keeps the first line.
+			d.Data["note"], d.Data["old.note"] = prev.Note, prev.Note
 		}
 	}
 	return d
