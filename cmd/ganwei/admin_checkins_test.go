@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,11 +120,53 @@ func TestAdminSummaryAndExport(t *testing.T) {
 	if len(rows) != 6 || rows[1][2] == "" || rows[1][9] != "私密的话" {
 		t.Errorf("individual rows = %v, want a header and 5 named rows", rows)
 	}
+	// Reports HR is glad to open: times in GANWEI_TIMEZONE, participation as a percentage, no
+	// filler rows, widths, a frozen header, filter buttons, and a 说明 sheet.
+	got, _ := store.CheckIn(ctx, cadreA.ID, period)
+	if want := got.SubmittedAt.In(shanghai).Format("2006-01-02 15:04"); len(rows) > 1 && !slices.ContainsFunc(rows[1:], func(r []string) bool { return r[10] == want }) {
+		t.Errorf("individual rows' times %v, want %s (Asia/Shanghai)", rows, want)
+	}
+	aggRows, _ := f.GetRows("汇总")
+	if len(aggRows) != 4 { // header, everyone, 发改委, 七都镇: no rows for the empty previous period
+		t.Errorf("汇总 has %d rows, want 4: %v", len(aggRows), aggRows)
+	}
+	if style, err := f.GetCellStyle("汇总", "E2"); err != nil {
+		t.Error(err)
+	} else if st, _ := f.GetStyle(style); st == nil || st.NumFmt != 9 {
+		t.Errorf("participation cell style = %+v, want the 0%% number format", st)
+	}
+	if v, _ := f.GetCellValue("汇总", "E2"); v != "50%" {
+		t.Errorf("participation shows %q, want 50%%", v)
+	}
+	if w, _ := f.GetColWidth("汇总", "B"); w < 12 {
+		t.Errorf("unit column width %v", w)
+	}
+	if panes, err := f.GetPanes("汇总"); err != nil || !panes.Freeze || panes.YSplit != 1 {
+		t.Errorf("汇总 panes = %+v, %v; want the header row frozen", panes, err)
+	}
+	if tables, err := f.GetTables("个人明细"); err != nil || len(tables) != 1 {
+		t.Errorf("个人明细 tables = %v, %v; want one (its filter buttons)", tables, err)
+	}
+	notes, _ := f.GetRows("说明")
+	if text := fmt.Sprint(notes); !strings.Contains(text, "为防推算一并不显示的组："+period+" 发改委") || !strings.Contains(text, "因人数不足而不显示的组："+period+" 七都镇") {
+		t.Errorf("说明 sheet does not say which groups are hidden and why:\n%s", text)
+	}
 	log, _ := store.AuditLog(ctx, 10)
 	if len(log) != 3 || log[0].Action != ganwei.AuditExportIndividual || log[0].Operator != "tester" || log[0].Actor != 0 {
 		t.Errorf("audit log = %+v, want the individual export by the operator", log)
 	}
 	if st, _ := os.Stat(xlsx); st.Mode().Perm() != 0o600 {
 		t.Errorf("export file mode %v, want 0600", st.Mode().Perm())
+	}
+}
+
+// The command line records who ran it: --operator, else $USER, else the OS account.
+func TestOperatorNameIsTheOSUser(t *testing.T) {
+	env := Env{Getenv: func(string) string { return "" }}
+	if got := operatorName(env, ""); got == "" || got == "0" || got == "unknown" {
+		t.Errorf("operatorName without $USER = %q, want the OS account", got)
+	}
+	if got := operatorName(Env{Getenv: func(string) string { return "alice" }}, "bob"); got != "bob" {
+		t.Errorf("operatorName with --operator bob = %q", got)
 	}
 }
