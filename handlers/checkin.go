@@ -75,9 +75,6 @@ func (h *Handlers) checkinCmd(ctx context.Context, r *Request) {
 	h.saveDialog(ctx, r, d)
 }
 
-// answerFields are the dialog steps that hold an answer, in order.
-var answerFields = []string{"w", "s", "sup", "ben", "talk"}
-
 // newCheckInDialog starts a check-in for the current period. When the person already answered
 // it, the dialog starts from that answer (each step replaces one answer, saved at once) and keeps
 // a copy, so that 取消 can put the earlier answer back.
