@@ -167,6 +167,10 @@ type Aggregate struct {
 	// hidden although it has enough answers, because showing them would let a smaller group's
 	// figures be derived by subtraction (complementary suppression; see checkin.Suppress).
 	Suppressed bool `json:"suppressed,omitempty"`
+	// Open is set by the summary code (never stored) while the period is still running: its
+	// figures change with every answer, so two readings a minute apart would give that answer
+	// away. They are shown once the period has closed.
+	Open bool `json:"open,omitempty"`
 
 	WellbeingSum  int              `json:"wellbeing_sum"`
 	StressSum     int              `json:"stress_sum"`
@@ -210,9 +214,10 @@ func (a *Aggregate) Small() bool {
 }
 
 // Visible reports whether the group's figures may be shown: enough people answered every
-// question behind them, and complementary suppression did not hide the group.
+// question behind them, complementary suppression did not hide the group, and the period has
+// closed.
 func (a *Aggregate) Visible() bool {
-	return a.Responses >= MinGroupSize && !a.Small() && !a.Suppressed
+	return a.Responses >= MinGroupSize && !a.Small() && !a.Suppressed && !a.Open
 }
 
 // Participation is responses over eligible people, never above 1, or 0 when eligibility is

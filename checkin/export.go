@@ -23,6 +23,7 @@ type ExportOptions struct {
 	Periods    []ganwei.Period
 	Individual bool           // one row per answer: admins only (Staff.Export checks and audits)
 	Location   *time.Location // time zone of the 填写时间 column (GANWEI_TIMEZONE); nil = UTC
+	Now        time.Time      // a period still running at Now shows counts only; zero = time.Now()
 }
 
 // The header rows are []any like the data rows, so that both writers take them as they are.
@@ -41,7 +42,19 @@ var personWidths = []float64{11, 14, 10, 16, 9, 9, 10, 12, 12, 40, 17}
 const (
 	noteTooFew     = "作答不足3人，不显示"
 	noteComplement = "为防止推算出人数较少单位的数据，一并不显示"
+	noteOpen       = "本期进行中，结束后显示"
 )
+
+// hiddenNote says why a hidden group is hidden.
+func hiddenNote(a *ganwei.Aggregate) string {
+	switch {
+	case a.Responses < ganwei.MinGroupSize || a.Small():
+		return noteTooFew
+	case a.Suppressed:
+		return noteComplement
+	}
+	return noteOpen
+}
 
 // percent marks a participation value, so that each writer renders it its own way.
 type percent float64
@@ -62,10 +75,7 @@ func aggRow(a *ganwei.Aggregate) []any {
 		for len(row) < len(aggHeader)-1 {
 			row = append(row, "")
 		}
-		if a.Responses >= ganwei.MinGroupSize && !a.Small() {
-			return append(row, noteComplement)
-		}
-		return append(row, noteTooFew)
+		return append(row, hiddenNote(a))
 	}
 	row = append(row, round2(a.WellbeingAvg()), round2(a.StressAvg()))
 	for _, v := range a.WellbeingDist {
@@ -111,7 +121,7 @@ func personRow(c *ganwei.CheckIn, names map[int64]string, loc *time.Location) []
 // eachAggregate calls fn for everyone's and every unit's aggregate in every period, leaving out
 // empty groups, with the hidden cells of the suppression Table.
 func eachAggregate(ctx context.Context, o ExportOptions, fn func(*ganwei.Aggregate) error) (*Table, error) {
-	t, err := LoadTable(ctx, o.Service, o.Periods)
+	t, err := LoadTable(ctx, o.Service, o.Periods, o.Now)
 	if err != nil {
 		return nil, err
 	}
@@ -161,6 +171,9 @@ const utf8BOM = "\ufeff"
 func Export(ctx context.Context, w io.Writer, o ExportOptions) error {
 	if o.Location == nil {
 		o.Location = time.UTC
+	}
+	if o.Now.IsZero() {
+		o.Now = time.Now()
 	}
 	var names map[int64]string
 	if o.Individual {
@@ -296,10 +309,13 @@ func exportXLSX(ctx context.Context, w io.Writer, o ExportOptions, names map[int
 			if who == "" {
 				who = "全体"
 			}
-			if a.Responses >= ganwei.MinGroupSize && !a.Small() {
+			switch hiddenNote(a) {
+			case noteComplement:
 				complement = append(complement, a.Period+" "+who)
-			} else if a.Responses > 0 {
-				tooFew = append(tooFew, a.Period+" "+who)
+			case noteTooFew:
+				if a.Responses > 0 {
+					tooFew = append(tooFew, a.Period+" "+who)
+				}
 			}
 		}
 		return sw.put(aggRow(a))
@@ -369,6 +385,7 @@ func writeNotes(f *excelize.File, sheet string, o ExportOptions, t *Table, tooFe
 		"每个问题只统计回答了它的人：中途停下的问卷计入作答人数和已回答的问题。",
 		fmt.Sprintf("隐私保护：一个组的统计只有在每项数据都至少有 %d 人回答时才显示，否则只显示人数（备注「%s」）。", ganwei.MinGroupSize, noteTooFew),
 		fmt.Sprintf("另外，如果用全体数据减去其他单位就能推算出不足 %d 人的单位，还会再隐藏人数最少的单位，直到推算不出（备注「%s」）。", ganwei.MinGroupSize, noteComplement),
+		fmt.Sprintf("仍在进行中的一期只显示人数（备注「%s」）：它的数据随每一份回答变化，前后两次对比就能推算出那一份回答。", noteOpen),
 		"因人数不足而不显示的组：" + list(tooFew),
 		"为防推算一并不显示的组：" + list(complement),
 	}

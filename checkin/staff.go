@@ -169,7 +169,7 @@ func (s *Staff) Export(ctx context.Context, actor ganwei.Actor, w io.Writer, o E
 	if err := s.audit(ctx, actor, ganwei.AuditEntry{Action: action, Periods: IDs(o.Periods), Detail: o.Format}); err != nil {
 		return err
 	}
-	o.Service, o.Users = s.CheckIns, s.Users
+	o.Service, o.Users, o.Now = s.CheckIns, s.Users, s.Now()
 	if o.Location == nil {
 		o.Location = s.Location
 	}

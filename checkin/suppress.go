@@ -3,6 +3,7 @@ package checkin
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/ganwei-bot/ganwei"
 )
@@ -17,7 +18,9 @@ import (
 // The rule holds per period across every view, because every view reads its cells from one
 // Table: the overall and per-unit summaries, the trend and its chart, the CSV and Excel
 // aggregates and `admin summary --json` show the same cells and hide the same ones. No view
-// shows a figure summed over several periods, so nothing can be differenced across periods.
+// shows a figure summed over several periods, so nothing can be differenced across periods; and
+// a period's figures appear only once it has closed, so that readings of a running period taken
+// before and after one answer cannot be differenced either.
 
 // Suppress marks, for one period, the units whose figures must be hidden besides those that are
 // too small themselves. overall is everyone's aggregate, units every unit's (people without a unit
@@ -83,9 +86,10 @@ type Table struct {
 	ByUnit  map[string][]*ganwei.Aggregate // one per period for each unit
 }
 
-// LoadTable reads everyone's and every unit's aggregates for the periods and applies Suppress to
-// each period.
-func LoadTable(ctx context.Context, svc ganwei.CheckInService, periods []ganwei.Period) (*Table, error) {
+// LoadTable reads everyone's and every unit's aggregates for the periods, applies Suppress to
+// each period, and marks the cells of a period still running at now as Open (hidden until it
+// closes, so that figures read before and after one more answer cannot be differenced).
+func LoadTable(ctx context.Context, svc ganwei.CheckInService, periods []ganwei.Period, now time.Time) (*Table, error) {
 	ids := IDs(periods)
 	units, err := svc.CheckInUnits(ctx)
 	if err != nil {
@@ -101,8 +105,14 @@ func LoadTable(ctx context.Context, svc ganwei.CheckInService, periods []ganwei.
 			return nil, err
 		}
 	}
-	for i := range periods {
-		Suppress(t.Overall[i], t.UnitsAt(i))
+	for i, p := range periods {
+		cells := t.UnitsAt(i)
+		Suppress(t.Overall[i], cells)
+		if p.End.IsZero() || now.Before(p.End) {
+			for _, a := range append(cells, t.Overall[i]) {
+				a.Open = true
+			}
+		}
 	}
 	return t, nil
 }

@@ -62,8 +62,8 @@ func (h *Handlers) summary(ctx context.Context, r *Request) {
 	unit, n := "", summaryPeriods
 	if r.Args != "" {
 		if v, err := strconv.Atoi(r.Args); err == nil {
-			if v < 2 || v > 104 {
-				h.send(ctx, r.ChatID, "期数请在 2 到 104 之间，例如 /summary 12。", nil)
+			if v < 3 || v > 104 {
+				h.send(ctx, r.ChatID, "期数请在 3 到 104 之间，例如 /summary 12。", nil)
 				return
 			}
 			n = v
@@ -117,8 +117,8 @@ func (h *Handlers) knownUnits(ctx context.Context) ([]string, error) {
 	return units, nil
 }
 
-// SummaryText renders a report for HR in Chinese. It shows no figures of a group with fewer than
-// ganwei.MinGroupSize answers.
+// SummaryText renders a report for HR in Chinese: the running period's participation, then the
+// figures of the latest closed period. It shows no figures of a hidden group.
 func SummaryText(rep *checkin.Report) string {
 	var b strings.Builder
 	who := "全体"
@@ -127,12 +127,17 @@ func SummaryText(rep *checkin.Report) string {
 	}
 	cur, prev := rep.Current, rep.Previous
 	fmt.Fprintf(&b, "关爱问卷汇总 · %s（%s）\n", rep.Period.Label, who)
-	fmt.Fprintf(&b, "参与：%s\n", pct(cur))
+	fmt.Fprintf(&b, "本期参与：%s\n", pct(cur))
 	if cur.Blocked > 0 {
 		fmt.Fprintf(&b, "未能送达：%d 人已屏蔽机器人，请通过其他方式联系\n", cur.Blocked)
 	}
-	if !cur.Visible() {
-		b.WriteString(hiddenReason(cur) + "\n")
+	if cur.Open {
+		b.WriteString("本期问卷仍在进行，统计数据在本期结束后显示（以免前后对比推算出个人回答）。\n")
+	}
+	prevLabel := ganwei.PeriodLabel(prev.Period)
+	fmt.Fprintf(&b, "\n上期（%s）参与：%s\n", prevLabel, pct(prev))
+	if !prev.Visible() {
+		b.WriteString(hiddenReason(prev) + "\n")
 	} else {
 		dist := func(d [5]int) string {
 			parts := make([]string, 5)
@@ -142,27 +147,24 @@ func SummaryText(rep *checkin.Report) string {
 			return strings.Join(parts, " · ")
 		}
 		change := func(avg func(*ganwei.Aggregate) float64) string {
-			if d, ok := checkin.Change(cur, prev, avg); ok {
-				return "，较上期 " + signed(d)
+			if d, ok := checkin.Change(prev, rep.Earlier, avg); ok {
+				return "，较前一期 " + signed(d)
 			}
 			return ""
 		}
-		fmt.Fprintf(&b, "身心状态：平均 %.1f%s\n  %s\n", cur.WellbeingAvg(), change((*ganwei.Aggregate).WellbeingAvg), dist(cur.WellbeingDist))
-		fmt.Fprintf(&b, "工作压力：平均 %.1f%s\n  %s\n", cur.StressAvg(), change((*ganwei.Aggregate).StressAvg), dist(cur.StressDist))
+		fmt.Fprintf(&b, "身心状态：平均 %.1f%s\n  %s\n", prev.WellbeingAvg(), change((*ganwei.Aggregate).WellbeingAvg), dist(prev.WellbeingDist))
+		fmt.Fprintf(&b, "工作压力：平均 %.1f%s\n  %s\n", prev.StressAvg(), change((*ganwei.Aggregate).StressAvg), dist(prev.StressDist))
 		var sup, ben []string
 		for _, v := range ganwei.Supports {
-			sup = append(sup, fmt.Sprintf("%s %d", v.Label(), cur.Support[v]))
+			sup = append(sup, fmt.Sprintf("%s %d", v.Label(), prev.Support[v]))
 		}
 		for _, v := range ganwei.BenefitsAll {
-			ben = append(ben, fmt.Sprintf("%s %d", v.Label(), cur.Benefits[v]))
+			ben = append(ben, fmt.Sprintf("%s %d", v.Label(), prev.Benefits[v]))
 		}
-		fmt.Fprintf(&b, "工作支持：%s\n待遇落实：%s\n希望谈心谈话：%d 人\n", strings.Join(sup, " · "), strings.Join(ben, " · "), cur.Talk)
-	}
-	if rep.Unit == "" || cur.Visible() {
-		fmt.Fprintf(&b, "待跟进事项：%d 件（/cases 查看）\n", rep.OpenCases)
+		fmt.Fprintf(&b, "工作支持：%s\n待遇落实：%s\n希望谈心谈话：%d 人\n", strings.Join(sup, " · "), strings.Join(ben, " · "), prev.Talk)
 	}
 	if len(rep.Units) > 0 {
-		b.WriteString("\n各单位：\n")
+		fmt.Fprintf(&b, "\n各单位（上期）：\n")
 		for _, u := range rep.Units {
 			if u.Responses == 0 && u.Eligible == 0 {
 				continue
@@ -177,6 +179,9 @@ func SummaryText(rep *checkin.Report) string {
 			}
 			fmt.Fprintf(&b, "• %s：%s，身心 %.1f，压力 %.1f\n", u.Unit, pct(u), u.WellbeingAvg(), u.StressAvg())
 		}
+	}
+	if rep.Unit == "" || prev.Visible() {
+		fmt.Fprintf(&b, "\n待跟进事项：%d 件（/cases 查看）\n", rep.OpenCases)
 	}
 	var trend []string
 	for i, a := range rep.Trend {
@@ -193,10 +198,13 @@ func SummaryText(rep *checkin.Report) string {
 
 // hiddenReason says why a group's figures are not shown.
 func hiddenReason(a *ganwei.Aggregate) string {
-	if a.Suppressed {
+	switch {
+	case a.Responses < ganwei.MinGroupSize || a.Small():
+		return fmt.Sprintf("作答不足 %d 人（或某一题回答不足 %d 人），为保护个人隐私，不显示统计数据。", ganwei.MinGroupSize, ganwei.MinGroupSize)
+	case a.Suppressed:
 		return fmt.Sprintf("为防止用其他数据推算出不足 %d 人的单位，本组统计数据不显示。", ganwei.MinGroupSize)
 	}
-	return fmt.Sprintf("本期作答不足 %d 人（或某一题回答不足 %d 人），为保护个人隐私，不显示统计数据。", ganwei.MinGroupSize, ganwei.MinGroupSize)
+	return "本期仍在进行，统计数据在本期结束后显示。"
 }
 
 // cases lists the active follow-up cases with buttons. The list names no answers; opening a case

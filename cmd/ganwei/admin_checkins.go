@@ -14,9 +14,20 @@ import (
 	"github.com/ganwei-bot/ganwei/redisstore"
 )
 
-// summaryJSON is the promised shape of `ganwei admin summary --json` (design.md §3). Averages
-// and distributions are null when fewer than ganwei.MinGroupSize people answered.
+// summaryJSON is the promised shape of `ganwei admin summary --json` (design.md §3): the current
+// period at the top level, and the latest closed period under "closed". Figures (averages,
+// distributions, talk requests) are null for a hidden group: fewer than ganwei.MinGroupSize
+// answers, hidden so that a smaller group cannot be derived, or a period still running ("open":
+// its figures would change with each answer and give it away), which the current period always is.
 type summaryJSON struct {
+	periodJSON
+	Open      bool        `json:"open"`
+	OpenCases int         `json:"open_cases"`
+	Closed    *periodJSON `json:"closed"`
+}
+
+// periodJSON is one period of one group.
+type periodJSON struct {
 	Period        string         `json:"period"`
 	Label         string         `json:"label"`
 	Unit          string         `json:"unit,omitempty"`
@@ -28,7 +39,6 @@ type summaryJSON struct {
 	Change        map[string]any `json:"change_vs_previous"`
 	Distributions map[string]any `json:"distributions"`
 	Talk          *int           `json:"talk_requests"`
-	OpenCases     int            `json:"open_cases"`
 	Units         []unitJSON     `json:"units,omitempty"`
 }
 
@@ -58,26 +68,25 @@ func participation(a *ganwei.Aggregate) *float64 {
 	return &p
 }
 
-func buildSummaryJSON(r *checkin.Report) *summaryJSON {
-	cur := r.Current
-	out := &summaryJSON{Period: r.Period.ID, Label: r.Period.Label, Unit: r.Unit, Responses: cur.Responses,
-		Eligible: cur.Eligible, Participation: participation(cur), Visible: cur.Visible(),
+func buildPeriodJSON(unit string, a, before *ganwei.Aggregate, units []*ganwei.Aggregate) periodJSON {
+	out := periodJSON{Period: a.Period, Label: ganwei.PeriodLabel(a.Period), Unit: unit, Responses: a.Responses,
+		Eligible: a.Eligible, Participation: participation(a), Visible: a.Visible(),
 		Averages: map[string]any{"wellbeing": nil, "stress": nil}, Change: map[string]any{"wellbeing": nil, "stress": nil},
-		Distributions: map[string]any{}, OpenCases: r.OpenCases}
-	if cur.Visible() {
-		out.Averages["wellbeing"], out.Averages["stress"] = round2(cur.WellbeingAvg()), round2(cur.StressAvg())
-		if d, ok := checkin.Change(cur, r.Previous, (*ganwei.Aggregate).WellbeingAvg); ok {
+		Distributions: map[string]any{}}
+	if a.Visible() {
+		out.Averages["wellbeing"], out.Averages["stress"] = round2(a.WellbeingAvg()), round2(a.StressAvg())
+		if d, ok := checkin.Change(a, before, (*ganwei.Aggregate).WellbeingAvg); ok {
 			out.Change["wellbeing"] = round2(d)
 		}
-		if d, ok := checkin.Change(cur, r.Previous, (*ganwei.Aggregate).StressAvg); ok {
+		if d, ok := checkin.Change(a, before, (*ganwei.Aggregate).StressAvg); ok {
 			out.Change["stress"] = round2(d)
 		}
-		out.Distributions = map[string]any{"wellbeing": cur.WellbeingDist, "stress": cur.StressDist,
-			"support": cur.Support, "benefits": cur.Benefits}
-		talk := cur.Talk
+		out.Distributions = map[string]any{"wellbeing": a.WellbeingDist, "stress": a.StressDist,
+			"support": a.Support, "benefits": a.Benefits}
+		talk := a.Talk
 		out.Talk = &talk
 	}
-	for _, u := range r.Units {
+	for _, u := range units {
 		uj := unitJSON{Unit: u.Unit, Responses: u.Responses, Eligible: u.Eligible, Participation: participation(u), Visible: u.Visible()}
 		if u.Visible() {
 			w, s := round2(u.WellbeingAvg()), round2(u.StressAvg())
@@ -86,6 +95,12 @@ func buildSummaryJSON(r *checkin.Report) *summaryJSON {
 		out.Units = append(out.Units, uj)
 	}
 	return out
+}
+
+func buildSummaryJSON(r *checkin.Report) *summaryJSON {
+	closed := buildPeriodJSON(r.Unit, r.Previous, r.Earlier, r.Units)
+	return &summaryJSON{periodJSON: buildPeriodJSON(r.Unit, r.Current, r.Previous, nil), Open: r.Current.Open,
+		OpenCases: r.OpenCases, Closed: &closed}
 }
 
 // runAdminSummary prints the current check-in period's summary from the aggregates.
@@ -104,7 +119,7 @@ func runAdminSummary(ctx context.Context, env Env, args []string) error {
 	}
 	defer closeStore()
 	store.CheckInRetention, store.NoteRetention = cfg.CheckIn.Retention, cfg.CheckIn.NoteRetention
-	rep, err := staffService(cfg, store).Summary(ctx, ganwei.Actor{Operator: operatorName(env, *operator)}, *unit, 2)
+	rep, err := staffService(cfg, store).Summary(ctx, ganwei.Actor{Operator: operatorName(env, *operator)}, *unit, 3)
 	if err != nil {
 		return fmt.Errorf("summarize check-ins: %w", err)
 	}
@@ -116,26 +131,36 @@ func runAdminSummary(ctx context.Context, env Env, args []string) error {
 	if s.Unit != "" {
 		who = s.Unit
 	}
-	fmt.Fprintf(env.Stdout, "Check-in period %s (%s), %s\n", s.Period, s.Label, who)
-	if s.Participation != nil {
-		fmt.Fprintf(env.Stdout, "responses:     %d of %d asked (participation %.0f%%)\n", s.Responses, s.Eligible, 100**s.Participation)
-	} else {
-		fmt.Fprintf(env.Stdout, "responses:     %d (no prompt round recorded this period: participation unknown)\n", s.Responses)
-	}
-	if !s.Visible {
-		fmt.Fprintf(env.Stdout, "averages:      hidden (fewer than %d responses)\n", ganwei.MinGroupSize)
-	} else {
-		fmt.Fprintf(env.Stdout, "wellbeing avg: %v (change %v)\nstress avg:    %v (change %v)\ntalk requests: %d\n",
-			s.Averages["wellbeing"], orDash(s.Change["wellbeing"]), s.Averages["stress"], orDash(s.Change["stress"]), *s.Talk)
+	for i, p := range []*periodJSON{&s.periodJSON, s.Closed} {
+		state := "running"
+		if i == 1 {
+			state = "closed"
+		}
+		fmt.Fprintf(env.Stdout, "Check-in period %s (%s, %s), %s\n", p.Period, p.Label, state, who)
+		if p.Participation != nil {
+			fmt.Fprintf(env.Stdout, "responses:     %d of %d asked (participation %.0f%%)\n", p.Responses, p.Eligible, 100**p.Participation)
+		} else {
+			fmt.Fprintf(env.Stdout, "responses:     %d (no prompt round recorded: participation unknown)\n", p.Responses)
+		}
+		switch {
+		case i == 0 && s.Open:
+			fmt.Fprintf(env.Stdout, "averages:      shown once the period has closed\n")
+		case !p.Visible:
+			fmt.Fprintf(env.Stdout, "averages:      hidden (fewer than %d responses, or they would reveal a smaller group)\n", ganwei.MinGroupSize)
+		default:
+			fmt.Fprintf(env.Stdout, "wellbeing avg: %v (change %v)\nstress avg:    %v (change %v)\ntalk requests: %d\n",
+				p.Averages["wellbeing"], orDash(p.Change["wellbeing"]), p.Averages["stress"], orDash(p.Change["stress"]), *p.Talk)
+		}
+		for _, u := range p.Units {
+			if u.Visible {
+				fmt.Fprintf(env.Stdout, "  %s: %d/%d, wellbeing %.2f, stress %.2f\n", u.Unit, u.Responses, u.Eligible, *u.Wellbeing, *u.Stress)
+			} else {
+				fmt.Fprintf(env.Stdout, "  %s: %d/%d, hidden\n", u.Unit, u.Responses, u.Eligible)
+			}
+		}
+		fmt.Fprintln(env.Stdout)
 	}
 	fmt.Fprintf(env.Stdout, "open cases:    %d\n", s.OpenCases)
-	for _, u := range s.Units {
-		if u.Visible {
-			fmt.Fprintf(env.Stdout, "  %s: %d/%d, wellbeing %.2f, stress %.2f\n", u.Unit, u.Responses, u.Eligible, *u.Wellbeing, *u.Stress)
-		} else {
-			fmt.Fprintf(env.Stdout, "  %s: %d/%d, hidden (fewer than %d)\n", u.Unit, u.Responses, u.Eligible, ganwei.MinGroupSize)
-		}
-	}
 	return nil
 }
 

@@ -34,7 +34,7 @@ func TestAdminSummaryAndExport(t *testing.T) {
 	ctx := context.Background()
 	store := redisstore.New(rd.Client, rd.Prefix)
 	cal, _ := checkin.NewCalendar("", shanghai)
-	period := cal.PeriodAt(time.Now()).ID // the CLI runs on the real clock
+	period := cal.Recent(time.Now(), 2)[0].ID // the CLI runs on the real clock; figures show once a period has closed
 	for i, u := range []ganwei.User{cadreA, cadreB, cadreC, cadreD, cadreE} {
 		u := u
 		if err := store.SaveUser(ctx, &u); err != nil {
@@ -58,24 +58,32 @@ func TestAdminSummaryAndExport(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("admin summary: exit %d: %s", code, errOut)
 	}
-	var sum struct {
-		Period        string              `json:"period"`
-		Responses     int                 `json:"responses"`
-		Participation *float64            `json:"participation"`
-		Averages      map[string]*float64 `json:"averages"`
-		OpenCases     int                 `json:"open_cases"`
-		Units         []struct {
-			Unit      string   `json:"unit"`
-			Responses int      `json:"responses"`
-			Visible   bool     `json:"visible"`
-			Wellbeing *float64 `json:"wellbeing"`
-		} `json:"units"`
+	var top struct {
+		Period   string              `json:"period"`
+		Open     bool                `json:"open"`
+		Averages map[string]*float64 `json:"averages"`
+		Closed   struct {
+			Period        string              `json:"period"`
+			Responses     int                 `json:"responses"`
+			Participation *float64            `json:"participation"`
+			Averages      map[string]*float64 `json:"averages"`
+			Units         []struct {
+				Unit      string   `json:"unit"`
+				Responses int      `json:"responses"`
+				Visible   bool     `json:"visible"`
+				Wellbeing *float64 `json:"wellbeing"`
+			} `json:"units"`
+		} `json:"closed"`
 	}
-	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+	if err := json.Unmarshal([]byte(out), &top); err != nil {
 		t.Fatalf("summary --json is not JSON: %v\n%s", err, out)
 	}
+	if !top.Open || top.Averages["wellbeing"] != nil {
+		t.Errorf("the running period shows figures: %s", out)
+	}
+	sum := top.Closed
 	if sum.Period != period || sum.Responses != 5 || sum.Participation == nil || *sum.Participation != 0.5 || sum.Averages["wellbeing"] == nil || len(sum.Units) != 2 {
-		t.Errorf("summary = %+v", sum)
+		t.Errorf("closed period = %+v", sum)
 	}
 	// 七都镇 has 2 answers; 发改委's 3 would give them away (everyone minus 发改委), so both
 	// are hidden.

@@ -157,6 +157,21 @@ func (h *harness) press(uid int64, msgID int, data string) telegramtest.Message 
 	return m
 }
 
+// summary sends a /summary command and returns the summary's text (the trend chart follows it
+// as a photo).
+func (h *harness) summary(uid int64, cmd string) string {
+	h.t.Helper()
+	before := len(h.tg.MessagesTo(uid))
+	h.say(uid, cmd)
+	for _, m := range h.tg.MessagesTo(uid)[before:] {
+		if strings.Contains(m.Text, "关爱问卷汇总") || strings.Contains(m.Text, "没有找到单位") {
+			return m.Text
+		}
+	}
+	h.t.Fatalf("%s sent no summary", cmd)
+	return ""
+}
+
 // waitText waits for a message to uid containing want and returns it.
 func (h *harness) waitText(uid int64, want string) telegramtest.Message {
 	h.t.Helper()
@@ -253,10 +268,9 @@ func TestCheckInEndToEnd(t *testing.T) {
 		t.Fatalf("stored answer = %+v, %v; want wellbeing 4, stress 3, no note", got, err)
 	}
 
-	// HR's summary counts it; with one answer no figures are shown.
-	sum := h.say(hrUser.ID, "/summary")
-	if !strings.Contains(sum.Text, "参与：1 / 5 人") || !strings.Contains(sum.Text, "不显示统计数据") {
-		t.Fatalf("summary after one answer:\n%s", sum.Text)
+	// HR's summary counts it; the period is running, so no figures are shown yet.
+	if sum := h.summary(hrUser.ID, "/summary"); !strings.Contains(sum, "本期参与：1 / 5 人") || !strings.Contains(sum, "本期结束后显示") {
+		t.Fatalf("summary after one answer:\n%s", sum)
 	}
 
 	// Two more in 发改委 (one asks for a talk, with a free-text line) and two in 七都镇.
@@ -272,18 +286,18 @@ func TestCheckInEndToEnd(t *testing.T) {
 	m = h.startDialog(cadreE.ID)
 	h.answer(cadreE.ID, m.ID, 4, 4, "enough", "ok", false, "")
 
-	photos := len(h.tg.Calls("sendPhoto"))
-	sum = h.say(hrUser.ID, "/summary")
-	sumText := h.tg.MessagesTo(hrUser.ID)
-	var text string
-	for _, msg := range sumText {
-		if strings.Contains(msg.Text, "关爱问卷汇总") {
-			text = msg.Text // the latest summary
-		}
+	// While the week runs its figures stay hidden: read before and after one answer, they would
+	// give that answer away.
+	if text := h.summary(hrUser.ID, "/summary"); !strings.Contains(text, "本期参与：5 / 5 人（100%）") || strings.Contains(text, "平均") {
+		t.Errorf("summary of the running week:\n%s", text)
 	}
+	// The next Friday's prompt closes the week; its figures appear.
+	h.clock.Set(time.Date(2026, 11, 27, 16, 30, 0, 0, shanghai))
+	photos := len(h.tg.Calls("sendPhoto"))
+	text := h.summary(hrUser.ID, "/summary")
 	// 七都镇 has two answers; showing 发改委's three would give them away (everyone minus 发改委),
 	// so 发改委 is hidden too.
-	for _, want := range []string{"参与：5 / 5 人（100%）", "身心状态：平均 3.6", "• 发改委：为防推算其他单位，不显示", "• 七都镇：作答不足 3 人，不显示", "待跟进事项：1 件"} {
+	for _, want := range []string{"上期（2026年第47周）参与：5 / 5 人（100%）", "身心状态：平均 3.6", "• 发改委：为防推算其他单位，不显示", "• 七都镇：作答不足 3 人，不显示", "待跟进事项：1 件"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("summary lacks %q:\n%s", want, text)
 		}
@@ -304,10 +318,8 @@ func TestCheckInEndToEnd(t *testing.T) {
 			}
 		}
 	}
-	_ = sum
-	unit := h.say(hrUser.ID, "/summary 七都镇")
-	if !strings.Contains(unit.Text, "不显示统计数据") || strings.Contains(unit.Text, "平均") {
-		t.Errorf("unit summary with 2 answers shows figures:\n%s", unit.Text)
+	if unit := h.summary(hrUser.ID, "/summary 七都镇"); !strings.Contains(unit, "不显示统计数据") || strings.Contains(unit, "平均") {
+		t.Errorf("unit summary with 2 answers shows figures:\n%s", unit)
 	}
 
 	// The talk request opened a case; HR opens it, which is audited, and moves it on.
@@ -563,7 +575,7 @@ func TestBlockedPromptIsCounted(t *testing.T) {
 	if err != nil {
 		t.Fatalf("blocked prompt not counted")
 	}
-	if r := h.say(hrUser.ID, "/summary"); !strings.Contains(r.Text, "1 人已屏蔽机器人") {
+	if r := h.summary(hrUser.ID, "/summary"); !strings.Contains(r, "1 人已屏蔽机器人") {
 		var texts []string
 		for _, m := range h.tg.MessagesTo(hrUser.ID) {
 			texts = append(texts, m.Text)
