@@ -340,6 +340,17 @@ func (h *Handlers) checkinButton(ctx context.Context, r *Request, data string) {
 // dialog to the next step. A talk request opens its case now and alerts HR. When the answer
 // cannot be saved the dialog stays on the question and the person is told; it returns false.
 func (h *Handlers) recordAnswer(ctx context.Context, r *Request, d *ganwei.Dialog, step, val string) bool {
+	if now := h.Periods.PeriodAt(h.Now()); d.Data["period"] != now.ID {
+		// The period closed while the dialog was open, and its figures are now on show: an
+		// answer added to it would change them and could be told apart. What was answered
+		// before the close is kept.
+		if err := h.Dialogs.ClearDialog(ctx, r.User.ID); err != nil {
+			h.Logger.Warn("clear check-in dialog", "user_id", r.User.ID, "err", err)
+		}
+		h.send(ctx, r.ChatID, fmt.Sprintf("%s的问卷已经结束，之前已作答的部分都已保存。发送 /checkin 可以填写本期（%s）问卷。",
+			ganwei.PeriodLabel(d.Data["period"]), now.Label), nil)
+		return false
+	}
 	prev := d.Data[step]
 	d.Data[step] = val
 	res, err := h.CheckIns.SubmitCheckIn(ctx, checkInFromDialog(r.User, d, ""))

@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/redistest"
@@ -95,5 +96,23 @@ func TestParticipationNeverExceedsAHundredPercent(t *testing.T) {
 	}
 	if sum := h.summary(admin.ID, "/summary"); !strings.Contains(sum, "本期参与：6 / 6 人（100%）") {
 		t.Errorf("summary with HR answering too:\n%s", sum)
+	}
+}
+
+// An answer to a check-in whose period has closed in the meantime is not added to that period:
+// its figures are on show now, and a change would give the answer away.
+func TestAnswerAfterThePeriodClosedDoesNotChangeIt(t *testing.T) {
+	rd := redistest.New(t)
+	h := newHarness(t, rd.Client, rd.Prefix)
+	q := h.startDialog(cadreA.ID)
+	h.press(cadreA.ID, q.ID, "ci:a:w:4")
+	h.clock.Set(time.Date(2026, 11, 27, 16, 30, 0, 0, shanghai)) // the next prompt: 2026-W47 closes
+	r := h.press(cadreA.ID, q.ID, "ci:a:s:5")
+	if !strings.Contains(r.Text, "已经结束") {
+		t.Errorf("answer after the close: %q", r.Text)
+	}
+	c, err := h.store.CheckIn(h.ctx, cadreA.ID, "2026-W47")
+	if err != nil || c.Wellbeing != 4 || c.Stress != 0 {
+		t.Errorf("2026-W47 answer = %+v, %v; want the wellbeing given before the close only", c, err)
 	}
 }
