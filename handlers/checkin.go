@@ -453,7 +453,7 @@ func (h *Handlers) checkinText(ctx context.Context, r *Request, d *ganwei.Dialog
 			h.saveDialog(ctx, r, d)
 			return
 		}
-		h.answerPrivately(ctx, r)
+		h.answerPrivately(ctx, r, r.Text)
 		h.send(ctx, r.ChatID, "您的关爱问卷还没填完，请点问卷消息里的按钮（或直接输入选项的序号）；想对组织说的话可以在最后一步写下。想退出请点「取消」或发送 /cancel。", nil)
 		return
 	}
@@ -472,12 +472,12 @@ func (h *Handlers) checkinText(ctx context.Context, r *Request, d *ganwei.Dialog
 // answerPrivately answers a policy question typed during a check-in from the knowledge base
 // alone: never the model, and nothing recorded (no feedback record, no unanswered queue). When
 // the knowledge base has no answer it says nothing: the text was probably about the person.
-func (h *Handlers) answerPrivately(ctx context.Context, r *Request) {
+func (h *Handlers) answerPrivately(ctx context.Context, r *Request, question string) {
 	if h.Answerer == nil {
 		return
 	}
 	extractive := knowledge.Answerer{Library: h.Answerer.Library, Contact: h.Answerer.Contact, Threshold: h.Answerer.Threshold}
-	ans := extractive.Answer(ctx, strings.TrimSpace(r.Text))
+	ans := extractive.Answer(ctx, strings.TrimSpace(question))
 	if !ans.Found {
 		return
 	}
@@ -490,6 +490,16 @@ func (h *Handlers) answerPrivately(ctx context.Context, r *Request) {
 		kb = keyboard([]models.InlineKeyboardButton{button("📖 查看原文", data)})
 	}
 	h.send(ctx, r.ChatID, ans.Text, kb)
+}
+
+// inCheckIn reports whether the person has a check-in open (a Redis error counts as yes: then
+// nothing goes to the model).
+func (h *Handlers) inCheckIn(ctx context.Context, userID int64) bool {
+	if h.CheckIns == nil {
+		return false
+	}
+	d, err := h.loadDialog(ctx, userID)
+	return err != nil || (d != nil && d.Kind == dialogCheckIn)
 }
 
 // finishCheckIn ends the dialog: the five answers are already saved; a free-text line is added

@@ -241,6 +241,13 @@ func TestCheckInTextNeverReachesTheModelOrTheQueue(t *testing.T) {
 	if len(got) != 2 || strings.Contains(got[0].Text, "模型的回答") || !strings.Contains(got[0].Text, "容错") {
 		t.Errorf("a policy question mid-check-in got %+v; want the extractive answer and the reminder", got)
 	}
+	before = len(h.tg.MessagesTo(cadreA.ID))
+	h.say(cadreA.ID, "/ask 犯了错误还能容错吗") // the command, too, stays away from the model
+	for _, m := range h.tg.MessagesTo(cadreA.ID)[before:] {
+		if strings.Contains(m.Text, "模型的回答") {
+			t.Errorf("/ask mid-check-in was answered by the model: %q", m.Text)
+		}
+	}
 	h.say(cadreA.ID, "５") // full-width digit: 工作压力 5
 	if c, _ := h.store.CheckIn(h.ctx, cadreA.ID, "2026-W47"); c.Stress != 5 {
 		t.Errorf("typed ５ stored stress %d, want 5", c.Stress)
