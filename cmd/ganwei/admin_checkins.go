@@ -54,7 +54,10 @@ type unitJSON struct {
 
 func round2(f float64) float64 {
 	if f < 0 {
-		return -round2(-f)
+		if r := -round2(-f); r != 0 {
+			return r
+		}
+		return 0 // not -0, which JSON prints as "-0"
 	}
 	return float64(int(f*100+0.5)) / 100
 }
