@@ -357,6 +357,9 @@ type CheckInService interface {
 	// Aggregates returns the aggregates of the periods for one unit ("" = everyone), in the
 	// order asked; a period without answers has a zero Aggregate.
 	Aggregates(ctx context.Context, periods []string, unit string) ([]*Aggregate, error)
+	// GroupAggregates returns the aggregates of every group in every period in one go: for each
+	// group ("" = everyone) in the order asked, its periods in the order asked.
+	GroupAggregates(ctx context.Context, periods, groups []string) ([][]*Aggregate, error)
 	// UnitAggregates returns one period's aggregate for each unit, in the order asked.
 	UnitAggregates(ctx context.Context, period string, units []string) ([]*Aggregate, error)
 	// CheckInUnits lists every unit that has answered at least once.

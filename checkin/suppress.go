@@ -97,13 +97,13 @@ func LoadTable(ctx context.Context, svc ganwei.CheckInService, periods []ganwei.
 	}
 	slices.Sort(units)
 	t := &Table{Periods: periods, Units: units, ByUnit: map[string][]*ganwei.Aggregate{}}
-	if t.Overall, err = svc.Aggregates(ctx, ids, ""); err != nil {
+	groups, err := svc.GroupAggregates(ctx, ids, append([]string{""}, units...))
+	if err != nil {
 		return nil, err
 	}
-	for _, u := range units {
-		if t.ByUnit[u], err = svc.Aggregates(ctx, ids, u); err != nil {
-			return nil, err
-		}
+	t.Overall = groups[0]
+	for i, u := range units {
+		t.ByUnit[u] = groups[i+1]
 	}
 	for i, p := range periods {
 		cells := t.UnitsAt(i)

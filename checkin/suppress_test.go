@@ -96,6 +96,14 @@ func (m *memCheckIns) Aggregates(_ context.Context, periods []string, unit strin
 	return out, nil
 }
 
+func (m *memCheckIns) GroupAggregates(ctx context.Context, periods, groups []string) ([][]*ganwei.Aggregate, error) {
+	out := make([][]*ganwei.Aggregate, len(groups))
+	for i, g := range groups {
+		out[i], _ = m.Aggregates(ctx, periods, g)
+	}
+	return out, nil
+}
+
 func (m *memCheckIns) OpenCases(context.Context) (int, map[string]int, error) {
 	return 0, map[string]int{}, nil
 }

@@ -379,6 +379,22 @@ func (s *Store) Aggregates(ctx context.Context, periods []string, unit string) (
 	return s.readAggregates(ctx, "read aggregates", periods, []string{unit})
 }
 
+// GroupAggregates returns every group's aggregates over the periods in one round trip.
+func (s *Store) GroupAggregates(ctx context.Context, periods, groups []string) ([][]*ganwei.Aggregate, error) {
+	flat, err := s.readAggregates(ctx, "read group aggregates", periods, groups)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]*ganwei.Aggregate, len(groups))
+	for g := range groups {
+		out[g] = make([]*ganwei.Aggregate, len(periods))
+		for i := range periods {
+			out[g][i] = flat[i*len(groups)+g] // readAggregates goes period by period
+		}
+	}
+	return out, nil
+}
+
 // UnitAggregates returns one period's aggregate for each unit in one round trip.
 func (s *Store) UnitAggregates(ctx context.Context, period string, units []string) ([]*ganwei.Aggregate, error) {
 	return s.readAggregates(ctx, "read unit aggregates", []string{period}, units)

@@ -287,6 +287,11 @@ func TestEligibleCountsEachPersonOnce(t *testing.T) {
 			t.Errorf("unit %q: eligible %d, want %d", unit, a[0].Eligible, want)
 		}
 	}
+	// All groups in one read, group by group, period by period.
+	g, err := s.GroupAggregates(ctx, []string{"2026-W46", "2026-W47"}, []string{"", "甲", "乙"})
+	if err != nil || len(g) != 3 || g[1][1].Unit != "甲" || g[1][1].Eligible != 3 || g[2][1].Eligible != 1 || g[0][0].Period != "2026-W46" || g[0][1].Responses != 2 {
+		t.Errorf("GroupAggregates = %+v, %v", g, err)
+	}
 }
 
 // A changed answer that no longer asks for follow-up closes the case it opened, when HR has not
