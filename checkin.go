@@ -72,7 +72,9 @@ const MinGroupSize = 3
 const MaxNoteLen = 200
 
 // CheckIn is one cadre's answer for one period. A second answer in the same period replaces the
-// first.
+// first. It is saved as the person answers, question by question, so a check-in may be partial: a
+// zero Wellbeing or Stress, an empty Support or Benefits, and TalkAnswered false mean "not
+// answered yet", and aggregates count each question only where it was answered.
 type CheckIn struct {
 	UserID    int64    `json:"user_id"`
 	Unit      string   `json:"unit,omitempty"` // the cadre's unit when answering; aggregates count it there
@@ -81,26 +83,48 @@ type CheckIn struct {
 	Stress    int      `json:"stress"`         // 工作压力 1 (light) .. 5 (heavy)
 	Support   Support  `json:"support"`
 	Benefits  Benefits `json:"benefits"`
-	Talk      bool     `json:"talk"`           // would like a talk with the organization (谈心谈话)
-	Note      string   `json:"note,omitempty"` // optional free text; kept for a shorter time than scores
+	Talk      bool     `json:"talk"` // would like a talk with the organization (谈心谈话)
+	// TalkAnswered says the talk question was answered (Talk false then means "not now").
+	TalkAnswered bool   `json:"talk_answered"`
+	Note         string `json:"note,omitempty"` // optional free text; kept for a shorter time than scores
 
 	SubmittedAt time.Time `json:"submitted_at"`
 }
 
-// Validate returns EINVALID when an answer is out of range.
+// Answered counts the questions answered (0..5).
+func (c *CheckIn) Answered() int {
+	n := 0
+	for _, ok := range []bool{c.Wellbeing != 0, c.Stress != 0, c.Support != "", c.Benefits != "", c.TalkAnswered} {
+		if ok {
+			n++
+		}
+	}
+	return n
+}
+
+// Complete reports whether all five questions are answered (the free-text line is optional).
+func (c *CheckIn) Complete() bool { return c.Answered() == 5 }
+
+// Validate returns EINVALID when an answer is out of range or nothing is answered. Unanswered
+// questions (zero values) are allowed: a check-in is saved as it is given.
 func (c *CheckIn) Validate() error {
+	if c.Talk {
+		c.TalkAnswered = true
+	}
 	switch {
 	case c.UserID <= 0:
 		return Errorf(EINVALID, "缺少填写人")
 	case c.Period == "":
 		return Errorf(EINVALID, "缺少问卷周期")
-	case c.Wellbeing < 1 || c.Wellbeing > 5:
+	case c.Answered() == 0:
+		return Errorf(EINVALID, "请至少回答一个问题")
+	case c.Wellbeing < 0 || c.Wellbeing > 5:
 		return Errorf(EINVALID, "身心状态请选择 1 到 5")
-	case c.Stress < 1 || c.Stress > 5:
+	case c.Stress < 0 || c.Stress > 5:
 		return Errorf(EINVALID, "工作压力请选择 1 到 5")
-	case c.Support != SupportEnough && c.Support != SupportPartly && c.Support != SupportLacking:
+	case c.Support != "" && c.Support != SupportEnough && c.Support != SupportPartly && c.Support != SupportLacking:
 		return Errorf(EINVALID, "请选择工作支持情况")
-	case c.Benefits != BenefitsOK && c.Benefits != BenefitsPending:
+	case c.Benefits != "" && c.Benefits != BenefitsOK && c.Benefits != BenefitsPending:
 		return Errorf(EINVALID, "请选择待遇落实情况")
 	case utf8.RuneCountInString(c.Note) > MaxNoteLen:
 		return Errorf(EINVALID, "补充说明请不超过 %d 个字", MaxNoteLen)
@@ -117,7 +141,7 @@ func (c *CheckIn) FollowUpReasons() []string {
 	if c.Talk {
 		r = append(r, "希望谈心谈话")
 	}
-	if c.Wellbeing <= 2 {
+	if c.Wellbeing >= 1 && c.Wellbeing <= 2 {
 		r = append(r, "身心状态较差")
 	}
 	if c.Stress >= 5 {
@@ -131,12 +155,22 @@ func (c *CheckIn) FollowUpReasons() []string {
 
 // Aggregate is what is known about a group's answers in one period, without identities: counts,
 // sums and distributions. Stores keep it precomputed, so that summaries never read raw answers.
+// Each question is counted where it was answered: the distributions' totals are the number of
+// people who answered that question, which may be fewer than Responses for partial check-ins.
 type Aggregate struct {
 	Period    string `json:"period"`
 	Unit      string `json:"unit,omitempty"` // "" for everyone
-	Eligible  int    `json:"eligible"`       // cadres asked this period (0 when unknown)
-	Responses int    `json:"responses"`
-	Blocked   int    `json:"blocked"` // prompts Telegram refused (the person blocked the bot)
+	Eligible  int    `json:"eligible"`       // people prompted this period plus anyone else who answered (0 when unknown)
+	Responses int    `json:"responses"`      // people who answered at least one question
+	Blocked   int    `json:"blocked"`        // prompts Telegram refused (the person blocked the bot)
+	// Suppressed is set by the summary code (never stored) when the group's figures must stay
+	// hidden although it has enough answers, because showing them would let a smaller group's
+	// figures be derived by subtraction (complementary suppression; see checkin.Suppress).
+	Suppressed bool `json:"suppressed,omitempty"`
+	// Open is set by the summary code (never stored) while the period is still running: its
+	// figures change with every answer, so two readings a minute apart would give that answer
+	// away. They are shown once the period has closed.
+	Open bool `json:"open,omitempty"`
 
 	WellbeingSum  int              `json:"wellbeing_sum"`
 	StressSum     int              `json:"stress_sum"`
@@ -145,33 +179,72 @@ type Aggregate struct {
 	Support       map[Support]int  `json:"support"`
 	Benefits      map[Benefits]int `json:"benefits"`
 	Talk          int              `json:"talk"`
+	TalkAnswered  int              `json:"talk_answered"` // people who answered the talk question
 }
 
-// Visible reports whether enough people answered for the group's figures to be shown.
-func (a *Aggregate) Visible() bool { return a.Responses >= MinGroupSize }
+// Sizes are the numbers of people behind each figure of the group: responses, then those who
+// answered 身心状态, 工作压力, 工作支持, 待遇落实 and 谈心谈话. Each must be 0 or at least
+// MinGroupSize for the figures to be shown.
+func (a *Aggregate) Sizes() [6]int {
+	sum := func(xs ...int) int {
+		t := 0
+		for _, x := range xs {
+			t += x
+		}
+		return t
+	}
+	sup, ben := 0, 0
+	for _, v := range a.Support {
+		sup += v
+	}
+	for _, v := range a.Benefits {
+		ben += v
+	}
+	return [6]int{a.Responses, sum(a.WellbeingDist[:]...), sum(a.StressDist[:]...), sup, ben, a.TalkAnswered}
+}
 
-// Participation is responses over eligible cadres, or 0 when eligibility is unknown.
+// Small reports whether some figure of the group rests on 1 or 2 people.
+func (a *Aggregate) Small() bool {
+	for _, n := range a.Sizes() {
+		if n > 0 && n < MinGroupSize {
+			return true
+		}
+	}
+	return false
+}
+
+// Visible reports whether the group's figures may be shown: enough people answered every
+// question behind them, complementary suppression did not hide the group, and the period has
+// closed.
+func (a *Aggregate) Visible() bool {
+	return a.Responses >= MinGroupSize && !a.Small() && !a.Suppressed && !a.Open
+}
+
+// Participation is responses over eligible people, never above 1, or 0 when eligibility is
+// unknown.
 func (a *Aggregate) Participation() float64 {
 	if a.Eligible <= 0 {
 		return 0
 	}
-	return float64(a.Responses) / float64(a.Eligible)
+	return min(1, float64(a.Responses)/float64(a.Eligible))
 }
 
-// WellbeingAvg is the mean 身心状态 score, 0 without answers.
+// WellbeingAvg is the mean 身心状态 score of those who answered it, 0 without answers.
 func (a *Aggregate) WellbeingAvg() float64 {
-	if a.Responses == 0 {
+	n := a.Sizes()[1]
+	if n == 0 {
 		return 0
 	}
-	return float64(a.WellbeingSum) / float64(a.Responses)
+	return float64(a.WellbeingSum) / float64(n)
 }
 
-// StressAvg is the mean 工作压力 score, 0 without answers.
+// StressAvg is the mean 工作压力 score of those who answered it, 0 without answers.
 func (a *Aggregate) StressAvg() float64 {
-	if a.Responses == 0 {
+	n := a.Sizes()[2]
+	if n == 0 {
 		return 0
 	}
-	return float64(a.StressSum) / float64(a.Responses)
+	return float64(a.StressSum) / float64(n)
 }
 
 // CaseStatus is where a follow-up case stands.
@@ -228,15 +301,40 @@ type SubmitResult struct {
 	Updated bool   // the person had already answered this period; the answer was replaced
 	CaseID  string // the follow-up case this answer opened or joined, "" for none
 	NewCase bool   // CaseID was opened by this submission
+	// TalkRequested says this submission asked for a talk where the stored answer did not: the
+	// moment to alert HR.
+	TalkRequested bool
 }
 
-// AuditEntry records that someone viewed or exported individual check-in data.
+// Actor is who asks a service to do something: a person known to the bot (ID), or an operator at
+// the command line (Operator, the OS user), who holds REDIS_URL and so every right.
+type Actor struct {
+	ID       int64
+	Operator string
+}
+
+// CommandLine reports whether the actor is a command-line operator.
+func (a Actor) CommandLine() bool { return a.ID == 0 }
+
+// Audit actions.
+const (
+	AuditViewCase         = "view_case"         // opened one person's case and answer
+	AuditListCases        = "list_cases"        // listed the people with follow-up cases
+	AuditExportIndividual = "export_individual" // exported one row per answer
+	AuditViewSummary      = "view_summary"      // viewed aggregate figures
+	AuditExportAggregates = "export_aggregates" // exported aggregate figures
+)
+
+// AuditEntry records that someone viewed individual check-in data, or aggregate figures.
 type AuditEntry struct {
-	At      time.Time `json:"at"`
-	Actor   int64     `json:"actor"`             // Telegram id of the viewer; 0 for the command line
-	Action  string    `json:"action"`            // "view_case", "export_individual", ...
-	Subject int64     `json:"subject,omitempty"` // whose answers, when one person's
-	Detail  string    `json:"detail,omitempty"`
+	At       time.Time `json:"at"`
+	Actor    int64     `json:"actor"`              // Telegram id of the viewer; 0 for the command line
+	Operator string    `json:"operator,omitempty"` // the OS user, for the command line
+	Action   string    `json:"action"`             // one of the Audit* constants
+	Subject  int64     `json:"subject,omitempty"`  // whose answers, when one person's
+	Unit     string    `json:"unit,omitempty"`     // which unit's figures ("" = everyone)
+	Periods  []string  `json:"periods,omitempty"`  // which periods
+	Detail   string    `json:"detail,omitempty"`
 }
 
 // CheckInService stores check-ins, their aggregates and follow-up cases.
@@ -246,25 +344,31 @@ type CheckInService interface {
 	// twice. An answer that needs follow-up opens a case unless the period's case is still
 	// active. EINVALID for a bad answer, EUNAVAILABLE when Redis is down (nothing was written).
 	SubmitCheckIn(ctx context.Context, c *CheckIn) (*SubmitResult, error)
+	// WithdrawCheckIn deletes the person's answer for the period and takes it out of the
+	// aggregates (the person pressed 取消 on a check-in started fresh). Withdrawing none is not
+	// an error. The person stays counted as eligible; a case the answer opened is closed unless
+	// HR has taken it up.
+	WithdrawCheckIn(ctx context.Context, userID int64, period string) error
 	// CheckIn returns the person's answer for the period, or ENOTFOUND.
 	CheckIn(ctx context.Context, userID int64, period string) (*CheckIn, error)
 	// CheckIns returns the person's answers, newest first, at most limit (0 = all).
 	CheckIns(ctx context.Context, userID int64, limit int) ([]*CheckIn, error)
-	// ForgetCheckIns deletes the person's answers, free text, prompt claims, pauses and dialog,
-	// and removes their identity from cases. Aggregates keep their counts.
-	ForgetCheckIns(ctx context.Context, userID int64) error
 
 	// Aggregates returns the aggregates of the periods for one unit ("" = everyone), in the
 	// order asked; a period without answers has a zero Aggregate.
 	Aggregates(ctx context.Context, periods []string, unit string) ([]*Aggregate, error)
+	// GroupAggregates returns the aggregates of every group in every period in one go: for each
+	// group ("" = everyone) in the order asked, its periods in the order asked.
+	GroupAggregates(ctx context.Context, periods, groups []string) ([][]*Aggregate, error)
 	// UnitAggregates returns one period's aggregate for each unit, in the order asked.
 	UnitAggregates(ctx context.Context, period string, units []string) ([]*Aggregate, error)
 	// CheckInUnits lists every unit that has answered at least once.
 	CheckInUnits(ctx context.Context) ([]string, error)
 	// MarkBlocked counts a prompt Telegram refused because the person blocked the bot.
 	MarkBlocked(ctx context.Context, period, unit string) error
-	// SetEligible records how many cadres were asked in the period, overall and per unit.
-	SetEligible(ctx context.Context, period string, total int, perUnit map[string]int) error
+	// MarkEligible counts the people as eligible for the period (overall and in their unit),
+	// each once however often it is called; an answer counts its author too.
+	MarkEligible(ctx context.Context, period string, users []*User) error
 
 	// Cases lists cases; active only (not closed) when activeOnly.
 	Cases(ctx context.Context, activeOnly bool) ([]*Case, error)

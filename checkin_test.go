@@ -44,9 +44,10 @@ func TestCheckInValidate(t *testing.T) {
 	}{
 		{"no user", func(c *ganwei.CheckIn) { c.UserID = 0 }},
 		{"no period", func(c *ganwei.CheckIn) { c.Period = "" }},
-		{"wellbeing 0", func(c *ganwei.CheckIn) { c.Wellbeing = 0 }},
+		{"wellbeing -1", func(c *ganwei.CheckIn) { c.Wellbeing = -1 }},
+		{"nothing answered", func(c *ganwei.CheckIn) { *c = ganwei.CheckIn{UserID: 1, Period: "2026-W47"} }},
 		{"stress 6", func(c *ganwei.CheckIn) { c.Stress = 6 }},
-		{"support", func(c *ganwei.CheckIn) { c.Support = "" }},
+		{"support", func(c *ganwei.CheckIn) { c.Support = "lots" }},
 		{"benefits", func(c *ganwei.CheckIn) { c.Benefits = "maybe" }},
 		{"long note", func(c *ganwei.CheckIn) { c.Note = strings.Repeat("字", ganwei.MaxNoteLen+1) }},
 	} {
@@ -68,14 +69,38 @@ func TestPeriodLabel(t *testing.T) {
 	}
 }
 
+// A partial check-in saves the questions answered so far.
+func TestCheckInPartialIsValid(t *testing.T) {
+	c := ganwei.CheckIn{UserID: 1, Period: "2026-W47", Wellbeing: 1}
+	if err := c.Validate(); err != nil || c.Complete() || c.Answered() != 1 {
+		t.Errorf("wellbeing only: Validate = %v, complete %v, answered %d", err, c.Complete(), c.Answered())
+	}
+	if got := c.FollowUpReasons(); !reflect.DeepEqual(got, []string{"身心状态较差"}) {
+		t.Errorf("wellbeing 1 alone: reasons %v, want the follow-up at once", got)
+	}
+	c = ganwei.CheckIn{UserID: 1, Period: "2026-W47", Stress: 3}
+	if got := c.FollowUpReasons(); got != nil {
+		t.Errorf("unanswered wellbeing counts as poor: %v", got)
+	}
+}
+
 func TestAggregateVisibility(t *testing.T) {
-	a := &ganwei.Aggregate{Responses: 2, Eligible: 4, WellbeingSum: 7}
+	a := &ganwei.Aggregate{Responses: 2, Eligible: 4, WellbeingSum: 7, WellbeingDist: [5]int{0, 0, 1, 1, 0}}
 	if a.Visible() || a.Participation() != 0.5 || a.WellbeingAvg() != 3.5 {
 		t.Errorf("2 of 4: visible %v participation %v avg %v", a.Visible(), a.Participation(), a.WellbeingAvg())
 	}
-	a.Responses = ganwei.MinGroupSize
+	a.Responses, a.WellbeingDist = ganwei.MinGroupSize, [5]int{0, 1, 1, 1, 0}
 	if !a.Visible() {
 		t.Errorf("%d answers not visible", ganwei.MinGroupSize)
+	}
+	// Three responded, but only two answered 工作压力: that average would be about two people.
+	a.StressDist, a.StressSum = [5]int{1, 1, 0, 0, 0}, 3
+	if a.Visible() {
+		t.Errorf("a figure resting on 2 answers is visible")
+	}
+	// HR answered without being prompted: never over 100%.
+	if p := (&ganwei.Aggregate{Responses: 4, Eligible: 3}).Participation(); p != 1 {
+		t.Errorf("participation of 4 over 3 = %v, want at most 1", p)
 	}
 	if (&ganwei.Aggregate{}).Participation() != 0 || (&ganwei.Aggregate{}).StressAvg() != 0 {
 		t.Errorf("empty aggregate divides by zero")

@@ -134,12 +134,27 @@ type UserService interface {
 	SetRole(ctx context.Context, id int64, role Role) error
 	// DeleteUser removes the user's profile. Deleting an unknown user is not an error.
 	DeleteUser(ctx context.Context, id int64) error
+	// Forget deletes or anonymizes everything that names or links to the person (/forgetme):
+	// profile, check-in answers and free text, dialog, prompt claims and pauses, used invites,
+	// appointments and their reminders; their follow-up cases are closed as 本人已删除 and keep
+	// no identity. Aggregates keep their counts. The audit log keeps who viewed the person's data.
+	Forget(ctx context.Context, id int64) (*Forgotten, error)
 
 	// CreateInvite stores inv under a fresh random code, which it sets and returns.
 	CreateInvite(ctx context.Context, inv *Invite) (string, error)
 	// RedeemInvite binds the Telegram id to the invite's profile and consumes the code in one
 	// atomic step. ENOTFOUND for an unknown or already used code, EEXPIRED for an expired one.
 	RedeemInvite(ctx context.Context, code string, telegramID int64) (*User, error)
+}
+
+// Forgotten says what Forget deleted, so that the person can be told precisely.
+type Forgotten struct {
+	Profile      bool // the bound profile (name, unit, position, role)
+	Answers      int  // check-in answers
+	Notes        int  // free-text lines among them
+	Cases        int  // follow-up cases closed as 本人已删除
+	Invites      int  // used invite codes
+	Appointments int  // 四项清单 appointments and their reminders
 }
 
 // UpdateDeduper remembers which Telegram updates were already handled, so that a redelivered

@@ -43,10 +43,10 @@ func loadFont() (*truetype.Font, error) {
 	return cjk, fontErr
 }
 
-// scoreTicks label the 1..5 scale; the unlabelled ends leave room below 1 and, above 5, for the
-// legend.
-var scoreTicks = []chart.Tick{{Value: 0.7}, {Value: 1, Label: "1"}, {Value: 2, Label: "2"}, {Value: 3, Label: "3"},
-	{Value: 4, Label: "4"}, {Value: 5, Label: "5"}, {Value: 5.9}}
+// scoreTicks label the 1..5 scale and, on the same marks, the participation rate (0% at 1, 100%
+// at 5); the unlabelled ends leave room below 1 and, above 5, for the legend.
+var scoreTicks = []chart.Tick{{Value: 0.7}, {Value: 1, Label: "1 | 0%"}, {Value: 2, Label: "2"}, {Value: 3, Label: "3 | 50%"},
+	{Value: 4, Label: "4"}, {Value: 5, Label: "5 | 100%"}, {Value: 5.9}}
 
 // Series colours: green for wellbeing (higher is better), red for stress (higher is worse).
 var (
@@ -54,9 +54,62 @@ var (
 	stressColor    = drawing.Color{R: 0xc6, G: 0x28, B: 0x28, A: 0xff}
 )
 
+// trendData is what the chart draws, separated from drawing so that it can be tested: the
+// periods from the first one anyone was asked in or answered (no empty slots before it), runs of
+// consecutive visible periods for the averages, and participation where it is known.
+type trendData struct {
+	periods []string // x labels
+	runs    []trendRun
+	partX   []float64
+	partY   []float64 // participation, 0..1
+}
+
+type trendRun struct{ x, well, stress []float64 }
+
+func buildTrend(r *Report) trendData {
+	first := len(r.Trend)
+	for i, a := range r.Trend {
+		if a.Responses > 0 || a.Eligible > 0 {
+			first = i
+			break
+		}
+	}
+	var d trendData
+	prev := -2
+	for i := first; i < len(r.Trend); i++ {
+		a, x := r.Trend[i], float64(i-first)
+		label := r.Periods[i].ID
+		if j := strings.Index(label, "-"); j >= 0 && len(r.Periods) > 1 {
+			label = label[j+1:] // "W48": the year is in the caption's period
+		}
+		d.periods = append(d.periods, label)
+		if a.Eligible > 0 {
+			d.partX = append(d.partX, x)
+			d.partY = append(d.partY, a.Participation())
+		}
+
+		// A hidden period is a gap, not a line drawn across it.
+		if !a.Visible() {
+			continue
+		}
+		if i != prev+1 {
+			d.runs = append(d.runs, trendRun{})
+		}
+		prev = i
+		last := &d.runs[len(d.runs)-1]
+		last.x = append(last.x, x)
+		last.well = append(last.well, a.WellbeingAvg())
+		last.stress = append(last.stress, a.StressAvg())
+	}
+	return d
+}
+
+// participationColor is the participation line: blue, thinner than the scores.
+var participationColor = drawing.Color{R: 0x15, G: 0x65, B: 0xc0, A: 0xff}
+
 // TrendChart draws the report's trend as a PNG: average 身心状态 and 工作压力 per period, only for
-// periods with at least ganwei.MinGroupSize answers. It returns nil without an error when no
-// period can be shown.
+// visible periods, and the participation rate on a second axis. It starts at the first period
+// anyone was asked in or answered, and returns nil without an error when there is nothing to draw.
 //
 // It uses go-chart rather than gonum/plot: gonum/plot parses its own embedded fonts when the
 // program starts, which cost the idle bot about 4 MB of memory for one picture.
@@ -65,31 +118,15 @@ func TrendChart(r *Report) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Runs of consecutive visible periods: a hidden period is a gap, not a line drawn across it.
-	type run struct{ x, well, stress []float64 }
-	var runs []run
-	prev := -2
-	for i, a := range r.Trend {
-		if !a.Visible() {
-			continue
-		}
-		if i != prev+1 {
-			runs = append(runs, run{})
-		}
-		prev = i
-		last := &runs[len(runs)-1]
-		last.x = append(last.x, float64(i))
-		last.well = append(last.well, a.WellbeingAvg())
-		last.stress = append(last.stress, a.StressAvg())
-	}
-	if len(runs) == 0 {
+	d := buildTrend(r)
+	if len(d.runs) == 0 && len(d.partX) == 0 {
 		return nil, nil
 	}
 	style := func(c drawing.Color) chart.Style {
 		return chart.Style{StrokeColor: c, StrokeWidth: 2.5, DotColor: c, DotWidth: 3.5}
 	}
 	var series, named []chart.Series
-	for i, rn := range runs {
+	for i, rn := range d.runs {
 		w := chart.ContinuousSeries{XValues: rn.x, YValues: rn.well, Style: style(wellbeingColor)}
 		s := chart.ContinuousSeries{XValues: rn.x, YValues: rn.stress, Style: style(stressColor)}
 		if i == 0 {
@@ -98,14 +135,23 @@ func TrendChart(r *Report) ([]byte, error) {
 		}
 		series = append(series, w, s)
 	}
-	// Empty ticks half a period beyond each end keep the first and last points off the axes.
-	n := len(r.Periods)
-	ticks := make([]chart.Tick, n, n+2)
-	for i, per := range r.Periods {
-		label := per.ID
-		if j := strings.Index(label, "-"); j >= 0 && len(r.Periods) > 1 {
-			label = label[j+1:] // "W48": the year is in the caption's period
+	if len(d.partX) > 0 {
+		// Participation is drawn in the scores' units (0% at 1, 100% at 5), and the score
+		// ticks carry the percentages too: go-chart v2.1.2 draws a secondary axis wrongly (it
+		// sizes it by the primary axis's ticks and then loses the primary axis).
+		y := make([]float64, len(d.partY))
+		for i, p := range d.partY {
+			y[i] = 1 + 4*p
 		}
+		p := chart.ContinuousSeries{Name: chartText.participation, XValues: d.partX, YValues: y,
+			Style: chart.Style{StrokeColor: participationColor, StrokeWidth: 1.5, DotColor: participationColor, DotWidth: 2.5}}
+		series = append(series, p)
+		named = append(named, p)
+	}
+	// Empty ticks half a period beyond each end keep the first and last points off the axes.
+	n := len(d.periods)
+	ticks := make([]chart.Tick, n, n+2)
+	for i, label := range d.periods {
 		ticks[i] = chart.Tick{Value: float64(i), Label: label}
 	}
 	ticks = append([]chart.Tick{{Value: -0.5}}, append(ticks, chart.Tick{Value: float64(n) - 0.5})...)

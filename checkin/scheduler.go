@@ -171,18 +171,16 @@ func (s *Scheduler) round(ctx context.Context, p ganwei.Period, reminder bool) e
 		return err
 	}
 	var asked []*ganwei.User
-	perUnit := map[string]int{}
 	for _, u := range users {
 		if u.Role != ganwei.RoleCadre || pausedUsers[u.ID] || pausedUnits[u.Unit] {
 			continue
 		}
 		asked = append(asked, u)
-		perUnit[u.Unit]++
 	}
 	kind := KindPrompt
 	if reminder {
 		kind = KindReminder
-	} else if err := s.CheckIns.SetEligible(ctx, p.ID, len(asked), perUnit); err != nil {
+	} else if err := s.CheckIns.MarkEligible(ctx, p.ID, asked); err != nil {
 		return err
 	}
 	sent := 0

@@ -7,41 +7,40 @@ import (
 	"github.com/ganwei-bot/ganwei"
 )
 
-// Report is a summary for HR: one group (everyone or a unit) in the current period, the previous
-// period for the change, a trend, and per-unit lines. It is built only from aggregates, so its
-// cost does not grow with the number of answers. Figures of a group with fewer than
-// ganwei.MinGroupSize answers must not be shown; Visible says so for each.
+// Report is a summary for HR: one group (everyone or a unit) in the current period, which is
+// still running and so shows participation only; the previous, closed period with its figures and
+// the change against the one before; a trend; and the previous period's per-unit lines. It is
+// built only from aggregates, so its cost does not grow with the number of answers. Figures of a
+// hidden group (Aggregate.Visible: too few answers, hidden so that a small group cannot be derived
+// by subtraction, or a period still running) must not be shown.
 type Report struct {
 	Period    ganwei.Period
 	Unit      string // "" for everyone
 	Current   *ganwei.Aggregate
-	Previous  *ganwei.Aggregate
+	Previous  *ganwei.Aggregate   // the latest closed period: the figures HR reads
+	Earlier   *ganwei.Aggregate   // the period before Previous, for the change
 	Trend     []*ganwei.Aggregate // oldest first, ending with Current
 	Periods   []ganwei.Period     // matching Trend
-	Units     []*ganwei.Aggregate // current period per unit (everyone's report only)
+	Units     []*ganwei.Aggregate // the previous period per unit (everyone's report only)
 	OpenCases int                 // active follow-up cases of the group
 }
 
-// Summarize builds the report for unit ("" = everyone) over the n most recent periods (at least 2).
+// Summarize builds the report for unit ("" = everyone) over the n most recent periods (at least
+// 3). Callers outside this package go through Staff.Summary, which checks the actor and audits.
 func Summarize(ctx context.Context, svc ganwei.CheckInService, cal ganwei.PeriodCalendar, now time.Time, unit string, n int) (*Report, error) {
-	if n < 2 {
-		n = 2
+	if n < 3 {
+		n = 3
 	}
 	periods := cal.Recent(now, n)
-	trend, err := svc.Aggregates(ctx, IDs(periods), unit)
+	t, err := LoadTable(ctx, svc, periods, now)
 	if err != nil {
 		return nil, err
 	}
+	trend := t.Group(unit)
 	r := &Report{Period: periods[n-1], Unit: unit, Trend: trend, Periods: periods,
-		Current: trend[n-1], Previous: trend[n-2]}
+		Current: trend[n-1], Previous: trend[n-2], Earlier: trend[n-3]}
 	if unit == "" {
-		units, err := svc.CheckInUnits(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if r.Units, err = svc.UnitAggregates(ctx, r.Period.ID, units); err != nil {
-			return nil, err
-		}
+		r.Units = t.UnitsAt(n - 2)
 	}
 	total, perUnit, err := svc.OpenCases(ctx)
 	if err != nil {

@@ -120,7 +120,14 @@ func (h *Handlers) role(ctx context.Context, r *Request) {
 		return
 	}
 	h.Logger.Info("role changed", "by", r.User.ID, "user_id", id, "role", string(role))
+	// The change takes effect at once: a dialog opened under the old role (a case note, a
+	// registration) ends, and the menu shows what the person may do now. Every HR use case also
+	// re-reads the role (checkin.Staff), so a stale button or menu entry gets nowhere either.
+	if err := h.Dialogs.ClearDialog(ctx, id); err != nil {
+		h.Logger.Warn("clear dialog after role change", "user_id", id, "err", err)
+	}
 	if u, err := h.Users.User(ctx, id); err == nil {
+		h.applyAdminIDs(u)
 		h.syncMenu(ctx, u)
 		if role == ganwei.RoleGuest {
 			h.send(ctx, r.ChatID, fmt.Sprintf("已撤销 %s 的角色，对方现为访客。", profileLine(u)), nil)

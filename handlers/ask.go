@@ -42,6 +42,10 @@ func (h *Handlers) askCommand(ctx context.Context, r *Request) {
 		h.send(ctx, r.ChatID, "请在 /ask 后面写上您的问题，例如「/ask 犯了错误还能容错吗」。也可以直接把问题发给我。", nil)
 		return
 	}
+	if h.inCheckIn(ctx, r.User.ID) { // text typed during a check-in never reaches the model (checkin.go)
+		h.answerPrivately(ctx, r, r.Args)
+		return
+	}
 	h.answerQuestion(ctx, r, r.Args)
 }
 

@@ -3,13 +3,16 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/go-telegram/bot/models"
+	"golang.org/x/text/width"
 
 	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/knowledge"
 )
 
 // The check-in dialog: five button questions and an optional free-text line. Its state is a
@@ -34,7 +37,7 @@ func (h *Handlers) registerCheckIn() {
 	h.addCommand(&command{name: "forgetme", desc: "删除我的问卷和资料", minRole: ganwei.RoleGuest, fn: h.forgetMe})
 	h.addCallback("ci", ganwei.RoleCadre, h.checkinButton)
 	h.addCallback("fg", ganwei.RoleGuest, h.forgetButton)
-	h.addDialog(dialogCheckIn, h.checkinText)
+	h.addDialog(dialogCheckIn, ganwei.RoleCadre, h.checkinText)
 	h.registerCheckInStaff()
 }
 
@@ -72,15 +75,61 @@ func (h *Handlers) checkinCmd(ctx context.Context, r *Request) {
 	h.saveDialog(ctx, r, d)
 }
 
-// newCheckInDialog starts a check-in for the current period, noting when the person already
-// answered it (the first question then says the new answer replaces the old).
+// newCheckInDialog starts a check-in for the current period. When the person already answered
+// it, the dialog starts from that answer (each step replaces one answer, saved at once) and keeps
+// a copy, so that 取消 can put the earlier answer back.
 func (h *Handlers) newCheckInDialog(ctx context.Context, userID int64) *ganwei.Dialog {
 	p := h.Periods.PeriodAt(h.Now())
 	d := &ganwei.Dialog{Kind: dialogCheckIn, Step: checkinSteps[0], Data: map[string]string{"period": p.ID}}
 	if prev, err := h.CheckIns.CheckIn(ctx, userID, p.ID); err == nil && prev != nil {
 		d.Data["again"] = "1"
+		for k, v := range checkInFields(prev) {
+			d.Data[k] = v
+			d.Data["old."+k] = v
+		}
+		if prev.Note != "" {
+			// Kept until a new line replaces it: 跳过 in a second round keeps the first line.
+			d.Data["note"], d.Data["old.note"] = prev.Note, prev.Note
+		}
 	}
 	return d
+}
+
+// checkInFields renders the answered questions of c as dialog data.
+func checkInFields(c *ganwei.CheckIn) map[string]string {
+	m := map[string]string{}
+	if c.Wellbeing > 0 {
+		m["w"] = strconv.Itoa(c.Wellbeing)
+	}
+	if c.Stress > 0 {
+		m["s"] = strconv.Itoa(c.Stress)
+	}
+	if c.Support != "" {
+		m["sup"] = string(c.Support)
+	}
+	if c.Benefits != "" {
+		m["ben"] = string(c.Benefits)
+	}
+	if c.TalkAnswered {
+		m["talk"] = "0"
+		if c.Talk {
+			m["talk"] = "1"
+		}
+	}
+	return m
+}
+
+// checkInFromDialog builds the check-in from the dialog's answers; prefix "old." gives the answer
+// the dialog started from.
+func checkInFromDialog(u *ganwei.User, d *ganwei.Dialog, prefix string) *ganwei.CheckIn {
+	w, _ := strconv.Atoi(d.Data[prefix+"w"])
+	s, _ := strconv.Atoi(d.Data[prefix+"s"])
+	talk := d.Data[prefix+"talk"]
+	return &ganwei.CheckIn{
+		UserID: u.ID, Unit: u.Unit, Period: d.Data["period"], Wellbeing: w, Stress: s,
+		Support: ganwei.Support(d.Data[prefix+"sup"]), Benefits: ganwei.Benefits(d.Data[prefix+"ben"]),
+		Talk: talk == "1", TalkAnswered: talk != "", Note: d.Data[prefix+"note"],
+	}
 }
 
 // question is the text of the dialog's current step.
@@ -88,9 +137,9 @@ func (h *Handlers) question(d *ganwei.Dialog) string {
 	head := fmt.Sprintf("关爱问卷 · %s\n", ganwei.PeriodLabel(d.Data["period"]))
 	switch d.Step {
 	case "w":
-		intro := "回答只有您本人和组织部授权人员可见。\n\n"
+		intro := "回答只有您本人和组织部授权人员可见，每答一题即保存。\n\n"
 		if d.Data["again"] == "1" {
-			intro = "您本期已经填过了，重新填写会替换上次的回答。\n\n"
+			intro = "您本期已经填过了，重新选择会逐题替换上次的回答。\n\n"
 		}
 		return head + intro + "1/5 最近一段时间，您的身心状态怎么样？\n（1 很差 … 5 很好）"
 	case "s":
@@ -102,9 +151,33 @@ func (h *Handlers) question(d *ganwei.Dialog) string {
 	case "talk":
 		return head + "5/5 想和组织谈一谈吗？（谈心谈话）"
 	case "note":
-		return head + "最后，还有什么想对组织说的吗？直接回复一句话即可，也可以跳过。"
+		return head + "五个问题都已保存，谢谢！\n最后，还有什么想对组织说的吗？直接回复一句话即可，也可以点「跳过」。"
 	}
 	return head
+}
+
+// stepOptions are the values a step's buttons offer, in the order shown; typing the position
+// ("1", "2", ...) picks the same value.
+func stepOptions(step string) []string {
+	switch step {
+	case "w", "s":
+		return []string{"1", "2", "3", "4", "5"}
+	case "sup":
+		out := make([]string, len(ganwei.Supports))
+		for i, v := range ganwei.Supports {
+			out[i] = string(v)
+		}
+		return out
+	case "ben":
+		out := make([]string, len(ganwei.BenefitsAll))
+		for i, v := range ganwei.BenefitsAll {
+			out[i] = string(v)
+		}
+		return out
+	case "talk":
+		return []string{"1", "0"}
+	}
+	return nil
 }
 
 func (h *Handlers) questionKeyboard(d *ganwei.Dialog) *models.InlineKeyboardMarkup {
@@ -136,7 +209,9 @@ func (h *Handlers) questionKeyboard(d *ganwei.Dialog) *models.InlineKeyboardMark
 	if d.Step != checkinSteps[0] {
 		nav = append(nav, button("← 上一步", "ci:back"))
 	}
-	nav = append(nav, button("取消", "ci:cancel"))
+	if d.Step != "note" {
+		nav = append(nav, button("取消", "ci:cancel"))
+	}
 	return keyboard(append(rows, nav)...)
 }
 
@@ -151,26 +226,42 @@ func stepIndex(step string) int {
 
 // validAnswer accepts only what the step's buttons offer: a modified client could send anything.
 func validAnswer(step, val string) bool {
+	return slices.Contains(stepOptions(step), val)
+}
+
+// typedAnswer reads an answer typed instead of tapped: the option's position ("2", "２") or its
+// label ("充分", "希望谈一谈").
+func typedAnswer(step, text string) (string, bool) {
+	opts := stepOptions(step)
+	if opts == nil {
+		return "", false
+	}
+	t := strings.TrimSpace(width.Narrow.String(strings.Trim(strings.TrimSpace(text), "。.！!")))
+	if n, err := strconv.Atoi(t); err == nil && n >= 1 && n <= len(opts) {
+		return opts[n-1], true
+	}
+	labels := map[string]string{}
 	switch step {
-	case "w", "s":
-		n, err := strconv.Atoi(val)
-		return err == nil && n >= 1 && n <= 5
 	case "sup":
 		for _, v := range ganwei.Supports {
-			if string(v) == val {
-				return true
-			}
+			labels[v.Label()] = string(v)
 		}
+		labels["部分"] = string(ganwei.SupportPartly)
 	case "ben":
 		for _, v := range ganwei.BenefitsAll {
-			if string(v) == val {
-				return true
-			}
+			labels[v.Label()] = string(v)
 		}
+		labels["已落实"], labels["未落实"] = string(ganwei.BenefitsOK), string(ganwei.BenefitsPending)
 	case "talk":
-		return val == "0" || val == "1"
+		for _, w := range []string{"希望谈一谈", "想", "希望", "是", "要"} {
+			labels[w] = "1"
+		}
+		for _, w := range []string{"暂时不用", "不用", "不想", "否", "不"} {
+			labels[w] = "0"
+		}
 	}
-	return false
+	v, ok := labels[t]
+	return v, ok
 }
 
 // checkinButton handles every check-in button: ci:go, ci:a:{step}:{value}, ci:back, ci:cancel,
@@ -197,7 +288,7 @@ func (h *Handlers) checkinButton(ctx context.Context, r *Request, data string) {
 		return
 	}
 	if d == nil {
-		h.answer(ctx, r.Callback.ID, "这份问卷已经结束或超时了，发送 /checkin 可以重新填写。", true)
+		h.answer(ctx, r.Callback.ID, "这份问卷已经结束或超时了，已作答的部分都已保存。发送 /checkin 可以重新填写。", true)
 		return
 	}
 	if d.MessageID != 0 && r.MessageID != 0 && d.MessageID != r.MessageID {
@@ -207,13 +298,8 @@ func (h *Handlers) checkinButton(ctx context.Context, r *Request, data string) {
 	d.MessageID = r.MessageID
 	switch {
 	case data == "cancel":
-		if err := h.Dialogs.ClearDialog(ctx, r.User.ID); err != nil {
-			h.answer(ctx, r.Callback.ID, "", false)
-			h.fail(ctx, r.ChatID, "clear dialog", err)
-			return
-		}
-		h.answer(ctx, r.Callback.ID, "已取消", false)
-		h.edit(ctx, r, "已取消本次问卷，没有保存任何回答。想填写时随时发送 /checkin。", nil)
+		h.answer(ctx, r.Callback.ID, "", false)
+		h.cancelCheckIn(ctx, r, d)
 		return
 	case data == "back":
 		if i := stepIndex(d.Step); i > 0 {
@@ -233,8 +319,11 @@ func (h *Handlers) checkinButton(ctx context.Context, r *Request, data string) {
 			h.answer(ctx, r.Callback.ID, msgUseLatestCheckIn, false)
 			return
 		}
-		d.Data[step] = val
-		d.Step = checkinSteps[stepIndex(step)+1]
+		h.answer(ctx, r.Callback.ID, "", false)
+		if h.recordAnswer(ctx, r, d, step, val) {
+			h.edit(ctx, r, h.question(d), h.questionKeyboard(d))
+		}
+		return
 	default:
 		h.answer(ctx, r.Callback.ID, msgStaleButton, true)
 		return
@@ -247,18 +336,132 @@ func (h *Handlers) checkinButton(ctx context.Context, r *Request, data string) {
 	h.edit(ctx, r, h.question(d), h.questionKeyboard(d))
 }
 
-// checkinText takes the free-text line.
+// recordAnswer saves one answer at once (the check-in as far as it has gone), then moves the
+// dialog to the next step. A talk request opens its case now and alerts HR. When the answer
+// cannot be saved the dialog stays on the question and the person is told; it returns false.
+func (h *Handlers) recordAnswer(ctx context.Context, r *Request, d *ganwei.Dialog, step, val string) bool {
+	if now := h.Periods.PeriodAt(h.Now()); d.Data["period"] != now.ID {
+		// The period closed while the dialog was open, and its figures are now on show: an
+		// answer added to it would change them and could be told apart. What was answered
+		// before the close is kept.
+		if err := h.Dialogs.ClearDialog(ctx, r.User.ID); err != nil {
+			h.Logger.Warn("clear check-in dialog", "user_id", r.User.ID, "err", err)
+		}
+		h.send(ctx, r.ChatID, fmt.Sprintf("%s的问卷已经结束，之前已作答的部分都已保存。发送 /checkin 可以填写本期（%s）问卷。",
+			ganwei.PeriodLabel(d.Data["period"]), now.Label), nil)
+		return false
+	}
+	prev := d.Data[step]
+	d.Data[step] = val
+	res, err := h.CheckIns.SubmitCheckIn(ctx, checkInFromDialog(r.User, d, ""))
+	if err != nil {
+		d.Data[step] = prev
+		if ganwei.ErrorCode(err) == ganwei.EUNAVAILABLE {
+			h.Logger.Error("save check-in answer", "user_id", r.User.ID, "err", err)
+			h.send(ctx, r.ChatID, "抱歉，系统暂时繁忙，这一题的回答还没有保存。请过几分钟再点一次，之前的回答都已保存。", nil)
+			return false
+		}
+		h.fail(ctx, r.ChatID, "save check-in answer", err)
+		return false
+	}
+	h.Logger.Info("check-in answer recorded", "user_id", r.User.ID, "period", d.Data["period"]) // never the answer
+	d.Data["saved"] = "1"
+	if res.CaseID != "" {
+		d.Data["case"] = res.CaseID
+	}
+	if res.TalkRequested {
+		h.alertTalkRequest(ctx, r.User.ID, res.CaseID)
+	}
+	d.Step = checkinSteps[stepIndex(step)+1]
+	return h.saveDialog(ctx, r, d)
+}
+
+// alertTalkRequest tells HR that someone asked for a talk, with a button to the case. The
+// message names no one and carries no answers: opening the case shows them, and is audited.
+// Every HR and admin gets it until HR roles are scoped to units.
+func (h *Handlers) alertTalkRequest(ctx context.Context, from int64, caseID string) {
+	if caseID == "" {
+		return
+	}
+	users, err := h.Users.Users(ctx)
+	if err != nil {
+		h.Logger.Warn("list staff for talk alert", "err", err)
+		return
+	}
+	staff := map[int64]bool{}
+	for _, u := range users {
+		h.applyAdminIDs(u)
+		if u.Role.IsStaff() {
+			staff[u.ID] = true
+		}
+	}
+	for id := range h.AdminIDs {
+		staff[id] = true
+	}
+	delete(staff, from)
+	kb := keyboard([]models.InlineKeyboardButton{button("查看跟进事项", "cs:v:"+caseID)})
+	for id := range staff {
+		h.send(ctx, id, "关爱问卷提醒：有一位同志希望与组织谈心谈话，请尽快安排。\n点下面的按钮查看（查看会记入审计日志），或发送 /cases 查看全部待跟进事项。", kb)
+	}
+}
+
+// cancelCheckIn ends the dialog and takes back what it saved: the earlier answer is put back
+// when the dialog started from one, otherwise the partial answer is withdrawn.
+func (h *Handlers) cancelCheckIn(ctx context.Context, r *Request, d *ganwei.Dialog) {
+	var err error
+	switch {
+	case d.Data["saved"] != "1":
+	case d.Data["again"] == "1":
+		_, err = h.CheckIns.SubmitCheckIn(ctx, checkInFromDialog(r.User, d, "old."))
+	default:
+		err = h.CheckIns.WithdrawCheckIn(ctx, r.User.ID, d.Data["period"])
+	}
+	if err != nil {
+		h.fail(ctx, r.ChatID, "cancel check-in", err)
+		return
+	}
+	if err := h.Dialogs.ClearDialog(ctx, r.User.ID); err != nil {
+		h.fail(ctx, r.ChatID, "clear dialog", err)
+		return
+	}
+	text := "已取消本次问卷，这次选的回答都没有保留。想填写时随时发送 /checkin。"
+	if d.Data["again"] == "1" {
+		text = "已取消，本期保留您之前的回答。想修改时随时发送 /checkin。"
+	}
+	h.edit(ctx, r, text, nil)
+}
+
+// skipWords are what people type instead of tapping 跳过.
+var skipWords = map[string]bool{"跳过": true, "跳过吧": true, "不用了": true, "没有": true, "没有了": true, "无": true, "skip": true}
+
+// checkinText takes text typed while a check-in is open. It never reaches the language model nor
+// the unanswered queue: it may be about the person's health. At a button step, an answer typed
+// instead of tapped counts as tapped; a policy question gets the extractive answer, not
+// recorded; anything else a reminder of where the check-in stands. At the last step the text is
+// the optional line, and 跳过 skips it.
 func (h *Handlers) checkinText(ctx context.Context, r *Request, d *ganwei.Dialog) {
 	if d.Step != "note" {
-		// Only the last step takes text. Anything typed before it is a question in its own
-		// right: answer it, and leave the check-in waiting on its buttons.
-		if h.onText != nil {
-			h.onText(ctx, r)
+		if val, ok := typedAnswer(d.Step, r.Text); ok {
+			old := d.MessageID
+			if !h.recordAnswer(ctx, r, d, d.Step, val) {
+				return
+			}
+			if old != 0 {
+				_ = h.Messenger.Edit(ctx, r.ChatID, old, "（已收到您输入的回答）", nil)
+			}
+			d.MessageID = h.send(ctx, r.ChatID, h.question(d), h.questionKeyboard(d))
+			h.saveDialog(ctx, r, d)
+			return
 		}
-		h.send(ctx, r.ChatID, "您的关爱问卷还没填完，可以继续点问卷消息里的按钮；想退出可以点「取消」或发送 /cancel。", nil)
+		h.answerPrivately(ctx, r, r.Text)
+		h.send(ctx, r.ChatID, "您的关爱问卷还没填完，请点问卷消息里的按钮（或直接输入选项的序号）；想对组织说的话可以在最后一步写下。想退出请点「取消」或发送 /cancel。", nil)
 		return
 	}
 	note := strings.TrimSpace(r.Text)
+	if skipWords[strings.ToLower(strings.Trim(note, "。.！!～~ "))] {
+		h.finishCheckIn(ctx, r, d, "", false)
+		return
+	}
 	if utf8.RuneCountInString(note) > ganwei.MaxNoteLen {
 		h.send(ctx, r.ChatID, fmt.Sprintf("这句话有点长，请精简到 %d 字以内再发给我，或点「跳过」。", ganwei.MaxNoteLen), nil)
 		return
@@ -266,38 +469,71 @@ func (h *Handlers) checkinText(ctx context.Context, r *Request, d *ganwei.Dialog
 	h.finishCheckIn(ctx, r, d, note, false)
 }
 
-// finishCheckIn saves the answer and its aggregates in one step and says what happens next.
-func (h *Handlers) finishCheckIn(ctx context.Context, r *Request, d *ganwei.Dialog, note string, fromButton bool) {
-	w, _ := strconv.Atoi(d.Data["w"])
-	s, _ := strconv.Atoi(d.Data["s"])
-	c := &ganwei.CheckIn{
-		UserID: r.User.ID, Unit: r.User.Unit, Period: d.Data["period"], Wellbeing: w, Stress: s,
-		Support: ganwei.Support(d.Data["sup"]), Benefits: ganwei.Benefits(d.Data["ben"]),
-		Talk: d.Data["talk"] == "1", Note: note,
+// answerPrivately answers a policy question typed during a check-in from the knowledge base
+// alone: never the model, and nothing recorded (no feedback record, no unanswered queue). When
+// the knowledge base has no answer it says nothing: the text was probably about the person.
+func (h *Handlers) answerPrivately(ctx context.Context, r *Request, question string) {
+	if h.Answerer == nil {
+		return
 	}
-	res, err := h.CheckIns.SubmitCheckIn(ctx, c)
-	if err != nil {
-		// The dialog stays as it was: pressing 跳过 or sending the line again retries, and the
-		// store never counts an answer twice.
-		if ganwei.ErrorCode(err) == ganwei.EUNAVAILABLE {
-			h.Logger.Error("save check-in", "user_id", r.User.ID, "err", err)
-			h.send(ctx, r.ChatID, "抱歉，系统暂时繁忙，这次回答还没有保存。请过几分钟再点「跳过」或重新发送，已选的答案都还在。", nil)
+	ans := h.Answerer.AnswerWith(ctx, strings.TrimSpace(question), knowledge.AnswerOptions{Extractive: true})
+	if !ans.Found {
+		return
+	}
+	var kb *models.InlineKeyboardMarkup
+	var ids []string
+	for _, s := range ans.Sources {
+		ids = append(ids, s.ID)
+	}
+	if data := "kb:src:" + strings.Join(ids, "|"); len(ids) > 0 && len(data) <= MaxCallbackData {
+		kb = keyboard([]models.InlineKeyboardButton{button("📖 查看原文", data)})
+	}
+	h.send(ctx, r.ChatID, ans.Text, kb)
+}
+
+// inCheckIn reports whether the person has a check-in open (a Redis error counts as yes: then
+// nothing goes to the model).
+func (h *Handlers) inCheckIn(ctx context.Context, userID int64) bool {
+	if h.CheckIns == nil {
+		return false
+	}
+	d, err := h.loadDialog(ctx, userID)
+	return err != nil || (d != nil && d.Kind == dialogCheckIn)
+}
+
+// finishCheckIn ends the dialog: the five answers are already saved; a free-text line is added
+// to them. It says what happens next.
+func (h *Handlers) finishCheckIn(ctx context.Context, r *Request, d *ganwei.Dialog, note string, fromButton bool) {
+	c := checkInFromDialog(r.User, d, "")
+	if note != "" || d.Data["saved"] != "1" {
+		c.Note = note
+		res, err := h.CheckIns.SubmitCheckIn(ctx, c)
+		if err != nil {
+			// The dialog stays as it was: sending the line again retries, and the store never
+			// counts an answer twice.
+			if ganwei.ErrorCode(err) == ganwei.EUNAVAILABLE {
+				h.Logger.Error("save check-in", "user_id", r.User.ID, "err", err)
+				h.send(ctx, r.ChatID, "抱歉，系统暂时繁忙，这句补充还没有保存（五个问题的回答已保存）。请过几分钟再发送一次，或点「跳过」。", nil)
+				return
+			}
+			h.fail(ctx, r.ChatID, "save check-in", err)
 			return
 		}
-		h.fail(ctx, r.ChatID, "save check-in", err)
-		return
+		if res.CaseID != "" {
+			d.Data["case"] = res.CaseID
+		}
 	}
 	if err := h.Dialogs.ClearDialog(ctx, r.User.ID); err != nil {
 		h.Logger.Warn("clear check-in dialog", "user_id", r.User.ID, "err", err)
 	}
-	h.Logger.Info("check-in recorded", "user_id", r.User.ID, "period", c.Period) // never the answers, nor whether they asked for help
+	h.Logger.Info("check-in finished", "user_id", r.User.ID, "period", c.Period) // never the answers, nor whether they asked for help
 	var b strings.Builder
 	b.WriteString("已记录，谢谢您抽出时间。")
-	if res.Updated {
+	if d.Data["again"] == "1" {
 		b.WriteString("本期之前的回答已替换为这一次。")
 	}
 	b.WriteString("\n\n接下来：")
-	if res.CaseID != "" {
+	if d.Data["case"] != "" {
 		fmt.Fprintf(&b, "组织部会安排专人在近几个工作日内与您联系（%s），请留意电话或消息。", strings.Join(c.FollowUpReasons(), "、"))
 		if h.Contact != "" {
 			fmt.Fprintf(&b, "如有急事，也可以直接联系%s。", h.Contact)
@@ -312,7 +548,7 @@ func (h *Handlers) finishCheckIn(ctx context.Context, r *Request, d *ganwei.Dial
 		return
 	}
 	if d.MessageID != 0 {
-		_ = h.Messenger.Edit(ctx, r.ChatID, d.MessageID, h.question(d)+"\n\n（已收到您的补充）", nil)
+		_ = h.Messenger.Edit(ctx, r.ChatID, d.MessageID, h.question(d)+"\n\n（已收到）", nil)
 	}
 	h.send(ctx, r.ChatID, text, nil)
 }
@@ -364,7 +600,8 @@ func (h *Handlers) myCheckIns(ctx context.Context, r *Request) {
 
 // forgetMe asks for confirmation before deleting.
 func (h *Handlers) forgetMe(ctx context.Context, r *Request) {
-	h.send(ctx, r.ChatID, "确定要删除您的全部问卷回答、跟进记录中的身份和个人资料吗？\n"+
+	h.send(ctx, r.ChatID, "确定要删除您在敢为助手里的全部个人数据吗？将删除：个人资料和身份、全部问卷回答和补充说明、"+
+		"进行中的问卷、已使用的邀请码记录、新任职提醒登记及其待发提醒；您的关爱跟进事项会以「本人已删除」结案，不再保留您的身份。\n"+
 		"删除后无法恢复；汇总统计里的人数会保留，但不再与您关联。删除后如需继续使用，请向组织部重新索取邀请码。",
 		keyboard([]models.InlineKeyboardButton{button("确认删除", "fg:yes"), button("取消", "fg:no")}))
 }
@@ -375,11 +612,38 @@ func (h *Handlers) forgetButton(ctx context.Context, r *Request, data string) {
 		h.edit(ctx, r, "好的，没有删除任何内容。", nil)
 		return
 	}
-	if err := h.CheckIns.ForgetCheckIns(ctx, r.User.ID); err != nil {
-		h.fail(ctx, r.ChatID, "forget check-ins", err)
+	got, err := h.Users.Forget(ctx, r.User.ID)
+	if err != nil {
+		h.fail(ctx, r.ChatID, "forget user", err)
 		return
 	}
 	h.Logger.Info("user data deleted on request", "user_id", r.User.ID)
 	h.syncMenu(ctx, &ganwei.User{ID: r.User.ID, Role: ganwei.RoleGuest})
-	h.edit(ctx, r, "已删除您的问卷回答、个人资料和跟进记录中的身份信息。汇总统计只保留人数，不再与您关联。感谢您一直以来的配合。", nil)
+	h.edit(ctx, r, ForgottenText(got), nil)
+}
+
+// ForgottenText says precisely what /forgetme deleted.
+func ForgottenText(f *ganwei.Forgotten) string {
+	var parts []string
+	if f.Profile {
+		parts = append(parts, "个人资料（姓名、单位、职务、身份）")
+	}
+	if f.Answers > 0 {
+		s := fmt.Sprintf("%d 次问卷回答", f.Answers)
+		if f.Notes > 0 {
+			s += fmt.Sprintf("（含 %d 条补充说明）", f.Notes)
+		}
+		parts = append(parts, s)
+	}
+	if f.Appointments > 0 {
+		parts = append(parts, fmt.Sprintf("%d 项新任职提醒登记及其待发提醒", f.Appointments))
+	}
+	parts = append(parts, "进行中的问卷和发送记录")
+	var b strings.Builder
+	b.WriteString("已删除：" + strings.Join(parts, "、") + "。")
+	if f.Cases > 0 {
+		fmt.Fprintf(&b, "\n%d 件关爱跟进事项已以「本人已删除」结案，不再保留您的身份、单位、原因和跟进记录。", f.Cases)
+	}
+	b.WriteString("\n已使用的邀请码在绑定时就不再保存您的信息。汇总统计只保留人数，不再与您关联；审计日志仍记录谁曾查看过您的数据，这是对查看行为的监督。感谢您一直以来的配合。")
+	return b.String()
 }

@@ -15,12 +15,19 @@ import (
 )
 
 // What HR sees of the check-ins: summaries built from aggregates (a group's figures only when at
-// least ganwei.MinGroupSize answered), follow-up cases, exports, pauses, and for admins the audit
-// log. Every view of one person's answers is written to the audit log before it is shown.
+// least ganwei.MinGroupSize answered and no smaller group can be derived from them), follow-up
+// cases, exports, pauses, and for admins the audit log. Who may do what, and what is audited, is
+// decided by checkin.Staff, which reads the actor's current role at every call: this file only
+// turns Telegram requests into its calls and its results into Chinese.
 
 const dialogCaseNote = "casenote"
 
+// actor is the person behind a request, as the Staff service takes it.
+func actor(r *Request) ganwei.Actor { return ganwei.Actor{ID: r.User.ID} }
+
 func (h *Handlers) registerCheckInStaff() {
+	h.staff = &checkin.Staff{Users: h.Users, CheckIns: h.CheckIns, Periods: h.Periods, AdminIDs: h.AdminIDs,
+		Now: h.Now, Location: h.Location}
 	h.addCommand(&command{name: "summary", desc: "关爱问卷汇总（可加：单位名 或 期数）", minRole: ganwei.RoleHR, fn: h.summary})
 	h.addCommand(&command{name: "cases", desc: "需要跟进的关爱事项", minRole: ganwei.RoleHR, fn: h.cases})
 	h.addCommand(&command{name: "export", desc: "导出关爱问卷 Excel", minRole: ganwei.RoleHR, fn: h.export})
@@ -28,7 +35,7 @@ func (h *Handlers) registerCheckInStaff() {
 	h.addCommand(&command{name: "resume", desc: "恢复发送问卷", minRole: ganwei.RoleHR, fn: h.resume})
 	h.addCommand(&command{name: "audit", desc: "个人数据查看记录", minRole: ganwei.RoleAdmin, fn: h.auditLog})
 	h.addCallback("cs", ganwei.RoleHR, h.caseButton)
-	h.addDialog(dialogCaseNote, h.caseNoteText)
+	h.addDialog(dialogCaseNote, ganwei.RoleHR, h.caseNoteText)
 }
 
 // summaryPeriods is how many periods /summary shows in its trend.
@@ -38,7 +45,7 @@ func pct(a *ganwei.Aggregate) string {
 	if a.Eligible <= 0 {
 		return fmt.Sprintf("%d 人作答", a.Responses)
 	}
-	return fmt.Sprintf("%d / %d 人（%.0f%%）", a.Responses, a.Eligible, 100*a.Participation())
+	return fmt.Sprintf("%d / %d 人（%.0f%%）", a.Responses, max(a.Eligible, a.Responses), 100*a.Participation())
 }
 
 func signed(v float64) string {
@@ -55,8 +62,8 @@ func (h *Handlers) summary(ctx context.Context, r *Request) {
 	unit, n := "", summaryPeriods
 	if r.Args != "" {
 		if v, err := strconv.Atoi(r.Args); err == nil {
-			if v < 2 || v > 104 {
-				h.send(ctx, r.ChatID, "期数请在 2 到 104 之间，例如 /summary 12。", nil)
+			if v < 3 || v > 104 {
+				h.send(ctx, r.ChatID, "期数请在 3 到 104 之间，例如 /summary 12。", nil)
 				return
 			}
 			n = v
@@ -75,7 +82,7 @@ func (h *Handlers) summary(ctx context.Context, r *Request) {
 			return
 		}
 	}
-	rep, err := checkin.Summarize(ctx, h.CheckIns, h.Periods, h.Now(), unit, n)
+	rep, err := h.staff.Summary(ctx, actor(r), unit, n)
 	if err != nil {
 		h.fail(ctx, r.ChatID, "summarize check-ins", err)
 		return
@@ -110,8 +117,8 @@ func (h *Handlers) knownUnits(ctx context.Context) ([]string, error) {
 	return units, nil
 }
 
-// SummaryText renders a report for HR in Chinese. It shows no figures of a group with fewer than
-// ganwei.MinGroupSize answers.
+// SummaryText renders a report for HR in Chinese: the running period's participation, then the
+// figures of the latest closed period. It shows no figures of a hidden group.
 func SummaryText(rep *checkin.Report) string {
 	var b strings.Builder
 	who := "全体"
@@ -120,12 +127,17 @@ func SummaryText(rep *checkin.Report) string {
 	}
 	cur, prev := rep.Current, rep.Previous
 	fmt.Fprintf(&b, "关爱问卷汇总 · %s（%s）\n", rep.Period.Label, who)
-	fmt.Fprintf(&b, "参与：%s\n", pct(cur))
+	fmt.Fprintf(&b, "本期参与：%s\n", pct(cur))
 	if cur.Blocked > 0 {
 		fmt.Fprintf(&b, "未能送达：%d 人已屏蔽机器人，请通过其他方式联系\n", cur.Blocked)
 	}
-	if !cur.Visible() {
-		fmt.Fprintf(&b, "本期作答不足 %d 人，为保护个人隐私，不显示统计数据。\n", ganwei.MinGroupSize)
+	if cur.Open {
+		b.WriteString("本期问卷仍在进行，统计数据在本期结束后显示（以免前后对比推算出个人回答）。\n")
+	}
+	prevLabel := ganwei.PeriodLabel(prev.Period)
+	fmt.Fprintf(&b, "\n上期（%s）参与：%s\n", prevLabel, pct(prev))
+	if !prev.Visible() {
+		b.WriteString(hiddenReason(prev) + "\n")
 	} else {
 		dist := func(d [5]int) string {
 			parts := make([]string, 5)
@@ -135,34 +147,41 @@ func SummaryText(rep *checkin.Report) string {
 			return strings.Join(parts, " · ")
 		}
 		change := func(avg func(*ganwei.Aggregate) float64) string {
-			if d, ok := checkin.Change(cur, prev, avg); ok {
-				return "，较上期 " + signed(d)
+			if d, ok := checkin.Change(prev, rep.Earlier, avg); ok {
+				return "，较前一期 " + signed(d)
 			}
 			return ""
 		}
-		fmt.Fprintf(&b, "身心状态：平均 %.1f%s\n  %s\n", cur.WellbeingAvg(), change((*ganwei.Aggregate).WellbeingAvg), dist(cur.WellbeingDist))
-		fmt.Fprintf(&b, "工作压力：平均 %.1f%s\n  %s\n", cur.StressAvg(), change((*ganwei.Aggregate).StressAvg), dist(cur.StressDist))
+		fmt.Fprintf(&b, "身心状态：平均 %.1f%s\n  %s\n", prev.WellbeingAvg(), change((*ganwei.Aggregate).WellbeingAvg), dist(prev.WellbeingDist))
+		fmt.Fprintf(&b, "工作压力：平均 %.1f%s\n  %s\n", prev.StressAvg(), change((*ganwei.Aggregate).StressAvg), dist(prev.StressDist))
 		var sup, ben []string
 		for _, v := range ganwei.Supports {
-			sup = append(sup, fmt.Sprintf("%s %d", v.Label(), cur.Support[v]))
+			sup = append(sup, fmt.Sprintf("%s %d", v.Label(), prev.Support[v]))
 		}
 		for _, v := range ganwei.BenefitsAll {
-			ben = append(ben, fmt.Sprintf("%s %d", v.Label(), cur.Benefits[v]))
+			ben = append(ben, fmt.Sprintf("%s %d", v.Label(), prev.Benefits[v]))
 		}
-		fmt.Fprintf(&b, "工作支持：%s\n待遇落实：%s\n希望谈心谈话：%d 人\n", strings.Join(sup, " · "), strings.Join(ben, " · "), cur.Talk)
-	}
-	if rep.Unit == "" || cur.Visible() {
-		fmt.Fprintf(&b, "待跟进事项：%d 件（/cases 查看）\n", rep.OpenCases)
+		fmt.Fprintf(&b, "工作支持：%s\n待遇落实：%s\n希望谈心谈话：%d 人\n", strings.Join(sup, " · "), strings.Join(ben, " · "), prev.Talk)
 	}
 	if len(rep.Units) > 0 {
-		b.WriteString("\n各单位：\n")
+		fmt.Fprintf(&b, "\n各单位（上期）：\n")
 		for _, u := range rep.Units {
+			if u.Responses == 0 && u.Eligible == 0 {
+				continue
+			}
 			if !u.Visible() {
-				fmt.Fprintf(&b, "• %s：作答不足 %d 人，不显示\n", u.Unit, ganwei.MinGroupSize)
+				if u.Suppressed {
+					fmt.Fprintf(&b, "• %s：为防推算其他单位，不显示\n", u.Unit)
+				} else {
+					fmt.Fprintf(&b, "• %s：作答不足 %d 人，不显示\n", u.Unit, ganwei.MinGroupSize)
+				}
 				continue
 			}
 			fmt.Fprintf(&b, "• %s：%s，身心 %.1f，压力 %.1f\n", u.Unit, pct(u), u.WellbeingAvg(), u.StressAvg())
 		}
+	}
+	if rep.Unit == "" || prev.Visible() {
+		fmt.Fprintf(&b, "\n待跟进事项：%d 件（/cases 查看）\n", rep.OpenCases)
 	}
 	var trend []string
 	for i, a := range rep.Trend {
@@ -177,21 +196,27 @@ func SummaryText(rep *checkin.Report) string {
 	return b.String()
 }
 
+// hiddenReason says why a group's figures are not shown.
+func hiddenReason(a *ganwei.Aggregate) string {
+	switch {
+	case a.Responses < ganwei.MinGroupSize || a.Small():
+		return fmt.Sprintf("作答不足 %d 人（或某一题回答不足 %d 人），为保护个人隐私，不显示统计数据。", ganwei.MinGroupSize, ganwei.MinGroupSize)
+	case a.Suppressed:
+		return fmt.Sprintf("为防止用其他数据推算出不足 %d 人的单位，本组统计数据不显示。", ganwei.MinGroupSize)
+	}
+	return "本期仍在进行，统计数据在本期结束后显示。"
+}
+
 // cases lists the active follow-up cases with buttons. The list names no answers; opening a case
 // shows them and is audited.
 func (h *Handlers) cases(ctx context.Context, r *Request) {
-	list, err := h.CheckIns.Cases(ctx, true)
+	list, err := h.staff.Cases(ctx, actor(r))
 	if err != nil {
 		h.fail(ctx, r.ChatID, "list cases", err)
 		return
 	}
 	if len(list) == 0 {
 		h.send(ctx, r.ChatID, "目前没有待跟进的关爱事项。", nil)
-		return
-	}
-	// The list names people who asked for help: record that it was seen, too.
-	if err := h.CheckIns.Audit(ctx, &ganwei.AuditEntry{Actor: r.User.ID, Action: "list_cases", Detail: fmt.Sprintf("%d active cases", len(list))}); err != nil {
-		h.fail(ctx, r.ChatID, "write audit log", err)
 		return
 	}
 	var b strings.Builder
@@ -225,22 +250,24 @@ func (h *Handlers) caseButton(ctx context.Context, r *Request, data string) {
 	op, id, _ := strings.Cut(data, ":")
 	h.answer(ctx, r.Callback.ID, "", false)
 	var (
-		c   *ganwei.Case
+		v   *checkin.CaseView
 		err error
 	)
 	switch op {
 	case "v":
-		if c, err = h.CheckIns.Case(ctx, id); err != nil {
-			h.fail(ctx, r.ChatID, "load case", err)
+		v, err = h.staff.ViewCase(ctx, actor(r), id)
+	case "a":
+		v, err = h.staff.UpdateCase(ctx, actor(r), id, ganwei.CaseAssigned, "由"+r.User.Name+"跟进")
+	case "c":
+		v, err = h.staff.UpdateCase(ctx, actor(r), id, ganwei.CaseContacted, "")
+	case "x":
+		v, err = h.staff.UpdateCase(ctx, actor(r), id, ganwei.CaseClosed, "")
+	case "n":
+		// Check now too, so that a stale button of a revoked person opens nothing.
+		if _, err := h.staff.Authorize(ctx, actor(r), ganwei.RoleHR); err != nil {
+			h.fail(ctx, r.ChatID, "authorize case note", err)
 			return
 		}
-	case "a":
-		c, err = h.CheckIns.UpdateCase(ctx, id, ganwei.CaseAssigned, r.User.ID, "由"+r.User.Name+"跟进")
-	case "c":
-		c, err = h.CheckIns.UpdateCase(ctx, id, ganwei.CaseContacted, r.User.ID, "")
-	case "x":
-		c, err = h.CheckIns.UpdateCase(ctx, id, ganwei.CaseClosed, r.User.ID, "")
-	case "n":
 		d := &ganwei.Dialog{Kind: dialogCaseNote, Step: "text", Data: map[string]string{"case": id}}
 		if !h.saveDialog(ctx, r, d) {
 			return
@@ -252,27 +279,21 @@ func (h *Handlers) caseButton(ctx context.Context, r *Request, data string) {
 		return
 	}
 	if err != nil {
-		h.fail(ctx, r.ChatID, "update case", err)
+		h.fail(ctx, r.ChatID, "case "+op, err)
 		return
 	}
-	h.showCase(ctx, r, c)
+	h.showCase(ctx, r, v)
 }
 
-// showCase shows one case with the person's answer for that period; the view is audited first,
-// and not shown when the audit entry cannot be written. c is the case as just read or updated
-// (UpdateCase returns it), so that showing it costs no second read.
-func (h *Handlers) showCase(ctx context.Context, r *Request, c *ganwei.Case) {
-	if err := h.CheckIns.Audit(ctx, &ganwei.AuditEntry{Actor: r.User.ID, Action: "view_case", Subject: c.UserID, Detail: "case " + c.ID + " " + c.Period}); err != nil {
-		h.fail(ctx, r.ChatID, "write audit log", err)
-		return
-	}
+// showCase renders one case with the person's answer for that period; the Staff service has
+// already written the view to the audit log.
+func (h *Handlers) showCase(ctx context.Context, r *Request, v *checkin.CaseView) {
+	c := v.Case
 	var b strings.Builder
 	fmt.Fprintf(&b, "关爱跟进事项 %s\n%s · %s · %s\n原因：%s\n状态：%s\n", c.ID, h.caseWho(ctx, c), c.Unit,
 		ganwei.PeriodLabel(c.Period), strings.Join(c.Reasons, "、"), c.Status.Label())
-	if c.UserID != 0 {
-		if ans, err := h.CheckIns.CheckIn(ctx, c.UserID, c.Period); err == nil {
-			fmt.Fprintf(&b, "\n本期回答：\n%s\n", answerLine(ans))
-		}
+	if v.Answer != nil {
+		fmt.Fprintf(&b, "\n本期回答：\n%s\n", answerLine(v.Answer))
 	}
 	if len(c.Notes) > 0 {
 		b.WriteString("\n记录：\n")
@@ -296,43 +317,36 @@ func (h *Handlers) showCase(ctx context.Context, r *Request, c *ganwei.Case) {
 	h.send(ctx, r.ChatID, b.String(), kb)
 }
 
+// caseNoteText takes the note of a case-note dialog. The Staff service checks the person's role
+// as it is now; a refusal ends the dialog.
 func (h *Handlers) caseNoteText(ctx context.Context, r *Request, d *ganwei.Dialog) {
-	id := d.Data["case"]
-	c, err := h.CheckIns.Case(ctx, id)
-	if err != nil {
-		h.fail(ctx, r.ChatID, "load case", err)
+	v, err := h.staff.UpdateCase(ctx, actor(r), d.Data["case"], "", strings.TrimSpace(r.Text))
+	if ganwei.ErrorCode(err) == ganwei.EFORBIDDEN {
+		_ = h.Dialogs.ClearDialog(ctx, r.User.ID)
+		h.send(ctx, r.ChatID, msgDialogRevoked, nil)
 		return
 	}
-	c, err = h.CheckIns.UpdateCase(ctx, id, c.Status, r.User.ID, strings.TrimSpace(r.Text))
 	if err != nil {
 		h.fail(ctx, r.ChatID, "add case note", err)
 		return
 	}
 	_ = h.Dialogs.ClearDialog(ctx, r.User.ID)
 	h.send(ctx, r.ChatID, "备注已保存。", nil)
-	h.showCase(ctx, r, c)
+	h.showCase(ctx, r, v)
 }
 
-// export sends an Excel workbook: aggregates for HR; admins also get one row per answer, which
-// is audited.
+// export sends an Excel workbook: aggregates for HR; admins also get one row per answer with
+// "/export 明细". The Staff service checks the role and writes the audit entry.
 func (h *Handlers) export(ctx context.Context, r *Request) {
 	periods := h.Periods.Recent(h.Now(), 52)
-	individual := r.User.Role == ganwei.RoleAdmin && strings.Contains(r.Args, "明细")
-	if individual {
-		if err := h.CheckIns.Audit(ctx, &ganwei.AuditEntry{Actor: r.User.ID, Action: "export_individual", Detail: "telegram /export 明细, 52 periods"}); err != nil {
-			h.fail(ctx, r.ChatID, "write audit log", err)
-			return
-		}
-	}
+	individual := strings.Contains(r.Args, "明细")
 	var buf bytes.Buffer
-	err := checkin.Export(ctx, &buf, checkin.ExportOptions{
-		Format: "xlsx", Service: h.CheckIns, Users: h.Users, Periods: periods, Individual: individual,
-	})
+	err := h.staff.Export(ctx, actor(r), &buf, checkin.ExportOptions{Format: "xlsx", Periods: periods, Individual: individual})
 	if err != nil {
 		h.fail(ctx, r.ChatID, "export check-ins", err)
 		return
 	}
-	caption := "关爱问卷汇总（近 52 期；作答不足 3 人的单位不显示数据）"
+	caption := "关爱问卷汇总（近 52 期；人数不足或可被推算的组不显示数据，详见「说明」页）"
 	if individual {
 		caption += "，含个人明细，已记入审计日志"
 	} else if r.User.Role == ganwei.RoleAdmin {
@@ -356,7 +370,7 @@ func (h *Handlers) resume(ctx context.Context, r *Request) { h.setPaused(ctx, r,
 
 func (h *Handlers) setPaused(ctx context.Context, r *Request, paused bool) {
 	if r.Args == "" {
-		users, units, err := h.CheckIns.Paused(ctx)
+		users, units, err := h.staff.Paused(ctx, actor(r))
 		if err != nil {
 			h.fail(ctx, r.ChatID, "read pauses", err)
 			return
@@ -376,7 +390,7 @@ func (h *Handlers) setPaused(ctx context.Context, r *Request, paused bool) {
 		return
 	}
 	id, unit := pauseTarget(r.Args)
-	if err := h.CheckIns.SetPaused(ctx, id, unit, paused); err != nil {
+	if err := h.staff.SetPaused(ctx, actor(r), id, unit, paused); err != nil {
 		h.fail(ctx, r.ChatID, "set paused", err)
 		return
 	}
@@ -387,9 +401,9 @@ func (h *Handlers) setPaused(ctx context.Context, r *Request, paused bool) {
 	h.send(ctx, r.ChatID, fmt.Sprintf(verb, r.Args, r.Args), nil)
 }
 
-// auditLog shows admins the latest views of individual data.
+// auditLog shows admins the latest views of check-in data, in Chinese and with names.
 func (h *Handlers) auditLog(ctx context.Context, r *Request) {
-	list, err := h.CheckIns.AuditLog(ctx, 20)
+	list, err := h.staff.AuditLog(ctx, actor(r), 20)
 	if err != nil {
 		h.fail(ctx, r.ChatID, "read audit log", err)
 		return
@@ -398,17 +412,64 @@ func (h *Handlers) auditLog(ctx context.Context, r *Request) {
 		h.send(ctx, r.ChatID, "审计日志为空。", nil)
 		return
 	}
+	names := map[int64]string{}
+	if users, err := h.Users.Users(ctx); err == nil {
+		for _, u := range users {
+			names[u.ID] = u.Name
+		}
+	}
 	var b strings.Builder
-	b.WriteString("最近的个人数据查看记录：\n")
+	b.WriteString("最近的问卷数据查看记录：\n")
 	for _, e := range list {
-		fmt.Fprintf(&b, "• %s 操作人 %d %s", e.At.In(h.Location).Format("01-02 15:04"), e.Actor, e.Action)
-		if e.Subject != 0 {
-			fmt.Fprintf(&b, " 对象 %d", e.Subject)
-		}
-		if e.Detail != "" {
-			b.WriteString(" " + e.Detail)
-		}
-		b.WriteString("\n")
+		fmt.Fprintf(&b, "• %s %s\n", e.At.In(h.Location).Format("01-02 15:04"), AuditLine(e, names))
 	}
 	h.send(ctx, r.ChatID, b.String(), nil)
+}
+
+// AuditLine renders one audit entry as an admin reads it: "操作人 张三 查看了 李四 的2026年第48周回答".
+// names maps Telegram ids to names; someone no longer known (deleted with /forgetme) is said so.
+func AuditLine(e *ganwei.AuditEntry, names map[int64]string) string {
+	who := func(id int64) string {
+		if n := names[id]; n != "" {
+			return n
+		}
+		return fmt.Sprintf("已删除的用户（%d）", id)
+	}
+	actor := "操作人 " + who(e.Actor)
+	if e.Actor == 0 {
+		op := e.Operator
+		if op == "" {
+			op = "未知"
+		}
+		actor = "命令行操作人 " + op
+	}
+	span := ""
+	switch n := len(e.Periods); n {
+	case 0:
+	case 1:
+		span = ganwei.PeriodLabel(e.Periods[0])
+	default:
+		span = fmt.Sprintf("%s 至 %s", ganwei.PeriodLabel(e.Periods[0]), ganwei.PeriodLabel(e.Periods[n-1]))
+	}
+	group := e.Unit
+	if group == "" {
+		group = "全体"
+	}
+	switch e.Action {
+	case ganwei.AuditViewCase:
+		subject := who(e.Subject)
+		if e.Subject == 0 {
+			subject = "已删除资料的人员"
+		}
+		return fmt.Sprintf("%s 查看了 %s 的%s回答（跟进事项 %s）", actor, subject, span, e.Detail)
+	case ganwei.AuditListCases:
+		return fmt.Sprintf("%s 查看了待跟进事项名单（%s 件）", actor, e.Detail)
+	case ganwei.AuditExportIndividual:
+		return fmt.Sprintf("%s 导出了个人明细（%s，%s）", actor, span, e.Detail)
+	case ganwei.AuditExportAggregates:
+		return fmt.Sprintf("%s 导出了汇总数据（%s，%s）", actor, span, e.Detail)
+	case ganwei.AuditViewSummary:
+		return fmt.Sprintf("%s 查看了%s的汇总（%s）", actor, group, span)
+	}
+	return fmt.Sprintf("%s %s %s", actor, e.Action, e.Detail)
 }

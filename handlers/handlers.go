@@ -17,6 +17,7 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/checkin"
 	"github.com/ganwei-bot/ganwei/knowledge"
 )
 
@@ -59,9 +60,10 @@ type Handlers struct {
 	CheckIns ganwei.CheckInService
 	Periods  ganwei.PeriodCalendar
 
+	staff      *checkin.Staff // HR's use cases of the check-ins, with the role check and the audit
 	commands   map[string]*command
 	callbacks  map[string]*callback
-	dialogs    map[string]dialogFunc
+	dialogs    map[string]*dialog
 	onText     func(ctx context.Context, r *Request) // free text outside any dialog
 	identities *identityCache
 	noticed    *dailyNotices
@@ -104,6 +106,14 @@ type callback struct {
 // dialogFunc continues an open dialog with the person's next free-text message.
 type dialogFunc func(ctx context.Context, r *Request, d *ganwei.Dialog)
 
+// dialog is a kind of dialog: who may continue it, and how. The role is checked again at every
+// step against the role the person has now, so a dialog opened before a revocation goes no
+// further.
+type dialog struct {
+	minRole ganwei.Role
+	fn      dialogFunc
+}
+
 // Register builds the routing tables. Call it once before the first update.
 func (h *Handlers) Register() {
 	if h.Now == nil {
@@ -120,7 +130,7 @@ func (h *Handlers) Register() {
 	}
 	h.commands = map[string]*command{}
 	h.callbacks = map[string]*callback{}
-	h.dialogs = map[string]dialogFunc{}
+	h.dialogs = map[string]*dialog{}
 	h.identities = newIdentityCache(identityTTL, h.Now)
 	h.noticed = &dailyNotices{sent: map[string]bool{}}
 	h.gateModel()
@@ -148,8 +158,8 @@ func (h *Handlers) addCallback(prefix string, minRole ganwei.Role, fn func(ctx c
 	h.callbacks[prefix] = &callback{minRole: minRole, fn: fn}
 }
 
-func (h *Handlers) addDialog(kind string, fn dialogFunc) {
-	h.dialogs[kind] = fn
+func (h *Handlers) addDialog(kind string, minRole ganwei.Role, fn dialogFunc) {
+	h.dialogs[kind] = &dialog{minRole: minRole, fn: fn}
 }
 
 // Commands returns the menu for a role, sorted as it should appear.
@@ -296,8 +306,16 @@ func (h *Handlers) handleMessage(ctx context.Context, upd *models.Update) {
 		return
 	}
 	if d != nil {
-		if fn, ok := h.dialogs[d.Kind]; ok {
-			fn(ctx, r, d)
+		dl, ok := h.dialogs[d.Kind]
+		switch {
+		case ok && u.Role.AtLeast(dl.minRole):
+			dl.fn(ctx, r, d)
+			return
+		case ok:
+			// The person's role changed since the dialog opened: it ends here, and what they
+			// typed (perhaps meant for it) goes nowhere else.
+			_ = h.Dialogs.ClearDialog(ctx, u.ID)
+			h.send(ctx, r.ChatID, msgDialogRevoked, nil)
 			return
 		}
 		_ = h.Dialogs.ClearDialog(ctx, u.ID) // a dialog of a feature this version lacks

@@ -13,4 +13,5 @@ const (
 	msgNeedBinding       = "这个功能需要先绑定身份。请向组织部索取邀请码，然后发送「/start 邀请码」。"
 	msgStaffOnly         = "抱歉，这个功能仅对组织部工作人员开放。"
 	msgAdminOnly         = "抱歉，这个功能仅对管理员开放。"
+	msgDialogRevoked     = "您的权限已变更，之前进行中的操作已取消，刚才的消息没有保存。"
 )

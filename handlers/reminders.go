@@ -31,7 +31,7 @@ func (h *Handlers) registerReminders() {
 	}
 	h.addCommand(&command{name: "appoint", desc: "登记新任职领导（四项清单提醒）", minRole: ganwei.RoleHR, fn: h.appoint})
 	h.addCommand(&command{name: "reminders", desc: "四项清单提醒进度", minRole: ganwei.RoleHR, fn: h.remindersList})
-	h.addDialog(appointDialog, h.appointText)
+	h.addDialog(appointDialog, ganwei.RoleHR, h.appointText)
 	h.addCallback(appointCB, ganwei.RoleHR, h.appointButton)
 	h.addCallback(manageCB, ganwei.RoleHR, h.manageButton)
 	// Anyone may press 已阅知 (a new leader need not have bound an invite); the store checks that

@@ -3,7 +3,8 @@ package redisstore
 // Care check-ins: answers, precomputed aggregates, follow-up cases, prompt claims, pauses and the
 // audit log. Keys:
 //
-//	{prefix}:ci:{telegramID}:{period}          hash    one answer: w s sup ben talk unit at case (expires: CheckInRetention)
+//	{prefix}:ci:{telegramID}:{period}          hash    one answer: w s sup ben talk unit at case (expires: CheckInRetention);
+//	                                                   w, s "0" and sup, ben, talk "" for questions not answered yet
 //	{prefix}:ci:{telegramID}:{period}:note     string  the answer's free-text line (expires: NoteRetention)
 //	{prefix}:ci:{telegramID}                   zset    periods the person answered (score = first answer, unix s)
 //	{prefix}:cicase:{telegramID}               set     ids of the person's follow-up cases
@@ -11,8 +12,10 @@ package redisstore
 //	{prefix}:ciagg:{period}:all                hash    aggregate of everyone (fields below)
 //	{prefix}:ciagg:{period}:unit:{unit}        hash    aggregate of one unit
 //	{prefix}:ciunits                           set     units that answered or were asked
-//	{prefix}:ciperiods                         zset    periods with answers (score = first answer, unix s)
-//	{prefix}:case:{id}                         hash    uid unit period reasons status assignee created updated
+//	{prefix}:ciperiods                         zset    periods with answers or prompts (score = first, unix s)
+//	{prefix}:cielig:{period}                   set     Telegram ids counted as eligible: prompted, or answered (expires: CheckInRetention)
+//	{prefix}:case:{id}                         hash    uid unit period reasons status assignee created updated;
+//	                                                   after /forgetme only period status created updated forgotten
 //	{prefix}:case:{id}:notes                   list    JSON ganwei.CaseNote, oldest first
 //	{prefix}:cases                             zset    every case id (score = created, unix s)
 //	{prefix}:cases:active                      zset    case ids not closed (score = created, unix s)
@@ -22,7 +25,8 @@ package redisstore
 //	{prefix}:audit                             list    JSON ganwei.AuditEntry, newest first, capped at auditCap
 //
 // Aggregate fields: n (responses), eligible, blocked, w_sum, s_sum, w1..w5, s1..s5, sup_enough, sup_partly,
-// sup_lacking, ben_ok, ben_pending, talk. They hold counts only, never an identity, so they stay
+// sup_lacking, ben_ok, ben_pending, talk, talk_n (answered the talk question). A partial answer
+// counts in n and in the fields of the questions it answered. They hold counts only, never an identity, so they stay
 // when a person uses /forgetme.
 //
 // The submit script also touches the aggregate of the unit a replaced answer was counted in and
@@ -81,31 +85,23 @@ func (s *Store) retention() (scores, notes time.Duration) {
 	return scores, notes
 }
 
-// submitScript writes one answer, adjusts the aggregates (undoing a replaced answer first) and
-// opens or updates the follow-up case, all in one atomic step.
+// submitScript writes one answer (complete or partial), adjusts the aggregates (undoing a
+// replaced answer first), counts the author as eligible, and opens or updates the follow-up case,
+// all in one atomic step. Each question is counted only where it was answered.
 //
 // KEYS: 1 answer, 2 note, 3 user index, 4 agg all, 5 agg unit, 6 units, 7 periods, 8 user cases,
-// 9 new case, 10 new case notes, 11 cases, 12 active cases, 13 open cases by unit.
-// ARGV: 1 w, 2 s, 3 sup, 4 ben, 5 talk (0/1), 6 unit, 7 now, 8 answer ttl s, 9 note, 10 note ttl s,
-// 11 reasons ("" = no follow-up), 12 new case id, 13 uid, 14 unit agg key prefix, 15 period,
-// 16 first case note JSON, 17 case key prefix.
-// Returns {updated 0/1, case id or "", new case 0/1}.
-var submitScript = redis.NewScript(`
-local function bump(key, w, s, sup, ben, talk, d)
-  redis.call('HINCRBY', key, 'n', d)
-  redis.call('HINCRBY', key, 'w_sum', d * w)
-  redis.call('HINCRBY', key, 's_sum', d * s)
-  redis.call('HINCRBY', key, 'w' .. w, d)
-  redis.call('HINCRBY', key, 's' .. s, d)
-  redis.call('HINCRBY', key, 'sup_' .. sup, d)
-  redis.call('HINCRBY', key, 'ben_' .. ben, d)
-  if talk == '1' then redis.call('HINCRBY', key, 'talk', d) end
-end
-local old = redis.call('HMGET', KEYS[1], 'w', 's', 'sup', 'ben', 'talk', 'unit', 'case')
+// 9 new case, 10 new case notes, 11 cases, 12 active cases, 13 open cases by unit, 14 eligible set.
+// ARGV: 1 w (0 = unanswered), 2 s (0), 3 sup (""), 4 ben (""), 5 talk ("", "0", "1"), 6 unit,
+// 7 now, 8 answer ttl s, 9 note, 10 note ttl s, 11 reasons ("" = no follow-up), 12 new case id,
+// 13 uid, 14 unit agg key prefix, 15 period, 16 first case note JSON, 17 case key prefix,
+// 18 retraction note JSON (the answer no longer needs the case it opened).
+// Returns {updated 0/1, case id or "", new case 0/1, talk newly requested 0/1}.
+var submitScript = redis.NewScript(luaCheckInHelpers + `
+local old = redis.call('HMGET', KEYS[1], 'w', 's', 'sup', 'ben', 'talk', 'unit', 'case', 'at')
 local updated = 0
-if old[1] then
+if old[8] then
   updated = 1
-  local ow, os = tonumber(old[1]), tonumber(old[2])
+  local ow, os = num(old[1]), num(old[2])
   bump(KEYS[4], ow, os, old[3], old[4], old[5], -1)
   if old[6] and old[6] ~= '' then bump(ARGV[14] .. old[6], ow, os, old[3], old[4], old[5], -1) end
 end
@@ -115,9 +111,18 @@ if ARGV[6] ~= '' then
   bump(KEYS[5], w, s, ARGV[3], ARGV[4], ARGV[5], 1)
   redis.call('SADD', KEYS[6], ARGV[6])
 end
+if redis.call('SADD', KEYS[14], ARGV[13]) == 1 then
+  redis.call('HINCRBY', KEYS[4], 'eligible', 1)
+  if ARGV[6] ~= '' then redis.call('HINCRBY', KEYS[5], 'eligible', 1) end
+end
+redis.call('EXPIRE', KEYS[14], ARGV[8])
+local talkreq = 0
+if ARGV[5] == '1' and old[5] ~= '1' then talkreq = 1 end
 local caseid = old[7] or ''
 local newcase = 0
-if ARGV[11] ~= '' then
+if ARGV[11] == '' and caseid ~= '' then
+  if retract(ARGV[17], caseid, KEYS[12], KEYS[13], ARGV[7], ARGV[18]) then caseid = '' end
+elseif ARGV[11] ~= '' then
   if caseid ~= '' and redis.call('ZSCORE', KEYS[12], caseid) then
     redis.call('HSET', ARGV[17] .. caseid, 'reasons', ARGV[11], 'updated', ARGV[7])
   else
@@ -143,10 +148,12 @@ end
 redis.call('ZADD', KEYS[3], 'NX', ARGV[7], ARGV[15])
 redis.call('EXPIRE', KEYS[3], ARGV[8])
 redis.call('ZADD', KEYS[7], 'NX', ARGV[7], ARGV[15])
-return {updated, caseid, newcase}
+return {updated, caseid, newcase, talkreq}
 `)
 
-// SubmitCheckIn stores c and adjusts the aggregates in one atomic step (see submitScript).
+// SubmitCheckIn stores c and adjusts the aggregates in one atomic step (see submitScript). It
+// is called after every answered question, so a check-in abandoned half-way is kept as far as it
+// went.
 func (s *Store) SubmitCheckIn(ctx context.Context, c *ganwei.CheckIn) (*ganwei.SubmitResult, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
@@ -163,31 +170,111 @@ func (s *Store) SubmitCheckIn(ctx context.Context, c *ganwei.CheckIn) (*ganwei.S
 	if err != nil {
 		return nil, fmt.Errorf("encode case note: %w", err)
 	}
-	talk := "0"
-	if c.Talk {
+	retractNote, err := s.retractNote()
+	if err != nil {
+		return nil, err
+	}
+	talk := ""
+	switch {
+	case c.Talk:
 		talk = "1"
+	case c.TalkAnswered:
+		talk = "0"
 	}
 	uid := strconv.FormatInt(c.UserID, 10)
 	keys := []string{
 		s.ciKey(c.UserID, c.Period), s.ciKey(c.UserID, c.Period) + ":note", s.ciIndexKey(c.UserID),
 		s.aggKey(c.Period, ""), s.aggKey(c.Period, c.Unit), s.key("ciunits"), s.key("ciperiods"),
 		s.key("cicase", uid), s.caseKey(newID), s.caseKey(newID) + ":notes", s.key("cases"), s.key("cases", "active"),
-		s.key("cases", "openbyunit"),
+		s.key("cases", "openbyunit"), s.eligibleKey(c.Period),
 	}
 	res, err := submitScript.Run(ctx, s.client, keys,
 		c.Wellbeing, c.Stress, string(c.Support), string(c.Benefits), talk, c.Unit, now.Unix(),
 		int64(scoresTTL/time.Second), c.Note, int64(notesTTL/time.Second), reasons, newID, uid,
-		s.key("ciagg", c.Period, "unit")+":", c.Period, first, s.key("case")+":").Slice()
+		s.key("ciagg", c.Period, "unit")+":", c.Period, first, s.key("case")+":", retractNote).Slice()
 	if err != nil {
 		return nil, wrap("save check-in", err)
 	}
-	if len(res) != 3 {
+	if len(res) != 4 {
 		return nil, fmt.Errorf("save check-in: unexpected reply %v", res)
 	}
-	out := &ganwei.SubmitResult{Updated: toInt(res[0]) == 1, NewCase: toInt(res[2]) == 1}
+	out := &ganwei.SubmitResult{Updated: toInt(res[0]) == 1, NewCase: toInt(res[2]) == 1, TalkRequested: toInt(res[3]) == 1}
 	out.CaseID, _ = res[1].(string)
 	return out, nil
 }
+
+// luaCheckInHelpers are shared by the scripts that change answers.
+//
+// bump adds (d = 1) or removes (d = -1) one answer in an aggregate, each question only where it
+// was answered. retract closes a case an answer opened when the answer no longer asks for it
+// (changed, or withdrawn) and nobody in HR has taken it up yet; it reports whether it did.
+const luaCheckInHelpers = `
+local function bump(key, w, s, sup, ben, talk, d)
+  redis.call('HINCRBY', key, 'n', d)
+  if w and w > 0 then
+    redis.call('HINCRBY', key, 'w_sum', d * w)
+    redis.call('HINCRBY', key, 'w' .. w, d)
+  end
+  if s and s > 0 then
+    redis.call('HINCRBY', key, 's_sum', d * s)
+    redis.call('HINCRBY', key, 's' .. s, d)
+  end
+  if sup and sup ~= '' then redis.call('HINCRBY', key, 'sup_' .. sup, d) end
+  if ben and ben ~= '' then redis.call('HINCRBY', key, 'ben_' .. ben, d) end
+  if talk == '0' or talk == '1' then redis.call('HINCRBY', key, 'talk_n', d) end
+  if talk == '1' then redis.call('HINCRBY', key, 'talk', d) end
+end
+local function num(v) if v then return tonumber(v) end return nil end
+local function retract(caseprefix, caseid, active, openbyunit, now, note)
+  local ck = caseprefix .. caseid
+  if redis.call('HGET', ck, 'status') ~= 'open' then return false end
+  redis.call('HSET', ck, 'status', 'closed', 'updated', now)
+  redis.call('RPUSH', ck .. ':notes', note)
+  redis.call('ZREM', active, caseid)
+  redis.call('HINCRBY', openbyunit, redis.call('HGET', ck, 'unit') or '', -1)
+  return true
+end
+`
+
+// retractNote is the note on a case closed because its answer changed before HR took it up.
+func (s *Store) retractNote() ([]byte, error) {
+	raw, err := json.Marshal(ganwei.CaseNote{At: s.Now(), Status: ganwei.CaseClosed, Text: "本人修改或撤回了回答，无需跟进"})
+	if err != nil {
+		return nil, fmt.Errorf("encode case note: %w", err)
+	}
+	return raw, nil
+}
+
+// withdrawScript deletes one answer, takes it out of the aggregates and retracts the case it
+// opened. KEYS: answer, note, user index, agg all, active cases, open cases by unit.
+// ARGV: unit agg key prefix, period, case key prefix, now, retraction note JSON.
+var withdrawScript = redis.NewScript(luaCheckInHelpers + `
+local old = redis.call('HMGET', KEYS[1], 'w', 's', 'sup', 'ben', 'talk', 'unit', 'at', 'case')
+if not old[7] then return 0 end
+local w, s = num(old[1]), num(old[2])
+bump(KEYS[4], w, s, old[3], old[4], old[5], -1)
+if old[6] and old[6] ~= '' then bump(ARGV[1] .. old[6], w, s, old[3], old[4], old[5], -1) end
+if old[8] and old[8] ~= '' then retract(ARGV[3], old[8], KEYS[5], KEYS[6], ARGV[4], ARGV[5]) end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('ZREM', KEYS[3], ARGV[2])
+return 1
+`)
+
+// WithdrawCheckIn deletes the person's answer for the period and takes it out of the aggregates;
+// a case it opened that HR has not taken up is closed.
+func (s *Store) WithdrawCheckIn(ctx context.Context, userID int64, period string) error {
+	note, err := s.retractNote()
+	if err != nil {
+		return err
+	}
+	k := s.ciKey(userID, period)
+	err = withdrawScript.Run(ctx, s.client,
+		[]string{k, k + ":note", s.ciIndexKey(userID), s.aggKey(period, ""), s.key("cases", "active"), s.key("cases", "openbyunit")},
+		s.key("ciagg", period, "unit")+":", period, s.key("case")+":", s.Now().Unix(), note).Err()
+	return wrap("withdraw check-in", err)
+}
+
+func (s *Store) eligibleKey(period string) string { return s.key("cielig", period) }
 
 func toInt(v any) int64 {
 	switch x := v.(type) {
@@ -205,7 +292,7 @@ const caseAlphabet = "abcdefghjkmnpqrstuvwxyz23456789"
 
 // decodeCheckIn builds a CheckIn from an answer hash; nil when the hash is empty (expired).
 func decodeCheckIn(uid int64, period string, h map[string]string, note string) *ganwei.CheckIn {
-	if len(h) == 0 || h["w"] == "" {
+	if len(h) == 0 || h["at"] == "" {
 		return nil
 	}
 	w, _ := strconv.Atoi(h["w"])
@@ -214,7 +301,7 @@ func decodeCheckIn(uid int64, period string, h map[string]string, note string) *
 	return &ganwei.CheckIn{
 		UserID: uid, Unit: h["unit"], Period: period, Wellbeing: w, Stress: st,
 		Support: ganwei.Support(h["sup"]), Benefits: ganwei.Benefits(h["ben"]), Talk: h["talk"] == "1",
-		Note: note, SubmittedAt: time.Unix(at, 0),
+		TalkAnswered: h["talk"] == "0" || h["talk"] == "1", Note: note, SubmittedAt: time.Unix(at, 0),
 	}
 }
 
@@ -287,47 +374,25 @@ func (s *Store) CheckIns(ctx context.Context, userID int64, limit int) ([]*ganwe
 	return out, nil
 }
 
-// ForgetCheckIns deletes the person's check-in data and their identity in cases, in one
-// transaction that is retried when a submission slips in between the read and the write.
-func (s *Store) ForgetCheckIns(ctx context.Context, userID int64) error {
-	uid := strconv.FormatInt(userID, 10)
-	index, cases := s.ciIndexKey(userID), s.key("cicase", uid)
-	for attempt := 0; attempt < maxTxAttempts; attempt++ {
-		err := s.client.Watch(ctx, func(tx *redis.Tx) error {
-			periods, err := tx.ZRange(ctx, index, 0, -1).Result()
-			if err != nil {
-				return err
-			}
-			ids, err := tx.SMembers(ctx, cases).Result()
-			if err != nil {
-				return err
-			}
-			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-				for _, per := range periods {
-					p.Del(ctx, s.ciKey(userID, per), s.ciKey(userID, per)+":note")
-				}
-				for _, id := range ids {
-					// Only if it still exists: HSET on a vanished case would resurrect it.
-					p.HDel(ctx, s.caseKey(id), "uid")
-				}
-				p.Del(ctx, index, cases, s.key("ciclaim", uid), s.dialogKey(userID), s.userKey(userID))
-				p.ZRem(ctx, s.key("users"), userID)
-				p.SRem(ctx, s.key("cipause", "users"), uid)
-				return nil
-			})
-			return err
-		}, index, cases)
-		if errors.Is(err, redis.TxFailedErr) {
-			continue
-		}
-		return wrap("forget check-ins", err)
-	}
-	return ganwei.Errorf(ganwei.ECONFLICT, "数据正在更新，请稍后重试")
-}
-
 // Aggregates returns the aggregates of the periods for one unit in one round trip.
 func (s *Store) Aggregates(ctx context.Context, periods []string, unit string) ([]*ganwei.Aggregate, error) {
 	return s.readAggregates(ctx, "read aggregates", periods, []string{unit})
+}
+
+// GroupAggregates returns every group's aggregates over the periods in one round trip.
+func (s *Store) GroupAggregates(ctx context.Context, periods, groups []string) ([][]*ganwei.Aggregate, error) {
+	flat, err := s.readAggregates(ctx, "read group aggregates", periods, groups)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]*ganwei.Aggregate, len(groups))
+	for g := range groups {
+		out[g] = make([]*ganwei.Aggregate, len(periods))
+		for i := range periods {
+			out[g][i] = flat[i*len(groups)+g] // readAggregates goes period by period
+		}
+	}
+	return out, nil
 }
 
 // UnitAggregates returns one period's aggregate for each unit in one round trip.
@@ -363,7 +428,7 @@ func decodeAggregate(period, unit string, h map[string]string) *ganwei.Aggregate
 	n := func(f string) int { v, _ := strconv.Atoi(h[f]); return v }
 	a := &ganwei.Aggregate{
 		Period: period, Unit: unit, Eligible: n("eligible"), Responses: n("n"), Blocked: n("blocked"),
-		WellbeingSum: n("w_sum"), StressSum: n("s_sum"), Talk: n("talk"),
+		WellbeingSum: n("w_sum"), StressSum: n("s_sum"), Talk: n("talk"), TalkAnswered: n("talk_n"),
 		Support: map[ganwei.Support]int{}, Benefits: map[ganwei.Benefits]int{},
 	}
 	for i := 0; i < 5; i++ {
@@ -389,21 +454,38 @@ func (s *Store) CheckInUnits(ctx context.Context) ([]string, error) {
 	return units, nil
 }
 
-// SetEligible records how many cadres were asked in the period. Every replica computes the same
-// numbers, so plain overwrites are safe.
-func (s *Store) SetEligible(ctx context.Context, period string, total int, perUnit map[string]int) error {
-	_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, s.aggKey(period, ""), "eligible", total)
-		for u, n := range perUnit {
-			if u == "" {
-				continue
-			}
-			p.HSet(ctx, s.aggKey(period, u), "eligible", n)
-			p.SAdd(ctx, s.key("ciunits"), u)
-		}
+// markEligibleScript counts people as eligible for a period once each. KEYS: eligible set, agg
+// all, units, periods. ARGV: unit agg key prefix, set ttl s, now, period, then (uid, unit) pairs.
+var markEligibleScript = redis.NewScript(`
+for i = 5, #ARGV, 2 do
+  if redis.call('SADD', KEYS[1], ARGV[i]) == 1 then
+    redis.call('HINCRBY', KEYS[2], 'eligible', 1)
+    if ARGV[i + 1] ~= '' then
+      redis.call('HINCRBY', ARGV[1] .. ARGV[i + 1], 'eligible', 1)
+      redis.call('SADD', KEYS[3], ARGV[i + 1])
+    end
+  end
+end
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('ZADD', KEYS[4], 'NX', ARGV[3], ARGV[4])
+return 1
+`)
+
+// MarkEligible counts the people as eligible for the period, each once: the prompt round calls
+// it with everyone it asks (every replica may), and an answer counts its author in the submit
+// script, so that participation never exceeds 100% when HR or an admin answers too.
+func (s *Store) MarkEligible(ctx context.Context, period string, users []*ganwei.User) error {
+	if len(users) == 0 {
 		return nil
-	})
-	return wrap("set eligible", err)
+	}
+	scores, _ := s.retention()
+	args := []any{s.key("ciagg", period, "unit") + ":", int64(scores / time.Second), s.Now().Unix(), period}
+	for _, u := range users {
+		args = append(args, strconv.FormatInt(u.ID, 10), u.Unit)
+	}
+	err := markEligibleScript.Run(ctx, s.client,
+		[]string{s.eligibleKey(period), s.aggKey(period, ""), s.key("ciunits"), s.key("ciperiods")}, args...).Err()
+	return wrap("mark eligible", err)
 }
 
 // maxCases bounds one listing; an organization with more open cases has a bigger problem.
@@ -664,7 +746,7 @@ func (s *Store) Paused(ctx context.Context) (map[int64]bool, map[string]bool, er
 // EachCheckIn calls fn for every stored answer in the periods, person by person, reading a batch
 // of people per round trip so that memory stays flat however large the year is.
 func (s *Store) EachCheckIn(ctx context.Context, periods []string, fn func(*ganwei.CheckIn) error) error {
-	const batch = 200
+	const batch = 50 // × 52 periods: 2,600 answers in flight
 	var cursor int64
 	for {
 		ids, err := s.client.ZRangeByScore(ctx, s.key("users"), &redis.ZRangeBy{

@@ -56,7 +56,7 @@ func TestSubmitReplacesWithinPeriod(t *testing.T) {
 
 func TestSubmitInvalid(t *testing.T) {
 	s, _ := newCheckInStore(t)
-	for _, c := range []*ganwei.CheckIn{answer(1, "", 0, 3), answer(1, "", 3, 6), {UserID: 1, Period: "x", Wellbeing: 3, Stress: 3, Support: "much", Benefits: ganwei.BenefitsOK}} {
+	for _, c := range []*ganwei.CheckIn{answer(1, "", -1, 3), answer(1, "", 3, 6), {UserID: 1, Period: "x", Wellbeing: 3, Stress: 3, Support: "much", Benefits: ganwei.BenefitsOK}} {
 		if _, err := s.SubmitCheckIn(context.Background(), c); ganwei.ErrorCode(err) != ganwei.EINVALID {
 			t.Errorf("submit %+v: err = %v, want EINVALID", c, err)
 		}
@@ -227,4 +227,87 @@ func BenchmarkSubmitCheckIn(b *testing.B) {
 		}
 	}
 	rd.RoundTrips.Report(b)
+}
+
+// A partial answer counts in the responses and in the questions it answered only; completing
+// it later replaces it without counting twice.
+func TestPartialAnswersCountPerQuestion(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newCheckInStore(t)
+	partial := &ganwei.CheckIn{UserID: 1, Unit: "甲", Period: "2026-W47", Wellbeing: 4}
+	if _, err := s.SubmitCheckIn(ctx, partial); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := s.Aggregates(ctx, []string{"2026-W47"}, "甲")
+	if got := a[0].Sizes(); a[0].Responses != 1 || got != [6]int{1, 1, 0, 0, 0, 0} || a[0].Eligible != 1 {
+		t.Errorf("after one question: responses %d, sizes %v, eligible %d", a[0].Responses, got, a[0].Eligible)
+	}
+	full := answer(1, "甲", 4, 3)
+	full.TalkAnswered = true
+	if _, err := s.SubmitCheckIn(ctx, full); err != nil {
+		t.Fatal(err)
+	}
+	a, _ = s.Aggregates(ctx, []string{"2026-W47"}, "")
+	if got := a[0].Sizes(); a[0].Responses != 1 || got != [6]int{1, 1, 1, 1, 1, 1} || a[0].WellbeingSum != 4 || a[0].Eligible != 1 {
+		t.Errorf("after completing: %+v sizes %v", a[0], got)
+	}
+	c, err := s.CheckIn(ctx, 1, "2026-W47")
+	if err != nil || !c.Complete() {
+		t.Errorf("stored %+v, %v; want complete", c, err)
+	}
+	// Withdrawing takes it out again.
+	if err := s.WithdrawCheckIn(ctx, 1, "2026-W47"); err != nil {
+		t.Fatal(err)
+	}
+	a, _ = s.Aggregates(ctx, []string{"2026-W47"}, "甲")
+	if got := a[0].Sizes(); got != [6]int{} || a[0].WellbeingSum != 0 {
+		t.Errorf("after withdrawing: %+v", a[0])
+	}
+}
+
+// Eligibility counts each person once per period, whether prompted, answering, or both, so
+// participation never exceeds 100%.
+func TestEligibleCountsEachPersonOnce(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newCheckInStore(t)
+	asked := []*ganwei.User{{ID: 1, Unit: "甲"}, {ID: 2, Unit: "甲"}, {ID: 3, Unit: "乙"}}
+	for i := 0; i < 2; i++ { // two replicas run the round
+		if err := s.MarkEligible(ctx, "2026-W47", asked); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []*ganwei.CheckIn{answer(1, "甲", 3, 3), answer(9, "甲", 3, 3)} { // 9 was not prompted (HR)
+		if _, err := s.SubmitCheckIn(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for unit, want := range map[string]int{"": 4, "甲": 3, "乙": 1} {
+		a, _ := s.Aggregates(ctx, []string{"2026-W47"}, unit)
+		if a[0].Eligible != want || a[0].Participation() > 1 {
+			t.Errorf("unit %q: eligible %d, want %d", unit, a[0].Eligible, want)
+		}
+	}
+	// All groups in one read, group by group, period by period.
+	g, err := s.GroupAggregates(ctx, []string{"2026-W46", "2026-W47"}, []string{"", "甲", "乙"})
+	if err != nil || len(g) != 3 || g[1][1].Unit != "甲" || g[1][1].Eligible != 3 || g[2][1].Eligible != 1 || g[0][0].Period != "2026-W46" || g[0][1].Responses != 2 {
+		t.Errorf("GroupAggregates = %+v, %v", g, err)
+	}
+}
+
+// A changed answer that no longer asks for follow-up closes the case it opened, when HR has not
+// taken it up yet.
+func TestChangedAnswerRetractsUntouchedCase(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newCheckInStore(t)
+	res, err := s.SubmitCheckIn(ctx, &ganwei.CheckIn{UserID: 1, Unit: "甲", Period: "2026-W47", Wellbeing: 2})
+	if err != nil || res.CaseID == "" {
+		t.Fatalf("wellbeing 2: %+v, %v; want a case at once", res, err)
+	}
+	if _, err := s.SubmitCheckIn(ctx, &ganwei.CheckIn{UserID: 1, Unit: "甲", Period: "2026-W47", Wellbeing: 4}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := s.Case(ctx, res.CaseID)
+	if total, _, _ := s.OpenCases(ctx); c.Status != ganwei.CaseClosed || total != 0 {
+		t.Errorf("case after the answer changed: %+v, %d open", c, total)
+	}
 }

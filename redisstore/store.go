@@ -3,7 +3,8 @@
 //
 //	{prefix}:user:{telegramID}        string  JSON ganwei.User
 //	{prefix}:users                    zset    telegram ids of every user (score = id)
-//	{prefix}:invite:{code}            hash    payload (JSON ganwei.Invite), exp (unix s), used_by
+//	{prefix}:invite:{code}            hash    payload (JSON ganwei.Invite), exp (unix s); once redeemed
+//	                                          only exp and used_at (no payload, no Telegram id)
 //	{prefix}:update:{updateID}        string  "1" while the update counts as handled (24 h)
 //
 // Feature files add their own keys and document them at the top of the file that owns them.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -174,15 +175,19 @@ func (s *Store) CreateInvite(ctx context.Context, inv *ganwei.Invite) (string, e
 	return "", ganwei.Errorf(ganwei.ECONFLICT, "生成邀请码失败，请重试")
 }
 
-// redeemScript consumes an invite and writes the bound user in one step.
+// redeemScript consumes an invite and writes the bound user in one step. The used invite keeps
+// only that it was used and when (so that a second attempt is told why it failed): the profile
+// now lives in the user record, and the invite no longer names the person nor links the code to
+// their Telegram id, so /forgetme has nothing to find there.
 // KEYS: invite, user, users. ARGV: now (unix s), telegram id, user JSON.
 // Returns 1 on success, 0 unknown, -1 expired, -2 already used.
 var redeemScript = redis.NewScript(`
 local exp = redis.call('HGET', KEYS[1], 'exp')
 if not exp then return 0 end
-if redis.call('HEXISTS', KEYS[1], 'used_by') == 1 then return -2 end
+if redis.call('HEXISTS', KEYS[1], 'used_at') == 1 or redis.call('HEXISTS', KEYS[1], 'used_by') == 1 then return -2 end
 if tonumber(exp) <= tonumber(ARGV[1]) then return -1 end
-redis.call('HSET', KEYS[1], 'used_by', ARGV[2], 'used_at', ARGV[1])
+redis.call('HDEL', KEYS[1], 'payload')
+redis.call('HSET', KEYS[1], 'used_at', ARGV[1])
 redis.call('SET', KEYS[2], ARGV[3])
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[2])
 return 1
@@ -198,6 +203,9 @@ func (s *Store) RedeemInvite(ctx context.Context, code string, telegramID int64)
 	key := s.key("invite", code)
 	raw, err := s.client.HGet(ctx, key, "payload").Bytes()
 	if errors.Is(err, redis.Nil) {
+		if used, err := s.client.HExists(ctx, key, "used_at").Result(); err == nil && used {
+			return nil, ganwei.Errorf(ganwei.ECONFLICT, "邀请码已被使用")
+		}
 		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "邀请码无效")
 	} else if err != nil {
 		return nil, wrap("read invite", err)
@@ -267,4 +275,155 @@ func (s *Store) FirstSeen(ctx context.Context, updateID int64) (bool, error) {
 		return false, wrap("mark update seen", err)
 	}
 	return ok, nil
+}
+
+// Forget deletes or anonymizes everything that names or links to the person, in one optimistic
+// transaction over the indexes that lead to their data (retried when an answer or an appointment
+// slips in between the read and the write). See ganwei.UserService.Forget.
+//
+// What goes: the profile; every answer, free-text line, prompt claim, pause, dialog and
+// eligibility mark; their appointments with the duplicate guard and the queued reminder jobs.
+// Their cases stay as closed shells (id, period, status, dates) with the identity, unit, reasons
+// and HR's notes removed and one note 本人已删除. Used invites hold no identity after redemption
+// (see redeemScript). Aggregates keep their counts; the audit log keeps who viewed the data.
+func (s *Store) Forget(ctx context.Context, id int64) (*ganwei.Forgotten, error) {
+	uid := strconv.FormatInt(id, 10)
+	index, cases := s.ciIndexKey(id), s.key("cicase", uid)
+	now := s.Now()
+	closing, err := json.Marshal(ganwei.CaseNote{At: now, Status: ganwei.CaseClosed, Text: "本人已删除资料，事项关闭"})
+	if err != nil {
+		return nil, fmt.Errorf("encode case note: %w", err)
+	}
+	for attempt := 0; attempt < maxTxAttempts; attempt++ {
+		var out ganwei.Forgotten
+		err := s.client.Watch(ctx, func(tx *redis.Tx) error {
+			out = ganwei.Forgotten{}
+			answered, err := tx.ZRange(ctx, index, 0, -1).Result()
+			if err != nil {
+				return err
+			}
+			caseIDs, err := tx.SMembers(ctx, cases).Result()
+			if err != nil {
+				return err
+			}
+			periods, err := tx.ZRange(ctx, s.key("ciperiods"), 0, -1).Result()
+			if err != nil {
+				return err
+			}
+			profile, err := tx.Exists(ctx, s.userKey(id)).Result()
+			if err != nil {
+				return err
+			}
+			out.Profile = profile == 1
+			notes := make([]*redis.IntCmd, len(answered))
+			answers := make([]*redis.IntCmd, len(answered))
+			caseState := make([]*redis.SliceCmd, len(caseIDs))
+			appts, err := s.appointmentsOf(ctx, tx, uid)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Pipelined(ctx, func(p redis.Pipeliner) error {
+				for i, per := range answered {
+					answers[i] = p.Exists(ctx, s.ciKey(id, per))
+					notes[i] = p.Exists(ctx, s.ciKey(id, per)+":note")
+				}
+				for i, cid := range caseIDs {
+					caseState[i] = p.HMGet(ctx, s.caseKey(cid), "status", "unit")
+				}
+				return nil
+			}); err != nil {
+				return err
+			}
+			for i := range answered {
+				out.Answers += int(answers[i].Val())
+				out.Notes += int(notes[i].Val())
+			}
+			out.Appointments = len(appts)
+			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				for _, per := range answered {
+					p.Del(ctx, s.ciKey(id, per), s.ciKey(id, per)+":note")
+				}
+				for _, per := range periods {
+					p.SRem(ctx, s.eligibleKey(per), uid)
+				}
+				for i, cid := range caseIDs {
+					st := caseState[i].Val()
+					status, _ := st[0].(string)
+					if status == "" {
+						continue // expired or deleted: HSET would resurrect it
+					}
+					out.Cases++
+					if status != string(ganwei.CaseClosed) {
+						unit, _ := st[1].(string)
+						p.ZRem(ctx, s.key("cases", "active"), cid)
+						p.HIncrBy(ctx, s.key("cases", "openbyunit"), unit, -1)
+					}
+					p.HDel(ctx, s.caseKey(cid), "uid", "unit", "reasons", "assignee")
+					p.HSet(ctx, s.caseKey(cid), "status", string(ganwei.CaseClosed), "updated", now.Unix(), "forgotten", 1)
+					p.Del(ctx, s.caseKey(cid)+":notes")
+					p.RPush(ctx, s.caseKey(cid)+":notes", closing)
+				}
+				for _, a := range appts {
+					p.Del(ctx, s.apptKey(a.id), s.dupKey(id, a.position))
+					p.ZRem(ctx, s.key("appts"), a.id)
+					for _, step := range a.steps {
+						p.ZRem(ctx, s.dueKey(), jobMember(a.id, step))
+						p.ZRem(ctx, s.inflightKey(), jobMember(a.id, step))
+					}
+				}
+				p.Del(ctx, index, cases, s.key("ciclaim", uid), s.dialogKey(id), s.userKey(id))
+				p.ZRem(ctx, s.key("users"), id)
+				p.SRem(ctx, s.key("cipause", "users"), uid)
+				return nil
+			})
+			return err
+		}, index, cases, s.userKey(id), s.key("appts"))
+		if errors.Is(err, redis.TxFailedErr) {
+			continue
+		}
+		if err != nil {
+			return nil, wrap("forget user", err)
+		}
+		return &out, nil
+	}
+	return nil, ganwei.Errorf(ganwei.ECONFLICT, "数据正在更新，请稍后重试")
+}
+
+// personAppointment is what Forget needs to remove one appointment of a person.
+type personAppointment struct {
+	id, position string
+	steps        []string
+}
+
+// appointmentsOf finds the person's appointments by reading each appointment's owner: there is
+// no per-person index, and a deletion is rare enough for the scan of one zset.
+func (s *Store) appointmentsOf(ctx context.Context, tx *redis.Tx, uid string) ([]personAppointment, error) {
+	ids, err := tx.ZRange(ctx, s.key("appts"), 0, -1).Result()
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	cmds := make([]*redis.SliceCmd, len(ids))
+	if _, err := tx.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, aid := range ids {
+			cmds[i] = p.HMGet(ctx, s.apptKey(aid), "tg", "position", "steps")
+		}
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	var out []personAppointment
+	for i, aid := range ids {
+		v := cmds[i].Val()
+		if tg, _ := v[0].(string); tg != uid {
+			continue
+		}
+		pos, _ := v[1].(string)
+		steps, _ := v[2].(string)
+		a := personAppointment{id: aid, position: pos}
+		if steps != "" {
+			a.steps = strings.Split(steps, ",")
+		}
+		out = append(out, a)
+	}
+	return out, nil
 }

@@ -2,6 +2,7 @@ package redisstore_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -231,4 +232,27 @@ func toLower(s string) string {
 		}
 	}
 	return string(out)
+}
+
+// A redeemed invite keeps neither the profile nor the Telegram id, and still says "used".
+func TestRedeemedInviteKeepsNoIdentity(t *testing.T) {
+	ctx := context.Background()
+	rd := redistest.New(t)
+	s := redisstore.New(rd.Client, rd.Prefix)
+	code, err := s.CreateInvite(ctx, &ganwei.Invite{Name: "周洁", Unit: "七都镇", Role: ganwei.RoleCadre})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RedeemInvite(ctx, code, 4242); err != nil {
+		t.Fatal(err)
+	}
+	vals, _ := rd.Client.HGetAll(ctx, rd.Prefix+":invite:"+code).Result()
+	for f, v := range vals {
+		if strings.Contains(v, "4242") || strings.Contains(v, "周洁") || f == "payload" || f == "used_by" {
+			t.Errorf("redeemed invite keeps %s=%s", f, v)
+		}
+	}
+	if _, err := s.RedeemInvite(ctx, code, 4343); ganwei.ErrorCode(err) != ganwei.ECONFLICT {
+		t.Errorf("second redeem: %v, want ECONFLICT", err)
+	}
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/bot"
+	"github.com/ganwei-bot/ganwei/knowledge"
 	"github.com/ganwei-bot/ganwei/redisstore"
 	"github.com/ganwei-bot/ganwei/redistest"
 	"github.com/ganwei-bot/ganwei/telegramtest"
@@ -55,6 +56,8 @@ type harness struct {
 	app   *app
 	stop  func()
 	ctx   context.Context
+
+	answerer *knowledge.Answerer
 }
 
 // newHarness seeds the people and starts the app; the clock stands on Friday 2026-11-20 16:30 in
@@ -63,6 +66,13 @@ type harness struct {
 // Setup functions run on the stand-in before the app starts (to make a chat fail, say); cadres
 // whose chat fails are not waited for.
 func newHarness(t *testing.T, client redis.UniversalClient, prefix string, setup ...func(*telegramtest.Server) []int64) *harness {
+	t.Helper()
+	return newHarnessAnswering(t, client, prefix, nil, setup...)
+}
+
+// newHarnessAnswering is newHarness with a knowledge base (nil: none, as the tests that do not
+// ask policy questions run).
+func newHarnessAnswering(t *testing.T, client redis.UniversalClient, prefix string, answerer *knowledge.Answerer, setup ...func(*telegramtest.Server) []int64) *harness {
 	t.Helper()
 	clock := &testClock{now: time.Date(2026, 11, 20, 16, 30, 0, 0, shanghai)}
 	tg := telegramtest.New(telegramtest.WithClock(clock.Now))
@@ -84,7 +94,7 @@ func newHarness(t *testing.T, client redis.UniversalClient, prefix string, setup
 			skip[id] = true
 		}
 	}
-	h := &harness{t: t, tg: tg, store: store, clock: clock, ctx: ctx}
+	h := &harness{t: t, tg: tg, store: store, clock: clock, ctx: ctx, answerer: answerer}
 	h.start()
 	for _, u := range []ganwei.User{cadreA, cadreB, cadreC, cadreD, cadreE} {
 		if !skip[u.ID] {
@@ -108,7 +118,7 @@ func (h *harness) start() {
 	a, err := newApp(h.ctx, cfg, h.store, bot.Config{
 		Token: h.tg.Token(), APIURL: h.tg.URL(), PollTimeout: time.Second,
 		GlobalRate: -1, PerChatRate: -1, UserRate: 100, UserBurst: 100,
-	}, nil, logger)
+	}, h.answerer, logger)
 	if err != nil {
 		h.t.Fatalf("newApp: %v", err)
 	}
@@ -145,6 +155,21 @@ func (h *harness) press(uid int64, msgID int, data string) telegramtest.Message 
 	h.settle(h.tg.PressButton(uid, msgID, data))
 	m, _ := h.tg.LastMessageTo(uid)
 	return m
+}
+
+// summary sends a /summary command and returns the summary's text (the trend chart follows it
+// as a photo).
+func (h *harness) summary(uid int64, cmd string) string {
+	h.t.Helper()
+	before := len(h.tg.MessagesTo(uid))
+	h.say(uid, cmd)
+	for _, m := range h.tg.MessagesTo(uid)[before:] {
+		if strings.Contains(m.Text, "关爱问卷汇总") || strings.Contains(m.Text, "没有找到单位") {
+			return m.Text
+		}
+	}
+	h.t.Fatalf("%s sent no summary", cmd)
+	return ""
 }
 
 // waitText waits for a message to uid containing want and returns it.
@@ -243,10 +268,9 @@ func TestCheckInEndToEnd(t *testing.T) {
 		t.Fatalf("stored answer = %+v, %v; want wellbeing 4, stress 3, no note", got, err)
 	}
 
-	// HR's summary counts it; with one answer no figures are shown.
-	sum := h.say(hrUser.ID, "/summary")
-	if !strings.Contains(sum.Text, "参与：1 / 5 人") || !strings.Contains(sum.Text, "不显示统计数据") {
-		t.Fatalf("summary after one answer:\n%s", sum.Text)
+	// HR's summary counts it; the period is running, so no figures are shown yet.
+	if sum := h.summary(hrUser.ID, "/summary"); !strings.Contains(sum, "本期参与：1 / 5 人") || !strings.Contains(sum, "本期结束后显示") {
+		t.Fatalf("summary after one answer:\n%s", sum)
 	}
 
 	// Two more in 发改委 (one asks for a talk, with a free-text line) and two in 七都镇.
@@ -262,16 +286,18 @@ func TestCheckInEndToEnd(t *testing.T) {
 	m = h.startDialog(cadreE.ID)
 	h.answer(cadreE.ID, m.ID, 4, 4, "enough", "ok", false, "")
 
-	photos := len(h.tg.Calls("sendPhoto"))
-	sum = h.say(hrUser.ID, "/summary")
-	sumText := h.tg.MessagesTo(hrUser.ID)
-	var text string
-	for _, msg := range sumText {
-		if strings.Contains(msg.Text, "关爱问卷汇总") {
-			text = msg.Text // the latest summary
-		}
+	// While the week runs its figures stay hidden: read before and after one answer, they would
+	// give that answer away.
+	if text := h.summary(hrUser.ID, "/summary"); !strings.Contains(text, "本期参与：5 / 5 人（100%）") || strings.Contains(text, "平均") {
+		t.Errorf("summary of the running week:\n%s", text)
 	}
-	for _, want := range []string{"参与：5 / 5 人（100%）", "身心状态：平均 3.6", "• 发改委：3 / 3 人", "• 七都镇：作答不足 3 人，不显示", "待跟进事项：1 件"} {
+	// The next Friday's prompt closes the week; its figures appear.
+	h.clock.Set(time.Date(2026, 11, 27, 16, 30, 0, 0, shanghai))
+	photos := len(h.tg.Calls("sendPhoto"))
+	text := h.summary(hrUser.ID, "/summary")
+	// 七都镇 has two answers; showing 发改委's three would give them away (everyone minus 发改委),
+	// so 发改委 is hidden too.
+	for _, want := range []string{"上期（2026年第47周）参与：5 / 5 人（100%）", "身心状态：平均 3.6", "• 发改委：为防推算其他单位，不显示", "• 七都镇：作答不足 3 人，不显示", "待跟进事项：1 件"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("summary lacks %q:\n%s", want, text)
 		}
@@ -292,10 +318,8 @@ func TestCheckInEndToEnd(t *testing.T) {
 			}
 		}
 	}
-	_ = sum
-	unit := h.say(hrUser.ID, "/summary 七都镇")
-	if !strings.Contains(unit.Text, "不显示统计数据") || strings.Contains(unit.Text, "平均") {
-		t.Errorf("unit summary with 2 answers shows figures:\n%s", unit.Text)
+	if unit := h.summary(hrUser.ID, "/summary 七都镇"); !strings.Contains(unit, "不显示统计数据") || strings.Contains(unit, "平均") {
+		t.Errorf("unit summary with 2 answers shows figures:\n%s", unit)
 	}
 
 	// The talk request opened a case; HR opens it, which is audited, and moves it on.
@@ -310,10 +334,10 @@ func TestCheckInEndToEnd(t *testing.T) {
 		}
 	}
 	log, err := h.store.AuditLog(h.ctx, 10)
-	if err != nil || len(log) != 2 || log[0].Action != "view_case" || log[0].Subject != cadreB.ID || log[0].Actor != hrUser.ID || log[1].Action != "list_cases" {
+	if err != nil || len(log) < 2 || log[0].Action != ganwei.AuditViewCase || log[0].Subject != cadreB.ID || log[0].Actor != hrUser.ID || log[1].Action != ganwei.AuditListCases {
 		t.Fatalf("audit log = %+v, %v; want HR's view of 李强's case after the list", log, err)
 	}
-	if r := h.say(admin.ID, "/audit"); !strings.Contains(r.Text, "view_case") || !strings.Contains(r.Text, strconv.FormatInt(cadreB.ID, 10)) {
+	if r := h.say(admin.ID, "/audit"); !strings.Contains(r.Text, "李娟 查看了 李强 的2026年第47周回答") {
 		t.Errorf("/audit for the admin: %q", r.Text)
 	}
 	assigned := h.press(hrUser.ID, view.ID, view.Buttons[0][0].CallbackData)
@@ -343,11 +367,12 @@ func TestCheckInResumesAfterRestart(t *testing.T) {
 	h := newHarness(t, rd.Client, rd.Prefix)
 	q := h.startDialog(cadreA.ID)
 	h.press(cadreA.ID, q.ID, "ci:a:w:5")
-	// A question typed at a button step is answered, and the check-in keeps waiting.
+	// Text typed at a button step (this harness has no knowledge base) gets a reminder that the
+	// check-in is open, which keeps waiting.
 	before := len(h.tg.MessagesTo(cadreA.ID))
 	h.say(cadreA.ID, "容错是什么")
-	if got := h.tg.MessagesTo(cadreA.ID)[before:]; len(got) != 2 || !strings.Contains(got[1].Text, "问卷还没填完") {
-		t.Fatalf("a question mid-check-in got %+v; want an answer and a reminder that the check-in is open", got)
+	if got := h.tg.MessagesTo(cadreA.ID)[before:]; len(got) != 1 || !strings.Contains(got[0].Text, "问卷还没填完") {
+		t.Fatalf("a question mid-check-in got %+v; want a reminder that the check-in is open", got)
 	}
 	h.press(cadreA.ID, q.ID, "ci:a:s:1")
 
@@ -550,7 +575,7 @@ func TestBlockedPromptIsCounted(t *testing.T) {
 	if err != nil {
 		t.Fatalf("blocked prompt not counted")
 	}
-	if r := h.say(hrUser.ID, "/summary"); !strings.Contains(r.Text, "1 人已屏蔽机器人") {
+	if r := h.summary(hrUser.ID, "/summary"); !strings.Contains(r, "1 人已屏蔽机器人") {
 		var texts []string
 		for _, m := range h.tg.MessagesTo(hrUser.ID) {
 			texts = append(texts, m.Text)
