@@ -164,6 +164,8 @@ func TestNumberKindMustMatchTheFigureGiven(t *testing.T) {
 		{"年轻干部选人用人链条要补充几次", true},
 		{"我在乡镇干了十几年了一直没提拔是不是因为论资排辈", false},
 		{"三项机制是哪几个机制", false},
+		// 三个区分开来 is a name, not a count: asked 几次, the note must still come.
+		{"容错最多能容几次", true},
 	}
 	for _, tt := range tests {
 		ans := answer(t, tt.q)

@@ -27,6 +27,13 @@ var (
 // (哪几个), not how many.
 var statedAmounts = strings.NewReplacer("哪几", "哪", "十几", "十", "几十", "十", "好几", "多", "一几", "一")
 
+// numberedNames are names of policies that contain a numeral and a unit (三个区分开来 has 三个):
+// they name a thing, they state no figure, so they are removed before an answer is searched for
+// one.
+var numberedNames = strings.NewReplacer(
+	"三个区分开来", "", "三个一线", "", "四个方面", "", "四个敢", "", "四个清单", "",
+)
+
 // askedKinds returns the kinds of quantity a question asks for (time, share, count, any).
 func askedKinds(q string) []string {
 	var kinds []string
@@ -54,7 +61,7 @@ func (a *Answerer) numberNote(lookups []lookup, used []Hit) string {
 	}
 	for _, h := range used {
 		for _, k := range kinds {
-			if quantities[k].MatchString(h.Entry.Answer) {
+			if quantities[k].MatchString(numberedNames.Replace(h.Entry.Answer)) {
 				return ""
 			}
 		}
