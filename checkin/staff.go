@@ -26,6 +26,10 @@ type Staff struct {
 	Location *time.Location
 }
 
+// FollowUpWorkingDays is the promise made to a cadre who asked to talk: HR contacts them within
+// this many working days. HR's case list counts against the same figure.
+const FollowUpWorkingDays = 3
+
 // Messages of refusals, as the person reads them.
 const (
 	msgStaffOnly = "抱歉，这个功能仅对组织部工作人员开放。"
