@@ -156,6 +156,20 @@ func (s *Staff) UpdateCase(ctx context.Context, actor ganwei.Actor, id string, s
 	return s.view(ctx, actor, c)
 }
 
+// ReopenCase puts a closed case back to 待跟进, for HR, with a note naming who reopened it, and
+// returns it as it now is (an audited view).
+func (s *Staff) ReopenCase(ctx context.Context, actor ganwei.Actor, id string) (*CaseView, error) {
+	u, err := s.Authorize(ctx, actor, ganwei.RoleHR)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.CheckIns.ReopenCase(ctx, id, actor.ID, "由"+u.Name+"重新打开")
+	if err != nil {
+		return nil, err
+	}
+	return s.view(ctx, actor, c)
+}
+
 // Export writes check-in data to w, for HR; one row per answer (o.Individual) for admins only.
 // The export is written to the audit log first.
 func (s *Staff) Export(ctx context.Context, actor ganwei.Actor, w io.Writer, o ExportOptions) error {

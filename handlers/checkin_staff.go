@@ -244,8 +244,8 @@ func (h *Handlers) caseWho(ctx context.Context, c *ganwei.Case) string {
 	return "（未知人员）"
 }
 
-// caseButton: cs:v:{id} view, cs:a:{id} take it, cs:c:{id} contacted, cs:x:{id} close,
-// cs:n:{id} add a note.
+// caseButton: cs:v:{id} view, cs:a:{id} take it, cs:c:{id} contacted, cs:x:{id} asks to confirm
+// the close, cs:xy:{id} closes (cs:k:{id} keeps it open), cs:r:{id} reopens a closed case, cs:n:{id} add a note.
 func (h *Handlers) caseButton(ctx context.Context, r *Request, data string) {
 	op, id, _ := strings.Cut(data, ":")
 	h.answer(ctx, r.Callback.ID, "", false)
@@ -261,7 +261,15 @@ func (h *Handlers) caseButton(ctx context.Context, r *Request, data string) {
 	case "c":
 		v, err = h.staff.UpdateCase(ctx, actor(r), id, ganwei.CaseContacted, "")
 	case "x":
+		h.confirmClose(ctx, r, id)
+		return
+	case "k":
+		h.edit(ctx, r, "好的，这件事项没有结案。", nil)
+		return
+	case "xy":
 		v, err = h.staff.UpdateCase(ctx, actor(r), id, ganwei.CaseClosed, "")
+	case "r":
+		v, err = h.staff.ReopenCase(ctx, actor(r), id)
 	case "n":
 		// Check now too, so that a stale button of a revoked person opens nothing.
 		if _, err := h.staff.Authorize(ctx, actor(r), ganwei.RoleHR); err != nil {
@@ -283,6 +291,18 @@ func (h *Handlers) caseButton(ctx context.Context, r *Request, data string) {
 		return
 	}
 	h.showCase(ctx, r, v)
+}
+
+// confirmClose asks before a case is closed, in a message of its own: the case's buttons stay
+// where they were, and 确认结案 sits on the left, away from where 结案 was tapped, so a double
+// tap does not close it.
+func (h *Handlers) confirmClose(ctx context.Context, r *Request, id string) {
+	if _, err := h.staff.Authorize(ctx, actor(r), ganwei.RoleHR); err != nil {
+		h.fail(ctx, r.ChatID, "authorize case close", err)
+		return
+	}
+	h.send(ctx, r.ChatID, "确认将这件跟进事项结案吗？结案后不再出现在 /cases 待跟进列表中；如有需要，可在事项中点「重新打开」。",
+		keyboard([]models.InlineKeyboardButton{button("确认结案", "cs:xy:"+id), button("暂不结案", "cs:k:"+id)}))
 }
 
 // showCase renders one case with the person's answer for that period; the Staff service has
@@ -309,12 +329,12 @@ func (h *Handlers) showCase(ctx context.Context, r *Request, v *checkin.CaseView
 	case ganwei.CaseAssigned:
 		row = append(row, button("已联系", "cs:c:"+c.ID))
 	}
-	var kb *models.InlineKeyboardMarkup
-	if c.Status != ganwei.CaseClosed {
+	if c.Status == ganwei.CaseClosed {
+		row = append(row, button("重新打开", "cs:r:"+c.ID))
+	} else {
 		row = append(row, button("添加备注", "cs:n:"+c.ID), button("结案", "cs:x:"+c.ID))
-		kb = keyboard(row)
 	}
-	h.send(ctx, r.ChatID, b.String(), kb)
+	h.send(ctx, r.ChatID, b.String(), keyboard(row))
 }
 
 // caseNoteText takes the note of a case-note dialog. The Staff service checks the person's role

@@ -109,3 +109,59 @@ func hasButtonText(m telegramtest.Message, text, data string) bool {
 	}
 	return false
 }
+
+// Closing a case asks first, in a message of its own; 暂不结案 keeps it; a closed case can be
+// reopened and counts as open again.
+func TestCaseCloseAsksFirstAndCanBeReopened(t *testing.T) {
+	rd := redistest.New(t)
+	h := newHarness(t, rd.Client, rd.Prefix)
+	q := h.startDialog(cadreB.ID)
+	h.answer(cadreB.ID, q.ID, 2, 5, "lacking", "pending", true, "")
+	cases, err := h.store.Cases(h.ctx, true)
+	if err != nil || len(cases) != 1 {
+		t.Fatalf("cases = %d, %v; want 1", len(cases), err)
+	}
+	id := cases[0].ID
+	open := func() int {
+		n, _, err := h.store.OpenCases(h.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	card := h.press(hrUser.ID, 0, "cs:v:"+id)
+	if !hasButton(card, "cs:x:"+id) {
+		t.Fatalf("case card %q lacks 结案", card.Text)
+	}
+	ask := h.press(hrUser.ID, card.ID, "cs:x:"+id)
+	if ask.ID == card.ID || !strings.Contains(ask.Text, "确认将这件跟进事项结案吗") || !hasButtonText(ask, "确认结案", "cs:xy:"+id) {
+		t.Fatalf("结案 answered %q (message %d, card %d), want a confirmation of its own", ask.Text, ask.ID, card.ID)
+	}
+	if ask.Buttons[0][0].CallbackData != "cs:xy:"+id {
+		t.Errorf("确认结案 is not the left button: %+v", ask.Buttons)
+	}
+	if n := open(); n != 1 {
+		t.Fatalf("asking closed the case: %d open", n)
+	}
+	kept := h.press(hrUser.ID, ask.ID, "cs:k:"+id)
+	if !strings.Contains(kept.Text, "没有结案") || open() != 1 {
+		t.Fatalf("暂不结案: %q, %d open", kept.Text, open())
+	}
+	closed := h.press(hrUser.ID, ask.ID, "cs:xy:"+id)
+	if !strings.Contains(closed.Text, "已结案") || !hasButtonText(closed, "重新打开", "cs:r:"+id) || open() != 0 {
+		t.Fatalf("after 确认结案: %q, %d open; want 已结案 with 重新打开", closed.Text, open())
+	}
+	reopened := h.press(hrUser.ID, closed.ID, "cs:r:"+id)
+	if !strings.Contains(reopened.Text, "待跟进") || !strings.Contains(reopened.Text, "由李娟重新打开") || open() != 1 {
+		t.Fatalf("after 重新打开: %q, %d open", reopened.Text, open())
+	}
+	if list := h.say(hrUser.ID, "/cases"); !strings.Contains(list.Text, "李强") {
+		t.Errorf("/cases after reopening: %q, want the case listed", list.Text)
+	}
+	// A second 重新打开 (an old button) is refused politely.
+	again := h.press(hrUser.ID, reopened.ID, "cs:r:"+id)
+	if !strings.Contains(again.Text, "还没有结案") {
+		t.Errorf("reopening an open case: %q", again.Text)
+	}
+}
