@@ -207,30 +207,30 @@ func hiddenReason(a *ganwei.Aggregate) string {
 	return "本期仍在进行，统计数据在本期结束后显示。"
 }
 
-// cases lists the active follow-up cases with buttons. The list names no answers; opening a case
-// shows them and is audited.
-func (h *Handlers) cases(ctx context.Context, r *Request) {
+// cases lists the active follow-up cases with buttons, a page at a time. The list names no
+// answers; opening a case shows them and is audited.
+func (h *Handlers) cases(ctx context.Context, r *Request) { h.showList(ctx, r, "cs") }
+
+// casesPage is page n of the active cases. Each button names its case (person and period), so
+// a button means the same case whatever was closed meanwhile.
+func (h *Handlers) casesPage(ctx context.Context, r *Request, n int) (*listPage, error) {
 	list, err := h.staff.Cases(ctx, actor(r))
 	if err != nil {
-		h.fail(ctx, r.ChatID, "list cases", err)
-		return
+		return nil, err
 	}
 	if len(list) == 0 {
-		h.send(ctx, r.ChatID, "目前没有待跟进的关爱事项。", nil)
-		return
+		return &listPage{text: "目前没有待跟进的关爱事项。"}, nil
 	}
 	var b strings.Builder
 	var rows [][]models.InlineKeyboardButton
-	fmt.Fprintf(&b, "待跟进的关爱事项 %d 件：\n", len(list))
-	for i, c := range list {
-		if i == 20 {
-			fmt.Fprintf(&b, "……另有 %d 件，请先处理以上事项。\n", len(list)-20)
-			break
-		}
-		fmt.Fprintf(&b, "\n%d. %s · %s · %s · %s", i+1, h.caseWho(ctx, c), c.Unit, ganwei.PeriodLabel(c.Period), c.Status.Label())
-		rows = append(rows, []models.InlineKeyboardButton{button(fmt.Sprintf("查看第 %d 件", i+1), "cs:v:"+c.ID)})
+	fmt.Fprintf(&b, "待跟进的关爱事项共 %d 件：\n", len(list))
+	from, to := pageBounds(n, len(list))
+	for i, c := range list[from:to] {
+		who := h.caseWho(ctx, c)
+		fmt.Fprintf(&b, "\n%d. %s · %s · %s · %s", from+i+1, who, c.Unit, ganwei.PeriodLabel(c.Period), c.Status.Label())
+		rows = append(rows, []models.InlineKeyboardButton{button(fmt.Sprintf("查看：%s · %s", who, ganwei.PeriodLabel(c.Period)), "cs:v:"+c.ID)})
 	}
-	h.send(ctx, r.ChatID, b.String(), keyboard(rows...))
+	return &listPage{text: b.String(), rows: rows, total: len(list)}, nil
 }
 
 // caseWho names the person of a case, or says their data was deleted.
