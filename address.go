@@ -23,3 +23,12 @@ func Greeting(name string) string {
 	}
 	return Address(name) + "，您好"
 }
+
+// GreetingFor opens a message to u. A guest's name is only what their Telegram profile says, not
+// a verified identity, so a guest is greeted without it.
+func GreetingFor(u *User) string {
+	if u == nil || u.Role == RoleGuest {
+		return Greeting("")
+	}
+	return Greeting(u.Name)
+}

@@ -17,3 +17,12 @@ func TestAddressFormsUsedInEveryMessage(t *testing.T) {
 		}
 	}
 }
+
+func TestGreetingForAGuestLeavesOutTheUnverifiedName(t *testing.T) {
+	if got := GreetingFor(&User{Name: "Tom", Role: RoleGuest}); got != "您好" {
+		t.Errorf("guest greeting = %q, want 您好", got)
+	}
+	if got := GreetingFor(&User{Name: "张伟", Role: RoleCadre}); got != "张伟同志，您好" {
+		t.Errorf("cadre greeting = %q", got)
+	}
+}

@@ -46,9 +46,9 @@ func (h *Handlers) registerCheckIn() {
 // button. The dialog begins only when the person presses it, so nothing expires unseen.
 func (h *Handlers) SendCheckInPrompt(ctx context.Context, u *ganwei.User, p ganwei.Period, reminder bool) error {
 	text := fmt.Sprintf("%s！本期关爱问卷（%s）请您填写：共 5 个小问题，点按钮作答，约需一分钟。\n"+
-		"您的回答只有您本人和组织部授权人员可见，汇总时不显示个人。", ganwei.Greeting(u.Name), p.Label)
+		"您的回答只有您本人和组织部授权人员可见，汇总时不显示个人。", ganwei.GreetingFor(u), p.Label)
 	if reminder {
-		text = fmt.Sprintf("%s！提醒一下：本期关爱问卷（%s）您还没有填写。方便时点下面的按钮即可，约需一分钟。", ganwei.Greeting(u.Name), p.Label)
+		text = fmt.Sprintf("%s！提醒一下：本期关爱问卷（%s）您还没有填写。方便时点下面的按钮即可，约需一分钟。", ganwei.GreetingFor(u), p.Label)
 	}
 	_, err := h.Messenger.Send(ctx, u.ID, text, keyboard([]models.InlineKeyboardButton{button("开始填写", "ci:go")}))
 	return err

@@ -163,12 +163,15 @@ func SummaryText(rep *checkin.Report) string {
 		}
 		fmt.Fprintf(&b, "工作支持：%s\n待遇落实：%s\n希望谈心谈话：%d 人\n", strings.Join(sup, " · "), strings.Join(ben, " · "), prev.Talk)
 	}
-	if len(rep.Units) > 0 {
+	var units []*ganwei.Aggregate
+	for _, u := range rep.Units {
+		if u.Responses > 0 || u.Eligible > 0 {
+			units = append(units, u)
+		}
+	}
+	if len(units) > 0 {
 		fmt.Fprintf(&b, "\n各单位（上期）：\n")
-		for _, u := range rep.Units {
-			if u.Responses == 0 && u.Eligible == 0 {
-				continue
-			}
+		for _, u := range units {
 			if !u.Visible() {
 				if u.Suppressed {
 					fmt.Fprintf(&b, "• %s：为防推算其他单位，不显示\n", u.Unit)

@@ -46,7 +46,7 @@ func (h *Handlers) help(ctx context.Context, r *Request) {
 // helpText is /help for u: sections by role, where a new leader stands in the 四项清单, then
 // the commands u may use.
 func (h *Handlers) helpText(ctx context.Context, u *ganwei.User) string {
-	sections := []string{fmt.Sprintf("%s！我是敢为助手，下面是您可以使用的功能。", ganwei.Greeting(u.Name)), helpAsk}
+	sections := []string{fmt.Sprintf("%s！我是敢为助手，下面是您可以使用的功能。", ganwei.GreetingFor(u)), helpAsk}
 	role := u.Role
 	if role == ganwei.RoleGuest {
 		sections = append(sections, helpGuest)

@@ -41,7 +41,7 @@ func (h *Handlers) start(ctx context.Context, r *Request) {
 	h.applyAdminIDs(u)
 	h.Logger.Info("invite redeemed", "user_id", u.ID, "role", string(u.Role))
 	h.syncMenu(ctx, u)
-	h.send(ctx, r.ChatID, fmt.Sprintf("%s！绑定成功：%s，身份为%s。\n\n%s", ganwei.Greeting(u.Name), profileLine(u), u.Role.Label(), h.roleIntro(u.Role)), nil)
+	h.send(ctx, r.ChatID, fmt.Sprintf("%s！绑定成功：%s，身份为%s。\n\n%s", ganwei.GreetingFor(u), profileLine(u), u.Role.Label(), h.roleIntro(u.Role)), nil)
 }
 
 // welcome is the greeting for /start without a code.
@@ -51,7 +51,7 @@ func (h *Handlers) welcome(u *ganwei.User) string {
 			"直接打字提问就可以，例如：「犯了错误还能容错吗？」\n\n" +
 			"如果您是本区干部，请向组织部索取邀请码，发送「/start 邀请码」完成绑定后，还能使用关爱问卷等功能。"
 	}
-	return fmt.Sprintf("%s！欢迎使用敢为助手。\n\n%s", ganwei.Greeting(u.Name), h.roleIntro(u.Role))
+	return fmt.Sprintf("%s！欢迎使用敢为助手。\n\n%s", ganwei.GreetingFor(u), h.roleIntro(u.Role))
 }
 
 // roleIntro says in a few lines what the bot does for this role.

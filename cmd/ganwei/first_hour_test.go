@@ -47,7 +47,7 @@ func TestHelpIsWrittenPerRole(t *testing.T) {
 		want, not []string
 	}{
 		{"guest", guestID, []string{"您好！我是敢为助手", "【政策咨询】", "【绑定身份】", "/start 邀请码"},
-			[]string{"【关爱问卷】", "【四项清单】", "【组织部工作】", "/summary"}},
+			[]string{"同志，您好", "【关爱问卷】", "【四项清单】", "【组织部工作】", "/summary"}},
 		{"cadre", cadreA.ID, []string{"张伟同志，您好！", "【关爱问卷】", "组织部授权人员可见", "审计日志", "/forgetme",
 			fmt.Sprintf("%d 个工作日内", checkin.FollowUpWorkingDays)},
 			[]string{"【绑定身份】", "【四项清单】", "【组织部工作】", "/summary"}},
