@@ -270,7 +270,7 @@ func (h *Handlers) caseButton(ctx context.Context, r *Request, data string) {
 		h.edit(ctx, r, "好的，这件事项没有结案。", nil)
 		return
 	case "xy":
-		v, err = h.staff.UpdateCase(ctx, actor(r), id, ganwei.CaseClosed, "")
+		v, err = h.staff.UpdateCase(ctx, actor(r), id, ganwei.CaseClosed, "由"+r.User.Name+"结案")
 	case "r":
 		v, err = h.staff.ReopenCase(ctx, actor(r), id)
 	case "n":

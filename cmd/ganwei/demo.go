@@ -497,20 +497,23 @@ func isTerminal(r io.Reader) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// reshowButtons gives numbers to the buttons of the newest message in the current persona's
-// chat that was shown while acting as someone else (a reminder sent to the leader while acting
-// as HR). The message is not printed again as if it were new: one line names it and numbers its
-// buttons.
+// reshowButtons gives numbers to the buttons of messages in the current persona's chat that were
+// shown while acting as someone else (lists sent to the leader while acting as HR). They are not
+// printed again as if they were new: one line per message names it and numbers its buttons, for
+// the newest few.
 func (c *demoChat) reshowButtons() {
 	if len(c.buttons) > 0 {
 		return
 	}
-	msgs := c.tg.MessagesTo(c.who.user.ID)
-	for i := len(msgs) - 1; i >= 0; i-- {
-		m := msgs[i]
-		if len(m.Buttons) == 0 {
-			continue
+	const maxListed = 5
+	var withButtons []telegramtest.Message
+	for _, m := range c.tg.MessagesTo(c.who.user.ID) {
+		if len(m.Buttons) > 0 {
+			withButtons = append(withButtons, m)
 		}
+	}
+	withButtons = withButtons[max(0, len(withButtons)-maxListed):]
+	for _, m := range withButtons {
 		var row []string
 		for _, r := range m.Buttons {
 			for _, b := range r {
@@ -523,7 +526,6 @@ func (c *demoChat) reshowButtons() {
 			first = string(r[:24]) + "…"
 		}
 		c.printf("（上面已显示过的消息「%s」可以操作：%s）\n", first, strings.Join(row, "  "))
-		return
 	}
 }
 

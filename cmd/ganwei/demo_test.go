@@ -89,7 +89,7 @@ func TestDemoSwitchShowsOnlyWhatIsNew(t *testing.T) {
 	if n := strings.Count(got, "│ 【四项清单·任职提醒告知】"); n != 2 { // sent, then updated with ✅
 		t.Errorf("the notice is printed %d times, want 2 (sent, then acknowledged):\n%s", n, got)
 	}
-	for _, want := range []string{"演示时间：", "可以操作：[1] 已阅知", "✅ 已阅知"} {
+	for _, want := range []string{"演示时间：", "可以操作：[2] 已阅知", "✅ 已阅知"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("transcript lacks %q:\n%s", want, got)
 		}
