@@ -378,6 +378,8 @@ type CheckInService interface {
 	Case(ctx context.Context, id string) (*Case, error)
 	// UpdateCase moves a case to status with an optional note; EINVALID for a backwards move.
 	UpdateCase(ctx context.Context, id string, status CaseStatus, by int64, note string) (*Case, error)
+	// ReopenCase puts a closed case back to 待跟进 with a note; EINVALID when it is not closed.
+	ReopenCase(ctx context.Context, id string, by int64, note string) (*Case, error)
 
 	// Audit appends an entry to the audit log.
 	Audit(ctx context.Context, e *AuditEntry) error

@@ -75,6 +75,8 @@ type QuestionLog interface {
 	RecordUnanswered(ctx context.Context, normalized, example string) error
 	// TopUnanswered returns the most frequently asked unanswered questions, most frequent first.
 	TopUnanswered(ctx context.Context, limit int) ([]UnansweredQuestion, error)
+	// CountUnanswered is how many different unanswered questions are queued.
+	CountUnanswered(ctx context.Context) (int, error)
 	// Pick records that the person who asked tapped entryID among the "您是想问" candidates: a
 	// positive signal for that wording. ENOTFOUND when the question has expired, EINVALID when
 	// entryID was not offered.

@@ -26,6 +26,10 @@ type Staff struct {
 	Location *time.Location
 }
 
+// FollowUpWorkingDays is the promise made to a cadre who asked to talk: HR contacts them within
+// this many working days. HR's case list counts against the same figure.
+const FollowUpWorkingDays = 3
+
 // Messages of refusals, as the person reads them.
 const (
 	msgStaffOnly = "抱歉，这个功能仅对组织部工作人员开放。"
@@ -146,6 +150,20 @@ func (s *Staff) UpdateCase(ctx context.Context, actor ganwei.Actor, id string, s
 		status = c.Status
 	}
 	c, err := s.CheckIns.UpdateCase(ctx, id, status, actor.ID, note)
+	if err != nil {
+		return nil, err
+	}
+	return s.view(ctx, actor, c)
+}
+
+// ReopenCase puts a closed case back to 待跟进, for HR, with a note naming who reopened it, and
+// returns it as it now is (an audited view).
+func (s *Staff) ReopenCase(ctx context.Context, actor ganwei.Actor, id string) (*CaseView, error) {
+	u, err := s.Authorize(ctx, actor, ganwei.RoleHR)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.CheckIns.ReopenCase(ctx, id, actor.ID, "由"+u.Name+"重新打开")
 	if err != nil {
 		return nil, err
 	}

@@ -74,24 +74,26 @@ func InviteLink(botUsername, code string) string {
 	return fmt.Sprintf("https://t.me/%s?start=%s", botUsername, code)
 }
 
-// users lists everyone who has bound an account.
-func (h *Handlers) users(ctx context.Context, r *Request) {
+// users lists everyone who has bound an account, a page at a time.
+func (h *Handlers) users(ctx context.Context, r *Request) { h.showList(ctx, r, "us") }
+
+// usersPage is page n of the bound accounts.
+func (h *Handlers) usersPage(ctx context.Context, r *Request, n int) (*listPage, error) {
 	list, err := h.Users.Users(ctx)
 	if err != nil {
-		h.fail(ctx, r.ChatID, "list users", err)
-		return
+		return nil, fmt.Errorf("list users: %w", err)
 	}
 	if len(list) == 0 {
-		h.send(ctx, r.ChatID, "还没有人绑定身份。用 /invite 生成邀请码。", nil)
-		return
+		return &listPage{text: "还没有人绑定身份。用 /invite 生成邀请码。"}, nil
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "已绑定 %d 人：\n", len(list))
-	for _, u := range list {
-		fmt.Fprintf(&b, "%d  %s · %s\n", u.ID, profileLine(u), u.Role.Label())
+	from, to := pageBounds(n, len(list))
+	for i, u := range list[from:to] {
+		fmt.Fprintf(&b, "%d. %s · %s（ID %d）\n", from+i+1, profileLine(u), u.Role.Label(), u.ID)
 	}
 	b.WriteString("\n调整角色：/role Telegram ID 角色（干部、组织部、管理员、撤销）")
-	h.send(ctx, r.ChatID, b.String(), nil)
+	return &listPage{text: b.String(), total: len(list)}, nil
 }
 
 // role changes or revokes someone's role.

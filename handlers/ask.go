@@ -365,39 +365,51 @@ func (h *Handlers) remarkFeedback(ctx context.Context, r *Request, rows [][]mode
 	}
 }
 
-// unanswered shows HR the curation queue: what cadres asked that the knowledge base lacks.
+// unanswered shows HR the curation queue: what cadres asked that the knowledge base lacks, a
+// page at a time; the worst-rated entries come on the first page.
 func (h *Handlers) unanswered(ctx context.Context, r *Request) {
 	if h.Questions == nil {
 		h.send(ctx, r.ChatID, msgTryLater, nil)
 		return
 	}
-	top, err := h.Questions.TopUnanswered(ctx, 20)
+	h.showList(ctx, r, "un")
+}
+
+// unansweredPage is page n of the unanswered questions, most asked first.
+func (h *Handlers) unansweredPage(ctx context.Context, r *Request, n int) (*listPage, error) {
+	total, err := h.Questions.CountUnanswered(ctx)
 	if err != nil {
-		h.fail(ctx, r.ChatID, "list unanswered", err)
-		return
+		return nil, fmt.Errorf("count unanswered: %w", err)
 	}
-	worst, err := h.Questions.WorstRated(ctx, 5)
+	from, to := pageBounds(n, total)
+	top, err := h.Questions.TopUnanswered(ctx, to)
 	if err != nil {
-		h.fail(ctx, r.ChatID, "list worst-rated entries", err)
-		return
+		return nil, fmt.Errorf("list unanswered: %w", err)
 	}
 	var b strings.Builder
-	if len(top) == 0 {
+	if total == 0 {
 		b.WriteString("目前没有未能回答的提问。\n")
 	} else {
-		b.WriteString("知识库未能回答的提问（按次数排序，供补充知识库参考）：\n")
-		for i, q := range top {
+		fmt.Fprintf(&b, "知识库未能回答的提问共 %d 条（按次数排序，供补充知识库参考）：\n", total)
+		for i := from; i < min(to, len(top)); i++ {
+			q := top[i]
 			fmt.Fprintf(&b, "%d. %s（%d 次，最近 %s）\n", i+1, shorten(q.Example, 40), q.Count, q.LastAsked.In(h.Location).Format("1月2日"))
 		}
 	}
-	if len(worst) > 0 {
-		b.WriteString("\n评价最差的条目（👎 多于 👍，请优先修改）：\n")
-		for i, w := range worst {
-			fmt.Fprintf(&b, "%d. %s\n", i+1, h.describeFeedback(w))
+	if n == 0 {
+		worst, err := h.Questions.WorstRated(ctx, 5)
+		if err != nil {
+			return nil, fmt.Errorf("list worst-rated entries: %w", err)
+		}
+		if len(worst) > 0 {
+			b.WriteString("\n评价最差的条目（👎 多于 👍，请优先修改）：\n")
+			for i, w := range worst {
+				fmt.Fprintf(&b, "%d. %s\n", i+1, h.describeFeedback(w))
+			}
 		}
 	}
 	b.WriteString("\n补充方法：把新条目写入 GANWEI_KNOWLEDGE_DIR 下的 YAML 文件，机器人会自动加载。")
-	h.send(ctx, r.ChatID, b.String(), nil)
+	return &listPage{text: b.String(), total: total}, nil
 }
 
 // describeFeedback renders an entry's feedback for curators: id, title, votes, reasons, picks.

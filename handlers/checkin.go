@@ -12,6 +12,7 @@ import (
 	"golang.org/x/text/width"
 
 	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/checkin"
 	"github.com/ganwei-bot/ganwei/knowledge"
 )
 
@@ -44,14 +45,10 @@ func (h *Handlers) registerCheckIn() {
 // SendCheckInPrompt is the scheduled prompt (or reminder): a short, kind invitation with a start
 // button. The dialog begins only when the person presses it, so nothing expires unseen.
 func (h *Handlers) SendCheckInPrompt(ctx context.Context, u *ganwei.User, p ganwei.Period, reminder bool) error {
-	name := u.Name
-	if name == "" {
-		name = "您"
-	}
-	text := fmt.Sprintf("%s好！本期关爱问卷（%s）来了：5 个小问题，点按钮就能答，不到一分钟。\n"+
-		"您的回答只有您本人和组织部授权人员可见，汇总时不显示个人。", name, p.Label)
+	text := fmt.Sprintf("%s！本期关爱问卷（%s）请您填写：共 5 个小问题，点按钮作答，约需一分钟。\n"+
+		"您的回答只有您本人和组织部授权人员可见，汇总时不显示个人。", ganwei.GreetingFor(u), p.Label)
 	if reminder {
-		text = fmt.Sprintf("%s好，轻轻提醒一下：本期关爱问卷（%s）您还没有填写。有空时点下面的按钮就好，不到一分钟。", name, p.Label)
+		text = fmt.Sprintf("%s！提醒一下：本期关爱问卷（%s）您还没有填写。方便时点下面的按钮即可，约需一分钟。", ganwei.GreetingFor(u), p.Label)
 	}
 	_, err := h.Messenger.Send(ctx, u.ID, text, keyboard([]models.InlineKeyboardButton{button("开始填写", "ci:go")}))
 	return err
@@ -141,9 +138,9 @@ func (h *Handlers) question(d *ganwei.Dialog) string {
 		if d.Data["again"] == "1" {
 			intro = "您本期已经填过了，重新选择会逐题替换上次的回答。\n\n"
 		}
-		return head + intro + "1/5 最近一段时间，您的身心状态怎么样？\n（1 很差 … 5 很好）"
+		return head + intro + "1/5 最近一段时间，您的身心状态怎么样？\n" + scaleLegend(d.Step)
 	case "s":
-		return head + "2/5 工作压力大吗？\n（1 很轻 … 5 很大）"
+		return head + "2/5 最近的工作压力有多大？\n" + scaleLegend(d.Step)
 	case "sup":
 		return head + "3/5 工作中得到的支持够吗？"
 	case "ben":
@@ -154,6 +151,20 @@ func (h *Handlers) question(d *ganwei.Dialog) string {
 		return head + "五个问题都已保存，谢谢！\n最后，还有什么想对组织说的吗？直接回复一句话即可，也可以点「跳过」。"
 	}
 	return head
+}
+
+// scaleLabels name each point of the two scales, stored as 1–5 (身心 5 is best, 压力 5 is the
+// heaviest: the stored meaning is unchanged so earlier answers and aggregates stay comparable).
+// Every button says in words what it means, so the direction of the numbers does not matter.
+var scaleLabels = map[string][]string{
+	"w": {"很差", "较差", "一般", "较好", "很好"},
+	"s": {"很轻", "较轻", "一般", "较重", "很重"},
+}
+
+// scaleLegend is the one line above a scale's buttons.
+func scaleLegend(step string) string {
+	l := scaleLabels[step]
+	return fmt.Sprintf("（请点最贴近的一项：从左到右 %s → %s）", l[0], l[len(l)-1])
 }
 
 // stepOptions are the values a step's buttons offer, in the order shown; typing the position
@@ -184,10 +195,12 @@ func (h *Handlers) questionKeyboard(d *ganwei.Dialog) *models.InlineKeyboardMark
 	a := func(text, val string) models.InlineKeyboardButton { return button(text, "ci:a:"+d.Step+":"+val) }
 	var rows [][]models.InlineKeyboardButton
 	switch d.Step {
-	case "w":
-		rows = append(rows, []models.InlineKeyboardButton{a("1 很差", "1"), a("2", "2"), a("3", "3"), a("4", "4"), a("5 很好", "5")})
-	case "s":
-		rows = append(rows, []models.InlineKeyboardButton{a("1 很轻", "1"), a("2", "2"), a("3", "3"), a("4", "4"), a("5 很大", "5")})
+	case "w", "s":
+		var row []models.InlineKeyboardButton
+		for i, label := range scaleLabels[d.Step] {
+			row = append(row, a(label, strconv.Itoa(i+1)))
+		}
+		rows = append(rows, row)
 	case "sup":
 		var row []models.InlineKeyboardButton
 		for _, v := range ganwei.Supports {
@@ -242,6 +255,10 @@ func typedAnswer(step, text string) (string, bool) {
 	}
 	labels := map[string]string{}
 	switch step {
+	case "w", "s":
+		for i, l := range scaleLabels[step] {
+			labels[l] = strconv.Itoa(i + 1)
+		}
 	case "sup":
 		for _, v := range ganwei.Supports {
 			labels[v.Label()] = string(v)
@@ -534,13 +551,14 @@ func (h *Handlers) finishCheckIn(ctx context.Context, r *Request, d *ganwei.Dial
 	}
 	b.WriteString("\n\n接下来：")
 	if d.Data["case"] != "" {
-		fmt.Fprintf(&b, "组织部会安排专人在近几个工作日内与您联系（%s），请留意电话或消息。", strings.Join(c.FollowUpReasons(), "、"))
+		fmt.Fprintf(&b, "组织部会在 %d 个工作日内安排专人与您联系（%s），请留意电话或消息。", checkin.FollowUpWorkingDays, strings.Join(c.FollowUpReasons(), "、"))
 		if h.Contact != "" {
 			fmt.Fprintf(&b, "如有急事，也可以直接联系%s。", h.Contact)
 		}
 	} else {
-		b.WriteString("您的回答只计入汇总，组织部看到的是整体情况。")
+		b.WriteString("您的回答计入本单位汇总，汇总只显示整体情况，不显示个人。")
 	}
+	b.WriteString("\n谁能看到：只有您本人和组织部授权人员能查看您的具体回答，每次查看都记入审计日志。")
 	b.WriteString("\n本期内想修改，再发送 /checkin 即可；/mycheckins 查看自己的记录，/forgetme 可删除。")
 	text := b.String()
 	if fromButton {

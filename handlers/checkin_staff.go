@@ -163,12 +163,15 @@ func SummaryText(rep *checkin.Report) string {
 		}
 		fmt.Fprintf(&b, "工作支持：%s\n待遇落实：%s\n希望谈心谈话：%d 人\n", strings.Join(sup, " · "), strings.Join(ben, " · "), prev.Talk)
 	}
-	if len(rep.Units) > 0 {
+	var units []*ganwei.Aggregate
+	for _, u := range rep.Units {
+		if u.Responses > 0 || u.Eligible > 0 {
+			units = append(units, u)
+		}
+	}
+	if len(units) > 0 {
 		fmt.Fprintf(&b, "\n各单位（上期）：\n")
-		for _, u := range rep.Units {
-			if u.Responses == 0 && u.Eligible == 0 {
-				continue
-			}
+		for _, u := range units {
 			if !u.Visible() {
 				if u.Suppressed {
 					fmt.Fprintf(&b, "• %s：为防推算其他单位，不显示\n", u.Unit)
@@ -207,30 +210,30 @@ func hiddenReason(a *ganwei.Aggregate) string {
 	return "本期仍在进行，统计数据在本期结束后显示。"
 }
 
-// cases lists the active follow-up cases with buttons. The list names no answers; opening a case
-// shows them and is audited.
-func (h *Handlers) cases(ctx context.Context, r *Request) {
+// cases lists the active follow-up cases with buttons, a page at a time. The list names no
+// answers; opening a case shows them and is audited.
+func (h *Handlers) cases(ctx context.Context, r *Request) { h.showList(ctx, r, "cs") }
+
+// casesPage is page n of the active cases. Each button names its case (person and period), so
+// a button means the same case whatever was closed meanwhile.
+func (h *Handlers) casesPage(ctx context.Context, r *Request, n int) (*listPage, error) {
 	list, err := h.staff.Cases(ctx, actor(r))
 	if err != nil {
-		h.fail(ctx, r.ChatID, "list cases", err)
-		return
+		return nil, err
 	}
 	if len(list) == 0 {
-		h.send(ctx, r.ChatID, "目前没有待跟进的关爱事项。", nil)
-		return
+		return &listPage{text: "目前没有待跟进的关爱事项。"}, nil
 	}
 	var b strings.Builder
 	var rows [][]models.InlineKeyboardButton
-	fmt.Fprintf(&b, "待跟进的关爱事项 %d 件：\n", len(list))
-	for i, c := range list {
-		if i == 20 {
-			fmt.Fprintf(&b, "……另有 %d 件，请先处理以上事项。\n", len(list)-20)
-			break
-		}
-		fmt.Fprintf(&b, "\n%d. %s · %s · %s · %s", i+1, h.caseWho(ctx, c), c.Unit, ganwei.PeriodLabel(c.Period), c.Status.Label())
-		rows = append(rows, []models.InlineKeyboardButton{button(fmt.Sprintf("查看第 %d 件", i+1), "cs:v:"+c.ID)})
+	fmt.Fprintf(&b, "待跟进的关爱事项共 %d 件：\n", len(list))
+	from, to := pageBounds(n, len(list))
+	for i, c := range list[from:to] {
+		who := h.caseWho(ctx, c)
+		fmt.Fprintf(&b, "\n%d. %s · %s · %s · %s", from+i+1, who, c.Unit, ganwei.PeriodLabel(c.Period), c.Status.Label())
+		rows = append(rows, []models.InlineKeyboardButton{button(fmt.Sprintf("查看：%s · %s", who, ganwei.PeriodLabel(c.Period)), "cs:v:"+c.ID)})
 	}
-	h.send(ctx, r.ChatID, b.String(), keyboard(rows...))
+	return &listPage{text: b.String(), rows: rows, total: len(list)}, nil
 }
 
 // caseWho names the person of a case, or says their data was deleted.
@@ -244,8 +247,8 @@ func (h *Handlers) caseWho(ctx context.Context, c *ganwei.Case) string {
 	return "（未知人员）"
 }
 
-// caseButton: cs:v:{id} view, cs:a:{id} take it, cs:c:{id} contacted, cs:x:{id} close,
-// cs:n:{id} add a note.
+// caseButton: cs:v:{id} view, cs:a:{id} take it, cs:c:{id} contacted, cs:x:{id} asks to confirm
+// the close, cs:xy:{id} closes (cs:k:{id} keeps it open), cs:r:{id} reopens a closed case, cs:n:{id} add a note.
 func (h *Handlers) caseButton(ctx context.Context, r *Request, data string) {
 	op, id, _ := strings.Cut(data, ":")
 	h.answer(ctx, r.Callback.ID, "", false)
@@ -261,7 +264,15 @@ func (h *Handlers) caseButton(ctx context.Context, r *Request, data string) {
 	case "c":
 		v, err = h.staff.UpdateCase(ctx, actor(r), id, ganwei.CaseContacted, "")
 	case "x":
-		v, err = h.staff.UpdateCase(ctx, actor(r), id, ganwei.CaseClosed, "")
+		h.confirmClose(ctx, r, id)
+		return
+	case "k":
+		h.edit(ctx, r, "好的，这件事项没有结案。", nil)
+		return
+	case "xy":
+		v, err = h.staff.UpdateCase(ctx, actor(r), id, ganwei.CaseClosed, "由"+r.User.Name+"结案")
+	case "r":
+		v, err = h.staff.ReopenCase(ctx, actor(r), id)
 	case "n":
 		// Check now too, so that a stale button of a revoked person opens nothing.
 		if _, err := h.staff.Authorize(ctx, actor(r), ganwei.RoleHR); err != nil {
@@ -283,6 +294,18 @@ func (h *Handlers) caseButton(ctx context.Context, r *Request, data string) {
 		return
 	}
 	h.showCase(ctx, r, v)
+}
+
+// confirmClose asks before a case is closed, in a message of its own: the case's buttons stay
+// where they were, and 确认结案 sits on the left, away from where 结案 was tapped, so a double
+// tap does not close it.
+func (h *Handlers) confirmClose(ctx context.Context, r *Request, id string) {
+	if _, err := h.staff.Authorize(ctx, actor(r), ganwei.RoleHR); err != nil {
+		h.fail(ctx, r.ChatID, "authorize case close", err)
+		return
+	}
+	h.send(ctx, r.ChatID, "确认将这件跟进事项结案吗？结案后不再出现在 /cases 待跟进列表中；如有需要，可在事项中点「重新打开」。",
+		keyboard([]models.InlineKeyboardButton{button("确认结案", "cs:xy:"+id), button("暂不结案", "cs:k:"+id)}))
 }
 
 // showCase renders one case with the person's answer for that period; the Staff service has
@@ -309,12 +332,12 @@ func (h *Handlers) showCase(ctx context.Context, r *Request, v *checkin.CaseView
 	case ganwei.CaseAssigned:
 		row = append(row, button("已联系", "cs:c:"+c.ID))
 	}
-	var kb *models.InlineKeyboardMarkup
-	if c.Status != ganwei.CaseClosed {
+	if c.Status == ganwei.CaseClosed {
+		row = append(row, button("重新打开", "cs:r:"+c.ID))
+	} else {
 		row = append(row, button("添加备注", "cs:n:"+c.ID), button("结案", "cs:x:"+c.ID))
-		kb = keyboard(row)
 	}
-	h.send(ctx, r.ChatID, b.String(), kb)
+	h.send(ctx, r.ChatID, b.String(), keyboard(row))
 }
 
 // caseNoteText takes the note of a case-note dialog. The Staff service checks the person's role

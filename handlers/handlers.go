@@ -139,6 +139,7 @@ func (h *Handlers) Register() {
 	h.registerAsk()
 	h.registerReminders()
 	h.registerCheckIn()
+	h.registerPaging()
 }
 
 // DefaultContact is offered when no contact is configured.

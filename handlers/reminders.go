@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -336,33 +337,71 @@ func (h *Handlers) appointButton(ctx context.Context, r *Request, data string) {
 	}
 }
 
-// maxListed bounds /reminders to what fits comfortably in a chat; the command line lists all.
-const maxListed = 10
+// remindersList lists the appointments a page at a time, one line each; a button under each
+// opens its steps with the buttons to manage it.
+func (h *Handlers) remindersList(ctx context.Context, r *Request) { h.showList(ctx, r, "rm") }
 
-// remindersList shows each appointment with its steps' statuses and buttons to manage it.
-func (h *Handlers) remindersList(ctx context.Context, r *Request) {
-	list, err := h.Reminders.Appointments(ctx)
+// remindersPage is page n of the appointments: running and paused ones first, cancelled last.
+func (h *Handlers) remindersPage(ctx context.Context, r *Request, n int) (*listPage, error) {
+	all, err := h.Reminders.Appointments(ctx)
 	if err != nil {
-		h.fail(ctx, r.ChatID, "list appointments", err)
-		return
+		return nil, fmt.Errorf("list appointments: %w", err)
 	}
-	if len(list) == 0 {
-		h.send(ctx, r.ChatID, "还没有登记新任职领导。发送 /appoint 登记。", nil)
-		return
+	if len(all) == 0 {
+		return &listPage{text: "还没有登记新任职领导。发送 /appoint 登记。"}, nil
 	}
-	shown := 0
-	for _, a := range list {
-		if a.Status == ganwei.AppointmentCancelled && len(list) > maxListed {
-			continue
+	list := slices.Clone(all)
+	slices.SortStableFunc(list, func(a, b *ganwei.Appointment) int {
+		return cmpBool(a.Status == ganwei.AppointmentCancelled, b.Status == ganwei.AppointmentCancelled)
+	})
+	var b strings.Builder
+	var rows [][]models.InlineKeyboardButton
+	fmt.Fprintf(&b, "四项清单提醒共 %d 条登记：\n", len(list))
+	from, to := pageBounds(n, len(list))
+	for i, a := range list[from:to] {
+		fmt.Fprintf(&b, "\n%d. %s · %s · %s · %s", from+i+1, a.Name, strings.TrimSpace(a.Unit+a.Position), a.Status.Label(), progressLine(a))
+		rows = append(rows, []models.InlineKeyboardButton{button("查看进度："+a.Name, manageCB+":show:"+a.ID)})
+	}
+	return &listPage{text: b.String(), rows: rows, total: len(list)}, nil
+}
+
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case !a:
+		return -1
+	}
+	return 1
+}
+
+// progressLine sums up an appointment's steps: how many are acknowledged, and what waits.
+func progressLine(a *ganwei.Appointment) string {
+	acked, need, waiting, failed := 0, 0, 0, 0
+	for _, st := range a.Steps {
+		if st.NeedsAck {
+			need++
 		}
-		if shown++; shown > maxListed {
-			break
+		switch st.Status {
+		case ganwei.StepAcknowledged:
+			acked++
+		case ganwei.StepSent:
+			if st.NeedsAck {
+				waiting++
+			}
+		case ganwei.StepFailed:
+			failed++
 		}
-		h.send(ctx, r.ChatID, h.appointmentText(a), h.manageKeyboard(a))
 	}
-	if len(list) > maxListed {
-		h.send(ctx, r.ChatID, fmt.Sprintf("共 %d 条登记，这里只列出最近的 %d 条。完整清单请用命令行 ganwei admin reminders。", len(list), maxListed), nil)
+	line := fmt.Sprintf("已阅知 %d / %d", acked, need)
+	if waiting > 0 {
+		line += fmt.Sprintf("，%d 份待确认", waiting)
 	}
+	if failed > 0 {
+		line += fmt.Sprintf("，%d 份发送失败", failed)
+	}
+	return line
 }
 
 func (h *Handlers) appointmentText(a *ganwei.Appointment) string {
@@ -415,6 +454,9 @@ func (h *Handlers) manageButton(ctx context.Context, r *Request, data string) {
 		return
 	case "cancelok":
 		status = ganwei.AppointmentCancelled
+	case "show":
+		h.showAppointment(ctx, r, id)
+		return
 	default:
 		h.answer(ctx, r.Callback.ID, msgStaleButton, true)
 		return
@@ -441,6 +483,23 @@ func (h *Handlers) manageButton(ctx context.Context, r *Request, data string) {
 			h.Logger.Warn("edit appointment message", "err", err)
 		}
 	}
+}
+
+// showAppointment sends one appointment's steps with the buttons to manage it.
+func (h *Handlers) showAppointment(ctx context.Context, r *Request, id string) {
+	a, err := h.Reminders.Appointment(ctx, id)
+	switch ganwei.ErrorCode(err) {
+	case "":
+	case ganwei.ENOTFOUND:
+		h.answer(ctx, r.Callback.ID, ganwei.ErrorMessage(err), true)
+		return
+	default:
+		h.answer(ctx, r.Callback.ID, msgTryLater, true)
+		h.Logger.Error("show appointment", "err", err)
+		return
+	}
+	h.answer(ctx, r.Callback.ID, "", false)
+	h.send(ctx, r.ChatID, h.appointmentText(a), h.manageKeyboard(a))
 }
 
 // ackButton records the leader's 已阅知 and shows it on the message.

@@ -41,7 +41,7 @@ func (h *Handlers) start(ctx context.Context, r *Request) {
 	h.applyAdminIDs(u)
 	h.Logger.Info("invite redeemed", "user_id", u.ID, "role", string(u.Role))
 	h.syncMenu(ctx, u)
-	h.send(ctx, r.ChatID, fmt.Sprintf("绑定成功！%s，您的身份是%s。\n\n%s", profileLine(u), u.Role.Label(), h.roleIntro(u.Role)), nil)
+	h.send(ctx, r.ChatID, fmt.Sprintf("%s！绑定成功：%s，身份为%s。\n\n%s", ganwei.GreetingFor(u), profileLine(u), u.Role.Label(), h.roleIntro(u.Role)), nil)
 }
 
 // welcome is the greeting for /start without a code.
@@ -51,11 +51,7 @@ func (h *Handlers) welcome(u *ganwei.User) string {
 			"直接打字提问就可以，例如：「犯了错误还能容错吗？」\n\n" +
 			"如果您是本区干部，请向组织部索取邀请码，发送「/start 邀请码」完成绑定后，还能使用关爱问卷等功能。"
 	}
-	name := u.Name
-	if name == "" {
-		name = "您"
-	}
-	return fmt.Sprintf("%s好，欢迎使用敢为助手。\n\n%s", name, h.roleIntro(u.Role))
+	return fmt.Sprintf("%s！欢迎使用敢为助手。\n\n%s", ganwei.GreetingFor(u), h.roleIntro(u.Role))
 }
 
 // roleIntro says in a few lines what the bot does for this role.
@@ -75,20 +71,6 @@ func (h *Handlers) roleIntro(role ganwei.Role) string {
 	}
 	lines = append(lines, "", "发送 /help 查看全部命令。")
 	return strings.Join(lines, "\n")
-}
-
-// help lists the commands this person may use.
-func (h *Handlers) help(ctx context.Context, r *Request) {
-	var b strings.Builder
-	b.WriteString("可以直接打字向我提问政策问题，例如「提拔看哪些方面？」。\n\n常用命令：\n")
-	for _, c := range h.Commands(r.User.Role) {
-		fmt.Fprintf(&b, "/%s — %s\n", c.Command, c.Description)
-	}
-	if r.User.Role == ganwei.RoleGuest {
-		b.WriteString("\n绑定身份后可使用更多功能：向组织部索取邀请码，发送「/start 邀请码」。")
-	}
-	fmt.Fprintf(&b, "\n遇到问题可联系%s。", h.Contact)
-	h.send(ctx, r.ChatID, b.String(), nil)
 }
 
 // whoami shows the person's profile as the bot knows it.

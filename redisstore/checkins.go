@@ -628,6 +628,46 @@ func (s *Store) UpdateCase(ctx context.Context, id string, status ganwei.CaseSta
 	return s.Case(ctx, id)
 }
 
+// reopenCaseScript puts a closed case back to open and among the active ones. KEYS: case, notes,
+// active, open by unit. ARGV: now, note JSON, case id. Returns 1, 0 (no such case) or -1 (not
+// closed).
+var reopenCaseScript = redis.NewScript(`
+local st = redis.call('HGET', KEYS[1], 'status')
+if not st then return 0 end
+if st ~= 'closed' then return -1 end
+redis.call('HSET', KEYS[1], 'status', 'open', 'updated', ARGV[1])
+redis.call('RPUSH', KEYS[2], ARGV[2])
+redis.call('ZADD', KEYS[3], redis.call('HGET', KEYS[1], 'created') or ARGV[1], ARGV[3])
+redis.call('HINCRBY', KEYS[4], redis.call('HGET', KEYS[1], 'unit') or '', 1)
+return 1
+`)
+
+// ReopenCase puts a closed case back to 待跟进 (a case closed by mistake, or a person who needs
+// more help): it counts as open again in /cases and the summaries.
+func (s *Store) ReopenCase(ctx context.Context, id string, by int64, note string) (*ganwei.Case, error) {
+	if len([]rune(note)) > 500 {
+		return nil, ganwei.Errorf(ganwei.EINVALID, "备注请不超过 500 字")
+	}
+	now := s.Now()
+	raw, err := json.Marshal(ganwei.CaseNote{At: now, By: by, Status: ganwei.CaseOpen, Text: note})
+	if err != nil {
+		return nil, fmt.Errorf("encode case note: %w", err)
+	}
+	n, err := reopenCaseScript.Run(ctx, s.client,
+		[]string{s.caseKey(id), s.caseKey(id) + ":notes", s.key("cases", "active"), s.key("cases", "openbyunit")},
+		now.Unix(), raw, id).Int()
+	if err != nil {
+		return nil, wrap("reopen case", err)
+	}
+	switch n {
+	case 0:
+		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这个跟进事项")
+	case -1:
+		return nil, ganwei.Errorf(ganwei.EINVALID, "这个事项还没有结案，无需重新打开")
+	}
+	return s.Case(ctx, id)
+}
+
 // OpenCases counts the cases not closed, overall and per unit, without loading them.
 func (s *Store) OpenCases(ctx context.Context) (int, map[string]int, error) {
 	var total *redis.IntCmd

@@ -311,3 +311,36 @@ func TestChangedAnswerRetractsUntouchedCase(t *testing.T) {
 		t.Errorf("case after the answer changed: %+v, %d open", c, total)
 	}
 }
+
+func TestReopenedCaseCountsAsOpenAgain(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newCheckInStore(t)
+	c := answer(77, "甲", 2, 5)
+	c.Talk = true
+	res, err := s.SubmitCheckIn(ctx, c)
+	if err != nil || res.CaseID == "" {
+		t.Fatalf("submit = %+v, %v", res, err)
+	}
+	if _, err := s.ReopenCase(ctx, res.CaseID, 42, "x"); ganwei.ErrorCode(err) != ganwei.EINVALID {
+		t.Errorf("reopening an open case: err = %v, want EINVALID", err)
+	}
+	if _, err := s.UpdateCase(ctx, res.CaseID, ganwei.CaseClosed, 42, "已协调解决"); err != nil {
+		t.Fatal(err)
+	}
+	if n, per, _ := s.OpenCases(ctx); n != 0 || per["甲"] != 0 {
+		t.Fatalf("after close: %d open, 甲 %d", n, per["甲"])
+	}
+	got, err := s.ReopenCase(ctx, res.CaseID, 42, "由李娟重新打开")
+	if err != nil || got.Status != ganwei.CaseOpen || got.Notes[len(got.Notes)-1].Text != "由李娟重新打开" {
+		t.Fatalf("reopen = %+v, %v", got, err)
+	}
+	if n, per, _ := s.OpenCases(ctx); n != 1 || per["甲"] != 1 {
+		t.Errorf("after reopen: %d open, 甲 %d; want 1 and 1", n, per["甲"])
+	}
+	if active, _ := s.Cases(ctx, true); len(active) != 1 || active[0].ID != res.CaseID {
+		t.Errorf("active after reopen = %v", active)
+	}
+	if _, err := s.ReopenCase(ctx, "nosuchcase", 42, ""); ganwei.ErrorCode(err) != ganwei.ENOTFOUND {
+		t.Errorf("reopening a missing case: err = %v, want ENOTFOUND", err)
+	}
+}

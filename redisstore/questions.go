@@ -242,6 +242,15 @@ func toAny(ss []string) []any {
 	return out
 }
 
+// CountUnanswered is how many different unanswered questions are queued.
+func (s *Store) CountUnanswered(ctx context.Context) (int, error) {
+	n, err := s.client.ZCard(ctx, s.key("unanswered")).Result()
+	if err != nil {
+		return 0, wrap("count unanswered questions", err)
+	}
+	return int(n), nil
+}
+
 // TopUnanswered returns the most frequently asked unanswered questions, most frequent first.
 func (s *Store) TopUnanswered(ctx context.Context, limit int) ([]ganwei.UnansweredQuestion, error) {
 	z := s.key("unanswered")

@@ -205,7 +205,13 @@ func TestGuidedAppointAndManage(t *testing.T) {
 	}
 
 	// Pause: the 权力清单 (due 11月25日 09:00) is held back; resume sends it at once.
+	// /reminders lists one line per appointment (paged); its button opens the steps to manage.
 	h.say(hr.ID, "/reminders")
+	m = h.last(hr.ID)
+	if !strings.Contains(m.Text, "共 1 条登记") || !strings.Contains(m.Text, "已阅知 0 / 2，1 份待确认") || m.Buttons[0][0].Text != "查看进度：陈刚" {
+		t.Fatalf("/reminders = %q %v", m.Text, m.Buttons)
+	}
+	h.press(hr.ID, m.ID, m.Buttons[0][0].CallbackData)
 	m = h.last(hr.ID)
 	if !strings.Contains(m.Text, "任职提醒告知：已发送") || m.Buttons[0][0].Text != "暂停" {
 		t.Fatalf("/reminders = %q %v", m.Text, m.Buttons)
@@ -238,6 +244,8 @@ func TestGuidedAppointAndManage(t *testing.T) {
 
 	// Cancel (with confirmation): no more steps; the 已阅知 button is then harmless.
 	h.say(hr.ID, "/reminders")
+	m = h.last(hr.ID)
+	h.press(hr.ID, m.ID, m.Buttons[0][0].CallbackData) // 查看进度
 	m = h.last(hr.ID)
 	h.press(hr.ID, m.ID, m.Buttons[0][1].CallbackData) // 取消登记
 	m = h.last(hr.ID)

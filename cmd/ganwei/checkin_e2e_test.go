@@ -538,16 +538,16 @@ func TestCheckInReminderAndPause(t *testing.T) {
 	// and are not paused.
 	h.clock.Set(time.Date(2026, 11, 23, 10, 5, 0, 0, shanghai))
 	h.app.checkins.Kick()
-	h.waitText(cadreB.ID, "轻轻提醒")
-	h.waitText(cadreC.ID, "轻轻提醒")
+	h.waitText(cadreB.ID, "提醒一下")
+	h.waitText(cadreC.ID, "提醒一下")
 	h.app.checkins.Kick() // a second look sends nothing more
 	for _, u := range []ganwei.User{cadreA, cadreB, cadreC, cadreD, cadreE} {
 		prompts, reminders := 0, 0
 		for _, m := range h.tg.MessagesTo(u.ID) {
-			if strings.Contains(m.Text, "本期关爱问卷（") && strings.Contains(m.Text, "来了") {
+			if strings.Contains(m.Text, "本期关爱问卷（") && strings.Contains(m.Text, "请您填写") {
 				prompts++
 			}
-			if strings.Contains(m.Text, "轻轻提醒") {
+			if strings.Contains(m.Text, "提醒一下") {
 				reminders++
 			}
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/ganwei-bot/ganwei/bot"
 	"github.com/ganwei-bot/ganwei/redisstore"
 	"github.com/ganwei-bot/ganwei/telegramtest"
+	"github.com/ganwei-bot/ganwei/workdays"
 )
 
 // persona is someone the demo user can act as.
@@ -38,23 +39,76 @@ var demoPersonas = []persona{
 	{"guest", ganwei.User{ID: 30001, Name: "访客"}, "访客"},
 }
 
-// demoClock is the clock of the demo: real time plus an offset that :advance moves, so that
-// scheduled reminders and check-ins can be seen without waiting days.
+// demoClock is the clock of the demo. It starts at a working morning (demoStart) rather than
+// the real time, which may be the middle of the night, and runs on in real time from there;
+// :advance moves it forward, so that scheduled reminders and check-ins can be seen without
+// waiting days.
 type demoClock struct {
 	mu     sync.Mutex
+	start  time.Time // demo time at realAt
+	realAt time.Time
 	offset time.Duration
+}
+
+func newDemoClock(start time.Time) *demoClock {
+	return &demoClock{start: start, realAt: time.Now()}
 }
 
 func (c *demoClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return time.Now().Add(c.offset)
+	return c.start.Add(time.Since(c.realAt) + c.offset)
 }
 
 func (c *demoClock) advance(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.offset += d
+}
+
+// demoStart is the demo's first moment: 09:00 on the next working day (today when it is a
+// working day before 09:00), in the configured time zone.
+func demoStart(now time.Time, cal *workdays.Calendar) time.Time {
+	d := now.In(cal.Location)
+	t := time.Date(d.Year(), d.Month(), d.Day(), 9, 0, 0, 0, cal.Location)
+	for i := 0; (!t.After(d) || !cal.IsWorkday(t)) && i < 60; i++ {
+		t = time.Date(t.Year(), t.Month(), t.Day()+1, 9, 0, 0, 0, cal.Location)
+	}
+	return t
+}
+
+// parseAdvance reads what :advance takes: a duration ("2d", "3h") or "to 2026-12-07 09:00" (a
+// date alone means 09:00), and returns how far to move the clock from now.
+func parseAdvance(args []string, now time.Time, loc *time.Location) (time.Duration, error) {
+	if len(args) >= 2 && args[0] == "to" {
+		text := strings.Join(args[1:], " ")
+		t, err := time.ParseInLocation("2006-01-02 15:04", text, loc)
+		if err != nil {
+			t, err = time.ParseInLocation("2006-01-02", text, loc)
+			t = t.Add(9 * time.Hour)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("无法识别的时间 %q，请写成 :advance to 2026-12-07 09:00", text)
+		}
+		if !t.After(now) {
+			return 0, fmt.Errorf("演示时间只能前进：现在已是 %s", demoTime(now, loc))
+		}
+		return t.Sub(now), nil
+	}
+	if len(args) != 1 {
+		return 0, fmt.Errorf("用法：:advance 2d、:advance 3h 或 :advance to 2026-12-07 09:00")
+	}
+	d, err := parseDays(args[0])
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("无法识别的时长 %q，可以写 2d、3h、30m，或 to 2026-12-07 09:00", args[0])
+	}
+	return d, nil
+}
+
+// demoTime renders a demo time as "2026-12-07 09:00 周一".
+func demoTime(t time.Time, loc *time.Location) string {
+	t = t.In(loc)
+	return t.Format("2006-01-02 15:04") + " " + weekdayCN[t.Weekday()]
 }
 
 // runDemo runs the whole bot offline: a Bot API stand-in in the process, an embedded Redis
@@ -65,6 +119,7 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 	fs.SetOutput(env.Stderr)
 	as := fs.String("as", "cadre", "persona to start as: cadre, leader, hr, admin or guest")
 	verbose := fs.Bool("v", false, "show the bot's logs")
+	tour := fs.Bool("tour", false, "play a short narrated walk through the three jobs, then exit")
 	if err := fs.Parse(args); err != nil {
 		return usageErrorf("%v", err)
 	}
@@ -78,7 +133,7 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 	}
 	logger := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
 
-	clock := &demoClock{}
+	clock := newDemoClock(demoStart(time.Now(), workdays.New(cfg.Location)))
 	tg := telegramtest.New(telegramtest.WithClock(clock.Now))
 	defer tg.Close()
 	for _, p := range demoPersonas {
@@ -95,6 +150,12 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 	store.Now = clock.Now
 	if err := seedDemo(ctx, store); err != nil {
 		return err
+	}
+	period := cfg.CheckIn.Calendar.PeriodAt(clock.Now())
+	if *tour {
+		if err := seedTour(ctx, store, period.ID); err != nil {
+			return err
+		}
 	}
 	cfg.AdminIDs = map[int64]bool{}
 	answerer, err := newAnswerer(env, slogf(logger))
@@ -119,7 +180,13 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 		return usageErrorf("%v", err)
 	}
 	chat.banner(cfg.RedisURL != "", cfg.RedisPrefix)
-	chatErr := chat.loop(ctx)
+	chat.printf("演示时间从 %s 开始（%s），不是现在的真实时间。\n\n", demoTime(clock.Now(), cfg.Location), cfg.Location)
+	var chatErr error
+	if *tour {
+		chatErr = chat.tour(ctx, tourScript(clock.Now(), period.End, cfg.Location))
+	} else {
+		chatErr = chat.loop(ctx)
+	}
 	stop()
 	if err := <-done; err != nil {
 		logger.Warn("bot stopped", "err", err)
@@ -169,6 +236,7 @@ type pressable struct {
 	messageID int
 	data      string
 	url       string
+	label     string
 }
 
 func (c *demoChat) printf(format string, args ...any) { fmt.Fprintf(c.env.Stdout, format, args...) }
@@ -181,7 +249,7 @@ func (c *demoChat) banner(externalRedis bool, prefix string) {
 		c.printf("演示数据只保存在内存中，退出后全部清除。\n")
 	}
 	c.printf("输入文字即以当前身份发给机器人；输入按钮编号（如 1）按下按钮。\n")
-	c.printf("演示命令：:as cadre|leader|hr|admin|guest 切换身份，:who 查看身份，:advance 2d 让时间前进，:help 帮助，:quit 退出。\n\n")
+	c.printf("演示命令：:as cadre|leader|hr|admin|guest 切换身份，:who 查看身份，:time 查看演示时间，:press 按钮文字 按下按钮，:advance 2d 或 :advance to 2026-12-07 09:00 让时间前进，:help 帮助，:quit 退出。\n\n")
 	c.printf("当前身份：%s\n", c.whoLine())
 }
 
@@ -276,19 +344,25 @@ func (c *demoChat) meta(ctx context.Context, line string) (bool, error) {
 		c.printf("已切换为：%s\n", c.whoLine())
 		c.show()
 		c.reshowButtons()
-	case ":advance":
-		if len(fields) != 2 {
-			return false, fmt.Errorf("用法：:advance 2d 或 :advance 3h")
+	case ":press":
+		label := strings.TrimSpace(strings.TrimPrefix(line, ":press"))
+		for i := len(c.buttons) - 1; i >= 0; i-- {
+			if c.buttons[i].label == label {
+				return c.do(ctx, strconv.Itoa(i+1))
+			}
 		}
-		d, err := parseDays(fields[1])
-		if err != nil || d <= 0 {
-			return false, fmt.Errorf("无法识别的时长 %q，可以写 2d、3h 或 30m", fields[1])
+		return false, fmt.Errorf("屏幕上没有「%s」按钮", label)
+	case ":time":
+		c.printf("演示时间：%s（%s）\n", demoTime(c.clock.Now(), c.app.cfg.Location), c.app.cfg.Location)
+	case ":advance":
+		d, err := parseAdvance(fields[1:], c.clock.Now(), c.app.cfg.Location)
+		if err != nil {
+			return false, err
 		}
 		c.clock.advance(d)
 		c.app.reminders.Wake() // due reminders show now, not at the next poll
 		c.app.checkins.Kick()  // a check-in prompt may now be due
-		now := c.clock.Now().In(c.app.cfg.Location)
-		c.printf("时间前进 %s，现在是 %s %s。\n", fields[1], now.Format("2006-01-02 15:04"), weekdayCN[now.Weekday()])
+		c.printf("时间前进到 %s。\n", demoTime(c.clock.Now(), c.app.cfg.Location))
 		return false, c.settle(ctx, 0)
 	default:
 		return false, fmt.Errorf("未知的演示命令 %s，输入 :help 查看", fields[0])
@@ -386,7 +460,7 @@ func (c *demoChat) printMessage(chatID int64, m telegramtest.Message, edited boo
 		for _, r := range m.Buttons {
 			for _, b := range r {
 				if chatID == c.who.user.ID {
-					c.buttons = append(c.buttons, pressable{chatID: chatID, messageID: m.ID, data: b.CallbackData, url: b.URL})
+					c.buttons = append(c.buttons, pressable{chatID: chatID, messageID: m.ID, data: b.CallbackData, url: b.URL, label: b.Text})
 					row = append(row, fmt.Sprintf("[%d] %s", len(c.buttons), b.Text))
 				} else {
 					row = append(row, "["+b.Text+"]")
@@ -423,19 +497,35 @@ func isTerminal(r io.Reader) bool {
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
-// reshowButtons prints again the newest message with buttons in the current persona's chat when
-// it was first shown while acting as someone else (a reminder sent to the leader while acting as
-// HR), so that its buttons get numbers this persona can press.
+// reshowButtons gives numbers to the buttons of messages in the current persona's chat that were
+// shown while acting as someone else (lists sent to the leader while acting as HR). They are not
+// printed again as if they were new: one line per message names it and numbers its buttons, for
+// the newest few.
 func (c *demoChat) reshowButtons() {
 	if len(c.buttons) > 0 {
 		return
 	}
-	msgs := c.tg.MessagesTo(c.who.user.ID)
-	for i := len(msgs) - 1; i >= 0; i-- {
-		if len(msgs[i].Buttons) > 0 {
-			c.printMessage(c.who.user.ID, msgs[i], false)
-			return
+	const maxListed = 5
+	var withButtons []telegramtest.Message
+	for _, m := range c.tg.MessagesTo(c.who.user.ID) {
+		if len(m.Buttons) > 0 {
+			withButtons = append(withButtons, m)
 		}
+	}
+	withButtons = withButtons[max(0, len(withButtons)-maxListed):]
+	for _, m := range withButtons {
+		var row []string
+		for _, r := range m.Buttons {
+			for _, b := range r {
+				c.buttons = append(c.buttons, pressable{chatID: c.who.user.ID, messageID: m.ID, data: b.CallbackData, url: b.URL, label: b.Text})
+				row = append(row, fmt.Sprintf("[%d] %s", len(c.buttons), b.Text))
+			}
+		}
+		first, _, _ := strings.Cut(m.Text, "\n")
+		if r := []rune(first); len(r) > 24 {
+			first = string(r[:24]) + "…"
+		}
+		c.printf("（上面已显示过的消息「%s」可以操作：%s）\n", first, strings.Join(row, "  "))
 	}
 }
 

@@ -74,7 +74,7 @@ func TestStaffCommandsAndButtonsRefuseGuestCadreAndRevokedHR(t *testing.T) {
 		"/pause 七都镇", "/resume 七都镇", "/pause " + strconv.FormatInt(cadreA.ID, 10), "/audit", "/invite 某人 发改委 副主任 管理员",
 		"/users", "/role " + strconv.FormatInt(cadreA.ID, 10) + " 管理员", "/appoint", "/appoint 7000000001 张伟 镇长",
 		"/reminders", "/unanswered"}
-	buttons := []string{"cs:v:" + caseID, "cs:a:" + caseID, "cs:c:" + caseID, "cs:x:" + caseID, "cs:n:" + caseID,
+	buttons := []string{"cs:v:" + caseID, "cs:a:" + caseID, "cs:c:" + caseID, "cs:x:" + caseID, "cs:xy:" + caseID, "cs:r:" + caseID, "cs:n:" + caseID,
 		"appt:ok", "appt:no", "appt:who:" + strconv.FormatInt(cadreA.ID, 10), "apptm:pause:abcdefghjk", "apptm:cancelok:abcdefghjk"}
 	docsBefore := len(h.tg.Calls("sendDocument"))
 	for _, who := range []int64{guestID, cadreA.ID, revokedHR.ID} {
