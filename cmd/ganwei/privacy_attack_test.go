@@ -300,6 +300,9 @@ func TestForgetMeRemovesEveryKeyThatLinksThePerson(t *testing.T) {
 		Position: "七都镇党委书记", Unit: "七都镇", Date: "2026-11-20"}); err != nil {
 		t.Fatalf("appoint: %v", err)
 	}
+	// The first 四项清单 step goes out in the background: wait for it, so that it cannot land
+	// between a command below and the reply the test reads.
+	h.waitText(victim.ID, "四项清单·任职提醒告知")
 	q := h.startDialog(victim.ID)
 	h.answer(victim.ID, q.ID, 2, 5, "lacking", "pending", true, "家中老人病重")
 	cases := h.say(hrUser.ID, "/cases")
