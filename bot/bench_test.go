@@ -56,9 +56,9 @@ func BenchmarkMiddlewareChain(b *testing.B) {
 // the reply through the paced sender to the stand-in over HTTP.
 func BenchmarkHelpCommand(b *testing.B) {
 	bt, r, store, tg := benchBot(b)
-	h := &handlers.Handlers{Users: store, Dialogs: store, Questions: store, Messenger: bt.Sender(), Logger: quiet, Now: time.Now}
+	h := &handlers.Handlers{Users: store, Dialogs: store, Questions: store, Messenger: bt.Front(nil), Logger: quiet, Now: time.Now}
 	h.Register()
-	bt.SetHandler(h.Handle)
+	bt.SetHandler(bt.Front(nil).Updates(h.Handle))
 	ctx := context.Background()
 	r.RoundTrips.Reset()
 	b.ReportAllocs()

@@ -63,15 +63,7 @@ func (h *Handlers) invite(ctx context.Context, r *Request) {
 	h.send(ctx, r.ChatID, fmt.Sprintf(
 		"已为 %s（%s）生成邀请码，身份：%s。\n\n邀请码：%s\n%s\n\n请转交本人：点开链接，或在对话中发送「/start %s」即可绑定。邀请码仅能使用一次，%s前有效。",
 		inv.Name, strings.TrimSpace(inv.Unit+" "+inv.Position), inv.Role.Label(),
-		code, InviteLink(h.BotUsername, code), code, inv.ExpiresAt.In(h.Location).Format("2006年1月2日 15:04")), nil)
-}
-
-// InviteLink is the t.me deep link that binds the code in one tap.
-func InviteLink(botUsername, code string) string {
-	if botUsername == "" {
-		return ""
-	}
-	return fmt.Sprintf("https://t.me/%s?start=%s", botUsername, code)
+		code, h.Messenger.InviteLink(code), code, inv.ExpiresAt.In(h.Location).Format("2006年1月2日 15:04")), nil)
 }
 
 // users lists everyone who has bound an account, a page at a time.

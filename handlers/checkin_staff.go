@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-telegram/bot/models"
-
 	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/checkin"
 )
@@ -225,13 +223,13 @@ func (h *Handlers) casesPage(ctx context.Context, r *Request, n int) (*listPage,
 		return &listPage{text: "目前没有待跟进的关爱事项。"}, nil
 	}
 	var b strings.Builder
-	var rows [][]models.InlineKeyboardButton
+	var rows [][]ganwei.Button
 	fmt.Fprintf(&b, "待跟进的关爱事项共 %d 件：\n", len(list))
 	from, to := pageBounds(n, len(list))
 	for i, c := range list[from:to] {
 		who := h.caseWho(ctx, c)
 		fmt.Fprintf(&b, "\n%d. %s · %s · %s · %s", from+i+1, who, c.Unit, ganwei.PeriodLabel(c.Period), c.Status.Label())
-		rows = append(rows, []models.InlineKeyboardButton{button(fmt.Sprintf("查看：%s · %s", who, ganwei.PeriodLabel(c.Period)), "cs:v:"+c.ID)})
+		rows = append(rows, []ganwei.Button{button(fmt.Sprintf("查看：%s · %s", who, ganwei.PeriodLabel(c.Period)), "cs:v:"+c.ID)})
 	}
 	return &listPage{text: b.String(), rows: rows, total: len(list)}, nil
 }
@@ -251,7 +249,7 @@ func (h *Handlers) caseWho(ctx context.Context, c *ganwei.Case) string {
 // the close, cs:xy:{id} closes (cs:k:{id} keeps it open), cs:r:{id} reopens a closed case, cs:n:{id} add a note.
 func (h *Handlers) caseButton(ctx context.Context, r *Request, data string) {
 	op, id, _ := strings.Cut(data, ":")
-	h.answer(ctx, r.Callback.ID, "", false)
+	h.answer(ctx, r.Action.ID, "", false)
 	var (
 		v   *checkin.CaseView
 		err error
@@ -305,7 +303,7 @@ func (h *Handlers) confirmClose(ctx context.Context, r *Request, id string) {
 		return
 	}
 	h.send(ctx, r.ChatID, "确认将这件跟进事项结案吗？结案后不再出现在 /cases 待跟进列表中；如有需要，可在事项中点「重新打开」。",
-		keyboard([]models.InlineKeyboardButton{button("确认结案", "cs:xy:"+id), button("暂不结案", "cs:k:"+id)}))
+		keyboard([]ganwei.Button{button("确认结案", "cs:xy:"+id), button("暂不结案", "cs:k:"+id)}))
 }
 
 // showCase renders one case with the person's answer for that period; the Staff service has
@@ -325,7 +323,7 @@ func (h *Handlers) showCase(ctx context.Context, r *Request, v *checkin.CaseView
 		}
 	}
 	b.WriteString("\n（本次查看已记入审计日志）")
-	var row []models.InlineKeyboardButton
+	var row []ganwei.Button
 	switch c.Status {
 	case ganwei.CaseOpen:
 		row = append(row, button("我来跟进", "cs:a:"+c.ID))

@@ -66,7 +66,7 @@ func (h *Handlers) helpText(ctx context.Context, u *ganwei.User) string {
 	var cmds strings.Builder
 	cmds.WriteString("全部命令：")
 	for _, c := range h.Commands(role) {
-		fmt.Fprintf(&cmds, "\n/%s — %s", c.Command, c.Description)
+		fmt.Fprintf(&cmds, "\n/%s — %s", c.Name, c.Description)
 	}
 	sections = append(sections, cmds.String())
 	if h.Contact != "" {

@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-telegram/bot/models"
-
 	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/bot"
 	"github.com/ganwei-bot/ganwei/handlers"
@@ -46,8 +44,7 @@ func (c *chatHarness) say(from int64, text string) string {
 	c.t.Helper()
 	c.nextID++
 	before := len(c.tg.MessagesTo(from))
-	c.hs.Handle(c.ctx, &models.Update{ID: c.nextID, Message: &models.Message{ID: int(c.nextID), Text: text,
-		From: &models.User{ID: from, FirstName: "测试"}, Chat: models.Chat{ID: from, Type: models.ChatTypePrivate}}})
+	c.hs.Handle(c.ctx, ganwei.Event{ID: c.nextID, From: from, Name: "测试", ChatID: from, Private: true, Text: text})
 	msgs := c.tg.MessagesTo(from)
 	if len(msgs) != before+1 {
 		c.t.Fatalf("%q got %d replies, want 1", text, len(msgs)-before)
@@ -70,7 +67,7 @@ func newChatHarness(t *testing.T, store *redisstore.Store, phraser knowledge.Phr
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := &handlers.Handlers{Users: store, Dialogs: store, Questions: store, Messenger: b.Sender(), Logger: logger,
+	hs := &handlers.Handlers{Users: store, Dialogs: store, Questions: store, Messenger: b.Front(nil), Logger: logger,
 		Answerer:  &knowledge.Answerer{Library: lib, Phraser: phraser},
 		Reminders: &reminders.Service{Queue: store, Users: store, Logger: logger}, Notices: store, Now: now}
 	hs.Register()

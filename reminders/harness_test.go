@@ -134,10 +134,10 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	}
 	h.svc = h.newService(h.store)
 	if !o.noHandlers {
-		hs := &handlers.Handlers{Users: h.store, Dialogs: h.store, Messenger: b.Sender(), Logger: logger,
+		hs := &handlers.Handlers{Users: h.store, Dialogs: h.store, Messenger: b.Front(nil), Logger: logger,
 			BotUsername: b.Username(), Now: h.clock.Now, Location: shanghai, Reminders: h.svc}
 		hs.Register()
-		b.SetHandler(hs.Handle)
+		b.SetHandler(b.Front(nil).Updates(hs.Handle))
 		runCtx, stop := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() { _ = b.Run(runCtx); close(done) }()
@@ -149,7 +149,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 // newService is one scheduler replica on store, sending through the harness's bot.
 func (h *harness) newService(store *redisstore.Store) *reminders.Service {
 	return &reminders.Service{
-		Queue: store, Users: store, Messenger: h.bot.Sender(), Sequence: sequence.Fixed(h.seq),
+		Queue: store, Users: store, Messenger: h.bot.Front(nil), Sequence: sequence.Fixed(h.seq),
 		Calendar: workdays.New(shanghai), Now: h.clock.Now, Instance: "replica-a",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}

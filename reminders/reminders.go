@@ -21,17 +21,15 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-telegram/bot/models"
-
 	"github.com/ganwei-bot/ganwei"
-	"github.com/ganwei-bot/ganwei/bot"
 	"github.com/ganwei-bot/ganwei/knowledge/sequence"
 	"github.com/ganwei-bot/ganwei/workdays"
 )
 
-// Messenger sends messages; bot.Sender implements it with the shared rate limit and retries.
+// Messenger sends messages: the part of ganwei.Messenger the scheduler needs (bot.Front for
+// Telegram, with the shared rate limit and retries).
 type Messenger interface {
-	Send(ctx context.Context, chatID int64, text string, kb *models.InlineKeyboardMarkup) (int, error)
+	Send(ctx context.Context, chatID int64, text string, kb ganwei.Keyboard) (int, error)
 }
 
 // Defaults for Service fields left zero.
@@ -60,10 +58,8 @@ func AckData(appointmentID, stepID string) string {
 }
 
 // AckKeyboard is the keyboard a step that needs acknowledgement carries.
-func AckKeyboard(appointmentID, stepID string) *models.InlineKeyboardMarkup {
-	return &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
-		{Text: "已阅知", CallbackData: AckData(appointmentID, stepID)},
-	}}}
+func AckKeyboard(appointmentID, stepID string) ganwei.Keyboard {
+	return ganwei.Buttons([]ganwei.Button{{Label: "已阅知", Action: AckData(appointmentID, stepID)}})
 }
 
 // Service implements ganwei.ReminderService and runs the scheduler loop. Fill the fields and
@@ -547,7 +543,7 @@ func (s *Service) postpone(ctx context.Context, job ganwei.ReminderJob, st *ganw
 }
 
 func (s *Service) sendStep(ctx context.Context, job ganwei.ReminderJob, a *ganwei.Appointment, st *ganwei.StepState, def *sequence.Step, seq *sequence.Sequence, now time.Time) error {
-	var kb *models.InlineKeyboardMarkup
+	var kb ganwei.Keyboard
 	if def.NeedsAck {
 		kb = AckKeyboard(a.ID, st.ID)
 	}
@@ -594,10 +590,11 @@ func (s *Service) escalate(ctx context.Context, job ganwei.ReminderJob, a *ganwe
 }
 
 // Undeliverable reports whether a send failed because the person cannot be reached at all:
-// Telegram answered 403 (they blocked the bot, or never started it) or 400 "chat not found" (a
-// wrong id, or someone who never opened the bot). Retrying will not help; HR must act.
+// the front end reports it blocked (Telegram: 403, they blocked the bot or never started it) or
+// unknown (Telegram: 400 "chat not found", a wrong id, or someone who never opened the bot).
+// Retrying will not help; HR must act.
 func Undeliverable(err error) bool {
-	return errors.Is(err, bot.ErrBlocked) || errors.Is(err, bot.ErrChatNotFound)
+	return errors.Is(err, ganwei.ErrRecipientBlocked) || errors.Is(err, ganwei.ErrRecipientUnknown)
 }
 
 // sendFailed records a send that did not go through. An undeliverable send marks the step failed
@@ -616,7 +613,7 @@ func (s *Service) sendFailed(ctx context.Context, job ganwei.ReminderJob, a *gan
 		return err
 	}
 	reason, told := errBlocked, false
-	if errors.Is(sendErr, bot.ErrChatNotFound) {
+	if errors.Is(sendErr, ganwei.ErrRecipientUnknown) {
 		reason = errChatNotFound
 	}
 	for _, other := range a.Steps {

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/ganwei-bot/ganwei"
-	"github.com/ganwei-bot/ganwei/handlers"
+	tgbot "github.com/ganwei-bot/ganwei/bot"
 )
 
 // runAdminInvite creates an invite code from the command line.
@@ -51,7 +51,7 @@ func runAdminInvite(ctx context.Context, env Env, args []string) error {
 	if username == "" {
 		username = env.Getenv("GANWEI_BOT_USERNAME")
 	}
-	link := handlers.InviteLink(username, code)
+	link := tgbot.InviteLink(username, code)
 	if *asJSON {
 		return printJSON(env.Stdout, map[string]any{"code": code, "link": link, "expires_at": inv.ExpiresAt.In(cfg.Location).Format(time.RFC3339)})
 	}

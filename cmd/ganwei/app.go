@@ -82,7 +82,8 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 			orDefault(botCfg.PerChatRate, bot.DefaultPerChatRate), bot.DefaultPerChatBurst)
 		sender.OnSharedError = func(err error) { logger.Warn("shared pacing skipped", "err", err) }
 	}
-	if a.reminders, err = newReminders(cfg, store, b.Sender(), logger); err != nil {
+	front := b.Front(store) // the Telegram side of the conversation the features speak
+	if a.reminders, err = newReminders(cfg, store, front, logger); err != nil {
 		return nil, err
 	}
 	a.handlers = &handlers.Handlers{
@@ -90,7 +91,7 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 		Dialogs:     store,
 		Questions:   store,
 		Answerer:    answerer,
-		Messenger:   b.Sender(),
+		Messenger:   front,
 		Logger:      logger,
 		AdminIDs:    cfg.AdminIDs,
 		BotUsername: b.Username(),
@@ -102,7 +103,7 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 	}
 	a.wireCheckIns()
 	a.handlers.Register()
-	b.SetHandler(a.handlers.Handle)
+	b.SetHandler(front.Updates(a.handlers.Handle))
 	return a, nil
 }
 
