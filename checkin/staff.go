@@ -30,36 +30,10 @@ type Staff struct {
 // this many working days. HR's case list counts against the same figure.
 const FollowUpWorkingDays = 3
 
-// Messages of refusals, as the person reads them.
-const (
-	msgStaffOnly = "抱歉，这个功能仅对组织部工作人员开放。"
-	msgAdminOnly = "抱歉，这个功能仅对管理员开放。"
-)
-
 // Authorize returns the actor as the store knows them now, or EFORBIDDEN when their current
 // role is below min. A command-line operator holds REDIS_URL and so every right.
 func (s *Staff) Authorize(ctx context.Context, actor ganwei.Actor, min ganwei.Role) (*ganwei.User, error) {
-	if actor.CommandLine() {
-		return &ganwei.User{Name: actor.Operator, Role: ganwei.RoleAdmin}, nil
-	}
-	u, err := s.Users.User(ctx, actor.ID)
-	switch ganwei.ErrorCode(err) {
-	case "":
-	case ganwei.ENOTFOUND:
-		u = &ganwei.User{ID: actor.ID}
-	default:
-		return nil, fmt.Errorf("authorize: %w", err)
-	}
-	if s.AdminIDs[actor.ID] {
-		u.Role = ganwei.RoleAdmin
-	}
-	if !u.Role.AtLeast(min) {
-		if min == ganwei.RoleAdmin {
-			return nil, ganwei.Errorf(ganwei.EFORBIDDEN, msgAdminOnly)
-		}
-		return nil, ganwei.Errorf(ganwei.EFORBIDDEN, msgStaffOnly)
-	}
-	return u, nil
+	return ganwei.Authorizer{Users: s.Users, AdminIDs: s.AdminIDs}.AuthorizeActor(ctx, actor, min)
 }
 
 func (s *Staff) audit(ctx context.Context, actor ganwei.Actor, e ganwei.AuditEntry) error {

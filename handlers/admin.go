@@ -49,12 +49,7 @@ func (h *Handlers) invite(ctx context.Context, r *Request) {
 		}
 	}
 	inv.Position = strings.Join(rest, " ")
-	if inv.Role.IsStaff() && r.User.Role != ganwei.RoleAdmin {
-		h.send(ctx, r.ChatID, "只有管理员可以发放组织部或管理员权限的邀请码。", nil)
-		return
-	}
-	inv.ExpiresAt = h.Now().Add(ganwei.DefaultInviteTTL)
-	code, err := h.Users.CreateInvite(ctx, inv)
+	code, err := h.people.Invite(ctx, inv) // who may invite whom is decided there
 	if err != nil {
 		h.fail(ctx, r.ChatID, "create invite", err)
 		return
@@ -71,7 +66,7 @@ func (h *Handlers) users(ctx context.Context, r *Request) { h.showList(ctx, r, "
 
 // usersPage is page n of the bound accounts.
 func (h *Handlers) usersPage(ctx context.Context, r *Request, n int) (*listPage, error) {
-	list, err := h.Users.Users(ctx)
+	list, err := h.people.List(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
@@ -102,14 +97,8 @@ func (h *Handlers) role(ctx context.Context, r *Request) {
 		h.send(ctx, r.ChatID, usage, nil)
 		return
 	}
-	if id == r.User.ID {
-		h.send(ctx, r.ChatID, "不能调整自己的角色，请由另一位管理员操作。", nil)
-		return
-	}
-	if err := h.Users.SetRole(ctx, id, role); ganwei.ErrorCode(err) == ganwei.ENOTFOUND {
-		h.send(ctx, r.ChatID, fmt.Sprintf("没有找到 Telegram ID 为 %d 的用户。发送 /users 查看已绑定的人。", id), nil)
-		return
-	} else if err != nil {
+	u, err := h.people.SetRole(ctx, id, role) // admins only, never one's own role
+	if err != nil {
 		h.fail(ctx, r.ChatID, "set role", err)
 		return
 	}
@@ -120,13 +109,10 @@ func (h *Handlers) role(ctx context.Context, r *Request) {
 	if err := h.Dialogs.ClearDialog(ctx, id); err != nil {
 		h.Logger.Warn("clear dialog after role change", "user_id", id, "err", err)
 	}
-	if u, err := h.Users.User(ctx, id); err == nil {
-		h.applyAdminIDs(u)
-		h.syncMenu(ctx, u)
-		if role == ganwei.RoleGuest {
-			h.send(ctx, r.ChatID, fmt.Sprintf("已撤销 %s 的角色，对方现为访客。", profileLine(u)), nil)
-			return
-		}
-		h.send(ctx, r.ChatID, fmt.Sprintf("已将 %s 的身份调整为%s。", profileLine(u), role.Label()), nil)
+	h.syncMenu(ctx, u)
+	if role == ganwei.RoleGuest {
+		h.send(ctx, r.ChatID, fmt.Sprintf("已撤销 %s 的角色，对方现为访客。", profileLine(u)), nil)
+		return
 	}
+	h.send(ctx, r.ChatID, fmt.Sprintf("已将 %s 的身份调整为%s。", profileLine(u), role.Label()), nil)
 }

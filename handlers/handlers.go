@@ -19,6 +19,7 @@ import (
 	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/checkin"
 	"github.com/ganwei-bot/ganwei/knowledge"
+	"github.com/ganwei-bot/ganwei/people"
 )
 
 // Messenger sends what handlers say: the front end's side of the conversation
@@ -54,7 +55,8 @@ type Handlers struct {
 	CheckIns ganwei.CheckInService
 	Periods  ganwei.PeriodCalendar
 
-	staff      *checkin.Staff // HR's use cases of the check-ins, with the role check and the audit
+	staff      *checkin.Staff  // HR's use cases of the check-ins, with the role check and the audit
+	people     *people.Service // invites, the list of people, roles
 	commands   map[string]*command
 	callbacks  map[string]*callback
 	dialogs    map[string]*dialog
@@ -126,6 +128,7 @@ func (h *Handlers) Register() {
 	h.callbacks = map[string]*callback{}
 	h.dialogs = map[string]*dialog{}
 	h.identities = newIdentityCache(identityTTL, h.Now)
+	h.people = &people.Service{Users: h.Users, AdminIDs: h.AdminIDs, Now: h.Now}
 	h.noticed = &dailyNotices{sent: map[string]bool{}}
 	h.gateModel()
 	h.registerStart()
@@ -256,6 +259,7 @@ func (h *Handlers) handleMessage(ctx context.Context, ev ganwei.Event) {
 		h.fail(ctx, ev.ChatID, "resolve user", err)
 		return
 	}
+	ctx = ganwei.NewContextWithActor(ctx, ganwei.Actor{ID: u.ID}) // the services decide with it
 	r := &Request{Event: ev, User: u, ChatID: ev.ChatID, Text: ev.Text, identityUnknown: unknown}
 	if ev.Text == "" {
 		h.send(ctx, r.ChatID, msgOnlyText, nil)
@@ -332,6 +336,7 @@ func (h *Handlers) handleAction(ctx context.Context, ev ganwei.Event) {
 		h.fail(ctx, chatID, "resolve user for button", err)
 		return
 	}
+	ctx = ganwei.NewContextWithActor(ctx, ganwei.Actor{ID: u.ID})
 	r := &Request{Event: ev, User: u, ChatID: chatID, Text: act.Payload, Action: act,
 		MessageID: act.MessageID, identityUnknown: unknown}
 	prefix, data, ok := strings.Cut(act.Payload, ":")
