@@ -20,6 +20,7 @@ import (
 	"github.com/ganwei-bot/ganwei/checkin"
 	"github.com/ganwei-bot/ganwei/knowledge"
 	"github.com/ganwei-bot/ganwei/people"
+	"github.com/ganwei-bot/ganwei/reminders"
 )
 
 // Messenger sends what handlers say: the front end's side of the conversation
@@ -55,8 +56,9 @@ type Handlers struct {
 	CheckIns ganwei.CheckInService
 	Periods  ganwei.PeriodCalendar
 
-	staff      *checkin.Staff  // HR's use cases of the check-ins, with the role check and the audit
-	people     *people.Service // invites, the list of people, roles
+	staff      *checkin.Staff    // HR's use cases of the check-ins, with the role check and the audit
+	people     *people.Service   // invites, the list of people, roles
+	office     *reminders.Office // the 四项清单 use cases; nil without Reminders
 	commands   map[string]*command
 	callbacks  map[string]*callback
 	dialogs    map[string]*dialog
@@ -129,6 +131,9 @@ func (h *Handlers) Register() {
 	h.dialogs = map[string]*dialog{}
 	h.identities = newIdentityCache(identityTTL, h.Now)
 	h.people = &people.Service{Users: h.Users, AdminIDs: h.AdminIDs, Now: h.Now}
+	if h.Reminders != nil {
+		h.office = &reminders.Office{Reminders: h.Reminders, Users: h.Users, AdminIDs: h.AdminIDs}
+	}
 	h.noticed = &dailyNotices{sent: map[string]bool{}}
 	h.gateModel()
 	h.registerStart()

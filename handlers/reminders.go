@@ -108,7 +108,7 @@ func (h *Handlers) appoint(ctx context.Context, r *Request) {
 
 // register stores the appointment and tells HR what happens next.
 func (h *Handlers) register(ctx context.Context, r *Request, a *ganwei.Appointment) {
-	got, created, err := h.Reminders.Appoint(ctx, a)
+	got, created, err := h.office.Appoint(ctx, a)
 	if err != nil {
 		h.fail(ctx, r.ChatID, "appoint", err)
 		return
@@ -263,7 +263,7 @@ func (h *Handlers) appointAsk(ctx context.Context, r *Request, d *ganwei.Dialog,
 // date shows before anything is sent) and when each step would go out.
 func (h *Handlers) appointPreview(ctx context.Context, d *ganwei.Dialog) (string, error) {
 	id, _ := strconv.ParseInt(d.Data["id"], 10, 64)
-	a, err := h.Reminders.Preview(ctx, &ganwei.Appointment{TelegramID: id, Name: d.Data["name"],
+	a, err := h.office.Preview(ctx, &ganwei.Appointment{TelegramID: id, Name: d.Data["name"],
 		Position: d.Data["position"], Unit: d.Data["unit"], Date: d.Data["date"]})
 	if err != nil {
 		return "", err
@@ -341,7 +341,7 @@ func (h *Handlers) remindersList(ctx context.Context, r *Request) { h.showList(c
 
 // remindersPage is page n of the appointments: running and paused ones first, cancelled last.
 func (h *Handlers) remindersPage(ctx context.Context, r *Request, n int) (*listPage, error) {
-	all, err := h.Reminders.Appointments(ctx)
+	all, err := h.office.Appointments(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list appointments: %w", err)
 	}
@@ -459,7 +459,7 @@ func (h *Handlers) manageButton(ctx context.Context, r *Request, data string) {
 		h.answer(ctx, r.Action.ID, msgStaleButton, true)
 		return
 	}
-	if err := h.Reminders.SetAppointmentStatus(ctx, id, status); err != nil {
+	if err := h.office.SetStatus(ctx, id, status); err != nil {
 		switch ganwei.ErrorCode(err) {
 		case ganwei.ENOTFOUND, ganwei.ECONFLICT, ganwei.EINVALID:
 			h.answer(ctx, r.Action.ID, ganwei.ErrorMessage(err), true)
@@ -472,7 +472,7 @@ func (h *Handlers) manageButton(ctx context.Context, r *Request, data string) {
 	h.Logger.Info("appointment status changed", "by", r.User.ID, "appointment", id, "status", string(status))
 	h.answer(ctx, r.Action.ID, "已"+map[ganwei.AppointmentStatus]string{
 		ganwei.AppointmentPaused: "暂停", ganwei.AppointmentActive: "恢复", ganwei.AppointmentCancelled: "取消"}[status], false)
-	if a, err := h.Reminders.Appointment(ctx, id); err == nil {
+	if a, err := h.office.Appointment(ctx, id); err == nil {
 		if action == "cancelok" {
 			h.send(ctx, r.ChatID, h.appointmentText(a), nil)
 			return
@@ -485,7 +485,7 @@ func (h *Handlers) manageButton(ctx context.Context, r *Request, data string) {
 
 // showAppointment sends one appointment's steps with the buttons to manage it.
 func (h *Handlers) showAppointment(ctx context.Context, r *Request, id string) {
-	a, err := h.Reminders.Appointment(ctx, id)
+	a, err := h.office.Appointment(ctx, id)
 	switch ganwei.ErrorCode(err) {
 	case "":
 	case ganwei.ENOTFOUND:
@@ -507,7 +507,7 @@ func (h *Handlers) ackButton(ctx context.Context, r *Request, data string) {
 		h.answer(ctx, r.Action.ID, msgStaleButton, true)
 		return
 	}
-	res, err := h.Reminders.Acknowledge(ctx, id, step, r.User.ID)
+	res, err := h.office.Acknowledge(ctx, id, step)
 	if err != nil {
 		switch ganwei.ErrorCode(err) {
 		case ganwei.EFORBIDDEN, ganwei.ENOTFOUND, ganwei.ECONFLICT:

@@ -1,0 +1,110 @@
+package reminders_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/reminders"
+	"github.com/ganwei-bot/ganwei/testkit"
+)
+
+// fakeReminders records what reached the service behind the Office.
+type fakeReminders struct {
+	calls []string
+	by    int64
+	all   []*ganwei.Appointment
+}
+
+func (f *fakeReminders) Appoint(_ context.Context, a *ganwei.Appointment) (*ganwei.Appointment, bool, error) {
+	f.calls = append(f.calls, "appoint")
+	return a, true, nil
+}
+func (f *fakeReminders) Preview(_ context.Context, a *ganwei.Appointment) (*ganwei.Appointment, error) {
+	f.calls = append(f.calls, "preview")
+	return a, nil
+}
+func (f *fakeReminders) Appointment(context.Context, string) (*ganwei.Appointment, error) {
+	f.calls = append(f.calls, "appointment")
+	return &ganwei.Appointment{}, nil
+}
+func (f *fakeReminders) Appointments(context.Context) ([]*ganwei.Appointment, error) {
+	f.calls = append(f.calls, "appointments")
+	return f.all, nil
+}
+func (f *fakeReminders) Acknowledge(_ context.Context, _, _ string, by int64) (*ganwei.AckResult, error) {
+	f.calls = append(f.calls, "ack")
+	f.by = by
+	return &ganwei.AckResult{}, nil
+}
+func (f *fakeReminders) SetAppointmentStatus(context.Context, string, ganwei.AppointmentStatus) error {
+	f.calls = append(f.calls, "status")
+	return nil
+}
+
+type users map[int64]ganwei.User
+
+func (u users) User(_ context.Context, id int64) (*ganwei.User, error) {
+	if p, ok := u[id]; ok {
+		return &p, nil
+	}
+	return nil, ganwei.Errorf(ganwei.ENOTFOUND, "no user")
+}
+
+// TestOfficeDecidesWhoMayManageReminders: only HR (by their role now) reaches the 四项清单
+// administration; a leader acknowledges only as themselves.
+func TestOfficeDecidesWhoMayManageReminders(t *testing.T) {
+	f := &fakeReminders{}
+	o := &reminders.Office{Reminders: f, Users: users(testkit.People)}
+	bg := context.Background()
+	as := func(id int64) context.Context { return ganwei.NewContextWithActor(bg, ganwei.Actor{ID: id}) }
+	hrOnly := func(ctx context.Context) []error {
+		_, _, e1 := o.Appoint(ctx, &ganwei.Appointment{Name: "李强"})
+		_, e2 := o.Preview(ctx, &ganwei.Appointment{})
+		_, e3 := o.Appointment(ctx, "1")
+		_, e4 := o.Appointments(ctx)
+		e5 := o.SetStatus(ctx, "1", ganwei.AppointmentPaused)
+		return []error{e1, e2, e3, e4, e5}
+	}
+	for _, ctx := range []context.Context{bg, as(testkit.GuestID), as(testkit.CadreID)} {
+		for i, err := range hrOnly(ctx) {
+			if ganwei.ErrorCode(err) != ganwei.EFORBIDDEN {
+				t.Errorf("use case %d without HR role: %v, want EFORBIDDEN", i, err)
+			}
+		}
+	}
+	if len(f.calls) != 0 {
+		t.Fatalf("refused calls reached the service: %v", f.calls)
+	}
+	for i, err := range hrOnly(as(testkit.HRID)) {
+		if err != nil {
+			t.Errorf("use case %d as HR: %v", i, err)
+		}
+	}
+	a := &ganwei.Appointment{Name: "李强"}
+	if _, _, err := o.Appoint(as(testkit.AdminID), a); err != nil || a.CreatedBy != testkit.AdminID {
+		t.Errorf("admin appointing: %v, created by %d", err, a.CreatedBy)
+	}
+	if _, err := o.Acknowledge(bg, "1", "power"); ganwei.ErrorCode(err) != ganwei.EFORBIDDEN {
+		t.Errorf("acknowledging without an actor: %v", err)
+	}
+	if _, err := o.Acknowledge(as(testkit.LeaderID), "1", "power"); err != nil || f.by != testkit.LeaderID {
+		t.Errorf("leader acknowledging: %v, recorded as %d", err, f.by)
+	}
+}
+
+// TestOfficeMineIsTheNewestRunningAppointment: a leader's own appointment, for /help.
+func TestOfficeMineIsTheNewestRunningAppointment(t *testing.T) {
+	t0 := testkit.At("2026-11-02 09:00")
+	f := &fakeReminders{all: []*ganwei.Appointment{
+		{ID: "1", TelegramID: testkit.LeaderID, CreatedAt: t0},
+		{ID: "2", TelegramID: testkit.LeaderID, CreatedAt: t0.Add(time.Hour), Status: ganwei.AppointmentCancelled},
+		{ID: "3", TelegramID: testkit.CadreID, CreatedAt: t0.Add(2 * time.Hour)},
+	}}
+	o := &reminders.Office{Reminders: f, Users: users(testkit.People)}
+	got, err := o.Mine(ganwei.NewContextWithActor(context.Background(), ganwei.Actor{ID: testkit.LeaderID}))
+	if err != nil || got == nil || got.ID != "1" {
+		t.Errorf("Mine = %+v, %v; want appointment 1", got, err)
+	}
+}
