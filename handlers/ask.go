@@ -373,15 +373,12 @@ func (h *Handlers) unanswered(ctx context.Context, r *Request) {
 
 // unansweredPage is page n of the unanswered questions, most asked first.
 func (h *Handlers) unansweredPage(ctx context.Context, r *Request, n int) (*listPage, error) {
-	total, err := h.Questions.CountUnanswered(ctx)
+	// The page's end is not known before the total: ask for pages up to n, then cut.
+	top, total, err := h.curation.Unanswered(ctx, (n+1)*PageSize)
 	if err != nil {
-		return nil, fmt.Errorf("count unanswered: %w", err)
+		return nil, err
 	}
 	from, to := pageBounds(n, total)
-	top, err := h.Questions.TopUnanswered(ctx, to)
-	if err != nil {
-		return nil, fmt.Errorf("list unanswered: %w", err)
-	}
 	var b strings.Builder
 	if total == 0 {
 		b.WriteString("目前没有未能回答的提问。\n")
@@ -393,9 +390,9 @@ func (h *Handlers) unansweredPage(ctx context.Context, r *Request, n int) (*list
 		}
 	}
 	if n == 0 {
-		worst, err := h.Questions.WorstRated(ctx, 5)
+		worst, err := h.curation.WorstRated(ctx, 5)
 		if err != nil {
-			return nil, fmt.Errorf("list worst-rated entries: %w", err)
+			return nil, err
 		}
 		if len(worst) > 0 {
 			b.WriteString("\n评价最差的条目（👎 多于 👍，请优先修改）：\n")

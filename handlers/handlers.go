@@ -18,6 +18,7 @@ import (
 
 	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/checkin"
+	"github.com/ganwei-bot/ganwei/curation"
 	"github.com/ganwei-bot/ganwei/knowledge"
 	"github.com/ganwei-bot/ganwei/people"
 	"github.com/ganwei-bot/ganwei/reminders"
@@ -59,6 +60,7 @@ type Handlers struct {
 	staff      *checkin.Staff    // HR's use cases of the check-ins, with the role check and the audit
 	people     *people.Service   // invites, the list of people, roles
 	office     *reminders.Office // the 四项清单 use cases; nil without Reminders
+	curation   *curation.Queue   // the unanswered questions and worst-rated entries, for HR
 	commands   map[string]*command
 	callbacks  map[string]*callback
 	dialogs    map[string]*dialog
@@ -131,6 +133,7 @@ func (h *Handlers) Register() {
 	h.dialogs = map[string]*dialog{}
 	h.identities = newIdentityCache(identityTTL, h.Now)
 	h.people = &people.Service{Users: h.Users, AdminIDs: h.AdminIDs, Now: h.Now}
+	h.curation = &curation.Queue{Questions: h.Questions, Users: h.Users, AdminIDs: h.AdminIDs}
 	if h.Reminders != nil {
 		h.office = &reminders.Office{Reminders: h.Reminders, Users: h.Users, AdminIDs: h.AdminIDs}
 	}
