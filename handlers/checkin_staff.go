@@ -20,9 +20,6 @@ import (
 
 const dialogCaseNote = "casenote"
 
-// actor is the person behind a request, as the Staff service takes it.
-func actor(r *Request) ganwei.Actor { return ganwei.Actor{ID: r.User.ID} }
-
 func (h *Handlers) registerCheckInStaff() {
 	h.staff = &checkin.Staff{Users: h.Users, CheckIns: h.CheckIns, Periods: h.Periods, AdminIDs: h.AdminIDs,
 		Now: h.Now, Location: h.Location}
@@ -80,7 +77,7 @@ func (h *Handlers) summary(ctx context.Context, r *Request) {
 			return
 		}
 	}
-	rep, err := h.staff.Summary(ctx, actor(r), unit, n)
+	rep, err := h.staff.Summary(ctx, unit, n)
 	if err != nil {
 		h.fail(ctx, r.ChatID, "summarize check-ins", err)
 		return
@@ -215,7 +212,7 @@ func (h *Handlers) cases(ctx context.Context, r *Request) { h.showList(ctx, r, "
 // casesPage is page n of the active cases. Each button names its case (person and period), so
 // a button means the same case whatever was closed meanwhile.
 func (h *Handlers) casesPage(ctx context.Context, r *Request, n int) (*listPage, error) {
-	list, err := h.staff.Cases(ctx, actor(r))
+	list, err := h.staff.Cases(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -256,11 +253,11 @@ func (h *Handlers) caseButton(ctx context.Context, r *Request, data string) {
 	)
 	switch op {
 	case "v":
-		v, err = h.staff.ViewCase(ctx, actor(r), id)
+		v, err = h.staff.ViewCase(ctx, id)
 	case "a":
-		v, err = h.staff.UpdateCase(ctx, actor(r), id, ganwei.CaseAssigned, "由"+r.User.Name+"跟进")
+		v, err = h.staff.UpdateCase(ctx, id, ganwei.CaseAssigned, "由"+r.User.Name+"跟进")
 	case "c":
-		v, err = h.staff.UpdateCase(ctx, actor(r), id, ganwei.CaseContacted, "")
+		v, err = h.staff.UpdateCase(ctx, id, ganwei.CaseContacted, "")
 	case "x":
 		h.confirmClose(ctx, r, id)
 		return
@@ -268,12 +265,12 @@ func (h *Handlers) caseButton(ctx context.Context, r *Request, data string) {
 		h.edit(ctx, r, "好的，这件事项没有结案。", nil)
 		return
 	case "xy":
-		v, err = h.staff.UpdateCase(ctx, actor(r), id, ganwei.CaseClosed, "由"+r.User.Name+"结案")
+		v, err = h.staff.UpdateCase(ctx, id, ganwei.CaseClosed, "由"+r.User.Name+"结案")
 	case "r":
-		v, err = h.staff.ReopenCase(ctx, actor(r), id)
+		v, err = h.staff.ReopenCase(ctx, id)
 	case "n":
 		// Check now too, so that a stale button of a revoked person opens nothing.
-		if _, err := h.staff.Authorize(ctx, actor(r), ganwei.RoleHR); err != nil {
+		if _, err := h.staff.Authorize(ctx, ganwei.RoleHR); err != nil {
 			h.fail(ctx, r.ChatID, "authorize case note", err)
 			return
 		}
@@ -298,7 +295,7 @@ func (h *Handlers) caseButton(ctx context.Context, r *Request, data string) {
 // where they were, and 确认结案 sits on the left, away from where 结案 was tapped, so a double
 // tap does not close it.
 func (h *Handlers) confirmClose(ctx context.Context, r *Request, id string) {
-	if _, err := h.staff.Authorize(ctx, actor(r), ganwei.RoleHR); err != nil {
+	if _, err := h.staff.Authorize(ctx, ganwei.RoleHR); err != nil {
 		h.fail(ctx, r.ChatID, "authorize case close", err)
 		return
 	}
@@ -341,7 +338,7 @@ func (h *Handlers) showCase(ctx context.Context, r *Request, v *checkin.CaseView
 // caseNoteText takes the note of a case-note dialog. The Staff service checks the person's role
 // as it is now; a refusal ends the dialog.
 func (h *Handlers) caseNoteText(ctx context.Context, r *Request, d *ganwei.Dialog) {
-	v, err := h.staff.UpdateCase(ctx, actor(r), d.Data["case"], "", strings.TrimSpace(r.Text))
+	v, err := h.staff.UpdateCase(ctx, d.Data["case"], "", strings.TrimSpace(r.Text))
 	if ganwei.ErrorCode(err) == ganwei.EFORBIDDEN {
 		_ = h.Dialogs.ClearDialog(ctx, r.User.ID)
 		h.send(ctx, r.ChatID, msgDialogRevoked, nil)
@@ -362,7 +359,7 @@ func (h *Handlers) export(ctx context.Context, r *Request) {
 	periods := h.Periods.Recent(h.Now(), 52)
 	individual := strings.Contains(r.Args, "明细")
 	var buf bytes.Buffer
-	err := h.staff.Export(ctx, actor(r), &buf, checkin.ExportOptions{Format: "xlsx", Periods: periods, Individual: individual})
+	err := h.staff.Export(ctx, &buf, checkin.ExportOptions{Format: "xlsx", Periods: periods, Individual: individual})
 	if err != nil {
 		h.fail(ctx, r.ChatID, "export check-ins", err)
 		return
@@ -391,7 +388,7 @@ func (h *Handlers) resume(ctx context.Context, r *Request) { h.setPaused(ctx, r,
 
 func (h *Handlers) setPaused(ctx context.Context, r *Request, paused bool) {
 	if r.Args == "" {
-		users, units, err := h.staff.Paused(ctx, actor(r))
+		users, units, err := h.staff.Paused(ctx)
 		if err != nil {
 			h.fail(ctx, r.ChatID, "read pauses", err)
 			return
@@ -411,7 +408,7 @@ func (h *Handlers) setPaused(ctx context.Context, r *Request, paused bool) {
 		return
 	}
 	id, unit := pauseTarget(r.Args)
-	if err := h.staff.SetPaused(ctx, actor(r), id, unit, paused); err != nil {
+	if err := h.staff.SetPaused(ctx, id, unit, paused); err != nil {
 		h.fail(ctx, r.ChatID, "set paused", err)
 		return
 	}
@@ -424,7 +421,7 @@ func (h *Handlers) setPaused(ctx context.Context, r *Request, paused bool) {
 
 // auditLog shows admins the latest views of check-in data, in Chinese and with names.
 func (h *Handlers) auditLog(ctx context.Context, r *Request) {
-	list, err := h.staff.AuditLog(ctx, actor(r), 20)
+	list, err := h.staff.AuditLog(ctx, 20)
 	if err != nil {
 		h.fail(ctx, r.ChatID, "read audit log", err)
 		return
