@@ -31,7 +31,7 @@ func TestGroupsNoticeOncePerGroupPerDay(t *testing.T) {
 		group(other, g1, text)
 	}
 	group(c, g2, "/help")
-	notices := func(chat int64) int { return len(c.tg.MessagesTo(chat)) + len(other.tg.MessagesTo(chat)) }
+	notices := func(chat int64) int { return len(c.front.Messages(chat)) + len(other.front.Messages(chat)) }
 	if n := notices(g1); n != 1 {
 		t.Errorf("group 1 got %d notices today from two replicas, want 1", n)
 	}
