@@ -18,12 +18,13 @@ import (
 // "/"), or pressed a button. A message that carries no text (a sticker, a photo) has Text and
 // Action empty.
 type Event struct {
-	ID      int64  // the front end's id of the event, for logs only
-	From    int64  // the account of the person acting (today the Telegram user id)
-	Name    string // the name the platform reports for them; unverified, never trusted
-	ChatID  int64  // where a reply goes
-	Private bool   // a one-to-one chat with the bot; features ignore group chats politely
-	Text    string // the message text; empty for a button press
+	ID      int64   // the front end's id of the event, for logs only
+	From    int64   // the person's id on the platform, for a reply to a private chat (Telegram user id)
+	Account Account // the account acting ("telegram:123"); the handlers find the person by it
+	Name    string  // the name the platform reports for them; unverified, never trusted
+	ChatID  int64   // where a reply goes
+	Private bool    // a one-to-one chat with the bot; features ignore group chats politely
+	Text    string  // the message text; empty for a button press
 	Action  *Action
 }
 

@@ -60,9 +60,12 @@ func (r Role) Label() string {
 	return "访客"
 }
 
-// User is a person known to the bot, keyed by Telegram user id.
+// User is a person known to the bot, keyed by the person id.
 type User struct {
-	ID        int64     `json:"id"` // Telegram user id; also the private chat id
+	// ID is the person id. For people who came through Telegram it equals their Telegram user id
+	// (and so their private chat id); see Account.
+	ID        int64     `json:"id"`
+	Accounts  []Account `json:"accounts,omitempty"` // the front-end accounts bound to the person
 	Name      string    `json:"name"`
 	Unit      string    `json:"unit,omitempty"`     // 单位
 	Position  string    `json:"position,omitempty"` // 职务
@@ -124,6 +127,8 @@ func (inv *Invite) Validate() error {
 
 // UserService stores people and their roles.
 type UserService interface {
+	AccountDirectory
+
 	// User returns the user with the Telegram id, or ENOTFOUND.
 	User(ctx context.Context, id int64) (*User, error)
 	// SaveUser creates or replaces a user.

@@ -43,6 +43,7 @@ func (f *Front) Event(ctx context.Context, upd *models.Update) (ev ganwei.Event,
 		msg := upd.Message
 		if msg.From != nil {
 			ev.From, ev.Name = msg.From.ID, fullName(msg.From)
+			ev.Account = ganwei.TelegramAccount(msg.From.ID)
 		}
 		ev.ChatID = msg.Chat.ID
 		ev.Private = msg.Chat.Type == models.ChatTypePrivate
@@ -51,6 +52,7 @@ func (f *Front) Event(ctx context.Context, upd *models.Update) (ev ganwei.Event,
 	case upd.CallbackQuery != nil:
 		cq := upd.CallbackQuery
 		ev.From, ev.Name = cq.From.ID, fullName(&cq.From)
+		ev.Account = ganwei.TelegramAccount(cq.From.ID)
 		ev.ChatID, ev.Private = cq.From.ID, true
 		payload, err := f.payload(ctx, cq.Data)
 		if err != nil {

@@ -214,7 +214,10 @@ func menuOrder(name string) string {
 // guest with unknown set, so that what needs no storage (policy answers) still works for
 // everyone. Any other storage error is returned.
 func (h *Handlers) resolveUser(ctx context.Context, ev ganwei.Event) (u *ganwei.User, unknown bool, err error) {
-	u, err = h.Users.User(ctx, ev.From)
+	id, err := h.personID(ctx, ev)
+	if err == nil {
+		u, err = h.Users.User(ctx, id)
+	}
 	switch ganwei.ErrorCode(err) {
 	case "":
 		h.identities.put(u)
@@ -236,6 +239,20 @@ func (h *Handlers) resolveUser(ctx context.Context, ev ganwei.Event) (u *ganwei.
 		unknown = false // configured administrators need no storage to be known
 	}
 	return u, unknown, nil
+}
+
+// personID finds the person behind the event's account. Someone whose account is bound to no
+// one is a stranger, whose platform id stands in until an invite binds the account (for
+// Telegram the person id it then gets); so does anyone a front end reports without an account.
+func (h *Handlers) personID(ctx context.Context, ev ganwei.Event) (int64, error) {
+	if ev.Account == "" {
+		return ev.From, nil
+	}
+	id, err := h.Users.PersonByAccount(ctx, ev.Account)
+	if ganwei.ErrorCode(err) == ganwei.ENOTFOUND {
+		return ev.From, nil
+	}
+	return id, err
 }
 
 // applyAdminIDs makes the GANWEI_ADMIN_IDS administrators whatever Redis says.

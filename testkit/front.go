@@ -162,7 +162,7 @@ func (f *Front) Menu(chatID int64) []string {
 
 // Say is the Event of person from typing text in their private chat.
 func Say(from int64, text string) ganwei.Event {
-	return ganwei.Event{From: from, Name: "测试", ChatID: from, Private: true, Text: text}
+	return ganwei.Event{From: from, Account: ganwei.TelegramAccount(from), Name: "测试", ChatID: from, Private: true, Text: text}
 }
 
 // Press is the Event of person from pressing the button labelled label on message m (as the
@@ -176,7 +176,7 @@ func (f *Front) Press(from int64, m Sent, label string) (ganwei.Event, error) {
 				f.nextAct++
 				id := fmt.Sprintf("act-%d", f.nextAct)
 				f.mu.Unlock()
-				return ganwei.Event{From: from, Name: "测试", ChatID: m.ChatID, Private: true, Action: &ganwei.Action{
+				return ganwei.Event{From: from, Account: ganwei.TelegramAccount(from), Name: "测试", ChatID: m.ChatID, Private: true, Action: &ganwei.Action{
 					ID: id, Payload: b.Action, MessageID: m.ID, MessageText: m.Text, Buttons: m.Buttons,
 				}}, nil
 			}

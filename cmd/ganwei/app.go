@@ -64,6 +64,13 @@ func openStore(ctx context.Context, cfg *Config, embedded bool, logger *slog.Log
 		stop()
 		return nil, nil, fmt.Errorf("connect to Redis: %w", err)
 	}
+	// A Redis written by an earlier version is brought to this one's layout first (idempotent,
+	// once across replicas, logged; see redisstore.Migrate).
+	if err := store.Migrate(ctx, logger); err != nil {
+		_ = store.Close()
+		stop()
+		return nil, nil, fmt.Errorf("migrate Redis layout: %w", err)
+	}
 	return store, func() { _ = store.Close(); stop() }, nil
 }
 
