@@ -1,0 +1,157 @@
+package redisstore
+
+// Keys of the 企业微信 front end (package wecom):
+//
+//	{prefix}:wecom:token              string  the app's access token, shared by replicas (expires with it)
+//	{prefix}:wecom:token:lock         string  a random owner while one replica refreshes the token (30 s)
+//	{prefix}:wecom:seq                string  counter behind the chat ids of 企业微信 users
+//	{prefix}:wecom:chat:{userid}      string  the chat id standing for a 企业微信 userid
+//	{prefix}:wecom:user:{chatID}      string  the userid of a chat id
+//	{prefix}:wecom:msgseq             string  counter behind message ids (card task ids)
+//	{prefix}:wecom:msg:{id}           string  JSON record of a sent card (user, text, buttons), 90 days
+//	{prefix}:wecom:press:{id}         string  the response_code of the latest press on card id (72 h, single use)
+//	{prefix}:wecom:event:{key}        string  "1" while a callback counts as handled (24 h)
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ganwei-bot/ganwei"
+)
+
+// WeComChatBase is the first chat id given to a 企业微信 user. Telegram user ids stay far
+// below it (under 2^53), so a chat id says by itself which front end it belongs to.
+const WeComChatBase int64 = 1 << 60
+
+// CachedWeComToken implements wecom.TokenCache.
+func (s *Store) CachedWeComToken(ctx context.Context) (string, error) {
+	tok, err := s.client.Get(ctx, s.key("wecom", "token")).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	if err != nil {
+		return "", wrap("read wecom token", err)
+	}
+	return tok, nil
+}
+
+// SaveWeComToken implements wecom.TokenCache.
+func (s *Store) SaveWeComToken(ctx context.Context, token string, ttl time.Duration) error {
+	return wrap("save wecom token", s.client.Set(ctx, s.key("wecom", "token"), token, ttl).Err())
+}
+
+var dropIfEqual = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`)
+
+// DropWeComToken implements wecom.TokenCache: only the rejected token goes, never a newer one.
+func (s *Store) DropWeComToken(ctx context.Context, token string) error {
+	return wrap("drop wecom token", dropIfEqual.Run(ctx, s.client, []string{s.key("wecom", "token")}, token).Err())
+}
+
+// LockWeComTokenRefresh implements wecom.TokenCache.
+func (s *Store) LockWeComTokenRefresh(ctx context.Context, ttl time.Duration) (func(), bool, error) {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		return nil, false, err
+	}
+	owner, key := hex.EncodeToString(b), s.key("wecom", "token", "lock")
+	ok, err := s.client.SetNX(ctx, key, owner, ttl).Result()
+	if err != nil || !ok {
+		return func() {}, false, wrap("lock wecom token", err)
+	}
+	return func() { _ = dropIfEqual.Run(context.WithoutCancel(ctx), s.client, []string{key}, owner).Err() }, true, nil
+}
+
+var chatIDScript = redis.NewScript(`
+local id = redis.call('GET', KEYS[1])
+if id then return {id, 0} end
+id = tostring(tonumber(ARGV[1]) + redis.call('INCR', KEYS[2]))
+redis.call('SET', KEYS[1], id)
+redis.call('SET', KEYS[3] .. id, ARGV[2])
+return {id, 1}
+`)
+
+// WeComChat returns the chat id standing for a 企业微信 userid, making one the first time
+// (created is then true).
+func (s *Store) WeComChat(ctx context.Context, userID string) (int64, bool, error) {
+	res, err := chatIDScript.Run(ctx, s.client,
+		[]string{s.key("wecom", "chat", userID), s.key("wecom", "seq"), s.key("wecom", "user") + ":"},
+		WeComChatBase, userID).Slice()
+	if err != nil {
+		return 0, false, wrap("wecom chat id", err)
+	}
+	id, err := strconv.ParseInt(res[0].(string), 10, 64)
+	if err != nil {
+		return 0, false, err
+	}
+	return id, res[1].(int64) == 1, nil
+}
+
+// WeComUser returns the userid of a chat id made by WeComChat, or ENOTFOUND.
+func (s *Store) WeComUser(ctx context.Context, chatID int64) (string, error) {
+	u, err := s.client.Get(ctx, s.key("wecom", "user", strconv.FormatInt(chatID, 10))).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", ganwei.Errorf(ganwei.ENOTFOUND, "没有这个企业微信用户")
+	}
+	return u, wrap("wecom userid", err)
+}
+
+// NextWeComMessageID numbers a sent card.
+func (s *Store) NextWeComMessageID(ctx context.Context) (int, error) {
+	n, err := s.client.Incr(ctx, s.key("wecom", "msgseq")).Result()
+	return int(n), wrap("wecom message id", err)
+}
+
+// SaveWeComMessage keeps the record of card id for ttl.
+func (s *Store) SaveWeComMessage(ctx context.Context, id int, record string, ttl time.Duration) error {
+	return wrap("save wecom message", s.client.Set(ctx, s.key("wecom", "msg", strconv.Itoa(id)), record, ttl).Err())
+}
+
+// WeComMessage returns the record of card id, or ENOTFOUND.
+func (s *Store) WeComMessage(ctx context.Context, id int) (string, error) {
+	r, err := s.client.Get(ctx, s.key("wecom", "msg", strconv.Itoa(id))).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", ganwei.Errorf(ganwei.ENOTFOUND, "消息已过期")
+	}
+	return r, wrap("read wecom message", err)
+}
+
+// SaveWeComResponseCode keeps the response_code of the latest press on card id (valid 72 h).
+func (s *Store) SaveWeComResponseCode(ctx context.Context, id int, code string) error {
+	return wrap("save wecom response code", s.client.Set(ctx, s.key("wecom", "press", strconv.Itoa(id)), code, 72*time.Hour).Err())
+}
+
+// TakeWeComResponseCode returns and forgets the response_code of card id ("" when none): each
+// can update the card once.
+func (s *Store) TakeWeComResponseCode(ctx context.Context, id int) (string, error) {
+	c, err := s.client.GetDel(ctx, s.key("wecom", "press", strconv.Itoa(id))).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	return c, wrap("take wecom response code", err)
+}
+
+// FirstSeenWeComEvent marks a callback as handled and reports whether it was new.
+func (s *Store) FirstSeenWeComEvent(ctx context.Context, key string) (bool, error) {
+	ok, err := s.client.SetNX(ctx, s.key("wecom", "event", key), 1, updateSeenTTL).Result()
+	return ok, wrap("mark wecom event seen", err)
+}
+
+// accountOf is the account a person id binding an invite gets: the 企业微信 userid behind a
+// 企业微信 chat id, otherwise the Telegram id (see ganwei.Account).
+func (s *Store) accountOf(ctx context.Context, id int64) ganwei.Account {
+	if id >= WeComChatBase {
+		if u, err := s.WeComUser(ctx, id); err == nil {
+			return ganwei.Account("wecom:" + u)
+		}
+	}
+	return ganwei.TelegramAccount(id)
+}

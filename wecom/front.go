@@ -1,0 +1,306 @@
+package wecom
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ganwei-bot/ganwei"
+)
+
+// Store is what the front end keeps in Redis (redisstore.Store implements it): the token, the
+// chat ids standing for userids, sent cards, the response codes of presses, handled callbacks.
+type Store interface {
+	TokenCache
+	WeComChat(ctx context.Context, userID string) (chatID int64, created bool, err error)
+	WeComUser(ctx context.Context, chatID int64) (string, error)
+	NextWeComMessageID(ctx context.Context) (int, error)
+	SaveWeComMessage(ctx context.Context, id int, record string, ttl time.Duration) error
+	WeComMessage(ctx context.Context, id int) (string, error)
+	SaveWeComResponseCode(ctx context.Context, id int, code string) error
+	TakeWeComResponseCode(ctx context.Context, id int) (string, error)
+	FirstSeenWeComEvent(ctx context.Context, key string) (bool, error)
+}
+
+// Pacer spaces sends across replicas (redisstore.Pacer); Reserve returns how long to wait.
+type Pacer interface {
+	Reserve(ctx context.Context, chatID int64) (time.Duration, error)
+}
+
+// Front is the 企业微信 ganwei.Messenger. A message with buttons is a button_interaction
+// template card whose button keys are the features' payloads (at most 256 bytes, within the
+// card's 1024); pressing one arrives as a template_card_event. Text longer than a card holds
+// goes first as text messages and the card follows with the buttons. A card can be updated once
+// per press (the press's response_code); Edit without one sends a new message, as the platform
+// cannot edit otherwise.
+type Front struct {
+	Client *Client
+	Store  Store
+	Pacer  Pacer // nil: no shared pacing
+}
+
+var _ ganwei.Messenger = (*Front)(nil)
+
+// Limits of the platform (https://developer.work.weixin.qq.com/document/path/90236).
+const (
+	maxTextBytes   = 2000 // text content: 2048 bytes
+	maxCardButtons = 6    // button_list
+	maxTitleRunes  = 36   // main_title.title
+	maxBodyRunes   = 160  // sub_title_text
+	messageTTL     = 90 * 24 * time.Hour
+	longTextTitle  = "请点击下方按钮"
+)
+
+// record is what is kept of a sent card, so that a press can report the message it was on.
+type record struct {
+	User    string          `json:"user"`
+	Text    string          `json:"text"`
+	Buttons ganwei.Keyboard `json:"buttons,omitempty"`
+}
+
+// user finds the userid of a chat; a chat id no 企业微信 user stands behind is unknown.
+func (f *Front) user(ctx context.Context, chatID int64) (string, error) {
+	u, err := f.Store.WeComUser(ctx, chatID)
+	if ganwei.ErrorCode(err) == ganwei.ENOTFOUND {
+		return "", fmt.Errorf("%w: no 企业微信 user for chat %d", ganwei.ErrRecipientUnknown, chatID)
+	}
+	return u, err
+}
+
+func (f *Front) pace(ctx context.Context, chatID int64) error {
+	if f.Pacer == nil {
+		return nil
+	}
+	for {
+		wait, err := f.Pacer.Reserve(ctx, chatID)
+		if err != nil || wait <= 0 {
+			return nil // pacing is best effort: Redis trouble must not stop a reply
+		}
+		if err := f.Client.sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+}
+
+// Send implements ganwei.Messenger.
+func (f *Front) Send(ctx context.Context, chatID int64, text string, kb ganwei.Keyboard) (int, error) {
+	userID, err := f.user(ctx, chatID)
+	if err != nil {
+		return 0, err
+	}
+	return f.send(ctx, chatID, userID, text, kb)
+}
+
+func (f *Front) send(ctx context.Context, chatID int64, userID, text string, kb ganwei.Keyboard) (int, error) {
+	title, body, fits := cardText(text)
+	if len(kb) == 0 || !fits {
+		for _, part := range splitText(text, maxTextBytes) {
+			if err := f.pace(ctx, chatID); err != nil {
+				return 0, err
+			}
+			if err := f.Client.SendText(ctx, userID, part); err != nil {
+				return 0, err
+			}
+		}
+		if len(kb) == 0 {
+			return 0, nil
+		}
+	}
+	var last int
+	for _, group := range chunkButtons(kb, maxCardButtons) {
+		id, err := f.Store.NextWeComMessageID(ctx)
+		if err != nil {
+			return 0, err
+		}
+		rec, err := json.Marshal(record{User: userID, Text: text, Buttons: group})
+		if err != nil {
+			return 0, fmt.Errorf("encode wecom card record: %w", err)
+		}
+		if err := f.Store.SaveWeComMessage(ctx, id, string(rec), messageTTL); err != nil {
+			return 0, err
+		}
+		if err := f.pace(ctx, chatID); err != nil {
+			return 0, err
+		}
+		if err := f.Client.SendCard(ctx, userID, Card{TaskID: taskID(id), Title: title, Body: body, Buttons: cardButtons(flatten(group))}); err != nil {
+			return 0, err
+		}
+		last = id
+	}
+	return last, nil
+}
+
+// Edit implements ganwei.Messenger: the card the press came from is updated with the press's
+// response code (nil kb: the pressed button is renamed to the text's last line, as "✅ 已阅知
+// 12月1日 09:30"); without one a new message is sent.
+func (f *Front) Edit(ctx context.Context, chatID int64, messageID int, text string, kb ganwei.Keyboard) error {
+	userID, err := f.user(ctx, chatID)
+	if err != nil {
+		return err
+	}
+	code := ""
+	if messageID > 0 {
+		if code, err = f.Store.TakeWeComResponseCode(ctx, messageID); err != nil {
+			return err
+		}
+	}
+	title, body, fits := cardText(text)
+	if code == "" || len(kb) > maxCardButtons || (len(kb) > 0 && !fits) {
+		_, err := f.send(ctx, chatID, userID, text, kb)
+		return err
+	}
+	card := Card{TaskID: taskID(messageID), Title: title, Body: body, Buttons: cardButtons(flatten(kb)), Replaced: truncateRunes(lastLine(text), 20)}
+	if err := f.pace(ctx, chatID); err != nil {
+		return err
+	}
+	if err := f.Client.UpdateCard(ctx, userID, code, card); err != nil {
+		var apiErr *APIError
+		if errors.As(err, &apiErr) && (apiErr.Code == codeResponseUsed || apiErr.Code == codeResponseEmpty) {
+			_, err = f.send(ctx, chatID, userID, text, kb)
+		}
+		return err
+	}
+	rec, err := json.Marshal(record{User: userID, Text: text, Buttons: kb})
+	if err != nil {
+		return fmt.Errorf("encode wecom card record: %w", err)
+	}
+	return f.Store.SaveWeComMessage(ctx, messageID, string(rec), messageTTL)
+}
+
+// AnswerAction implements ganwei.Messenger: 企业微信 has no notice on a press, so a notice
+// goes as a short text message to the person who pressed (actionID is their chat id).
+func (f *Front) AnswerAction(ctx context.Context, actionID, text string, _ bool) error {
+	if text == "" {
+		return nil
+	}
+	chatID, err := strconv.ParseInt(actionID, 10, 64)
+	if err != nil {
+		return fmt.Errorf("wecom action id %q: %w", actionID, err)
+	}
+	_, err = f.Send(ctx, chatID, text, nil)
+	return err
+}
+
+// SendDocument implements ganwei.Messenger (a temporary file medium).
+func (f *Front) SendDocument(ctx context.Context, chatID int64, filename string, data []byte, caption string) error {
+	return f.sendFile(ctx, chatID, "file", filename, data, caption)
+}
+
+// SendPhoto implements ganwei.Messenger (a temporary image medium).
+func (f *Front) SendPhoto(ctx context.Context, chatID int64, filename string, data []byte, caption string) error {
+	return f.sendFile(ctx, chatID, "image", filename, data, caption)
+}
+
+func (f *Front) sendFile(ctx context.Context, chatID int64, kind, filename string, data []byte, caption string) error {
+	userID, err := f.user(ctx, chatID)
+	if err != nil {
+		return err
+	}
+	if caption != "" { // files carry no caption on 企业微信: the text goes first
+		if _, err := f.send(ctx, chatID, userID, caption, nil); err != nil {
+			return err
+		}
+	}
+	if err := f.pace(ctx, chatID); err != nil {
+		return err
+	}
+	return f.Client.SendFile(ctx, userID, kind, filename, data)
+}
+
+// SetCommands implements ganwei.Messenger: a self-built app's menu is set in the admin console,
+// not per person, so there is nothing to do.
+func (f *Front) SetCommands(context.Context, int64, []ganwei.MenuCommand) error { return nil }
+
+// InviteLink implements ganwei.Messenger: 企业微信 has no link that enters a code; people send
+// 「绑定 邀请码」.
+func (f *Front) InviteLink(string) string { return "" }
+
+func taskID(id int) string { return "gw" + strconv.Itoa(id) }
+
+func parseTaskID(s string) int {
+	n, err := strconv.Atoi(strings.TrimPrefix(s, "gw"))
+	if err != nil || !strings.HasPrefix(s, "gw") {
+		return 0
+	}
+	return n
+}
+
+// cardText puts text on a card: the first line as title, the rest below; fits is false when it
+// is too long for a card.
+func cardText(text string) (title, body string, fits bool) {
+	first, rest, _ := strings.Cut(strings.TrimSpace(text), "\n")
+	rest = strings.TrimSpace(rest)
+	if utf8.RuneCountInString(first) > maxTitleRunes {
+		first, rest = "", strings.TrimSpace(text)
+	}
+	if utf8.RuneCountInString(rest) > maxBodyRunes {
+		return longTextTitle, "", false
+	}
+	if first == "" {
+		first = longTextTitle
+	}
+	return first, rest, true
+}
+
+func lastLine(text string) string {
+	text = strings.TrimSpace(text)
+	return strings.TrimSpace(text[strings.LastIndex(text, "\n")+1:])
+}
+
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
+
+func flatten(kb ganwei.Keyboard) []ganwei.Button {
+	var out []ganwei.Button
+	for _, row := range kb {
+		out = append(out, row...)
+	}
+	return out
+}
+
+// chunkButtons spreads the buttons over cards of at most n, one row per card.
+func chunkButtons(kb ganwei.Keyboard, n int) []ganwei.Keyboard {
+	all := flatten(kb)
+	var out []ganwei.Keyboard
+	for len(all) > 0 {
+		k := min(n, len(all))
+		out = append(out, ganwei.Keyboard{all[:k:k]})
+		all = all[k:]
+	}
+	return out
+}
+
+func cardButtons(kb []ganwei.Button) []CardButton {
+	out := make([]CardButton, len(kb))
+	for i, b := range kb {
+		out[i] = CardButton{Text: b.Label, Key: b.Action, Style: 1}
+	}
+	return out
+}
+
+// splitText cuts text into parts of at most max bytes, at line ends where possible and never
+// inside a character.
+func splitText(text string, max int) []string {
+	var parts []string
+	for len(text) > max {
+		cut := strings.LastIndex(text[:max], "\n")
+		if cut <= 0 {
+			cut = max
+			for cut > 0 && !utf8.RuneStart(text[cut]) {
+				cut--
+			}
+		}
+		parts = append(parts, text[:cut])
+		text = strings.TrimLeft(text[cut:], "\n")
+	}
+	return append(parts, text)
+}
