@@ -29,6 +29,8 @@ type Pacer struct {
 
 	// Now is the clock for pacing: real time, even when a demo moves the store's clock.
 	Now func() time.Time
+
+	budget string // "pace" for Telegram; another platform has its own budget (WeComPacer)
 }
 
 // Pacer returns a shared pacer allowing perSecond messages overall (with an equal burst) and
@@ -38,8 +40,16 @@ func (s *Store) Pacer(perSecond, perChat float64, chatBurst int) *Pacer {
 	return &Pacer{
 		store: s, allMs: interval(perSecond), chatMs: interval(perChat),
 		allBurst: max(1, int64(perSecond)), chatBurst: int64(max(1, chatBurst)),
-		Now: time.Now,
+		Now: time.Now, budget: "pace",
 	}
+}
+
+// WeComPacer is Pacer for the 企业微信 API: its own budget ({prefix}:pace:wecom:…), apart from
+// Telegram's.
+func (s *Store) WeComPacer(perSecond, perChat float64, chatBurst int) *Pacer {
+	p := s.Pacer(perSecond, perChat, chatBurst)
+	p.budget = "pace:wecom"
+	return p
 }
 
 // paceScript takes one message from both buckets when both allow it and returns 0; otherwise it
@@ -65,7 +75,7 @@ return 0
 // Reserve takes one message to chatID from both shared budgets and returns zero, or changes
 // nothing and returns how long to wait before asking again.
 func (p *Pacer) Reserve(ctx context.Context, chatID int64) (time.Duration, error) {
-	keys := []string{p.store.key("pace", "all"), p.store.key("pace", "chat", strconv.FormatInt(chatID, 10))}
+	keys := []string{p.store.key(p.budget, "all"), p.store.key(p.budget, "chat", strconv.FormatInt(chatID, 10))}
 	wait, err := paceScript.Run(ctx, p.store.client, keys,
 		p.Now().UnixMilli(), p.allMs, p.allBurst, p.chatMs, p.chatBurst).Int64()
 	if err != nil {

@@ -155,3 +155,44 @@ func (s *Store) accountOf(ctx context.Context, id int64) ganwei.Account {
 	}
 	return ganwei.TelegramAccount(id)
 }
+
+// {prefix}:channel:{personID}  string  the channel a person with several accounts gets pushes on
+
+// PreferredChannel returns the channel the person chose for pushes ("telegram", "wecom"), or "".
+func (s *Store) PreferredChannel(ctx context.Context, personID int64) (string, error) {
+	c, err := s.client.Get(ctx, s.key("channel", strconv.FormatInt(personID, 10))).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	return c, wrap("read preferred channel", err)
+}
+
+// SetPreferredChannel records the channel for the person's pushes; "" clears it.
+func (s *Store) SetPreferredChannel(ctx context.Context, personID int64, channel string) error {
+	key := s.key("channel", strconv.FormatInt(personID, 10))
+	if channel == "" {
+		return wrap("clear preferred channel", s.client.Del(ctx, key).Err())
+	}
+	return wrap("save preferred channel", s.client.Set(ctx, key, channel, 0).Err())
+}
+
+// LinkWeComAccount binds a 企业微信 userid to an existing person (an admin mapping, for someone
+// who already has a Telegram account): the account index and the profile change together.
+// ECONFLICT when the userid is bound to someone else.
+func (s *Store) LinkWeComAccount(ctx context.Context, personID int64, userID string) error {
+	account := ganwei.Account("wecom:" + userID)
+	if other, err := s.PersonByAccount(ctx, account); err == nil && other != personID {
+		return ganwei.Errorf(ganwei.ECONFLICT, "该企业微信账号已绑定其他人员")
+	}
+	u, err := s.User(ctx, personID)
+	if err != nil {
+		return err
+	}
+	for _, a := range u.Accounts {
+		if a == account {
+			return nil
+		}
+	}
+	u.Accounts = append(u.Accounts, account)
+	return s.SaveUser(ctx, u) // SaveUser writes the account index with the profile
+}
