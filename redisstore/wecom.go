@@ -5,8 +5,8 @@ package redisstore
 //	{prefix}:wecom:token              string  the app's access token, shared by replicas (expires with it)
 //	{prefix}:wecom:token:lock         string  a random owner while one replica refreshes the token (30 s)
 //	{prefix}:wecom:seq                string  counter behind the chat ids of 企业微信 users
-//	{prefix}:wecom:chat:{userid}      string  the chat id standing for a 企业微信 userid
-//	{prefix}:wecom:user:{chatID}      string  the userid of a chat id
+//	{prefix}:wecom:chat:{userid}      string  the number n of a 企业微信 userid (chat id = WeComChatBase + n)
+//	{prefix}:wecom:user:{n}           string  the userid of number n
 //	{prefix}:wecom:msgseq             string  counter behind message ids (card task ids)
 //	{prefix}:wecom:msg:{id}           string  JSON record of a sent card (user, text, buttons), 90 days
 //	{prefix}:wecom:press:{id}         string  the response_code of the latest press on card id (72 h, single use)
@@ -25,9 +25,10 @@ import (
 	"github.com/ganwei-bot/ganwei"
 )
 
-// WeComChatBase is the first chat id given to a 企业微信 user. Telegram user ids stay far
-// below it (under 2^53), so a chat id says by itself which front end it belongs to.
-const WeComChatBase int64 = 1 << 60
+// WeComChatBase is added to a 企业微信 user's number to make their chat id. Telegram user ids
+// have at most 52 significant bits, so they stay below it, and the ids stay below 2^53, exact in
+// the float scores of the users set: a chat id says by itself which front end it belongs to.
+const WeComChatBase int64 = 1 << 52
 
 // CachedWeComToken implements wecom.TokenCache.
 func (s *Store) CachedWeComToken(ctx context.Context) (string, error) {
@@ -71,12 +72,12 @@ func (s *Store) LockWeComTokenRefresh(ctx context.Context, ttl time.Duration) (f
 }
 
 var chatIDScript = redis.NewScript(`
-local id = redis.call('GET', KEYS[1])
-if id then return {id, 0} end
-id = tostring(tonumber(ARGV[1]) + redis.call('INCR', KEYS[2]))
-redis.call('SET', KEYS[1], id)
-redis.call('SET', KEYS[3] .. id, ARGV[2])
-return {id, 1}
+local n = redis.call('GET', KEYS[1])
+if n then return {tonumber(n), 0} end
+n = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], n)
+redis.call('SET', KEYS[3] .. n, ARGV[1])
+return {n, 1}
 `)
 
 // WeComChat returns the chat id standing for a 企业微信 userid, making one the first time
@@ -84,20 +85,20 @@ return {id, 1}
 func (s *Store) WeComChat(ctx context.Context, userID string) (int64, bool, error) {
 	res, err := chatIDScript.Run(ctx, s.client,
 		[]string{s.key("wecom", "chat", userID), s.key("wecom", "seq"), s.key("wecom", "user") + ":"},
-		WeComChatBase, userID).Slice()
+		userID).Slice()
 	if err != nil {
 		return 0, false, wrap("wecom chat id", err)
 	}
-	id, err := strconv.ParseInt(res[0].(string), 10, 64)
-	if err != nil {
-		return 0, false, err
-	}
-	return id, res[1].(int64) == 1, nil
+	n, _ := res[0].(int64)
+	return WeComChatBase + n, res[1].(int64) == 1, nil
 }
 
 // WeComUser returns the userid of a chat id made by WeComChat, or ENOTFOUND.
 func (s *Store) WeComUser(ctx context.Context, chatID int64) (string, error) {
-	u, err := s.client.Get(ctx, s.key("wecom", "user", strconv.FormatInt(chatID, 10))).Result()
+	if chatID <= WeComChatBase {
+		return "", ganwei.Errorf(ganwei.ENOTFOUND, "没有这个企业微信用户")
+	}
+	u, err := s.client.Get(ctx, s.key("wecom", "user", strconv.FormatInt(chatID-WeComChatBase, 10))).Result()
 	if errors.Is(err, redis.Nil) {
 		return "", ganwei.Errorf(ganwei.ENOTFOUND, "没有这个企业微信用户")
 	}
