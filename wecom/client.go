@@ -41,7 +41,9 @@ type APIError struct {
 	Path string
 }
 
-func (e *APIError) Error() string { return fmt.Sprintf("wecom %s: errcode %d: %s", e.Path, e.Code, e.Msg) }
+func (e *APIError) Error() string {
+	return fmt.Sprintf("wecom %s: errcode %d: %s", e.Path, e.Code, e.Msg)
+}
 
 // ErrRateLimited is returned (wrapped) when the API still refuses for frequency after the
 // retries: the caller tries again later, as after Telegram's 429.

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/bot"
 	"github.com/ganwei-bot/ganwei/knowledge"
