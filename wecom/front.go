@@ -48,12 +48,14 @@ var _ ganwei.Messenger = (*Front)(nil)
 
 // Limits of the platform (https://developer.work.weixin.qq.com/document/path/90236).
 const (
-	maxTextBytes   = 2000 // text content: 2048 bytes
-	maxCardButtons = 6    // button_list
-	maxTitleRunes  = 36   // main_title.title
-	maxBodyRunes   = 160  // sub_title_text
-	messageTTL     = 90 * 24 * time.Hour
-	longTextTitle  = "请点击下方按钮"
+	maxTextBytes    = 2000 // text content: 2048 bytes
+	maxCardButtons  = 6    // button_list
+	maxTitleRunes   = 36   // main_title.title
+	maxBodyRunes    = 160  // sub_title_text
+	messageTTL      = 90 * 24 * time.Hour
+	longTextTitle   = "请点击下方按钮"
+	maxReplaceRunes = 20 // a pressed button's new name
+	doneName        = "已处理"
 )
 
 // record is what is kept of a sent card, so that a press can report the message it was on.
@@ -111,8 +113,21 @@ func (f *Front) send(ctx context.Context, chatID int64, userID, text string, kb 
 			return 0, nil
 		}
 	}
+	groups := chunkButtons(kb, maxCardButtons)
+	return f.sendCards(ctx, chatID, userID, text, title, body, groups)
+}
+
+// moreTitle heads the cards that carry the buttons beyond a card's six.
+const moreTitle = "更多选项"
+
+// sendCards sends one card per group of buttons (the first with title and body, the rest as
+// 更多选项) and returns the id of the last.
+func (f *Front) sendCards(ctx context.Context, chatID int64, userID, text, title, body string, groups []ganwei.Keyboard) (int, error) {
 	var last int
-	for _, group := range chunkButtons(kb, maxCardButtons) {
+	for i, group := range groups {
+		if i > 0 || title == "" {
+			title, body = moreTitle, ""
+		}
 		id, err := f.Store.NextWeComMessageID(ctx)
 		if err != nil {
 			return 0, err
@@ -150,11 +165,34 @@ func (f *Front) Edit(ctx context.Context, chatID int64, messageID int, text stri
 		}
 	}
 	title, body, fits := cardText(text)
-	if code == "" || len(kb) > maxCardButtons || (len(kb) > 0 && !fits) {
+	if len(kb) > 0 && !fits && code != "" && f.sameText(ctx, messageID, text) {
+		// The long text went out as text messages and stays; only the card's buttons change
+		// (feedback keeping 原文).
+		fits = true
+	}
+	if code == "" || (len(kb) > 0 && !fits) {
 		_, err := f.send(ctx, chatID, userID, text, kb)
 		return err
 	}
-	card := Card{TaskID: taskID(messageID), Title: title, Body: body, Buttons: cardButtons(flatten(kb)), Replaced: truncateRunes(lastLine(text), 20)}
+	// More than a card's six buttons: the pressed card takes the first ones, new cards the rest.
+	groups := chunkButtons(kb, maxCardButtons)
+	var first ganwei.Keyboard
+	if len(groups) > 0 {
+		first = groups[0]
+	}
+	card := Card{TaskID: taskID(messageID), Title: title, Body: body, Buttons: cardButtons(flatten(first))}
+	followUp := "" // text the card cannot show, sent after the update
+	if len(kb) == 0 {
+		// Without buttons only the pressed button's name can change: a line added to the text
+		// (as "✅ 已阅知 12月1日 09:30") becomes that name; other text follows as a message.
+		prev := f.recordText(ctx, messageID)
+		added := strings.TrimSpace(strings.TrimPrefix(text, prev))
+		if prev != "" && strings.HasPrefix(text, prev) && !strings.Contains(added, "\n") && utf8.RuneCountInString(added) <= maxReplaceRunes {
+			card.Replaced = added
+		} else {
+			card.Replaced, followUp = doneName, text
+		}
+	}
 	if err := f.pace(ctx, chatID); err != nil {
 		return err
 	}
@@ -165,11 +203,38 @@ func (f *Front) Edit(ctx context.Context, chatID int64, messageID int, text stri
 		}
 		return err
 	}
-	rec, err := json.Marshal(record{User: userID, Text: text, Buttons: kb})
+	rec, err := json.Marshal(record{User: userID, Text: text, Buttons: first})
 	if err != nil {
 		return fmt.Errorf("encode wecom card record: %w", err)
 	}
-	return f.Store.SaveWeComMessage(ctx, messageID, string(rec), messageTTL)
+	if err := f.Store.SaveWeComMessage(ctx, messageID, string(rec), messageTTL); err != nil {
+		return err
+	}
+	if len(groups) > 1 {
+		_, err = f.sendCards(ctx, chatID, userID, text, moreTitle, "", groups[1:])
+	}
+	if err == nil && followUp != "" {
+		_, err = f.send(ctx, chatID, userID, followUp, nil)
+	}
+	return err
+}
+
+// sameText reports whether card id was sent for text.
+func (f *Front) sameText(ctx context.Context, id int, text string) bool {
+	return f.recordText(ctx, id) == text
+}
+
+// recordText is the text card id was sent or last updated with, or "".
+func (f *Front) recordText(ctx context.Context, id int) string {
+	raw, err := f.Store.WeComMessage(ctx, id)
+	if err != nil {
+		return ""
+	}
+	var rec record
+	if json.Unmarshal([]byte(raw), &rec) != nil {
+		return ""
+	}
+	return rec.Text
 }
 
 // AnswerAction implements ganwei.Messenger: 企业微信 has no notice on a press, so a notice
@@ -267,14 +332,24 @@ func flatten(kb ganwei.Keyboard) []ganwei.Button {
 	return out
 }
 
-// chunkButtons spreads the buttons over cards of at most n, one row per card.
+// chunkButtons spreads the rows over cards of at most n buttons, keeping rows whole where they
+// fit, so that a press reports the rows as the feature made them.
 func chunkButtons(kb ganwei.Keyboard, n int) []ganwei.Keyboard {
-	all := flatten(kb)
 	var out []ganwei.Keyboard
-	for len(all) > 0 {
-		k := min(n, len(all))
-		out = append(out, ganwei.Keyboard{all[:k:k]})
-		all = all[k:]
+	var cur ganwei.Keyboard
+	count := 0
+	for _, row := range kb {
+		for len(row) > 0 {
+			k := min(n, len(row))
+			if count+k > n {
+				out, cur, count = append(out, cur), nil, 0
+			}
+			cur, count = append(cur, row[:k:k]), count+k
+			row = row[k:]
+		}
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
 	}
 	return out
 }

@@ -242,3 +242,89 @@ func cloneQuery(q map[string][]string) map[string][]string {
 	}
 	return out
 }
+
+// A stranger on 企业微信 binds with 「绑定 邀请码」, is known by their 企业微信 account from then
+// on, gets a policy answer with its source and rates it on the card, and answers the check-in on
+// cards that are updated in place.
+func TestWeComBindAnswerAndCheckIn(t *testing.T) {
+	env, _, _ := testEnv(map[string]string{}, "")
+	answerer, err := newAnswerer(env, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newWeComHarness(t, false, answerer)
+	code, err := h.store.CreateInvite(h.ctx, &ganwei.Invite{Name: "周敏", Unit: "发改委", Position: "副主任", Role: ganwei.RoleCadre})
+	if err != nil {
+		t.Fatal(err)
+	}
+	welcome := h.say("zhoumin", "绑定 "+code)
+	if !strings.Contains(welcome.Text+welcome.Title+welcome.Body, "周敏") {
+		t.Fatalf("binding answered %+v, want a welcome naming 周敏", welcome)
+	}
+	id, err := h.store.PersonByAccount(h.ctx, "wecom:zhoumin")
+	if err != nil || id != h.chat("zhoumin") {
+		t.Fatalf("wecom:zhoumin bound to %d (%v), want person %d", id, err, h.chat("zhoumin"))
+	}
+	u, err := h.store.User(h.ctx, id)
+	if err != nil || len(u.Accounts) != 1 || u.Accounts[0] != "wecom:zhoumin" {
+		t.Fatalf("person %+v (%v), want the one account wecom:zhoumin", u, err)
+	}
+
+	before := h.wc.Last()
+	h.wc.Say(t, "zhoumin", "容错纠错机制适用于哪些情形")
+	h.app.wecom.Wait()
+	ans := h.wc.Wait(t, "zhoumin", before, wecomtest.HasButton("👎 没帮助"))
+	all := ""
+	for _, m := range h.wc.Messages("zhoumin") {
+		if m.Seq > before {
+			all += m.Text + m.Title + m.Body
+		}
+	}
+	if !strings.Contains(all, "来源：") {
+		t.Fatalf("answer %q lacks its source", all)
+	}
+	rated := h.press("zhoumin", ans, "👍 有帮助")
+	if rated.Updates != 1 || rated.ButtonKey("📖 查看原文") == "" || rated.ButtonKey("✅ 有帮助") == "" || len(rated.Buttons) != 3 {
+		t.Errorf("rated card = %+v, want it updated once to 原文, ✅ 有帮助 and 👎", rated)
+	}
+
+	// The check-in prompt went out at start; the cadre answers it on the card.
+	prompt := h.wc.Wait(t, wzhang.userID, 0, wecomtest.Contains("本期关爱问卷"))
+	before = h.wc.Last()
+	card := h.press(wzhang.userID, prompt, "开始填写")
+	for step := 0; step < 8 && !strings.Contains(card.Title+card.Body, "5/5"); step++ {
+		card = h.press(wzhang.userID, h.newestCard(wzhang.userID), firstAnswer(h.newestCard(wzhang.userID)))
+	}
+	card = h.press(wzhang.userID, card, "暂时不用")
+	if !strings.Contains(card.Body, "五个问题都已保存") {
+		t.Fatalf("after the fifth answer the card is %+v, want the answers saved and the optional line asked", card)
+	}
+	before = h.wc.Last()
+	card = h.press(wzhang.userID, card, "跳过")
+	thanks := h.newest(wzhang.userID, before)
+	if card.Replaced != "已处理" || len(card.Buttons) != 0 || !strings.Contains(thanks.Text, "/checkin") {
+		t.Errorf("after 跳过 the card is %+v and the newest message %+v; want the card closed and the thank-you sent", card, thanks)
+	}
+}
+
+// firstAnswer is the label of a question card's first answer button.
+func firstAnswer(m wecomtest.Message) string {
+	for _, b := range m.Buttons {
+		if !strings.Contains(b.Text, "上一步") && b.Text != "取消" {
+			return b.Text
+		}
+	}
+	return ""
+}
+
+// newestCard is the latest card with answer buttons sent to userID.
+func (h *wecomHarness) newestCard(userID string) wecomtest.Message {
+	h.t.Helper()
+	var last wecomtest.Message
+	for _, m := range h.wc.Messages(userID) {
+		if firstAnswer(m) != "" {
+			last = m
+		}
+	}
+	return last
+}
