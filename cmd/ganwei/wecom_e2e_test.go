@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-telegram/bot/models"
+
 	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/bot"
 	"github.com/ganwei-bot/ganwei/knowledge"
@@ -327,4 +329,115 @@ func (h *wecomHarness) newestCard(userID string) wecomtest.Message {
 		}
 	}
 	return last
+}
+
+// A new leader on 企业微信 gets the 四项清单 step as text with a 已阅知 card; pressing it turns
+// the button into "✅ 已阅知 time", even when the access token expired in between (refreshed
+// once, the call retried). A frequency limit is waited out and the message still arrives.
+func TestWeComAcknowledgeCardTokenExpiryAndRateLimit(t *testing.T) {
+	h := newWeComHarness(t, false, nil)
+	leader := h.chat(wzhao.userID)
+	before := h.wc.Last()
+	if _, _, err := h.app.reminders.Appoint(h.ctx, &ganwei.Appointment{TelegramID: leader, Name: wzhao.user.Name,
+		Position: "党委书记", Unit: "七都镇", Date: "2026-11-20"}); err != nil {
+		t.Fatalf("appoint: %v", err)
+	}
+	h.wc.Wait(t, wzhao.userID, before, wecomtest.Contains("任职提醒告知"))
+	card := h.wc.Wait(t, wzhao.userID, before, wecomtest.HasButton("已阅知"))
+	if fetches := h.wc.TokenFetches(); fetches != 1 {
+		t.Errorf("token fetched %d times before it expired, want once for every send", fetches)
+	}
+
+	h.wc.ExpireToken()
+	acked := h.press(wzhao.userID, card, "已阅知")
+	if want := "✅ 已阅知 11月20日 16:30"; acked.Replaced != want || len(acked.Buttons) != 0 || acked.Updates != 1 {
+		t.Errorf("after 已阅知 the card is %+v, want the button renamed %q", acked, want)
+	}
+	if fetches := h.wc.TokenFetches(); fetches != 2 {
+		t.Errorf("token fetched %d times, want 2 (once more after it expired)", fetches)
+	}
+
+	h.wc.RateLimit(1)
+	if got := h.say(wzhang.userID, "/whoami"); !strings.Contains(got.Text, "身份：") {
+		t.Errorf("/whoami under a rate limit answered %+v", got)
+	}
+	if s := h.slept(); len(s) != 1 || s[0] != 2*time.Second {
+		t.Errorf("waits %v, want one 2s pause after 45009", s)
+	}
+}
+
+// A person the app cannot reach (outside its visibility, 60011) is undeliverable: the reminder
+// is not retried and HR hears about it, on 企业微信.
+func TestWeComUndeliverableLeaderIsReportedToHR(t *testing.T) {
+	nopriv := wecomPerson{"wangfang", ganwei.User{Name: "王芳", Unit: "七都镇", Role: ganwei.RoleGuest}}
+	var leader int64
+	h := newWeComHarness(t, false, nil, func(h *wecomHarness) []string {
+		leader = h.seed(nopriv)
+		h.wc.NoPrivilege(nopriv.userID)
+		return nil
+	})
+	before := h.wc.Last()
+	if _, _, err := h.app.reminders.Appoint(h.ctx, &ganwei.Appointment{TelegramID: leader, Name: nopriv.user.Name,
+		Position: "镇长", Unit: "七都镇", Date: "2026-11-20"}); err != nil {
+		t.Fatalf("appoint: %v", err)
+	}
+	alert := h.wc.Wait(t, whr.userID, before, wecomtest.Contains("无法送达"))
+	if !strings.Contains(alert.Text, "王芳") {
+		t.Errorf("HR alert %q does not name the leader", alert.Text)
+	}
+	if got := h.wc.Messages(nopriv.userID); len(got) != 0 {
+		t.Errorf("the unreachable leader got %+v", got)
+	}
+}
+
+// One process runs both channels: a Telegram-only cadre is prompted on Telegram; a cadre with
+// both accounts who prefers 企业微信 is prompted there and only there, yet a command typed on
+// Telegram is answered on Telegram.
+func TestBothChannelsInOneProcess(t *testing.T) {
+	dual := ganwei.User{ID: 7000000001, Name: "陈静", Unit: "发改委", Role: ganwei.RoleCadre}
+	tgOnly := ganwei.User{ID: 7000000002, Name: "李强", Unit: "发改委", Role: ganwei.RoleCadre}
+	h := newWeComHarness(t, true, nil, func(h *wecomHarness) []string {
+		for _, u := range []ganwei.User{dual, tgOnly} {
+			h.tg.SetUser(models.User{ID: u.ID, FirstName: u.Name})
+			if err := h.store.SaveUser(h.ctx, &u); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := h.store.LinkWeComAccount(h.ctx, dual.ID, "chenjing"); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.store.SetPreferredChannel(h.ctx, dual.ID, "wecom"); err != nil {
+			t.Fatal(err)
+		}
+		return nil
+	})
+	h.wc.Wait(t, "chenjing", 0, wecomtest.Contains("陈静同志，您好"))
+	if err := h.tg.WaitUntil(h.ctx, func() bool {
+		for _, m := range h.tg.MessagesTo(tgOnly.ID) {
+			if strings.Contains(m.Text, "本期关爱问卷") {
+				return true
+			}
+		}
+		return false
+	}); err != nil {
+		t.Fatalf("the Telegram-only cadre got no prompt on Telegram: %v", err)
+	}
+	if got := h.tg.MessagesTo(dual.ID); len(got) != 0 {
+		t.Errorf("the cadre who prefers 企业微信 also got %d Telegram messages: %q", len(got), got[0].Text)
+	}
+	if got := h.wc.Messages(wzhang.userID); len(got) == 0 {
+		t.Errorf("the 企业微信 cadre got no prompt")
+	}
+
+	id := h.tg.SendText(dual.ID, "/whoami")
+	if err := h.app.bot.WaitHandled(h.ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if m, ok := h.tg.LastMessageTo(dual.ID); !ok || !strings.Contains(m.Text, "陈静") {
+		t.Errorf("/whoami on Telegram answered %+v on Telegram, want the profile there", m)
+	}
+	// On 企业微信 the same person is recognised by the linked account.
+	if got := h.say("chenjing", "/whoami"); !strings.Contains(got.Text, "陈静") {
+		t.Errorf("/whoami on 企业微信 = %+v, want the linked person", got)
+	}
 }
