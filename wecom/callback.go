@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/ganwei-bot/ganwei"
 )
 
@@ -38,8 +40,54 @@ type Callback struct {
 	Now     func() time.Time
 	// Base is the context handlers run in (outlives the request); background when nil.
 	Base context.Context
+	// UserRate and UserBurst bound the events one person may send (default 1/s, burst 8, as
+	// on Telegram); the first refused one gets a notice.
+	UserRate  float64
+	UserBurst int
 
-	wg sync.WaitGroup
+	wg      sync.WaitGroup
+	limitMu sync.Mutex
+	limits  map[string]*userBucket
+}
+
+type userBucket struct {
+	lim    *rate.Limiter
+	warned bool
+}
+
+// maxTrackedUsers bounds the limiter's memory; a forgotten bucket is a full one.
+const maxTrackedUsers = 100_000
+
+// rateLimitedText tells a person who sends too fast to slow down (the same words as Telegram's).
+const rateLimitedText = "操作有点频繁，请稍等几秒再试。"
+
+// allow reports whether userID may send now, and whether this is the first refusal since they
+// were last allowed.
+func (c *Callback) allow(userID string) (allowed, warn bool) {
+	c.limitMu.Lock()
+	defer c.limitMu.Unlock()
+	if c.limits == nil || len(c.limits) >= maxTrackedUsers {
+		c.limits = map[string]*userBucket{}
+	}
+	bk, ok := c.limits[userID]
+	if !ok {
+		r, burst := c.UserRate, c.UserBurst
+		if r <= 0 {
+			r = 1
+		}
+		if burst <= 0 {
+			burst = 8
+		}
+		bk = &userBucket{lim: rate.NewLimiter(rate.Limit(r), burst)}
+		c.limits[userID] = bk
+	}
+	if bk.lim.Allow() {
+		bk.warned = false
+		return true, false
+	}
+	warn = !bk.warned
+	bk.warned = true
+	return false, warn
 }
 
 // Wait blocks until every event taken so far has been handled (shutdown, tests).
@@ -185,9 +233,19 @@ func (c *Callback) dispatch(ctx context.Context, msg Message) {
 		c.logger().Warn("wecom event", "err", err)
 		return
 	}
-	if ok {
-		c.Handle(ctx, ev)
+	if !ok {
+		return
 	}
+	if allowed, warn := c.allow(msg.FromUserName); !allowed {
+		c.logger().Info("wecom event rate limited", "chat_id", ev.ChatID)
+		if warn {
+			if _, err := c.Front.Send(ctx, ev.ChatID, rateLimitedText, nil); err != nil {
+				c.logger().Warn("send rate-limit notice", "err", err)
+			}
+		}
+		return
+	}
+	c.Handle(ctx, ev)
 }
 
 // Event converts a decrypted callback to a ganwei.Event; ok is false for what the features have

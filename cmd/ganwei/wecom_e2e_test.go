@@ -38,6 +38,8 @@ type wecomHarness struct {
 
 	mu     sync.Mutex
 	sleeps []time.Duration // the client's waits (rate-limit retries), recorded instead of slept
+
+	userBurst int // events one person may send at once (setup may lower it; default 100)
 }
 
 // The 企业微信 people: a cadre, a new leader and HR, each first met on 企业微信.
@@ -94,6 +96,10 @@ func newWeComHarness(t *testing.T, withTelegram bool, answerer *knowledge.Answer
 	a, err := newApp(ctx, cfg, store, botCfg, answerer, logger)
 	if err != nil {
 		t.Fatalf("newApp: %v", err)
+	}
+	a.wecom.UserRate, a.wecom.UserBurst = 0.001, 100
+	if h.userBurst > 0 {
+		a.wecom.UserBurst = h.userBurst
 	}
 	a.wecom.Front.Client.Sleep = func(_ context.Context, d time.Duration) error {
 		h.mu.Lock()
@@ -439,5 +445,29 @@ func TestBothChannelsInOneProcess(t *testing.T) {
 	// On 企业微信 the same person is recognised by the linked account.
 	if got := h.say("chenjing", "/whoami"); !strings.Contains(got.Text, "陈静") {
 		t.Errorf("/whoami on 企业微信 = %+v, want the linked person", got)
+	}
+}
+
+// A person who floods the callback is slowed down like on Telegram: events past the burst are
+// dropped and the first dropped one gets a notice.
+func TestWeComFloodIsLimitedPerPerson(t *testing.T) {
+	h := newWeComHarness(t, false, nil, func(h *wecomHarness) []string { h.userBurst = 2; return nil })
+	before := h.wc.Last()
+	for i := 0; i < 4; i++ {
+		h.wc.Say(t, whr.userID, "/whoami")
+	}
+	h.app.wecom.Wait()
+	var profiles, notices int
+	for _, m := range h.wc.Messages(whr.userID) {
+		switch {
+		case m.Seq <= before:
+		case strings.Contains(m.Text, "身份："):
+			profiles++
+		case strings.Contains(m.Text, "操作有点频繁"):
+			notices++
+		}
+	}
+	if profiles != 2 || notices != 1 {
+		t.Errorf("four quick messages got %d answers and %d notices, want 2 and 1", profiles, notices)
 	}
 }
