@@ -312,18 +312,6 @@ func cardText(text string) (title, body string, fits bool) {
 	return first, rest, true
 }
 
-func lastLine(text string) string {
-	text = strings.TrimSpace(text)
-	return strings.TrimSpace(text[strings.LastIndex(text, "\n")+1:])
-}
-
-func truncateRunes(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n])
-}
-
 func flatten(kb ganwei.Keyboard) []ganwei.Button {
 	var out []ganwei.Button
 	for _, row := range kb {

@@ -298,7 +298,6 @@ func TestWeComBindAnswerAndCheckIn(t *testing.T) {
 
 	// The check-in prompt went out at start; the cadre answers it on the card.
 	prompt := h.wc.Wait(t, wzhang.userID, 0, wecomtest.Contains("本期关爱问卷"))
-	before = h.wc.Last()
 	card := h.press(wzhang.userID, prompt, "开始填写")
 	for step := 0; step < 8 && !strings.Contains(card.Title+card.Body, "5/5"); step++ {
 		card = h.press(wzhang.userID, h.newestCard(wzhang.userID), firstAnswer(h.newestCard(wzhang.userID)))
