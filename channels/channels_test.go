@@ -24,11 +24,15 @@ func (p people) User(_ context.Context, id int64) (*ganwei.User, error) {
 	return nil, ganwei.Errorf(ganwei.ENOTFOUND, "no user")
 }
 
-func (p people) PreferredChannel(_ context.Context, id int64) (string, error) { return p.prefer[id], nil }
+func (p people) PreferredChannel(_ context.Context, id int64) (string, error) {
+	return p.prefer[id], nil
+}
 
 type chats map[string]int64
 
-func (c chats) WeComChat(_ context.Context, userID string) (int64, bool, error) { return c[userID], false, nil }
+func (c chats) WeComChat(_ context.Context, userID string) (int64, bool, error) {
+	return c[userID], false, nil
+}
 
 // Every message goes to exactly one channel: replies to where the event came from, pushes to the
 // preferred channel when the person has an account there, otherwise to their person id's channel.
