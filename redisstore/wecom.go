@@ -10,7 +10,9 @@ package redisstore
 //	{prefix}:wecom:msgseq             string  counter behind message ids (card task ids)
 //	{prefix}:wecom:msg:{id}           string  JSON record of a sent card (user, text, buttons), 90 days
 //	{prefix}:wecom:press:{id}         string  the response_code of the latest press on card id (72 h, single use)
-//	{prefix}:wecom:event:{key}        string  "1" while a callback counts as handled (24 h)
+//	{prefix}:wecom:event:{key}        string  "1" while a callback counts as taken (24 h)
+//	{prefix}:wecom:inbox              list    callbacks taken and not yet handled (JSON), oldest at the right
+//	{prefix}:wecom:inbox:busy:{inst}  list    the ones replica inst is handling; put back when it starts again
 
 import (
 	"context"
@@ -196,4 +198,55 @@ func (s *Store) LinkWeComAccount(ctx context.Context, personID int64, userID str
 	}
 	u.Accounts = append(u.Accounts, account)
 	return s.SaveUser(ctx, u) // SaveUser writes the account index with the profile
+}
+
+var queueEventScript = redis.NewScript(`
+if redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[2]) then
+  redis.call('LPUSH', KEYS[2], ARGV[1])
+  return 1
+end
+return 0
+`)
+
+// QueueWeComEvent marks the callback key as taken and queues payload in the inbox, in one step:
+// false when the callback was taken before (a retry or a replay).
+func (s *Store) QueueWeComEvent(ctx context.Context, key, payload string) (bool, error) {
+	n, err := queueEventScript.Run(ctx, s.client, []string{s.key("wecom", "event", key), s.key("wecom", "inbox")},
+		payload, int(updateSeenTTL.Seconds())).Int()
+	if err != nil {
+		return false, wrap("queue wecom event", err)
+	}
+	return n == 1, nil
+}
+
+// TakeWeComEvent moves the oldest queued callback to instance's busy list and returns it,
+// waiting up to wait; "" when none came.
+func (s *Store) TakeWeComEvent(ctx context.Context, instance string, wait time.Duration) (string, error) {
+	p, err := s.client.BLMove(ctx, s.key("wecom", "inbox"), s.key("wecom", "inbox", "busy", instance), "RIGHT", "LEFT", wait).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	return p, wrap("take wecom event", err)
+}
+
+// FinishWeComEvent removes a handled callback from instance's busy list.
+func (s *Store) FinishWeComEvent(ctx context.Context, instance, payload string) error {
+	return wrap("finish wecom event", s.client.LRem(ctx, s.key("wecom", "inbox", "busy", instance), 1, payload).Err())
+}
+
+// RequeueWeComEvents puts back in the inbox what instance was handling when it stopped (a
+// crash), oldest first, and returns how many.
+func (s *Store) RequeueWeComEvents(ctx context.Context, instance string) (int, error) {
+	busy, inbox := s.key("wecom", "inbox", "busy", instance), s.key("wecom", "inbox")
+	n := 0
+	for {
+		_, err := s.client.LMove(ctx, busy, inbox, "LEFT", "RIGHT").Result() // newest first, so the oldest is taken first
+		if errors.Is(err, redis.Nil) {
+			return n, nil
+		}
+		if err != nil {
+			return n, wrap("requeue wecom events", err)
+		}
+		n++
+	}
 }

@@ -28,9 +28,10 @@ type EventHandler func(ctx context.Context, ev ganwei.Event)
 
 // Callback serves CallbackPath: the URL verification (GET) and the encrypted messages and
 // events (POST). A request whose signature does not match gets 401, logged without its body; a
-// stale timestamp or a callback already handled (企业微信 retries when it hears nothing within
-// five seconds) is answered 200 and dropped. Each new event is handled in the background after
-// the 200, so that a slow answer never makes 企业微信 retry.
+// stale timestamp or a callback already taken (企业微信 retries when it hears nothing within five
+// seconds) is answered 200 and dropped. A new one is queued in the Redis inbox before the 200,
+// so that neither a slow answer (企业微信 would retry) nor a crash loses it; Run's workers take
+// and handle the queue, on whichever replica.
 type Callback struct {
 	Crypto  Crypto
 	AgentID string // callbacks for another app of the corp are refused
@@ -38,16 +39,22 @@ type Callback struct {
 	Handle  EventHandler
 	Logger  *slog.Logger
 	Now     func() time.Time
-	// Base is the context handlers run in (outlives the request); background when nil.
-	Base context.Context
 	// UserRate and UserBurst bound the events one person may send (default 1/s, burst 8, as
 	// on Telegram); the first refused one gets a notice.
 	UserRate  float64
 	UserBurst int
 
-	wg      sync.WaitGroup
+	// Instance names this replica's busy list (GANWEI_INSTANCE_ID or the host name); Workers is
+	// how many events it handles at once (default 4).
+	Instance string
+	Workers  int
+
 	limitMu sync.Mutex
 	limits  map[string]*userBucket
+
+	pendingMu sync.Mutex
+	pending   int // queued here and not yet handled here (Wait)
+	idle      *sync.Cond
 }
 
 type userBucket struct {
@@ -90,8 +97,84 @@ func (c *Callback) allow(userID string) (allowed, warn bool) {
 	return false, warn
 }
 
-// Wait blocks until every event taken so far has been handled (shutdown, tests).
-func (c *Callback) Wait() { c.wg.Wait() }
+// Wait blocks until every event this replica queued has been handled (tests; with several
+// replicas another one may handle it).
+func (c *Callback) Wait() {
+	c.pendingMu.Lock()
+	defer c.pendingMu.Unlock()
+	for c.pending > 0 {
+		c.cond().Wait()
+	}
+}
+
+func (c *Callback) cond() *sync.Cond {
+	if c.idle == nil {
+		c.idle = sync.NewCond(&c.pendingMu)
+	}
+	return c.idle
+}
+
+func (c *Callback) addPending(n int) {
+	c.pendingMu.Lock()
+	c.pending = max(0, c.pending+n)
+	if c.pending == 0 {
+		c.cond().Broadcast()
+	}
+	c.pendingMu.Unlock()
+}
+
+// Run handles queued events until ctx ends: first it puts back what this instance held when it
+// last stopped, then Workers loops take one event at a time. An event under way when ctx ends
+// is finished.
+func (c *Callback) Run(ctx context.Context) {
+	if n, err := c.Front.Store.RequeueWeComEvents(ctx, c.Instance); err != nil {
+		c.logger().Warn("wecom inbox: requeue", "err", err)
+	} else if n > 0 {
+		c.logger().Info("wecom inbox: took back events of the last run", "events", n)
+	}
+	workers := c.Workers
+	if workers <= 0 {
+		workers = 4
+	}
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.work(ctx)
+		}()
+	}
+	wg.Wait()
+}
+
+func (c *Callback) work(ctx context.Context) {
+	for ctx.Err() == nil {
+		payload, err := c.Front.Store.TakeWeComEvent(ctx, c.Instance, time.Second)
+		if err != nil {
+			if ctx.Err() == nil {
+				c.logger().Warn("wecom inbox: take", "err", err)
+				select { // Redis is down: do not spin
+				case <-ctx.Done():
+				case <-time.After(time.Second):
+				}
+			}
+			continue
+		}
+		if payload == "" {
+			continue
+		}
+		var msg Message
+		if err := json.Unmarshal([]byte(payload), &msg); err != nil {
+			c.logger().Warn("wecom inbox: undecodable entry dropped", "err", err)
+		} else {
+			c.dispatch(context.WithoutCancel(ctx), msg)
+		}
+		if err := c.Front.Store.FinishWeComEvent(context.WithoutCancel(ctx), c.Instance, payload); err != nil {
+			c.logger().Warn("wecom inbox: finish", "err", err)
+		}
+		c.addPending(-1)
+	}
+}
 
 func (c *Callback) now() time.Time {
 	if c.Now != nil {
@@ -186,26 +269,22 @@ func (c *Callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "another app", http.StatusForbidden)
 			return
 		}
-		first, err := c.Front.Store.FirstSeenWeComEvent(r.Context(), eventKey(msg))
+		payload, err := json.Marshal(msg)
+		if err != nil {
+			http.Error(w, "bad message", http.StatusBadRequest)
+			return
+		}
+		c.addPending(1)
+		first, err := c.Front.Store.QueueWeComEvent(r.Context(), eventKey(msg), string(payload))
+		if err != nil || !first {
+			c.addPending(-1)
+		}
 		if err != nil {
 			// Redis cannot answer: let 企业微信 retry rather than lose or double the event.
-			c.logger().Warn("wecom callback: dedupe unavailable", "err", err)
+			c.logger().Warn("wecom callback: inbox unavailable", "err", err)
 			http.Error(w, "try again", http.StatusServiceUnavailable)
 			return
 		}
-		if !first {
-			w.WriteHeader(http.StatusOK)
-			return
-		}
-		base := c.Base
-		if base == nil {
-			base = context.Background()
-		}
-		c.wg.Add(1)
-		go func() {
-			defer c.wg.Done()
-			c.dispatch(base, msg)
-		}()
 		w.WriteHeader(http.StatusOK)
 	default:
 		w.Header().Set("Allow", "GET, POST")

@@ -24,7 +24,13 @@ type Store interface {
 	WeComMessage(ctx context.Context, id int) (string, error)
 	SaveWeComResponseCode(ctx context.Context, id int, code string) error
 	TakeWeComResponseCode(ctx context.Context, id int) (string, error)
-	FirstSeenWeComEvent(ctx context.Context, key string) (bool, error)
+	// The inbox: QueueWeComEvent marks a callback taken and queues it in one step (false when
+	// taken before); a replica takes, handles and finishes each, and puts back at start what it
+	// held when it died.
+	QueueWeComEvent(ctx context.Context, key, payload string) (bool, error)
+	TakeWeComEvent(ctx context.Context, instance string, wait time.Duration) (string, error)
+	FinishWeComEvent(ctx context.Context, instance, payload string) error
+	RequeueWeComEvents(ctx context.Context, instance string) (int, error)
 }
 
 // Pacer spaces sends across replicas (redisstore.Pacer); Reserve returns how long to wait.

@@ -102,7 +102,7 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 		router.Telegram = front
 	}
 	if cfg.WeCom.Enabled() {
-		a.wecom = newWeCom(ctx, cfg.WeCom, store, paced, logger)
+		a.wecom = newWeCom(cfg.WeCom, cfg.InstanceID, store, paced, logger)
 		router.WeCom = a.wecom.Front
 	}
 	if router.Telegram == nil && router.WeCom == nil {
@@ -170,15 +170,17 @@ func (a *app) run(ctx context.Context, httpAddr string, ready chan<- string) err
 	// The schedulers send through the bot's Sender; they stop once the bot has drained.
 	stopReminders := background(ctx, func(ctx context.Context) { _ = a.reminders.Run(ctx) })
 	stopCheckIns := background(ctx, a.checkins.Run)
+	stopWeCom := func() {}
+	if a.wecom != nil {
+		stopWeCom = background(ctx, a.wecom.Run) // the 企业微信 inbox's workers
+	}
 	var runErr error
 	if a.bot != nil {
 		runErr = a.bot.Run(ctx)
 	} else {
 		<-ctx.Done() // 企业微信 only: events arrive on the HTTP callback
 	}
-	if a.wecom != nil {
-		a.wecom.Wait() // events taken before the stop are handled
-	}
+	stopWeCom() // events under way are finished; queued ones wait in Redis for the next start
 	stopReminders()
 	stopCheckIns()
 	if srv != nil {

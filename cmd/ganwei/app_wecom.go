@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/ganwei-bot/ganwei/redisstore"
@@ -20,18 +21,21 @@ const (
 
 // newWeCom builds the 企业微信 channel: the API client (token shared through Redis), the
 // front end and the callback. Its Handle is set by newApp.
-func newWeCom(ctx context.Context, cfg WeComConfig, store *redisstore.Store, paced bool, logger *slog.Logger) *wecom.Callback {
+func newWeCom(cfg WeComConfig, instance string, store *redisstore.Store, paced bool, logger *slog.Logger) *wecom.Callback {
+	if instance == "" {
+		instance, _ = os.Hostname() // as the reminders' claims: the same across a restart
+	}
 	client := &wecom.Client{BaseURL: cfg.APIURL, CorpID: cfg.CorpID, Secret: cfg.Secret, AgentID: cfg.AgentID, Tokens: store}
 	front := &wecom.Front{Client: client, Store: store}
 	if paced {
 		front.Pacer = store.WeComPacer(wecomGlobalRate, wecomPerUserRate, wecomUserBurst)
 	}
 	return &wecom.Callback{
-		Crypto:  wecom.Crypto{Token: cfg.Token, AESKey: cfg.AESKey, CorpID: cfg.CorpID},
-		AgentID: client.AgentIDString(),
-		Front:   front,
-		Logger:  logger,
-		Base:    context.WithoutCancel(ctx),
+		Crypto:   wecom.Crypto{Token: cfg.Token, AESKey: cfg.AESKey, CorpID: cfg.CorpID},
+		AgentID:  client.AgentIDString(),
+		Front:    front,
+		Logger:   logger,
+		Instance: instance,
 	}
 }
 

@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +23,7 @@ import (
 	"github.com/ganwei-bot/ganwei/redistest"
 	"github.com/ganwei-bot/ganwei/telegramtest"
 	"github.com/ganwei-bot/ganwei/testkit"
+	"github.com/ganwei-bot/ganwei/wecom"
 	"github.com/ganwei-bot/ganwei/wecomtest"
 )
 
@@ -468,5 +471,29 @@ func TestWeComFloodIsLimitedPerPerson(t *testing.T) {
 	}
 	if profiles != 2 || notices != 1 {
 		t.Errorf("four quick messages got %d answers and %d notices, want 2 and 1", profiles, notices)
+	}
+}
+
+// A callback answered 200 is in the Redis inbox: one a replica had taken when it died, and one
+// still queued, are both handled after the restart.
+func TestWeComEventsSurviveACrash(t *testing.T) {
+	host, _ := os.Hostname()
+	h := newWeComHarness(t, false, nil, func(h *wecomHarness) []string {
+		for i, text := range []string{"/whoami", "/help"} {
+			raw, _ := json.Marshal(wecom.Message{FromUserName: wzhang.userID, MsgType: "text", Content: text, MsgID: int64(900 + i), CreateTime: time.Now().Unix()})
+			if ok, err := h.store.QueueWeComEvent(h.ctx, "m:"+strconv.Itoa(900+i), string(raw)); !ok || err != nil {
+				t.Fatalf("queue: %v %v", ok, err)
+			}
+		}
+		// The previous run took the first and died handling it.
+		if p, err := h.store.TakeWeComEvent(h.ctx, host, time.Second); p == "" || err != nil {
+			t.Fatalf("take: %q %v", p, err)
+		}
+		return nil
+	})
+	profile := h.wc.Wait(t, wzhang.userID, 0, wecomtest.Contains("身份："))
+	help := h.wc.Wait(t, wzhang.userID, 0, wecomtest.Contains("/checkin"))
+	if profile.Seq == 0 || help.Seq == 0 {
+		t.Fatal("queued events not handled")
 	}
 }
