@@ -221,7 +221,15 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 		}
 		m.TaskID, m.Title, m.Body, m.Buttons = c.TaskID, c.MainTitle.Title, c.SubTitleText, c.ButtonList
 	case "file", "image":
-		m.Filename = "media"
+		media := req.File
+		if req.MsgType == "image" {
+			media = req.Image
+		}
+		if media == nil || media.MediaID == "" {
+			apiErr(w, 40007, "invalid media_id")
+			return
+		}
+		_, m.Filename, _ = strings.Cut(media.MediaID, ":") // the stand-in's ids end with the file name
 	default:
 		apiErr(w, 40008, "invalid message type")
 		return

@@ -497,3 +497,15 @@ func TestWeComEventsSurviveACrash(t *testing.T) {
 		t.Fatal("queued events not handled")
 	}
 }
+
+// HR's Excel export arrives on 企业微信 as an uploaded file.
+func TestWeComHRExportArrivesAsAFile(t *testing.T) {
+	h := newWeComHarness(t, false, nil)
+	before := h.wc.Last()
+	h.wc.Say(t, whr.userID, "/export")
+	h.app.wecom.Wait()
+	file := h.wc.Wait(t, whr.userID, before, func(m wecomtest.Message) bool { return m.Type == "file" })
+	if !strings.HasSuffix(file.Filename, ".xlsx") {
+		t.Errorf("export arrived as %+v, want an .xlsx file", file)
+	}
+}
