@@ -73,6 +73,13 @@ type Server struct {
 
 // New starts the stand-in; it is closed with the test.
 func New(t testing.TB) *Server {
+	s := NewServer()
+	t.Cleanup(s.Close)
+	return s
+}
+
+// NewServer starts the stand-in outside a test (the demo); the caller closes it.
+func NewServer() *Server {
 	s := &Server{
 		Crypto:      wecom.Crypto{Token: Token, AESKey: AESKey, CorpID: CorpID},
 		noPrivilege: map[string]bool{}, unknown: map[string]bool{},
@@ -85,7 +92,6 @@ func New(t testing.TB) *Server {
 	mux.HandleFunc("POST /cgi-bin/message/update_template_card", s.authed(s.update))
 	mux.HandleFunc("POST /cgi-bin/media/upload", s.authed(s.upload))
 	s.Server = httptest.NewServer(mux)
-	t.Cleanup(s.Close)
 	return s
 }
 
@@ -395,40 +401,99 @@ type Request struct {
 	Body  []byte
 }
 
-// Sealed encrypts and signs a callback made by Say, Press or Enter without posting it.
+// sealed encrypts and signs a callback made by Say, Press or Enter without posting it.
 func (s *Server) sealed(t testing.TB, c callback) Request {
 	t.Helper()
+	req, err := s.seal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return req
+}
+
+func (s *Server) seal(c callback) (Request, error) {
 	c.ToUserName, c.AgentID = CorpID, AgentID
 	if c.CreateTime == 0 {
 		c.CreateTime = s.now().Unix()
 	}
 	plain, err := xml.Marshal(c)
 	if err != nil {
-		t.Fatalf("encode callback: %v", err)
+		return Request{}, fmt.Errorf("encode callback: %w", err)
 	}
 	enc, err := s.Crypto.Encrypt(plain)
 	if err != nil {
-		t.Fatalf("encrypt callback: %v", err)
+		return Request{}, fmt.Errorf("encrypt callback: %w", err)
 	}
 	ts, nonce := strconv.FormatInt(s.now().Unix(), 10), strconv.FormatInt(time.Now().UnixNano(), 36)
 	body := fmt.Sprintf("<xml><ToUserName><![CDATA[%s]]></ToUserName><AgentID><![CDATA[%d]]></AgentID><Encrypt><![CDATA[%s]]></Encrypt></xml>", CorpID, AgentID, enc)
 	q := url.Values{"msg_signature": {s.Crypto.Signature(ts, nonce, enc)}, "timestamp": {ts}, "nonce": {nonce}}
-	return Request{Query: q, Body: []byte(body)}
+	return Request{Query: q, Body: []byte(body)}, nil
 }
 
 // Post posts a sealed callback and returns the HTTP status.
 func (s *Server) Post(t testing.TB, req Request) int {
 	t.Helper()
+	code, err := s.post(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
+}
+
+func (s *Server) post(req Request) (int, error) {
 	s.mu.Lock()
 	target := s.callbackURL
 	s.mu.Unlock()
 	resp, err := http.Post(target+"?"+req.Query.Encode(), "text/xml", bytes.NewReader(req.Body))
 	if err != nil {
-		t.Fatalf("post callback: %v", err)
+		return 0, fmt.Errorf("post callback: %w", err)
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, resp.Body)
-	return resp.StatusCode
+	return resp.StatusCode, nil
+}
+
+// SendText posts a text message from userID outside a test (the demo).
+func (s *Server) SendText(userID, text string) error {
+	s.mu.Lock()
+	s.msgID++
+	id := int64(s.msgID) + 7_000_000_000
+	s.mu.Unlock()
+	req, err := s.seal(callback{FromUserName: userID, MsgType: "text", Content: text, MsgID: id})
+	if err != nil {
+		return err
+	}
+	return okStatus(s.post(req))
+}
+
+// Click presses the button with key on card m as userID outside a test (the demo).
+func (s *Server) Click(userID string, m Message, key string) error {
+	req, err := s.seal(s.pressCallback(userID, m, key))
+	if err != nil {
+		return err
+	}
+	return okStatus(s.post(req))
+}
+
+func okStatus(code int, err error) error {
+	if err == nil && code != http.StatusOK {
+		err = fmt.Errorf("callback answered %d", code)
+	}
+	return err
+}
+
+// pressCallback makes the template_card_event of pressing key on m, with a fresh response code.
+func (s *Server) pressCallback(userID string, m Message, key string) callback {
+	s.mu.Lock()
+	s.msgID++
+	code := "rc" + strconv.Itoa(s.msgID)
+	s.codes[code] = m.TaskID
+	if cur := s.byTask[m.TaskID]; cur != nil {
+		cur.Pressed = key
+	}
+	s.mu.Unlock()
+	return callback{FromUserName: userID, MsgType: "event", Event: "template_card_event",
+		EventKey: key, TaskID: m.TaskID, CardType: "button_interaction", ResponseCode: code}
 }
 
 // SayRequest seals a text message from userID.
@@ -456,16 +521,7 @@ func (s *Server) Press(t testing.TB, userID string, m Message, label string) {
 	if key == "" {
 		t.Fatalf("no button %q on %+v", label, m)
 	}
-	s.mu.Lock()
-	s.msgID++
-	code := "rc" + strconv.Itoa(s.msgID)
-	s.codes[code] = m.TaskID
-	if cur := s.byTask[m.TaskID]; cur != nil {
-		cur.Pressed = key
-	}
-	s.mu.Unlock()
-	req := s.sealed(t, callback{FromUserName: userID, MsgType: "event", Event: "template_card_event",
-		EventKey: key, TaskID: m.TaskID, CardType: "button_interaction", ResponseCode: code})
+	req := s.sealed(t, s.pressCallback(userID, m, key))
 	if status := s.Post(t, req); status != http.StatusOK {
 		t.Fatalf("press %q: status %d", label, status)
 	}
