@@ -125,6 +125,7 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 		Location:  cfg.Location,
 		Reminders: a.reminders,
 		Notices:   store,
+		Channels:  store,
 	}
 	if a.bot != nil {
 		a.handlers.BotUsername = a.bot.Username()

@@ -448,6 +448,17 @@ func TestBothChannelsInOneProcess(t *testing.T) {
 	if got := h.say("chenjing", "/whoami"); !strings.Contains(got.Text, "陈静") {
 		t.Errorf("/whoami on 企业微信 = %+v, want the linked person", got)
 	}
+
+	// The person chooses the channel themselves; someone without the account cannot.
+	if got := h.say("chenjing", "/channel telegram"); !strings.Contains(got.Text, "只发到Telegram") {
+		t.Errorf("/channel telegram = %q", got.Text)
+	}
+	if c, _ := h.store.PreferredChannel(h.ctx, dual.ID); c != "telegram" {
+		t.Errorf("preferred channel after /channel telegram = %q", c)
+	}
+	if got := h.say(wzhang.userID, "/channel telegram"); !strings.Contains(got.Text, "还没有绑定Telegram") {
+		t.Errorf("/channel telegram without a Telegram account = %q", got.Text)
+	}
 }
 
 // A person who floods the callback is slowed down like on Telegram: events past the burst are
