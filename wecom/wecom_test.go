@@ -104,3 +104,21 @@ func TestErrorCodesMapToNeutralOutcomes(t *testing.T) {
 		t.Errorf("after the limit: %v, %+v", err, wc.Messages("zhangsan"))
 	}
 }
+
+// BenchmarkOpenCallback is the crypto cost of one incoming callback: signature and decryption.
+func BenchmarkOpenCallback(b *testing.B) {
+	enc, err := crypto.Encrypt([]byte("<xml><ToUserName><![CDATA[ww0123456789abcdef]]></ToUserName><FromUserName><![CDATA[zhangsan]]></FromUserName><CreateTime>1700000000</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[容错纠错机制适用于哪些情形]]></Content><MsgId>1234567890</MsgId><AgentID>1000002</AgentID></xml>"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	sig := crypto.Signature("1700000000", "nonce", enc)
+	b.ReportAllocs()
+	for b.Loop() {
+		if !crypto.Verify(sig, "1700000000", "nonce", enc) {
+			b.Fatal("verify")
+		}
+		if _, err := crypto.Decrypt(enc); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
