@@ -125,3 +125,25 @@ func TestUnitAppointListManageAndAck(t *testing.T) {
 		t.Errorf("someone else's 已阅知 answered %+v, want a refusal", a[len(a)-1])
 	}
 }
+
+// TestUnitRoleWithUnitsScopesHR: /role ID 组织部 UNIT makes an HR officer for that unit, whose
+// /summary is then that unit's; units for another role are refused.
+func TestUnitRoleWithUnitsScopesHR(t *testing.T) {
+	u := newUnit(t)
+	id := strconv.FormatInt(testkit.CadreID, 10)
+	if got := u.say(testkit.AdminID, "/role "+id+" 组织部 震泽镇").Text; !strings.Contains(got, "负责：震泽镇") {
+		t.Fatalf("/role with a unit: %q", got)
+	}
+	if got := u.say(testkit.CadreID, "/summary").Text; !strings.Contains(got, "震泽镇") {
+		t.Errorf("scoped /summary: %q", got)
+	}
+	if got := u.say(testkit.CadreID, "/summary 松陵街道").Text; !strings.Contains(got, "您负责的单位是：震泽镇") {
+		t.Errorf("scoped /summary of another unit: %q", got)
+	}
+	if got := u.say(testkit.AdminID, "/users").Text; !strings.Contains(got, "负责：震泽镇") {
+		t.Errorf("/users does not show the scope: %q", got)
+	}
+	if got := u.say(testkit.AdminID, "/role "+id+" 干部 震泽镇").Text; !strings.Contains(got, "只适用于组织部") {
+		t.Errorf("units for a cadre: %q", got)
+	}
+}

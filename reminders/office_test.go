@@ -108,3 +108,44 @@ func TestOfficeMineIsTheNewestRunningAppointment(t *testing.T) {
 		t.Errorf("Mine = %+v, %v; want appointment 1", got, err)
 	}
 }
+
+// TestOfficeShowsScopedHRTheirUnitsOnly: an HR officer covering 七都镇 sees, manages and registers
+// only 七都镇's leaders; another unit's appointment is as if it did not exist.
+func TestOfficeShowsScopedHRTheirUnitsOnly(t *testing.T) {
+	people := users(testkit.People)
+	hr := people[testkit.HRID]
+	hr.Scope = []string{"七都镇"}
+	people[testkit.HRID] = hr
+	f := &fakeReminders{all: []*ganwei.Appointment{{ID: "1", Unit: "七都镇"}, {ID: "2", Unit: "震泽镇"}}}
+	o := &reminders.Office{Reminders: scoped{f}, Users: people}
+	ctx := ganwei.NewContextWithActor(context.Background(), ganwei.Actor{ID: testkit.HRID})
+	list, err := o.Appointments(ctx)
+	if err != nil || len(list) != 1 || list[0].ID != "1" {
+		t.Errorf("scoped list %+v, %v; want only 七都镇's", list, err)
+	}
+	if _, err := o.Appointment(ctx, "2"); ganwei.ErrorCode(err) != ganwei.ENOTFOUND {
+		t.Errorf("another unit's appointment: %v, want ENOTFOUND", err)
+	}
+	if err := o.SetStatus(ctx, "2", ganwei.AppointmentPaused); ganwei.ErrorCode(err) != ganwei.ENOTFOUND {
+		t.Errorf("pausing another unit's: %v, want ENOTFOUND", err)
+	}
+	if _, _, err := o.Appoint(ctx, &ganwei.Appointment{Unit: "震泽镇"}); ganwei.ErrorCode(err) != ganwei.EFORBIDDEN {
+		t.Errorf("registering in another unit: %v, want EFORBIDDEN", err)
+	}
+	admin := ganwei.NewContextWithActor(context.Background(), ganwei.Actor{ID: testkit.AdminID})
+	if list, _ := o.Appointments(admin); len(list) != 2 {
+		t.Errorf("admin sees %d appointments, want all 2", len(list))
+	}
+}
+
+// scoped serves Appointment from the fake's list.
+type scoped struct{ *fakeReminders }
+
+func (s scoped) Appointment(_ context.Context, id string) (*ganwei.Appointment, error) {
+	for _, a := range s.all {
+		if a.ID == id {
+			return a, nil
+		}
+	}
+	return nil, ganwei.Errorf(ganwei.ENOTFOUND, "no appointment")
+}
