@@ -386,7 +386,7 @@ func (h *Handlers) recordAnswer(ctx context.Context, r *Request, d *ganwei.Dialo
 		d.Data["case"] = res.CaseID
 	}
 	if res.TalkRequested {
-		h.alertTalkRequest(ctx, r.User.ID, res.CaseID)
+		h.alertTalkRequest(ctx, r.User, res.CaseID)
 	}
 	d.Step = checkinSteps[stepIndex(step)+1]
 	return h.saveDialog(ctx, r, d)
@@ -394,8 +394,8 @@ func (h *Handlers) recordAnswer(ctx context.Context, r *Request, d *ganwei.Dialo
 
 // alertTalkRequest tells HR that someone asked for a talk, with a button to the case. The
 // message names no one and carries no answers: opening the case shows them, and is audited.
-// Every HR and admin gets it until HR roles are scoped to units.
-func (h *Handlers) alertTalkRequest(ctx context.Context, from int64, caseID string) {
+// Every admin and every HR officer covering the person's unit (User.Covers) gets it.
+func (h *Handlers) alertTalkRequest(ctx context.Context, from *ganwei.User, caseID string) {
 	if caseID == "" {
 		return
 	}
@@ -407,14 +407,14 @@ func (h *Handlers) alertTalkRequest(ctx context.Context, from int64, caseID stri
 	staff := map[int64]bool{}
 	for _, u := range users {
 		h.applyAdminIDs(u)
-		if u.Role.IsStaff() {
+		if u.Role.IsStaff() && u.Covers(from.Unit) {
 			staff[u.ID] = true
 		}
 	}
 	for id := range h.AdminIDs {
 		staff[id] = true
 	}
-	delete(staff, from)
+	delete(staff, from.ID)
 	kb := keyboard([]ganwei.Button{button("查看跟进事项", "cs:v:"+caseID)})
 	for id := range staff {
 		h.send(ctx, id, "关爱问卷提醒：有一位同志希望与组织谈心谈话，请尽快安排。\n点下面的按钮查看（查看会记入审计日志），或发送 /cases 查看全部待跟进事项。", kb)

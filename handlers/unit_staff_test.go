@@ -147,3 +147,34 @@ func TestUnitRoleWithUnitsScopesHR(t *testing.T) {
 		t.Errorf("units for a cadre: %q", got)
 	}
 }
+
+// TestUnitTalkAlertGoesToHRCoveringTheUnit: a request to talk alerts the admins and the HR
+// officers whose scope covers the person's unit, not HR of other units.
+func TestUnitTalkAlertGoesToHRCoveringTheUnit(t *testing.T) {
+	u := newUnit(t)
+	if err := u.store.SetScope(u.ctx, testkit.HRID, []string{"震泽镇"}); err != nil {
+		t.Fatal(err)
+	}
+	q := u.say(testkit.CadreID, "/checkin")
+	for i := 0; i < 5; i++ {
+		cur := u.message(testkit.CadreID, q.ID)
+		if len(cur.Buttons) == 0 {
+			t.Fatalf("question %d has no buttons: %q", i+1, cur.Text)
+		}
+		u.press(testkit.CadreID, cur, cur.Buttons[0][0].Label) // the fifth: 希望谈一谈
+	}
+	alerted := func(id int64) bool {
+		for _, m := range u.front.Messages(id) {
+			if strings.Contains(m.Text, "希望与组织谈心谈话") {
+				return true
+			}
+		}
+		return false
+	}
+	if !alerted(testkit.AdminID) {
+		t.Error("the admin was not alerted")
+	}
+	if alerted(testkit.HRID) {
+		t.Error("HR of another unit was alerted")
+	}
+}

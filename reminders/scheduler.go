@@ -81,8 +81,9 @@ type Service struct {
 	// once: on start the Service takes back at once the claims its previous life left behind.
 	Instance string
 	// LooksAfter reports whether an HR user looks after unit and so receives its notices and
-	// digest lines. Nil means every HR user looks after every unit (roles are not yet scoped);
-	// GANWEI_ADMIN_IDS always receive everything.
+	// digest lines. Nil means the user's scope decides (ganwei.User.Covers: HR covering some
+	// units hear of those, unscoped HR and admins of all); GANWEI_ADMIN_IDS always receive
+	// everything.
 	LooksAfter func(hr *ganwei.User, unit string) bool
 
 	Poll       time.Duration // how often to look for due steps
@@ -685,7 +686,7 @@ func (s *Service) hrUsers(ctx context.Context) ([]hrRecipient, error) {
 			continue
 		}
 		seen[u.ID] = true
-		r := hrRecipient{id: u.ID, looksAfter: all}
+		r := hrRecipient{id: u.ID, looksAfter: u.Covers}
 		if s.LooksAfter != nil {
 			r.looksAfter = func(unit string) bool { return s.LooksAfter(u, unit) }
 		}
