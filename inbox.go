@@ -7,32 +7,32 @@ import (
 
 // Inbox is the durable queue between a messenger adapter and the handlers. An update is
 // acknowledged to the platform (HTTP 200 to a webhook, a getUpdates offset moved past it) only
-// after Accept stored it, so a stop or crash never loses an accepted update. Workers Take entries,
-// handle them and mark them Done; entries a dead worker left behind are taken over with Reclaim.
+// after AcceptUpdates stored it, so a stop or crash never loses an accepted update. Workers take entries (TakeUpdates),
+// handle them and mark them Done; entries a dead worker left behind are taken over with ReclaimUpdates.
 //
-// Worker names identify one process; an entry taken by a worker stays its own until Done, until
-// the worker Releases it, or until it has been idle (not Renewed) for longer than another worker's
-// Reclaim threshold.
+// Worker names identify one process; an entry taken by a worker stays its own until done, until
+// the worker releases it, or until it has been idle (not renewed) for longer than another
+// worker's reclaim threshold.
 type Inbox interface {
 	// Accept stores the updates whose ids were not accepted before (each id counts once, across
 	// restarts and replicas) and returns how many were new. When the inbox already holds limit
 	// entries or more (limit > 0) it stores nothing and returns an error with code EFULL.
-	Accept(ctx context.Context, updates []InboxUpdate, limit int) (accepted int, err error)
+	AcceptUpdates(ctx context.Context, updates []InboxUpdate, limit int) (accepted int, err error)
 	// Take hands worker up to n entries nobody has taken yet, waiting up to block for the first.
-	Take(ctx context.Context, worker string, n int, block time.Duration) ([]InboxEntry, error)
+	TakeUpdates(ctx context.Context, worker string, n int, block time.Duration) ([]InboxEntry, error)
 	// Reclaim hands worker up to n entries another worker took and left idle for at least idle.
-	Reclaim(ctx context.Context, worker string, idle time.Duration, n int) ([]InboxEntry, error)
+	ReclaimUpdates(ctx context.Context, worker string, idle time.Duration, n int) ([]InboxEntry, error)
 	// Renew tells other workers that worker is still busy with these entries.
-	Renew(ctx context.Context, worker string, refs []string) error
+	RenewUpdates(ctx context.Context, worker string, refs []string) error
 	// Release gives entries worker took but will not handle back, for any worker to take at once.
-	Release(ctx context.Context, worker string, refs []string) error
+	ReleaseUpdates(ctx context.Context, worker string, refs []string) error
 	// Done removes a handled entry.
-	Done(ctx context.Context, ref string) error
+	UpdateDone(ctx context.Context, ref string) error
 	// Stats reports the backlog: entries accepted and not yet done, and when the oldest arrived.
-	Stats(ctx context.Context) (InboxStats, error)
+	InboxStats(ctx context.Context) (InboxStats, error)
 }
 
-// EFULL is the code of Inbox.Accept's error when the backlog is at its limit: the adapter asks
+// EFULL is the code of AcceptUpdates' error when the backlog is at its limit: the adapter asks
 // the platform to resend later (HTTP 429) instead of queueing without bound.
 const EFULL = "full"
 
@@ -44,7 +44,7 @@ type InboxUpdate struct {
 
 // InboxEntry is an accepted update handed to a worker.
 type InboxEntry struct {
-	Ref string // the inbox's handle for Done, Renew and Release
+	Ref string // the inbox's handle for UpdateDone, RenewUpdates and ReleaseUpdates
 	InboxUpdate
 }
 

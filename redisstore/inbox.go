@@ -16,7 +16,6 @@ import (
 	"errors"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -24,7 +23,7 @@ import (
 	"github.com/ganwei-bot/ganwei"
 )
 
-var _ ganwei.Inbox = (*Inbox)(nil)
+var _ ganwei.Inbox = (*Store)(nil)
 
 // inboxGroup is the consumer group every worker of every replica reads the inbox with.
 const inboxGroup = "handlers"
@@ -32,19 +31,6 @@ const inboxGroup = "handlers"
 // releasedIdle is the idle time a released entry is given, so that the next Reclaim of any worker
 // takes it at once.
 const releasedIdle = 24 * time.Hour
-
-// Inbox is the durable queue of accepted Telegram updates: a Redis Stream read with a consumer
-// group. It implements ganwei.Inbox.
-type Inbox struct {
-	store *Store
-	key   string
-	ready atomic.Bool // the consumer group exists
-}
-
-// Inbox returns the store's update inbox.
-func (s *Store) Inbox() *Inbox {
-	return &Inbox{store: s, key: s.key("inbox")}
-}
 
 // acceptScript stores each update whose id was not seen before, unless the inbox is full.
 // KEYS: stream, then one dedupe key per update. ARGV: limit, ttl seconds, then id and payload per
@@ -62,20 +48,20 @@ end
 return n
 `)
 
-// Accept implements ganwei.Inbox: one round trip for any number of updates.
-func (in *Inbox) Accept(ctx context.Context, updates []ganwei.InboxUpdate, limit int) (int, error) {
+// AcceptUpdates implements ganwei.Inbox: one round trip for any number of updates.
+func (s *Store) AcceptUpdates(ctx context.Context, updates []ganwei.InboxUpdate, limit int) (int, error) {
 	if len(updates) == 0 {
 		return 0, nil
 	}
 	keys := make([]string, 0, 1+len(updates))
 	args := make([]any, 0, 2+2*len(updates))
-	keys = append(keys, in.key)
+	keys = append(keys, s.inboxKey())
 	args = append(args, limit, int64(updateSeenTTL/time.Second))
 	for _, u := range updates {
-		keys = append(keys, in.store.key("update", strconv.FormatInt(u.ID, 10)))
+		keys = append(keys, s.key("update", strconv.FormatInt(u.ID, 10)))
 		args = append(args, u.ID, u.Payload)
 	}
-	n, err := acceptScript.Run(ctx, in.store.client, keys, args...).Int()
+	n, err := acceptScript.Run(ctx, s.client, keys, args...).Int()
 	if err != nil {
 		return 0, wrap("store update in inbox", err)
 	}
@@ -85,46 +71,37 @@ func (in *Inbox) Accept(ctx context.Context, updates []ganwei.InboxUpdate, limit
 	return n, nil
 }
 
-// ensureGroup creates the consumer group (and the stream) once; BUSYGROUP means another process
-// was first.
-func (in *Inbox) ensureGroup(ctx context.Context) error {
-	if in.ready.Load() {
-		return nil
+// inboxKey is the stream.
+func (s *Store) inboxKey() string { return s.key("inbox") }
+
+// withGroup runs op, creating the stream and its consumer group first when Redis says they do not
+// exist (the first start, or a flushed database). BUSYGROUP means another process was first.
+func (s *Store) withGroup(ctx context.Context, op func() error) error {
+	err := op()
+	if err == nil || !strings.HasPrefix(err.Error(), "NOGROUP") {
+		return err
 	}
-	err := in.store.client.XGroupCreateMkStream(ctx, in.key, inboxGroup, "0").Err()
-	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
-		return wrap("create inbox group", err)
+	cerr := s.client.XGroupCreateMkStream(ctx, s.inboxKey(), inboxGroup, "0").Err()
+	if cerr != nil && !strings.HasPrefix(cerr.Error(), "BUSYGROUP") {
+		return cerr
 	}
-	in.ready.Store(true)
-	return nil
+	return op()
 }
 
-// noGroup reports the error of a stream or group that vanished (a flushed database); the group is
-// then created again on the next call.
-func (in *Inbox) noGroup(err error) bool {
-	if err != nil && strings.HasPrefix(err.Error(), "NOGROUP") {
-		in.ready.Store(false)
-		return true
-	}
-	return false
-}
-
-// Take implements ganwei.Inbox with XREADGROUP. It returns no entries and no error when block
-// passes with nothing new.
-func (in *Inbox) Take(ctx context.Context, worker string, n int, block time.Duration) ([]ganwei.InboxEntry, error) {
-	if err := in.ensureGroup(ctx); err != nil {
-		return nil, err
-	}
-	streams, err := in.store.client.XReadGroup(ctx, &redis.XReadGroupArgs{
-		Group: inboxGroup, Consumer: worker, Streams: []string{in.key, ">"},
-		Count: int64(n), Block: max(block, time.Millisecond), // Block 0 would mean forever
-	}).Result()
-	switch {
-	case errors.Is(err, redis.Nil):
+// TakeUpdates implements ganwei.Inbox with XREADGROUP. It returns no entries and no error when
+// block passes with nothing new.
+func (s *Store) TakeUpdates(ctx context.Context, worker string, n int, block time.Duration) ([]ganwei.InboxEntry, error) {
+	var streams []redis.XStream
+	err := s.withGroup(ctx, func() (err error) {
+		streams, err = s.client.XReadGroup(ctx, &redis.XReadGroupArgs{
+			Group: inboxGroup, Consumer: worker, Streams: []string{s.inboxKey(), ">"},
+			Count: int64(n), Block: max(block, time.Millisecond), // Block 0 would mean forever
+		}).Result()
+		return err
+	})
+	if errors.Is(err, redis.Nil) {
 		return nil, nil
-	case in.noGroup(err):
-		return nil, nil
-	case err != nil:
+	} else if err != nil {
 		return nil, wrap("read inbox", err)
 	}
 	var out []ganwei.InboxEntry
@@ -134,21 +111,21 @@ func (in *Inbox) Take(ctx context.Context, worker string, n int, block time.Dura
 	return out, nil
 }
 
-// Reclaim implements ganwei.Inbox with XAUTOCLAIM, scanning the whole pending list if need be.
-func (in *Inbox) Reclaim(ctx context.Context, worker string, idle time.Duration, n int) ([]ganwei.InboxEntry, error) {
-	if err := in.ensureGroup(ctx); err != nil {
-		return nil, err
-	}
+// ReclaimUpdates implements ganwei.Inbox with XAUTOCLAIM, scanning the whole pending list if
+// need be.
+func (s *Store) ReclaimUpdates(ctx context.Context, worker string, idle time.Duration, n int) ([]ganwei.InboxEntry, error) {
 	var out []ganwei.InboxEntry
 	start := "0-0"
 	for len(out) < n {
-		msgs, next, err := in.store.client.XAutoClaim(ctx, &redis.XAutoClaimArgs{
-			Stream: in.key, Group: inboxGroup, Consumer: worker,
-			MinIdle: idle, Start: start, Count: int64(n - len(out)),
-		}).Result()
-		if in.noGroup(err) {
-			return out, nil
-		}
+		var msgs []redis.XMessage
+		var next string
+		err := s.withGroup(ctx, func() (err error) {
+			msgs, next, err = s.client.XAutoClaim(ctx, &redis.XAutoClaimArgs{
+				Stream: s.inboxKey(), Group: inboxGroup, Consumer: worker,
+				MinIdle: idle, Start: start, Count: int64(n - len(out)),
+			}).Result()
+			return err
+		})
 		if err != nil {
 			return out, wrap("reclaim inbox entries", err)
 		}
@@ -189,8 +166,8 @@ end
 return n
 `)
 
-// Renew implements ganwei.Inbox.
-func (in *Inbox) Renew(ctx context.Context, worker string, refs []string) error {
+// RenewUpdates implements ganwei.Inbox.
+func (s *Store) RenewUpdates(ctx context.Context, worker string, refs []string) error {
 	if len(refs) == 0 {
 		return nil
 	}
@@ -199,50 +176,53 @@ func (in *Inbox) Renew(ctx context.Context, worker string, refs []string) error 
 	for _, r := range refs {
 		args = append(args, r)
 	}
-	if err := renewScript.Run(ctx, in.store.client, []string{in.key}, args...).Err(); err != nil && !in.noGroup(err) {
+	err := s.withGroup(ctx, func() error {
+		return renewScript.Run(ctx, s.client, []string{s.inboxKey()}, args...).Err()
+	})
+	if err != nil {
 		return wrap("renew inbox entries", err)
 	}
 	return nil
 }
 
-// Release implements ganwei.Inbox: the entries stay pending under worker but look long idle, so
+// ReleaseUpdates implements ganwei.Inbox: the entries stay pending under worker but look long idle, so
 // any worker's next Reclaim takes them.
-func (in *Inbox) Release(ctx context.Context, worker string, refs []string) error {
+func (s *Store) ReleaseUpdates(ctx context.Context, worker string, refs []string) error {
 	if len(refs) == 0 {
 		return nil
 	}
 	// go-redis's XClaimArgs has no IDLE option, hence the raw command.
-	args := []any{"XCLAIM", in.key, inboxGroup, worker, 0}
+	args := []any{"XCLAIM", s.inboxKey(), inboxGroup, worker, 0}
 	for _, r := range refs {
 		args = append(args, r)
 	}
 	args = append(args, "IDLE", releasedIdle.Milliseconds(), "JUSTID")
-	if err := in.store.client.Do(ctx, args...).Err(); err != nil && !in.noGroup(err) {
+	if err := s.withGroup(ctx, func() error { return s.client.Do(ctx, args...).Err() }); err != nil {
 		return wrap("release inbox entries", err)
 	}
 	return nil
 }
 
-// Done implements ganwei.Inbox: acknowledge and delete in one transaction.
-func (in *Inbox) Done(ctx context.Context, ref string) error {
-	_, err := in.store.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.XAck(ctx, in.key, inboxGroup, ref)
-		p.XDel(ctx, in.key, ref)
+// UpdateDone implements ganwei.Inbox: acknowledge and delete in one transaction.
+func (s *Store) UpdateDone(ctx context.Context, ref string) error {
+	_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.XAck(ctx, s.inboxKey(), inboxGroup, ref)
+		p.XDel(ctx, s.inboxKey(), ref)
 		return nil
 	})
-	if err != nil && !in.noGroup(err) {
+	if err != nil {
 		return wrap("mark inbox entry done", err)
 	}
 	return nil
 }
 
-// Stats implements ganwei.Inbox: XLEN and the first entry's id, which is its arrival in unix ms.
-func (in *Inbox) Stats(ctx context.Context) (ganwei.InboxStats, error) {
+// InboxStats implements ganwei.Inbox: XLEN and the first entry's id, which is its arrival in unix ms.
+func (s *Store) InboxStats(ctx context.Context) (ganwei.InboxStats, error) {
 	var length *redis.IntCmd
 	var first *redis.XMessageSliceCmd
-	_, err := in.store.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		length = p.XLen(ctx, in.key)
-		first = p.XRangeN(ctx, in.key, "-", "+", 1)
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		length = p.XLen(ctx, s.inboxKey())
+		first = p.XRangeN(ctx, s.inboxKey(), "-", "+", 1)
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {

@@ -21,33 +21,32 @@ func updates(ids ...int64) []ganwei.InboxUpdate {
 func TestInboxAcceptsEachUpdateOnce(t *testing.T) {
 	ctx := context.Background()
 	s, _ := mustOpenStore(t)
-	in := s.Inbox()
-	n, err := in.Accept(ctx, updates(1, 2, 1), 0)
+	n, err := s.AcceptUpdates(ctx, updates(1, 2, 1), 0)
 	if err != nil || n != 2 {
 		t.Fatalf("Accept(1, 2, 1) = %d, %v; want 2 new", n, err)
 	}
-	if n, err := in.Accept(ctx, updates(2), 0); err != nil || n != 0 {
+	if n, err := s.AcceptUpdates(ctx, updates(2), 0); err != nil || n != 0 {
 		t.Fatalf("Accept of a redelivered update = %d, %v; want 0", n, err)
 	}
-	if _, err := in.Accept(ctx, updates(3), 2); ganwei.ErrorCode(err) != ganwei.EFULL {
+	if _, err := s.AcceptUpdates(ctx, updates(3), 2); ganwei.ErrorCode(err) != ganwei.EFULL {
 		t.Fatalf("Accept at the limit = %v, want EFULL", err)
 	}
 	// Refused means not marked: the resend is accepted once there is room.
-	st, err := in.Stats(ctx)
+	st, err := s.InboxStats(ctx)
 	if err != nil || st.Depth != 2 || st.Oldest.IsZero() {
 		t.Fatalf("Stats = %+v, %v; want depth 2 and an oldest time", st, err)
 	}
-	got, err := in.Take(ctx, "a", 10, time.Millisecond)
+	got, err := s.TakeUpdates(ctx, "a", 10, time.Millisecond)
 	if err != nil || len(got) != 2 || got[0].ID != 1 || got[1].ID != 2 || string(got[0].Payload) != `{"update_id":1}` {
 		t.Fatalf("Take = %+v, %v; want updates 1 and 2 in order", got, err)
 	}
-	if err := in.Done(ctx, got[0].Ref); err != nil {
+	if err := s.UpdateDone(ctx, got[0].Ref); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := in.Accept(ctx, updates(3), 2); err != nil || n != 1 {
+	if n, err := s.AcceptUpdates(ctx, updates(3), 2); err != nil || n != 1 {
 		t.Fatalf("Accept after one was done = %d, %v; want 1", n, err)
 	}
-	if st, _ := in.Stats(ctx); st.Depth != 2 {
+	if st, _ := s.InboxStats(ctx); st.Depth != 2 {
 		t.Fatalf("depth = %d, want 2 (one taken, one new)", st.Depth)
 	}
 }
@@ -57,51 +56,50 @@ func TestInboxAcceptsEachUpdateOnce(t *testing.T) {
 func TestInboxReclaimsWhatAWorkerLeft(t *testing.T) {
 	ctx := context.Background()
 	s, _ := mustOpenStore(t)
-	in := s.Inbox()
-	if _, err := in.Accept(ctx, updates(1, 2, 3), 0); err != nil {
+	if _, err := s.AcceptUpdates(ctx, updates(1, 2, 3), 0); err != nil {
 		t.Fatal(err)
 	}
-	taken, err := in.Take(ctx, "a", 3, time.Millisecond)
+	taken, err := s.TakeUpdates(ctx, "a", 3, time.Millisecond)
 	if err != nil || len(taken) != 3 {
 		t.Fatalf("Take = %d entries, %v", len(taken), err)
 	}
-	if again, _ := in.Take(ctx, "b", 3, time.Millisecond); len(again) != 0 {
+	if again, _ := s.TakeUpdates(ctx, "b", 3, time.Millisecond); len(again) != 0 {
 		t.Fatalf("a second worker took %d entries already taken", len(again))
 	}
-	if got, _ := in.Reclaim(ctx, "b", time.Hour, 10); len(got) != 0 {
+	if got, _ := s.ReclaimUpdates(ctx, "b", time.Hour, 10); len(got) != 0 {
 		t.Fatalf("Reclaim took %d entries worker a is still on", len(got))
 	}
-	if err := in.Renew(ctx, "a", []string{taken[0].Ref}); err != nil {
+	if err := s.RenewUpdates(ctx, "a", []string{taken[0].Ref}); err != nil {
 		t.Fatal(err)
 	}
-	if err := in.Release(ctx, "a", []string{taken[1].Ref, taken[2].Ref}); err != nil {
+	if err := s.ReleaseUpdates(ctx, "a", []string{taken[1].Ref, taken[2].Ref}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := in.Reclaim(ctx, "b", time.Hour, 10)
+	got, err := s.ReclaimUpdates(ctx, "b", time.Hour, 10)
 	if err != nil || len(got) != 2 || got[0].ID != 2 || got[1].ID != 3 {
 		t.Fatalf("Reclaim after release = %+v, %v; want updates 2 and 3", got, err)
 	}
 	// Everything pending is reclaimable once idle long enough (here: at once).
-	got, err = in.Reclaim(ctx, "b", 0, 10)
+	got, err = s.ReclaimUpdates(ctx, "b", 0, 10)
 	if err != nil || len(got) != 3 {
 		t.Fatalf("Reclaim(idle 0) = %d entries, %v; want all 3", len(got), err)
 	}
 	// A renewal by the worker that lost the entry does not take it back.
-	if err := in.Renew(ctx, "a", []string{taken[0].Ref}); err != nil {
+	if err := s.RenewUpdates(ctx, "a", []string{taken[0].Ref}); err != nil {
 		t.Fatal(err)
 	}
-	if err := in.Release(ctx, "b", []string{taken[0].Ref}); err != nil {
+	if err := s.ReleaseUpdates(ctx, "b", []string{taken[0].Ref}); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := in.Reclaim(ctx, "c", time.Hour, 10); len(got) != 1 || got[0].ID != 1 {
+	if got, _ := s.ReclaimUpdates(ctx, "c", time.Hour, 10); len(got) != 1 || got[0].ID != 1 {
 		t.Fatalf("Reclaim = %+v, want update 1 (b released it; a's renewal did not steal it back)", got)
 	}
 	for _, e := range taken {
-		if err := in.Done(ctx, e.Ref); err != nil {
+		if err := s.UpdateDone(ctx, e.Ref); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if st, _ := in.Stats(ctx); st.Depth != 0 || !st.Oldest.IsZero() {
+	if st, _ := s.InboxStats(ctx); st.Depth != 0 || !st.Oldest.IsZero() {
 		t.Fatalf("Stats after all done = %+v, want empty", st)
 	}
 }

@@ -78,8 +78,13 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 	if botCfg.GlobalRate >= 0 && botCfg.PerChatRate >= 0 { // the demo turns pacing off
 		// Replicas share Telegram's budget through Redis; each also keeps its own local limiter.
 		sender := b.Sender()
-		sender.Shared = store.Pacer(orDefault(botCfg.GlobalRate, bot.DefaultGlobalRate),
-			orDefault(botCfg.PerChatRate, bot.DefaultPerChatRate), bot.DefaultPerChatBurst)
+		sender.Shared = store.Pacer(redisstore.PacerLimits{
+			All:         bot.Interval(orDefault(botCfg.GlobalRate, bot.DefaultGlobalRate)),
+			Chat:        bot.Interval(orDefault(botCfg.PerChatRate, bot.DefaultPerChatRate)),
+			ChatBurst:   bot.DefaultPerChatBurst,
+			Group:       bot.ChatInterval(-1, 0),
+			BulkHorizon: bot.DefaultBulkHorizon,
+		})
 		sender.OnSharedError = func(err error) { logger.Warn("shared pacing skipped", "err", err) }
 	}
 	if a.reminders, err = newReminders(cfg, store, b.Sender(), logger); err != nil {
@@ -129,9 +134,10 @@ func (a *app) run(ctx context.Context, httpAddr string, ready chan<- string) err
 			ready <- ln.Addr().String()
 		}
 	}
-	// The schedulers send through the bot's Sender; they stop once the bot has drained.
-	stopReminders := background(ctx, func(ctx context.Context) { _ = a.reminders.Run(ctx) })
-	stopCheckIns := background(ctx, a.checkins.Run)
+	// The schedulers send through the bot's Sender in the bulk lane, behind replies to people
+	// who just wrote; they stop once the bot has drained.
+	stopReminders := background(ctx, func(ctx context.Context) { _ = a.reminders.Run(bot.WithBulk(ctx)) })
+	stopCheckIns := background(ctx, func(ctx context.Context) { a.checkins.Run(bot.WithBulk(ctx)) })
 	runErr := a.bot.Run(ctx)
 	stopReminders()
 	stopCheckIns()
