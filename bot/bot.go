@@ -139,6 +139,8 @@ type Bot struct {
 	users     *userLimiter
 	ready     atomic.Bool
 	accepting atomic.Bool // intake open: false before Run and from the stop signal on
+	started   chan struct{} // closed once Run takes updates
+	closed    chan struct{} // closed once Run stopped taking updates after the stop signal
 	handled   handledLog
 	work      *workers
 }
@@ -158,7 +160,7 @@ func New(ctx context.Context, cfg Config, inbox ganwei.Inbox, metrics *Metrics, 
 	}
 	b := &Bot{cfg: cfg, metrics: metrics, inbox: inbox, logger: logger,
 		users: newUserLimiter(cfg.UserRate, cfg.UserBurst),
-		httpc: &http.Client{Timeout: cfg.PollTimeout + 10*time.Second}}
+		httpc: &http.Client{Timeout: cfg.PollTimeout + 10*time.Second}, started: make(chan struct{}), closed: make(chan struct{})}
 	b.chain = b.observe(b.recover(b.rateLimit(b.dispatch)))
 	b.work = newWorkers(b)
 	metrics.watchInbox(inbox, logger)
@@ -209,6 +211,20 @@ func (b *Bot) Username() string { return b.username }
 // Ready reports whether the bot is taking updates.
 func (b *Bot) Ready() bool { return b.ready.Load() }
 
+// WaitStarted blocks until Run takes updates (webhook registered or polling begun) or ctx ends.
+func (b *Bot) WaitStarted(ctx context.Context) error {
+	select {
+	case <-b.started:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// IntakeClosed is closed once Run, after the stop signal, no longer takes updates (the webhook
+// answers 503) and waits for the handlers in hand.
+func (b *Bot) IntakeClosed() <-chan struct{} { return b.closed }
+
 // SetHandler sets what handles updates that pass the middleware.
 func (b *Bot) SetHandler(h UpdateHandler) { b.handler.Store(&h) }
 
@@ -246,6 +262,7 @@ func (b *Bot) Run(ctx context.Context) error {
 
 	b.accepting.Store(true)
 	b.ready.Store(true)
+	close(b.started)
 	if b.cfg.WebhookURL == "" {
 		b.logger.Info("long polling started", "bot", b.username, "worker", b.cfg.Worker)
 		b.poll(ctx)
@@ -256,6 +273,8 @@ func (b *Bot) Run(ctx context.Context) error {
 	// acknowledged to Telegram while the workers drain.
 	b.accepting.Store(false)
 	b.ready.Store(false)
+	close(b.closed)
+	b.logger.Info("intake stopped; finishing updates in hand", "bound", b.cfg.ShutdownTimeout.String())
 	stopWork()
 	<-workDone
 	return b.work.drain(b.cfg.ShutdownTimeout)
