@@ -138,7 +138,7 @@ type Bot struct {
 	chain     tgbot.HandlerFunc // the middleware around dispatch, built once
 	users     *userLimiter
 	ready     atomic.Bool
-	accepting atomic.Bool // intake open: false before Run and from the stop signal on
+	accepting atomic.Bool   // intake open: false before Run and from the stop signal on
 	started   chan struct{} // closed once Run takes updates
 	closed    chan struct{} // closed once Run stopped taking updates after the stop signal
 	handled   handledLog
