@@ -73,6 +73,16 @@ func (b *Bot) WebhookHandler() http.Handler {
 			b.metrics.intakeN("full", 1)
 			w.Header().Set("Retry-After", "1")
 			http.Error(w, "busy, retry later", http.StatusTooManyRequests)
+		case ganwei.ErrorCode(err) == ganwei.EUNAVAILABLE:
+			// Redis is down: answer what can be answered from memory now, and tell Telegram only
+			// once it is done.
+			b.metrics.intakeN("direct", 1)
+			b.logger.Warn("inbox unavailable; handling the update directly", "update_id", id, "err", err)
+			if !b.work.handleNow(r.Context(), []ganwei.InboxUpdate{{ID: id, Payload: body}}) {
+				http.Error(w, "try again later", http.StatusServiceUnavailable)
+				return
+			}
+			w.WriteHeader(http.StatusOK)
 		case err != nil:
 			b.metrics.intakeN("error", 1)
 			b.logger.Warn("webhook update not stored; Telegram will resend", "update_id", id, "err", err)
@@ -134,6 +144,14 @@ func (b *Bot) poll(ctx context.Context) {
 			}
 			if ctx.Err() != nil {
 				return // not stored, offset not moved: Telegram sends them again
+			}
+			if ganwei.ErrorCode(err) == ganwei.EUNAVAILABLE {
+				b.metrics.intakeN("direct", len(batch))
+				b.logger.Warn("inbox unavailable; handling polled updates directly", "count", len(batch), "err", err)
+				if !b.work.handleNow(ctx, batch) {
+					return // offset not moved: Telegram sends them again
+				}
+				break
 			}
 			if ganwei.ErrorCode(err) == ganwei.EFULL {
 				b.metrics.intakeN("full", len(batch))

@@ -49,7 +49,7 @@ func NewMetrics() *Metrics {
 		}, []string{"method", "code"}),
 		intake: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ganwei_intake_total",
-			Help: "Updates offered by Telegram, by result: accepted (stored in the inbox or a resend), full (429, inbox at GANWEI_INBOX_LIMIT), invalid (400), error (503, Redis could not store it).",
+			Help: "Updates offered by Telegram, by result: accepted (stored in the inbox, or a resend), full (429, inbox at GANWEI_INBOX_LIMIT), invalid (400), direct (Redis down: handled in process before acknowledging), error (503).",
 		}, []string{"result"}),
 		inflight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "ganwei_handlers_in_flight",

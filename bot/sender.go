@@ -29,11 +29,6 @@ const (
 	MaxCallbackData     = 64
 )
 
-// DefaultBulkHorizon is how far ahead a bulk message may book its slot. A reply books behind at
-// most this much bulk, so a fan-out delays a reply by about this long at worst; bulk keeps
-// Telegram busy as long as fewer bulk senders than this many slots (30 a second) are waiting.
-const DefaultBulkHorizon = time.Second
-
 // apiCallTimeout bounds one Bot API request, including uploads of exported files.
 const apiCallTimeout = 60 * time.Second
 
@@ -106,24 +101,24 @@ type SharedPacer interface {
 	Reserve(ctx context.Context, chatID int64, bulk bool) (wait time.Duration, reserved bool, err error)
 }
 
-// Interval returns the spacing that keeps perSecond messages (or fewer) in every 1-second window:
+// interval returns the spacing that keeps perSecond messages (or fewer) in every 1-second window:
 // whole milliseconds, rounded up. A burst on top of it would break the "any window" promise
 // (30 at once plus 30 a second makes 59 in the first second), so the overall budget has none.
-func Interval(perSecond float64) time.Duration {
+func interval(perSecond float64) time.Duration {
 	return time.Duration(math.Ceil(1000/perSecond)) * time.Millisecond
 }
 
-// ChatInterval is the spacing for one chat: perChat a second for people, DefaultGroupPerMin a
+// chatInterval is the spacing for one chat: perChat a second for people, DefaultGroupPerMin a
 // minute for groups and channels (negative chat ids).
-func ChatInterval(chatID int64, perChat float64) time.Duration {
+func chatInterval(chatID int64, perChat float64) time.Duration {
 	if chatID < 0 {
 		return time.Minute / DefaultGroupPerMin
 	}
-	return Interval(perChat)
+	return interval(perChat)
 }
 
-// ChatBurst is how many messages one chat may get at once: burst for people, 1 for groups.
-func ChatBurst(chatID int64, burst int) int {
+// chatBurst is how many messages one chat may get at once: burst for people, 1 for groups.
+func chatBurst(chatID int64, burst int) int {
 	if chatID < 0 {
 		return 1
 	}
@@ -148,7 +143,7 @@ type MemoryLimiter struct {
 func NewMemoryLimiter(global, perChat float64, burst int) *MemoryLimiter {
 	g := rate.NewLimiter(rate.Inf, 0)
 	if global > 0 {
-		g = rate.NewLimiter(rate.Every(Interval(global)), 1)
+		g = rate.NewLimiter(rate.Every(interval(global)), 1)
 	}
 	return &MemoryLimiter{global: g, perChat: perChat, burst: max(1, burst), chats: map[int64]*rate.Limiter{}}
 }
@@ -167,7 +162,7 @@ func (l *MemoryLimiter) Wait(ctx context.Context, chatID int64) error {
 		}
 		cl = rate.NewLimiter(rate.Inf, 0)
 		if l.perChat > 0 {
-			cl = rate.NewLimiter(rate.Every(ChatInterval(chatID, l.perChat)), ChatBurst(chatID, l.burst))
+			cl = rate.NewLimiter(rate.Every(chatInterval(chatID, l.perChat)), chatBurst(chatID, l.burst))
 		}
 		l.chats[chatID] = cl
 	}

@@ -140,14 +140,8 @@ func (w *workers) drop(ref string) {
 func (w *workers) handle(e ganwei.InboxEntry) {
 	defer w.wg.Done()
 	defer func() { <-w.slots }()
-	var upd models.Update
-	if err := json.Unmarshal(e.Payload, &upd); err != nil {
-		w.b.logger.Error("inbox entry is not an update; dropped", "update_id", e.ID, "bytes", len(e.Payload), "err", err)
-	} else {
-		w.b.chain(w.handlerCtx, w.b.client, &upd)
-		if w.handlerCtx.Err() != nil {
-			return // left in hand: drain releases it
-		}
+	if w.runUpdate(e.InboxUpdate) {
+		return // left in hand: drain releases it
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), acceptTimeout)
 	defer cancel()
@@ -156,6 +150,46 @@ func (w *workers) handle(e ganwei.InboxEntry) {
 	}
 	w.drop(e.Ref)
 	w.b.handled.add(e.ID)
+}
+
+// runUpdate decodes an update and runs it through the middleware and handlers. It reports
+// whether the drain bound cut the handler off.
+func (w *workers) runUpdate(u ganwei.InboxUpdate) (cut bool) {
+	var upd models.Update
+	if err := json.Unmarshal(u.Payload, &upd); err != nil {
+		w.b.logger.Error("stored update does not decode; dropped", "update_id", u.ID, "bytes", len(u.Payload), "err", err)
+		return false
+	}
+	w.b.chain(w.handlerCtx, w.b.client, &upd)
+	return w.handlerCtx.Err() != nil
+}
+
+// handleNow runs updates in this process without the inbox, at most Workers at a time: the
+// fallback while Redis cannot store them, so that answers that need no Redis (policy questions
+// from the in-memory knowledge base) still go out. The caller acknowledges them to Telegram only
+// after handleNow returned true, so a crash meanwhile loses nothing; without Redis a resend may
+// be answered twice. It returns false, with some updates perhaps unhandled, when ctx ends first.
+func (w *workers) handleNow(ctx context.Context, batch []ganwei.InboxUpdate) bool {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for _, u := range batch {
+		select {
+		case w.slots <- struct{}{}:
+		case <-ctx.Done():
+			return false
+		}
+		wg.Add(1)
+		w.wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer w.wg.Done()
+			defer func() { <-w.slots }()
+			if !w.runUpdate(u) {
+				w.b.handled.add(u.ID)
+			}
+		}()
+	}
+	return true
 }
 
 // renew tells other workers every ClaimIdle/3 that the entries in hand are still being worked.

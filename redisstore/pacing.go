@@ -10,13 +10,14 @@ package redisstore
 
 import (
 	"context"
+	"math"
 	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// PacerLimits are the spacings a Pacer keeps (bot.Interval and friends compute them).
+// PacerLimits are the spacings a Pacer keeps.
 type PacerLimits struct {
 	All         time.Duration // between any two messages: 34 ms keeps every 1-second window at 30 or fewer
 	Chat        time.Duration // between messages to one person's chat, sustained
@@ -25,6 +26,12 @@ type PacerLimits struct {
 	BulkHorizon time.Duration // how far ahead a bulk message may book its slot
 }
 
+// Defaults of the limits Pacer does not take as arguments.
+const (
+	DefaultGroupInterval = 3 * time.Second // Telegram: 20 messages a minute to one group
+	DefaultBulkHorizon   = time.Second
+)
+
 // Pacer books send slots for outgoing Telegram messages across every replica that shares this
 // Redis: one line of slots for the whole bot (no burst, so no 1-second window ever holds more
 // than 1s/All messages) and a generic-cell-rate budget per chat. A reply books the next free
@@ -32,17 +39,24 @@ type PacerLimits struct {
 // come later still go out ahead of the rest of a fan-out. It implements bot.SharedPacer: one
 // round trip per message, the caller sleeps until its slot.
 type Pacer struct {
-	store  *Store
-	limits PacerLimits
+	store *Store
+	// Limits are the spacings kept; Pacer sets them from its arguments and the defaults above.
+	Limits PacerLimits
 
 	// Now is the clock for pacing: real time, even when a demo moves the store's clock.
 	Now func() time.Time
 }
 
-// Pacer returns a shared pacer keeping limits.
-func (s *Store) Pacer(limits PacerLimits) *Pacer {
-	limits.ChatBurst = max(1, limits.ChatBurst)
-	return &Pacer{store: s, limits: limits, Now: time.Now}
+// Pacer returns a shared pacer allowing perSecond messages in any 1-second window overall and
+// perChat messages per second to one person's chat, with chatBurst at once.
+func (s *Store) Pacer(perSecond, perChat float64, chatBurst int) *Pacer {
+	interval := func(rate float64) time.Duration {
+		return time.Duration(math.Ceil(1000/rate)) * time.Millisecond
+	}
+	return &Pacer{store: s, Now: time.Now, Limits: PacerLimits{
+		All: interval(perSecond), Chat: interval(perChat), ChatBurst: max(1, chatBurst),
+		Group: DefaultGroupInterval, BulkHorizon: DefaultBulkHorizon,
+	}}
 }
 
 // reserveScript books the earliest slot at or after now that the overall line and the chat's
@@ -68,16 +82,16 @@ return {1, slot - now}
 // Reserve books a slot for one message to chatID; see bot.SharedPacer.
 func (p *Pacer) Reserve(ctx context.Context, chatID int64, bulk bool) (time.Duration, bool, error) {
 	keys := []string{p.store.key("pace", "all"), p.store.key("pace", "chat", strconv.FormatInt(chatID, 10))}
-	chat, burst := p.limits.Chat, p.limits.ChatBurst
+	chat, burst := p.Limits.Chat, p.Limits.ChatBurst
 	if chatID < 0 { // Telegram: groups and channels have negative ids
-		chat, burst = p.limits.Group, 1
+		chat, burst = p.Limits.Group, 1
 	}
 	horizon := int64(-1)
 	if bulk {
-		horizon = p.limits.BulkHorizon.Milliseconds()
+		horizon = p.Limits.BulkHorizon.Milliseconds()
 	}
 	res, err := reserveScript.Run(ctx, p.store.client, keys, p.Now().UnixMilli(),
-		p.limits.All.Milliseconds(), chat.Milliseconds(), burst, horizon).Int64Slice()
+		p.Limits.All.Milliseconds(), chat.Milliseconds(), burst, horizon).Int64Slice()
 	if err != nil {
 		return 0, false, wrap("pace message", err)
 	}

@@ -8,10 +8,6 @@ import (
 	"github.com/ganwei-bot/ganwei/redisstore"
 )
 
-var telegramLimits = redisstore.PacerLimits{
-	All: 34 * time.Millisecond, Chat: time.Second, ChatBurst: 3, Group: 3 * time.Second, BulkHorizon: time.Second,
-}
-
 // slots books n messages from pacers (taking turns, as replicas do) to chat(i) and returns each
 // one's slot as an offset from the start; it moves the clock only when a chat must rest.
 func slots(t *testing.T, clk *clock, pacers []*redisstore.Pacer, n int, chat func(i int) int64, bulk bool) []time.Duration {
@@ -55,7 +51,7 @@ func maxInWindow(slots []time.Duration, w time.Duration) int {
 func TestPacerNeverAbove30InAnySecond(t *testing.T) {
 	s, _ := mustOpenStore(t)
 	clk := &clock{t: time.Unix(1_800_000_000, 0)}
-	a, b := s.Pacer(telegramLimits), s.Pacer(telegramLimits)
+	a, b := s.Pacer(30, 1, 3), s.Pacer(30, 1, 3)
 	a.Now, b.Now = clk.Now, clk.Now
 	got := slots(t, clk, []*redisstore.Pacer{a, b}, 90, func(i int) int64 { return int64(1000 + i) }, false)
 	if n := maxInWindow(got, time.Second); n > 30 {
@@ -71,7 +67,7 @@ func TestPacerNeverAbove30InAnySecond(t *testing.T) {
 func TestPacerPerChat(t *testing.T) {
 	s, _ := mustOpenStore(t)
 	clk := &clock{t: time.Unix(1_800_000_000, 0)}
-	a, b := s.Pacer(telegramLimits), s.Pacer(telegramLimits)
+	a, b := s.Pacer(30, 1, 3), s.Pacer(30, 1, 3)
 	a.Now, b.Now = clk.Now, clk.Now
 	person := slots(t, clk, []*redisstore.Pacer{a, b}, 6, func(int) int64 { return 42 }, false)
 	if n := maxInWindow(person, time.Second); n > 3 {
@@ -92,7 +88,7 @@ func TestPacerBulkBooksOnlyNearSlots(t *testing.T) {
 	ctx := context.Background()
 	s, _ := mustOpenStore(t)
 	clk := &clock{t: time.Unix(1_800_000_000, 0)}
-	p := s.Pacer(telegramLimits)
+	p := s.Pacer(30, 1, 3)
 	p.Now = clk.Now
 	booked := 0
 	for i := range 100 {

@@ -78,13 +78,8 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 	if botCfg.GlobalRate >= 0 && botCfg.PerChatRate >= 0 { // the demo turns pacing off
 		// Replicas share Telegram's budget through Redis; each also keeps its own local limiter.
 		sender := b.Sender()
-		sender.Shared = store.Pacer(redisstore.PacerLimits{
-			All:         bot.Interval(orDefault(botCfg.GlobalRate, bot.DefaultGlobalRate)),
-			Chat:        bot.Interval(orDefault(botCfg.PerChatRate, bot.DefaultPerChatRate)),
-			ChatBurst:   bot.DefaultPerChatBurst,
-			Group:       bot.ChatInterval(-1, 0),
-			BulkHorizon: bot.DefaultBulkHorizon,
-		})
+		sender.Shared = store.Pacer(orDefault(botCfg.GlobalRate, bot.DefaultGlobalRate),
+			orDefault(botCfg.PerChatRate, bot.DefaultPerChatRate), bot.DefaultPerChatBurst)
 		sender.OnSharedError = func(err error) { logger.Warn("shared pacing skipped", "err", err) }
 	}
 	if a.reminders, err = newReminders(cfg, store, b.Sender(), logger); err != nil {
