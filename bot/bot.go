@@ -166,7 +166,7 @@ func New(ctx context.Context, cfg Config, inbox ganwei.Inbox, metrics *Metrics, 
 	metrics.watchInbox(inbox, logger)
 
 	opts := []tgbot.Option{
-		tgbot.WithHTTPClient(cfg.PollTimeout, &http.Client{Timeout: apiCallTimeout}),
+		tgbot.WithHTTPClient(cfg.PollTimeout, &http.Client{Timeout: apiCallTimeout, Transport: apiTransport(cfg.Workers)}),
 		tgbot.WithDefaultHandler(b.dispatch),
 		tgbot.WithErrorsHandler(func(err error) {
 			logger.Warn("telegram client", "err", redact(err.Error(), cfg.Token))
@@ -192,6 +192,15 @@ func New(ctx context.Context, cfg Config, inbox ganwei.Inbox, metrics *Metrics, 
 	}
 	b.sender = NewSender(client, local, metrics)
 	return b, nil
+}
+
+// apiTransport keeps a connection per worker to the Bot API open: the default transport keeps
+// two, so concurrent sends would dial (and leave in TIME_WAIT) a connection per message.
+func apiTransport(workers int) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = workers + 8
+	t.MaxIdleConnsPerHost = workers + 8
+	return t
 }
 
 // redact removes the token from text that may have come from a URL.
