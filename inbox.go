@@ -26,8 +26,8 @@ type Inbox interface {
 	RenewUpdates(ctx context.Context, worker string, refs []string) error
 	// Release gives entries worker took but will not handle back, for any worker to take at once.
 	ReleaseUpdates(ctx context.Context, worker string, refs []string) error
-	// Done removes a handled entry.
-	UpdateDone(ctx context.Context, ref string) error
+	// UpdateDone removes handled entries.
+	UpdateDone(ctx context.Context, refs ...string) error
 	// Stats reports the backlog: entries accepted and not yet done, and when the oldest arrived.
 	InboxStats(ctx context.Context) (InboxStats, error)
 }

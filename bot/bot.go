@@ -143,6 +143,10 @@ type Bot struct {
 	closed    chan struct{} // closed once Run stopped taking updates after the stop signal
 	handled   handledLog
 	work      *workers
+
+	// Group commits to the inbox, running while Run does (set before intake opens).
+	accepts *committer[ganwei.InboxUpdate]
+	dones   *committer[string]
 }
 
 // New connects to Telegram (getMe) and builds the bot. inbox is where accepted updates wait to be
@@ -264,6 +268,19 @@ func (b *Bot) Run(ctx context.Context) error {
 			return fmt.Errorf("delete webhook before polling: %s", redact(err.Error(), b.cfg.Token))
 		}
 	}
+	commitCtx, stopCommits := context.WithCancel(context.WithoutCancel(ctx))
+	b.accepts = startCommitter(commitCtx, 2, func(ctx context.Context, batch []ganwei.InboxUpdate) error {
+		ctx, cancel := context.WithTimeout(ctx, acceptTimeout)
+		defer cancel()
+		_, err := b.inbox.AcceptUpdates(ctx, batch, b.cfg.InboxLimit)
+		return err
+	})
+	b.dones = startCommitter(commitCtx, 2, func(ctx context.Context, refs []string) error {
+		ctx, cancel := context.WithTimeout(ctx, acceptTimeout)
+		defer cancel()
+		return b.inbox.UpdateDone(ctx, refs...)
+	})
+	defer func() { stopCommits(); b.accepts.wait(); b.dones.wait() }()
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	workDone := make(chan struct{})

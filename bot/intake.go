@@ -67,7 +67,7 @@ func (b *Bot) WebhookHandler() http.Handler {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), acceptTimeout)
 		defer cancel()
-		_, err = b.inbox.AcceptUpdates(ctx, []ganwei.InboxUpdate{{ID: id, Payload: body}}, b.cfg.InboxLimit)
+		err = b.accepts.do(ctx, ganwei.InboxUpdate{ID: id, Payload: body})
 		switch {
 		case ganwei.ErrorCode(err) == ganwei.EFULL:
 			b.metrics.intakeN("full", 1)

@@ -102,11 +102,12 @@ func (m *Metrics) intakeN(result string, n int) {
 	m.intake.WithLabelValues(result).Add(float64(n))
 }
 
-func (m *Metrics) inFlight(n int) {
+// inFlight moves the handlers-in-flight gauge by delta.
+func (m *Metrics) inFlight(delta int) {
 	if m == nil {
 		return
 	}
-	m.inflight.Set(float64(n))
+	m.inflight.Add(float64(delta))
 }
 
 // queue moves the outgoing queue gauge of lane by delta.

@@ -204,14 +204,17 @@ func (s *Store) ReleaseUpdates(ctx context.Context, worker string, refs []string
 }
 
 // UpdateDone implements ganwei.Inbox: acknowledge and delete in one transaction.
-func (s *Store) UpdateDone(ctx context.Context, ref string) error {
+func (s *Store) UpdateDone(ctx context.Context, refs ...string) error {
+	if len(refs) == 0 {
+		return nil
+	}
 	_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.XAck(ctx, s.inboxKey(), inboxGroup, ref)
-		p.XDel(ctx, s.inboxKey(), ref)
+		p.XAck(ctx, s.inboxKey(), inboxGroup, refs...)
+		p.XDel(ctx, s.inboxKey(), refs...)
 		return nil
 	})
 	if err != nil {
-		return wrap("mark inbox entry done", err)
+		return wrap("mark inbox entries done", err)
 	}
 	return nil
 }
