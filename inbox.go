@@ -14,10 +14,11 @@ import (
 // the worker releases it, or until it has been idle (not renewed) for longer than another
 // worker's reclaim threshold.
 type Inbox interface {
-	// Accept stores the updates whose ids were not accepted before (each id counts once, across
-	// restarts and replicas) and returns how many were new. When the inbox already holds limit
-	// entries or more (limit > 0) it stores nothing and returns an error with code EFULL.
-	AcceptUpdates(ctx context.Context, updates []InboxUpdate, limit int) (accepted int, err error)
+	// AcceptUpdates stores the updates in order, each id once across restarts and replicas (a
+	// resend of a stored update is taken without storing it again). It returns how many of the
+	// first updates are taken: all of them, or, when the inbox would hold more than limit
+	// entries (limit > 0), the ones that fit, with an error of code EFULL for the rest.
+	AcceptUpdates(ctx context.Context, updates []InboxUpdate, limit int) (taken int, err error)
 	// Take hands worker up to n entries nobody has taken yet, waiting up to block for the first.
 	TakeUpdates(ctx context.Context, worker string, n int, block time.Duration) ([]InboxEntry, error)
 	// Reclaim hands worker up to n entries another worker took and left idle for at least idle.

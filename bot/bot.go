@@ -269,16 +269,18 @@ func (b *Bot) Run(ctx context.Context) error {
 		}
 	}
 	commitCtx, stopCommits := context.WithCancel(context.WithoutCancel(ctx))
-	b.accepts = startCommitter(commitCtx, 2, func(ctx context.Context, batch []ganwei.InboxUpdate) error {
+	b.accepts = startCommitter(commitCtx, 2, func(ctx context.Context, batch []ganwei.InboxUpdate) (int, error) {
 		ctx, cancel := context.WithTimeout(ctx, acceptTimeout)
 		defer cancel()
-		_, err := b.inbox.AcceptUpdates(ctx, batch, b.cfg.InboxLimit)
-		return err
+		return b.inbox.AcceptUpdates(ctx, batch, b.cfg.InboxLimit)
 	})
-	b.dones = startCommitter(commitCtx, 2, func(ctx context.Context, refs []string) error {
+	b.dones = startCommitter(commitCtx, 2, func(ctx context.Context, refs []string) (int, error) {
 		ctx, cancel := context.WithTimeout(ctx, acceptTimeout)
 		defer cancel()
-		return b.inbox.UpdateDone(ctx, refs...)
+		if err := b.inbox.UpdateDone(ctx, refs...); err != nil {
+			return 0, err
+		}
+		return len(refs), nil
 	})
 	defer func() { stopCommits(); b.accepts.wait(); b.dones.wait() }()
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))

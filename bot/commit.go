@@ -13,7 +13,7 @@ const maxBatch = 100
 // round trip per batch (accepting updates, marking them done); alone, an item goes at once.
 type committer[T any] struct {
 	reqs chan commitReq[T]
-	op   func(ctx context.Context, batch []T) error
+	op   func(ctx context.Context, batch []T) (ok int, err error)
 	wg   sync.WaitGroup
 }
 
@@ -22,8 +22,9 @@ type commitReq[T any] struct {
 	done chan error
 }
 
-// startCommitter runs op in n goroutines until ctx ends.
-func startCommitter[T any](ctx context.Context, n int, op func(ctx context.Context, batch []T) error) *committer[T] {
+// startCommitter runs op in n goroutines until ctx ends. op reports that the first ok items of
+// a batch succeeded and the rest failed with err.
+func startCommitter[T any](ctx context.Context, n int, op func(ctx context.Context, batch []T) (ok int, err error)) *committer[T] {
 	c := &committer[T]{reqs: make(chan commitReq[T]), op: op}
 	for range n {
 		c.wg.Add(1)
@@ -73,9 +74,13 @@ func (c *committer[T]) loop(ctx context.Context) {
 		for _, r := range batch {
 			items = append(items, r.item)
 		}
-		err := c.op(context.WithoutCancel(ctx), items)
-		for _, r := range batch {
-			r.done <- err
+		ok, err := c.op(context.WithoutCancel(ctx), items)
+		for i, r := range batch {
+			if i < ok {
+				r.done <- nil
+			} else {
+				r.done <- err
+			}
 		}
 	}
 }

@@ -136,35 +136,46 @@ func (b *Bot) poll(ctx context.Context) {
 		if len(batch) == 0 {
 			continue
 		}
-		for {
-			_, err := b.inbox.AcceptUpdates(ctx, batch, b.cfg.InboxLimit)
+		full := false
+		for len(batch) > 0 {
+			taken, err := b.inbox.AcceptUpdates(ctx, batch, b.cfg.InboxLimit)
+			if taken > 0 {
+				// Telegram may forget these now: the next getUpdates confirms them.
+				b.metrics.intakeN("accepted", taken)
+				offset = batch[taken-1].ID + 1
+				batch = batch[taken:]
+			}
 			if err == nil {
-				b.metrics.intakeN("accepted", len(batch))
 				break
 			}
 			if ctx.Err() != nil {
-				return // not stored, offset not moved: Telegram sends them again
+				return // the rest not stored, offset not moved past them: Telegram sends them again
 			}
-			if ganwei.ErrorCode(err) == ganwei.EUNAVAILABLE {
+			switch ganwei.ErrorCode(err) {
+			case ganwei.EUNAVAILABLE:
 				b.metrics.intakeN("direct", len(batch))
 				b.logger.Warn("inbox unavailable; handling polled updates directly", "count", len(batch), "err", err)
 				if !b.work.handleNow(ctx, batch) {
-					return // offset not moved: Telegram sends them again
+					return
 				}
-				break
-			}
-			if ganwei.ErrorCode(err) == ganwei.EFULL {
+				offset = batch[len(batch)-1].ID + 1
+				batch = nil
+				continue
+			case ganwei.EFULL:
 				b.metrics.intakeN("full", len(batch))
-			} else {
+				if !full {
+					b.logger.Warn("inbox full: polling paused, updates stay with Telegram", "limit", b.cfg.InboxLimit, "waiting", len(batch))
+					full = true
+				}
+			default:
 				b.logger.Warn("polled updates not stored; retrying", "count", len(batch), "err", err)
 			}
-			backoff = nextBackoff(backoff)
+			backoff = min(nextBackoff(backoff), time.Second)
 			if SleepContext(ctx, backoff) != nil {
 				return
 			}
 		}
 		backoff = 0
-		offset = batch[len(batch)-1].ID + 1
 	}
 }
 

@@ -32,20 +32,23 @@ const inboxGroup = "handlers"
 // takes it at once.
 const releasedIdle = 24 * time.Hour
 
-// acceptScript stores each update whose id was not seen before, unless the inbox is full.
-// KEYS: stream, then one dedupe key per update. ARGV: limit, ttl seconds, then id and payload per
-// update. Returns the number stored, or -1 when full.
+// acceptScript stores, in order, each update whose id was not seen before, while the inbox has
+// room. KEYS: stream, then one dedupe key per update. ARGV: limit (0: none), ttl seconds, then id
+// and payload per update. Returns how many of the first updates were taken (stored or seen).
 var acceptScript = redis.NewScript(`
 local limit = tonumber(ARGV[1])
-if limit > 0 and redis.call('XLEN', KEYS[1]) >= limit then return -1 end
-local n = 0
+local room = 0
+if limit > 0 then room = limit - redis.call('XLEN', KEYS[1]) end
+local taken = 0
 for i = 2, #KEYS do
+  if limit > 0 and room <= 0 then break end
   if redis.call('SET', KEYS[i], '1', 'NX', 'EX', ARGV[2]) then
     redis.call('XADD', KEYS[1], '*', 'id', ARGV[2*i-1], 'u', ARGV[2*i])
-    n = n + 1
+    room = room - 1
   end
+  taken = taken + 1
 end
-return n
+return taken
 `)
 
 // AcceptUpdates implements ganwei.Inbox: one round trip for any number of updates.
@@ -61,14 +64,14 @@ func (s *Store) AcceptUpdates(ctx context.Context, updates []ganwei.InboxUpdate,
 		keys = append(keys, s.key("update", strconv.FormatInt(u.ID, 10)))
 		args = append(args, u.ID, u.Payload)
 	}
-	n, err := acceptScript.Run(ctx, s.client, keys, args...).Int()
+	taken, err := acceptScript.Run(ctx, s.client, keys, args...).Int()
 	if err != nil {
-		return 0, wrap("store update in inbox", err)
+		return 0, wrap("store updates in inbox", err)
 	}
-	if n < 0 {
-		return 0, ganwei.Errorf(ganwei.EFULL, "收到的消息较多，请稍后再试")
+	if taken < len(updates) {
+		return taken, ganwei.Errorf(ganwei.EFULL, "收到的消息较多，请稍后再试")
 	}
-	return n, nil
+	return taken, nil
 }
 
 // inboxKey is the stream.

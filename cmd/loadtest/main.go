@@ -125,6 +125,7 @@ func run(o options) error {
 		return err
 	}
 	idle := rss(cmd.Process.Pid)
+	idleAnon, idleFile := procStatus(cmd.Process.Pid, "RssAnon:"), procStatus(cmd.Process.Pid, "RssFile:")
 
 	d := newDriver(o, "http://"+addr+hookPath)
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
@@ -160,6 +161,7 @@ func run(o options) error {
 		fmt.Printf("timed out with %d of %d replies\n", replies(tg), o.updates)
 	}
 	report(o, tg, d, began, sent, idle, peak, rss(cmd.Process.Pid))
+	fmt.Printf("  idle RSS: %.1f MB anonymous (heap, stacks), %.1f MB file-backed (the binary)\n", mb(idleAnon), mb(idleFile))
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	return nil
 }
