@@ -133,6 +133,7 @@ func TestPacingAtTheStandIn(t *testing.T) {
 	r := redistest.New(t)
 	store := redisstore.New(r.Client, r.Prefix+"ganwei")
 	var replicas []*bot.Sender
+	calls := &pacerCalls{}
 	for range 2 {
 		b, err := bot.New(context.Background(), bot.Config{Token: tg.Token(), APIURL: tg.URL()}, store, nil, quiet)
 		if err != nil {
@@ -141,7 +142,7 @@ func TestPacingAtTheStandIn(t *testing.T) {
 		s := b.Sender()
 		p := store.Pacer(bot.DefaultGlobalRate, bot.DefaultPerChatRate, bot.DefaultPerChatBurst)
 		p.Now = clk.Now
-		s.Shared, s.Sleep = p, clk.Sleep
+		s.Shared, s.Sleep = &countingPacer{next: p, calls: calls}, clk.Sleep
 		replicas = append(replicas, s)
 	}
 	ctx := context.Background()
@@ -208,6 +209,16 @@ func TestPacingAtTheStandIn(t *testing.T) {
 	if n := busiestWindow(sends(tg, func(c int64) bool { return c == -100 }), time.Minute); n > 20 {
 		t.Errorf("a group got %d messages in a minute, want at most 20", n)
 	}
+	// One Redis call per message when backed up; bulk asks again only when 150 senders want
+	// more than the second's worth of slots it may book.
+	if n := calls.n(false); n != 5+8+25+calls.rested() {
+		t.Errorf("replies and direct messages: %d pacer calls for %d messages (%d after a chat's rest), want one each plus the rests",
+			n, 5+8+25, calls.rested())
+	}
+	if n := calls.n(true); n > 3*fanout {
+		t.Errorf("bulk: %d pacer calls for %d messages, want at most 3 each (waiting senders must not all ask at once)", n, fanout)
+	}
+	t.Logf("pacer calls: %d for %d bulk messages, %d for %d other messages", calls.n(true), fanout, calls.n(false), 5+8+25)
 	fanoutEnd := sends(tg, func(c int64) bool { return c >= 100_000 })[fanout-1]
 	for _, r := range replies {
 		if !r.asked.Before(fanoutEnd) {
@@ -217,4 +228,42 @@ func TestPacingAtTheStandIn(t *testing.T) {
 			t.Errorf("a reply during the fan-out waited %s, want about a second at most", wait)
 		}
 	}
+}
+
+// pacerCalls counts the shared pacer's calls (Redis round trips) by lane.
+type pacerCalls struct {
+	mu    sync.Mutex
+	calls [2]int
+	rests int // reply-lane calls answered "not yet" (a chat must rest first)
+}
+
+func (c *pacerCalls) n(bulk bool) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if bulk {
+		return c.calls[1]
+	}
+	return c.calls[0]
+}
+
+func (c *pacerCalls) rested() int { c.mu.Lock(); defer c.mu.Unlock(); return c.rests }
+
+type countingPacer struct {
+	next  bot.SharedPacer
+	calls *pacerCalls
+}
+
+func (p *countingPacer) Reserve(ctx context.Context, chatID int64, bulk bool) (time.Duration, bool, error) {
+	wait, reserved, err := p.next.Reserve(ctx, chatID, bulk)
+	p.calls.mu.Lock()
+	defer p.calls.mu.Unlock()
+	if bulk {
+		p.calls.calls[1]++
+	} else {
+		p.calls.calls[0]++
+		if !reserved {
+			p.calls.rests++
+		}
+	}
+	return wait, reserved, err
 }

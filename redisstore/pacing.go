@@ -5,8 +5,10 @@ package redisstore
 //	{prefix}:pace:all           string  the next free slot (unix ms) for a message to any chat,
 //	                                    shared by every replica
 //	{prefix}:pace:chat:{chatID} string  GCRA "theoretical arrival time" (unix ms) for one chat
+//	{prefix}:pace:bulk          string  when the next bulk message that cannot book yet should ask
+//	                                    again (unix ms): staggers waiting bulk senders
 //
-// Both expire soon after they stop mattering, so an idle bot keeps none.
+// All expire soon after they stop mattering, so an idle bot keeps none.
 
 import (
 	"context"
@@ -62,9 +64,11 @@ func (s *Store) Pacer(perSecond, perChat float64, chatBurst int) *Pacer {
 // reserveScript books the earliest slot at or after now that the overall line and the chat's
 // budget allow. Returns {1, ms until the slot} when booked; {0, ms to wait before asking again}
 // when the chat must rest first (booking its later slot would leave a hole in the overall line)
-// or a bulk slot would lie beyond the horizon. Times are integral milliseconds so that Lua's
-// number formatting never rounds them.
-// KEYS: all, chat. ARGV: now, allInterval, chatInterval, chatBurst, horizon (-1: none).
+// or a bulk slot would lie beyond the horizon. Bulk messages that must wait get staggered times
+// to ask again, one emission interval apart and in order, so that many bulk senders do not all
+// ask at once (two calls per bulk message when backed up, not one per sender per slot). Times are
+// integral milliseconds so that Lua's number formatting never rounds them.
+// KEYS: all, chat, bulk queue. ARGV: now, allInterval, chatInterval, chatBurst, horizon (-1: none).
 var reserveScript = redis.NewScript(`
 local now = tonumber(ARGV[1])
 local all_i, chat_i, burst, horizon = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -72,7 +76,11 @@ local slot = math.max(tonumber(redis.call('GET', KEYS[1]) or now), now)
 local chat_tat = math.max(tonumber(redis.call('GET', KEYS[2]) or now), now)
 local chat_free = chat_tat - (burst - 1) * chat_i
 if chat_free > slot then return {0, chat_free - now} end
-if horizon >= 0 and slot - now > horizon then return {0, slot - now - horizon} end
+if horizon >= 0 and slot - now > horizon then
+  local ticket = math.max(tonumber(redis.call('GET', KEYS[3]) or now), slot - horizon)
+  redis.call('SET', KEYS[3], ticket + all_i, 'PX', ticket + all_i - now + 1000)
+  return {0, ticket - now}
+end
 redis.call('SET', KEYS[1], slot + all_i, 'PX', slot + all_i - now + 1000)
 local next_chat = math.max(chat_tat, slot) + chat_i
 redis.call('SET', KEYS[2], next_chat, 'PX', next_chat - now + 1000)
@@ -81,7 +89,7 @@ return {1, slot - now}
 
 // Reserve books a slot for one message to chatID; see bot.SharedPacer.
 func (p *Pacer) Reserve(ctx context.Context, chatID int64, bulk bool) (time.Duration, bool, error) {
-	keys := []string{p.store.key("pace", "all"), p.store.key("pace", "chat", strconv.FormatInt(chatID, 10))}
+	keys := []string{p.store.key("pace", "all"), p.store.key("pace", "chat", strconv.FormatInt(chatID, 10)), p.store.key("pace", "bulk")}
 	chat, burst := p.Limits.Chat, p.Limits.ChatBurst
 	if chatID < 0 { // Telegram: groups and channels have negative ids
 		chat, burst = p.Limits.Group, 1
