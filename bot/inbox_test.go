@@ -17,6 +17,9 @@ import (
 
 	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/bot"
+	"github.com/ganwei-bot/ganwei/redisstore"
+	"github.com/ganwei-bot/ganwei/redistest"
+	"github.com/ganwei-bot/ganwei/telegramtest"
 )
 
 const hookSecret = "s3cret-token-for-tests"
@@ -413,5 +416,42 @@ func (l *watchedLog) waitFor(ctx context.Context, text string) error {
 		case <-ctx.Done():
 			return fmt.Errorf("log never said %q: %w", text, ctx.Err())
 		}
+	}
+}
+
+// TestWebhookWithRedisDownAnswersBeforeAcknowledging: while Redis cannot store an update, the
+// webhook handles it in the process and answers 200 only after the handler ran, so what needs no
+// Redis still gets its reply and nothing is acknowledged unhandled.
+func TestWebhookWithRedisDownAnswersBeforeAcknowledging(t *testing.T) {
+	srv := redistest.StartServer(t)
+	rd := redistest.NewOn(t, srv)
+	tg := telegramtest.New()
+	t.Cleanup(tg.Close)
+	store := redisstore.New(rd.Client, rd.Prefix+"ganwei")
+	ctx := wait(t)
+	b, err := bot.New(ctx, with(unpaced, func(c *bot.Config) {
+		c.Token, c.APIURL, c.WebhookURL, c.WebhookSecret = tg.Token(), tg.URL(), "https://bot.example.test/hook", hookSecret
+		c.ShutdownTimeout = time.Second
+	}), store, nil, quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.SetHandler(answering(b, nil, nil))
+	hook := httptest.NewServer(b.HTTPHandler(nil))
+	t.Cleanup(hook.Close)
+	run(t, b)
+	if err := b.WaitStarted(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Restart() })
+	code, err := tg.DeliverWebhook(ctx, hook.URL+"/hook", hookSecret, userUpdate(5))
+	if err != nil || code != http.StatusOK {
+		t.Fatalf("webhook with Redis down = %d, %v; want 200 after handling", code, err)
+	}
+	if got := tg.MessagesTo(1005); len(got) != 1 || got[0].Text != "答复 5" {
+		t.Fatalf("reply before the 200: %v, want one answer", got)
 	}
 }
