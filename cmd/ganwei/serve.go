@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -47,6 +48,9 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Building the knowledge index and the other start-up work leave garbage behind; hand its
+	// pages back now rather than whenever the scavenger gets to them, so that an idle bot is small.
+	debug.FreeOSMemory()
 	logger.Info("ganwei starting", "bot", a.bot.Username(), "webhook", cfg.WebhookURL != "")
 	if len(cfg.AdminIDs) == 0 {
 		logger.Warn("GANWEI_ADMIN_IDS is empty: only people bound with an admin invite can manage the bot (ganwei admin invite --role admin)")
