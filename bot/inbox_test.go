@@ -455,3 +455,33 @@ func TestWebhookWithRedisDownAnswersBeforeAcknowledging(t *testing.T) {
 		t.Fatalf("reply before the 200: %v, want one answer", got)
 	}
 }
+
+// TestSlowHandlerIsNotTakenOver: a handler that runs longer than the claim timeout (a slow
+// model answer, a long pacing wait) keeps its update: its worker renews it, so another replica
+// does not take it over and answer it a second time. Redis measures idle time by its own clock,
+// so this test lets real time pass (a few claim timeouts of 100 ms).
+func TestSlowHandlerIsNotTakenOver(t *testing.T) {
+	h := newHarness(t, unpaced)
+	ctx := wait(t)
+	fast := with(unpaced, func(c *bot.Config) { c.ClaimIdle = 100 * time.Millisecond })
+	slow := h.replica(t, fast, nil)
+	gate, entered := make(chan struct{}), make(chan int64, 10)
+	slow.SetHandler(answering(slow, gate, entered))
+	run(t, slow)
+	if err := slow.ProcessUpdate(ctx, ptr(userUpdate(1))); err != nil {
+		t.Fatal(err)
+	}
+	<-entered
+	other := h.replica(t, fast, nil)
+	otherEntered := make(chan int64, 10)
+	other.SetHandler(answering(other, nil, otherEntered))
+	run(t, other)
+	time.Sleep(6 * fast.ClaimIdle)
+	select {
+	case id := <-otherEntered:
+		t.Fatalf("the other replica took over update %d while its handler was still running", id)
+	default:
+	}
+	close(gate)
+	h.checkAnsweredOnce(t, ctx, ids(1, 1))
+}
