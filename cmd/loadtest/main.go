@@ -9,6 +9,7 @@
 //	go run ./cmd/loadtest -bin /tmp/ganwei -updates 3000 -pacing=false            # Ganwei, no pacing
 //	go run ./cmd/loadtest -bare -updates 3000                                     # bare go-telegram/bot
 //	go run ./cmd/loadtest -bin /tmp/ganwei -updates 10000 -rate 200 -inbox-limit 2000  # overload
+//	go run ./cmd/loadtest -bin /tmp/ganwei -updates 2000 -rate 200 -stop-midway -kill  # crash, restart
 //
 // Redis is REDIS_URL when set (keys under a fresh prefix), else a private redis-server on a free
 // port. Like Telegram, the driver resends an update the webhook did not answer 200 (429 and 503
@@ -63,6 +64,8 @@ type options struct {
 	keepLogs    bool
 	stopMidway  bool
 	drainBound  time.Duration
+	claimAfter  time.Duration
+	kill        bool
 	secretToken string
 }
 
@@ -82,6 +85,8 @@ func main() {
 	flag.BoolVar(&o.keepLogs, "logs", false, "show the bot's warnings and errors")
 	flag.BoolVar(&o.stopMidway, "stop-midway", false, "SIGTERM the bot once half the updates are acknowledged, restart it, and count lost and double answers")
 	flag.DurationVar(&o.drainBound, "drain", 0, "GANWEI_DRAIN_TIMEOUT for -stop-midway (0: the default)")
+	flag.BoolVar(&o.kill, "kill", false, "with -stop-midway: SIGKILL instead of SIGTERM (a crash)")
+	flag.DurationVar(&o.claimAfter, "claim", 0, "GANWEI_CLAIM_TIMEOUT (0: the default)")
 	flag.StringVar(&o.bareServe, "bare-serve", "", "internal: serve the bare bot on this address")
 	flag.Parse()
 	if o.bareServe != "" {
@@ -141,9 +146,13 @@ func run(o options) error {
 				time.Sleep(5 * time.Millisecond)
 			}
 			stopSampling()
-			_ = cmd.Process.Signal(syscall.SIGTERM)
+			sig := syscall.SIGTERM
+			if o.kill {
+				sig = syscall.SIGKILL
+			}
+			_ = cmd.Process.Signal(sig)
 			err := cmd.Wait()
-			fmt.Printf("stopped after %d acknowledged updates: exit %v\n", d.acked.Load(), exitCode(err))
+			fmt.Printf("stopped (%s) after %d acknowledged updates: exit %v\n", sig, d.acked.Load(), exitCode(err))
 			next, serr := start()
 			if serr != nil {
 				fmt.Fprintln(os.Stderr, "restart:", serr)
@@ -202,6 +211,9 @@ func startBot(o options, tg *telegramtest.Server, redisURL, prefix, addr string)
 	}
 	if o.drainBound > 0 {
 		cmd.Env = append(cmd.Env, "GANWEI_DRAIN_TIMEOUT="+o.drainBound.String())
+	}
+	if o.claimAfter > 0 {
+		cmd.Env = append(cmd.Env, "GANWEI_CLAIM_TIMEOUT="+o.claimAfter.String())
 	}
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
