@@ -230,7 +230,7 @@ func TestDrainBoundLeavesPendingAndSaysSo(t *testing.T) {
 	if out := logs.String(); !strings.Contains(out, "drain bound passed") || !strings.Contains(out, `"count":2`) {
 		t.Fatalf("log does not say that 2 updates were left pending:\n%s", out)
 	}
-	second := h.replica(t, unpaced, nil) // default claim timeout: 30 s, far beyond this test
+	second := h.replica(t, unpaced, nil) // default claim timeout: 15 s, beyond this test
 	second.SetHandler(answering(second, nil, nil))
 	run(t, second)
 	h.checkAnsweredOnce(t, ctx, ids(1, 3))

@@ -65,7 +65,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 //	GANWEI_WORKERS          handlers in flight per process (default 32)
 //	GANWEI_INBOX_LIMIT      backlog at which the webhook answers 429 (default 5000)
 //	GANWEI_DRAIN_TIMEOUT    how long a stop waits for handlers in hand (default 20s)
-//	GANWEI_CLAIM_TIMEOUT    idle time after which another replica takes over a dead one's updates (default 30s)
+//	GANWEI_CLAIM_TIMEOUT    idle time after which another replica takes over a dead one's updates (default 15s)
 //	GANWEI_RATE_LIMIT       outgoing messages per second overall (default 30); "off" only for load tests
 func loadDelivery(getenv func(string) string) (bot.Config, error) {
 	var c bot.Config
