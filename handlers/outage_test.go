@@ -62,7 +62,7 @@ func newChatHarness(t *testing.T, store *redisstore.Store, phraser knowledge.Phr
 	tg := telegramtest.New()
 	t.Cleanup(tg.Close)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	b, err := bot.New(ctx, bot.Config{Token: tg.Token(), APIURL: tg.URL(), GlobalRate: -1, PerChatRate: -1}, nil, nil, logger)
+	b, err := bot.New(ctx, bot.Config{Token: tg.Token(), APIURL: tg.URL(), GlobalRate: -1, PerChatRate: -1}, store, nil, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
