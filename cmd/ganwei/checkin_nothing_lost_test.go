@@ -116,3 +116,72 @@ func TestAnswerAfterThePeriodClosedDoesNotChangeIt(t *testing.T) {
 		t.Errorf("2026-W47 answer = %+v, %v; want the wellbeing given before the close only", c, err)
 	}
 }
+
+// 取消 pressed after the check-in's period has closed does not take the answer back out of that
+// period: its figures are on show, and readings before and after the withdrawal would give the
+// answer away. Neither does a second round's 取消 put the earlier answer back, nor does the
+// optional line, sent after the person moved to another unit, move the answer between the
+// closed period's units.
+func TestClosedPeriodFiguresDoNotChangeAfterTheClose(t *testing.T) {
+	closed := time.Date(2026, 11, 27, 16, 30, 0, 0, shanghai) // the next prompt: 2026-W47 closes
+	figures := func(h *harness, unit string) ganwei.Aggregate {
+		t.Helper()
+		aggs, err := h.store.Aggregates(h.ctx, []string{"2026-W47"}, unit)
+		if err != nil {
+			t.Fatalf("aggregates: %v", err)
+		}
+		return *aggs[0]
+	}
+	t.Run("取消 of a first round", func(t *testing.T) {
+		rd := redistest.New(t)
+		h := newHarness(t, rd.Client, rd.Prefix)
+		q := h.startDialog(cadreA.ID)
+		h.press(cadreA.ID, q.ID, "ci:a:w:1")
+		h.press(cadreA.ID, q.ID, "ci:a:s:5")
+		before := figures(h, "")
+		h.clock.Set(closed)
+		h.press(cadreA.ID, q.ID, "ci:cancel")
+		if after := figures(h, ""); after.Responses != before.Responses || after.WellbeingSum != before.WellbeingSum || after.StressSum != before.StressSum {
+			t.Errorf("2026-W47 overall changed after it closed: before %+v, after %+v", before, after)
+		}
+		if c, err := h.store.CheckIn(h.ctx, cadreA.ID, "2026-W47"); err != nil || c == nil || c.Wellbeing != 1 {
+			t.Errorf("2026-W47 answer after 取消 past the close = %+v, %v; want it kept", c, err)
+		}
+	})
+	t.Run("取消 of a second round", func(t *testing.T) {
+		rd := redistest.New(t)
+		h := newHarness(t, rd.Client, rd.Prefix)
+		q := h.startDialog(cadreA.ID)
+		h.answer(cadreA.ID, q.ID, 4, 2, "enough", "ok", false, "")
+		q = h.startDialog(cadreA.ID)
+		h.press(cadreA.ID, q.ID, "ci:a:w:1")
+		before := figures(h, "")
+		h.clock.Set(closed)
+		h.press(cadreA.ID, q.ID, "ci:cancel")
+		if after := figures(h, ""); after.WellbeingSum != before.WellbeingSum || after.WellbeingDist != before.WellbeingDist {
+			t.Errorf("2026-W47 overall changed after it closed: before %+v, after %+v", before, after)
+		}
+	})
+	t.Run("optional line after a move to another unit", func(t *testing.T) {
+		rd := redistest.New(t)
+		h := newHarness(t, rd.Client, rd.Prefix)
+		q := h.startDialog(cadreA.ID)
+		for _, data := range []string{"ci:a:w:1", "ci:a:s:5", "ci:a:sup:enough", "ci:a:ben:ok", "ci:a:talk:0"} {
+			h.press(cadreA.ID, q.ID, data)
+		}
+		before := figures(h, cadreA.Unit)
+		h.clock.Set(closed)
+		moved := cadreA
+		moved.Unit = cadreD.Unit
+		if err := h.store.SaveUser(h.ctx, &moved); err != nil {
+			t.Fatal(err)
+		}
+		h.say(cadreA.ID, "最近家里老人住院，有些分心")
+		if after := figures(h, cadreA.Unit); after.Responses != before.Responses || after.WellbeingSum != before.WellbeingSum {
+			t.Errorf("2026-W47 %s changed after it closed: before %+v, after %+v", cadreA.Unit, before, after)
+		}
+		if after := figures(h, cadreD.Unit); after.Responses != 0 {
+			t.Errorf("2026-W47 %s gained an answer after it closed: %+v", cadreD.Unit, after)
+		}
+	})
+}
