@@ -104,9 +104,10 @@ func TestParticipationNeverExceedsAHundredPercent(t *testing.T) {
 func TestAnswerAfterThePeriodClosedDoesNotChangeIt(t *testing.T) {
 	rd := redistest.New(t)
 	h := newHarness(t, rd.Client, rd.Prefix)
+	h.clock.Set(time.Date(2026, 11, 27, 15, 50, 0, 0, shanghai)) // the last minutes of 2026-W47
 	q := h.startDialog(cadreA.ID)
 	h.press(cadreA.ID, q.ID, "ci:a:w:4")
-	h.clock.Set(time.Date(2026, 11, 27, 16, 30, 0, 0, shanghai)) // the next prompt: 2026-W47 closes
+	h.clock.Set(time.Date(2026, 11, 27, 16, 5, 0, 0, shanghai)) // the next prompt: 2026-W47 closes
 	r := h.press(cadreA.ID, q.ID, "ci:a:s:5")
 	if !strings.Contains(r.Text, "已经结束") {
 		t.Errorf("answer after the close: %q", r.Text)
@@ -123,7 +124,10 @@ func TestAnswerAfterThePeriodClosedDoesNotChangeIt(t *testing.T) {
 // optional line, sent after the person moved to another unit, move the answer between the
 // closed period's units.
 func TestClosedPeriodFiguresDoNotChangeAfterTheClose(t *testing.T) {
-	closed := time.Date(2026, 11, 27, 16, 30, 0, 0, shanghai) // the next prompt: 2026-W47 closes
+	// A dialog opened in the last minutes of 2026-W47 and continued (within the dialog's 30
+	// minutes) just after the next prompt closed it.
+	lastMinutes := time.Date(2026, 11, 27, 15, 50, 0, 0, shanghai)
+	closed := time.Date(2026, 11, 27, 16, 5, 0, 0, shanghai)
 	figures := func(h *harness, unit string) ganwei.Aggregate {
 		t.Helper()
 		aggs, err := h.store.Aggregates(h.ctx, []string{"2026-W47"}, unit)
@@ -135,6 +139,7 @@ func TestClosedPeriodFiguresDoNotChangeAfterTheClose(t *testing.T) {
 	t.Run("取消 of a first round", func(t *testing.T) {
 		rd := redistest.New(t)
 		h := newHarness(t, rd.Client, rd.Prefix)
+		h.clock.Set(lastMinutes)
 		q := h.startDialog(cadreA.ID)
 		h.press(cadreA.ID, q.ID, "ci:a:w:1")
 		h.press(cadreA.ID, q.ID, "ci:a:s:5")
@@ -153,6 +158,7 @@ func TestClosedPeriodFiguresDoNotChangeAfterTheClose(t *testing.T) {
 		h := newHarness(t, rd.Client, rd.Prefix)
 		q := h.startDialog(cadreA.ID)
 		h.answer(cadreA.ID, q.ID, 4, 2, "enough", "ok", false, "")
+		h.clock.Set(lastMinutes)
 		q = h.startDialog(cadreA.ID)
 		h.press(cadreA.ID, q.ID, "ci:a:w:1")
 		before := figures(h, "")
@@ -165,6 +171,7 @@ func TestClosedPeriodFiguresDoNotChangeAfterTheClose(t *testing.T) {
 	t.Run("optional line after a move to another unit", func(t *testing.T) {
 		rd := redistest.New(t)
 		h := newHarness(t, rd.Client, rd.Prefix)
+		h.clock.Set(lastMinutes)
 		q := h.startDialog(cadreA.ID)
 		for _, data := range []string{"ci:a:w:1", "ci:a:s:5", "ci:a:sup:enough", "ci:a:ben:ok", "ci:a:talk:0"} {
 			h.press(cadreA.ID, q.ID, data)
