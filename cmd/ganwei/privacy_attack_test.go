@@ -425,3 +425,35 @@ func TestTextTypedIntoATimedOutDialogNeverReachesTheModelOrTheQueue(t *testing.T
 		check(t, h, spy, hrUser.ID, "已与张伟同志电话沟通，其母亲病重住院，本人情绪低落，建议调整干部考核安排")
 	})
 }
+
+// A case closed as 本人已删除 by /forgetme stays a shell with no identity: HR's buttons on a
+// case view still on screen from before — 添加备注, 重新打开 — cannot write the person's name or
+// circumstances back into it, nor bring it back among the open cases.
+func TestForgottenCaseTakesNoNotesAndCannotBeReopened(t *testing.T) {
+	rd := redistest.New(t)
+	h := newHarness(t, rd.Client, rd.Prefix)
+	caseID := victimWithCase(t, h)
+	list := h.say(hrUser.ID, "/cases")
+	view := h.press(hrUser.ID, list.ID, "cs:v:"+caseID)
+	confirm := h.say(cadreB.ID, "/forgetme")
+	h.press(cadreB.ID, confirm.ID, "fg:yes")
+
+	h.press(hrUser.ID, view.ID, "cs:n:"+caseID)
+	h.say(hrUser.ID, "已与李强同志电话沟通，其母亲病重住院")
+	h.press(hrUser.ID, view.ID, "cs:r:"+caseID)
+	c, err := h.store.Case(h.ctx, caseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Status != ganwei.CaseClosed || c.UserID != 0 || len(c.Notes) != 1 {
+		t.Errorf("forgotten case after HR's note and reopen = %+v; want the closed shell with its one 本人已删除 note", c)
+	}
+	for _, n := range c.Notes {
+		if strings.Contains(n.Text, "李强") || strings.Contains(n.Text, "病重") {
+			t.Errorf("forgotten case carries the note %q", n.Text)
+		}
+	}
+	if total, _, _ := h.store.OpenCases(h.ctx); total != 0 {
+		t.Errorf("open cases after reopening a forgotten one = %d, want 0", total)
+	}
+}
