@@ -439,7 +439,12 @@ func TestForgottenCaseTakesNoNotesAndCannotBeReopened(t *testing.T) {
 	h.press(cadreB.ID, confirm.ID, "fg:yes")
 
 	h.press(hrUser.ID, view.ID, "cs:n:"+caseID)
-	h.say(hrUser.ID, "已与李强同志电话沟通，其母亲病重住院")
+	if r := h.say(hrUser.ID, "已与李强同志电话沟通，其母亲病重住院"); !strings.Contains(r.Text, "本人已删除") {
+		t.Errorf("a note on a forgotten case answered %q; want to be told the person deleted their data", r.Text)
+	}
+	if _, err := h.store.Dialog(h.ctx, hrUser.ID); ganwei.ErrorCode(err) != ganwei.ENOTFOUND {
+		t.Errorf("the refused note left the note dialog open: %v", err)
+	}
 	h.press(hrUser.ID, view.ID, "cs:r:"+caseID)
 	c, err := h.store.Case(h.ctx, caseID)
 	if err != nil {
