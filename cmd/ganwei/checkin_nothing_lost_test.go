@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/knowledge"
 	"github.com/ganwei-bot/ganwei/redistest"
 )
 
@@ -191,4 +192,43 @@ func TestClosedPeriodFiguresDoNotChangeAfterTheClose(t *testing.T) {
 			t.Errorf("2026-W47 %s gained an answer after it closed: %+v", cadreD.Unit, after)
 		}
 	})
+}
+
+// The optional line typed while Redis is down cannot be saved (nor can the bot tell that a
+// check-in is open): the person is told it was not saved and to send it again, rather than
+// getting only a policy answer and believing the line reached the organisation. It does not
+// reach the model either.
+func TestCheckInLineTypedDuringAnOutageIsNotLostSilently(t *testing.T) {
+	lib, err := openLibrary(Env{Getenv: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := redistest.StartServer(t)
+	rd := redistest.NewOn(t, srv)
+	spy := &spyPhraser{}
+	h := newHarnessAnswering(t, rd.Client, rd.Prefix, &knowledge.Answerer{Library: lib, Phraser: spy, PhraseTimeout: time.Second})
+	q := h.startDialog(cadreA.ID)
+	for _, d := range []string{"ci:a:w:4", "ci:a:s:2", "ci:a:sup:enough", "ci:a:ben:ok", "ci:a:talk:0"} {
+		h.press(cadreA.ID, q.ID, d)
+	}
+	if err := srv.Stop(); err != nil {
+		t.Fatalf("stop redis: %v", err)
+	}
+	before := len(h.tg.MessagesTo(cadreA.ID))
+	h.settle(h.tg.SendText(cadreA.ID, "最近母亲住院，干部考核压力大"))
+	if err := srv.Restart(); err != nil {
+		t.Fatalf("restart redis: %v", err)
+	}
+	told := false
+	for _, m := range h.tg.MessagesTo(cadreA.ID)[before:] {
+		told = told || strings.Contains(m.Text, "没有保存")
+	}
+	if !told {
+		t.Errorf("the line typed during the outage got %+v; want to be told it was not saved", h.tg.MessagesTo(cadreA.ID)[before:])
+	}
+	spy.mu.Lock()
+	defer spy.mu.Unlock()
+	if len(spy.seen) != 0 {
+		t.Errorf("the model saw %q during the outage", spy.seen)
+	}
 }
