@@ -299,7 +299,14 @@ func (h *Handlers) handleMessage(ctx context.Context, upd *models.Update) {
 		// free line. Answer it from the knowledge base in memory, with no model and nothing
 		// stored, which is safe either way.
 		h.Logger.Warn("load dialog: storage unavailable, answering from memory", "err", err)
-		h.onText(withoutModel(ctx), r)
+		ctx = withoutModel(ctx)
+		if !r.identityUnknown && r.User.Role.AtLeast(ganwei.RoleCadre) {
+			// Someone who may have a check-in open must not believe its optional line reached
+			// the organisation: the answer says it was not saved. (Whom Redis cannot name is
+			// not told: strangers ask questions too, and the note would only puzzle them.)
+			ctx = context.WithValue(ctx, lineNotSavedKey{}, true)
+		}
+		h.onText(ctx, r)
 		return
 	}
 	if err != nil {
@@ -461,6 +468,12 @@ func (h *Handlers) fail(ctx context.Context, chatID int64, action string, err er
 		h.send(ctx, chatID, ganwei.ErrorMessage(err), nil)
 	}
 }
+
+// msgLineNotSaved ends the answer to text a cadre typed while storage was down (lineNotSavedKey).
+const msgLineNotSaved = "（系统暂时繁忙：如果刚才这条是写给组织的关爱问卷补充说明，它还没有保存，请过几分钟再发送一次。）"
+
+// lineNotSavedKey marks a request whose answer must end with msgLineNotSaved.
+type lineNotSavedKey struct{}
 
 // dialogAfterlife is how long a dialog is kept after it timed out (ganwei.DefaultDialogTTL
 // untouched), so that text typed into it afterwards is recognised as meant for it and kept away
