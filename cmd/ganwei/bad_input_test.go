@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
@@ -29,5 +30,25 @@ func TestPauseOfAnUnknownPersonOrUnitIsRefused(t *testing.T) {
 		if r := h.say(hrUser.ID, "/resume "+target); !strings.Contains(r.Text, "已恢复") {
 			t.Errorf("/resume %s answered %q; want 已恢复", target, r.Text)
 		}
+	}
+}
+
+// `admin summary --json --unit U` for a unit with no figures yet still marks the running period
+// as running ("open": true), as it does for every other group: a script reading "open": false
+// would take the empty figures for a closed period's.
+func TestAdminSummaryOfAUnitWithoutFiguresSaysTheRunningPeriodIsOpen(t *testing.T) {
+	rd := redistest.New(t)
+	out, errOut, code := runCLI(t, rd, "admin", "summary", "--json", "--unit", "新设单位")
+	if code != 0 {
+		t.Fatalf("admin summary --unit: exit %d: %s", code, errOut)
+	}
+	var got struct {
+		Open bool `json:"open"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("decode %q: %v", out, err)
+	}
+	if !got.Open {
+		t.Errorf("running period of a unit without figures: %s; want \"open\": true", out)
 	}
 }
