@@ -232,3 +232,25 @@ func TestCheckInLineTypedDuringAnOutageIsNotLostSilently(t *testing.T) {
 		t.Errorf("the model saw %q during the outage", spy.seen)
 	}
 }
+
+// 开始填写 on the new period's prompt, pressed while a dialog of the period just closed is still
+// open, starts the new period's check-in rather than continuing the closed one (whose next
+// answer could only be refused).
+func TestNewPromptStartsTheNewPeriodWhileTheOldDialogIsOpen(t *testing.T) {
+	rd := redistest.New(t)
+	h := newHarness(t, rd.Client, rd.Prefix)
+	h.clock.Set(time.Date(2026, 11, 27, 15, 50, 0, 0, shanghai))
+	q := h.startDialog(cadreA.ID)
+	h.press(cadreA.ID, q.ID, "ci:a:w:4")
+	h.clock.Set(time.Date(2026, 11, 27, 16, 5, 0, 0, shanghai)) // 2026-W48's prompt is out
+	h.app.checkins.Kick()
+	prompt := h.waitText(cadreA.ID, "本期关爱问卷（2026年第48周）")
+	r := h.press(cadreA.ID, prompt.ID, "ci:go")
+	if !strings.Contains(r.Text, "2026年第48周") || !strings.Contains(r.Text, "1/5") {
+		t.Fatalf("开始填写 on the 2026-W48 prompt showed %q; want 2026-W48's first question", r.Text)
+	}
+	r = h.press(cadreA.ID, prompt.ID, "ci:a:w:2")
+	if c, err := h.store.CheckIn(h.ctx, cadreA.ID, "2026-W48"); err != nil || c.Wellbeing != 2 {
+		t.Errorf("2026-W48 answer = %+v, %v (last message %q); want wellbeing 2", c, err, r.Text)
+	}
+}
