@@ -61,7 +61,7 @@ func (h *Handlers) checkinCmd(ctx context.Context, r *Request) {
 		h.fail(ctx, r.ChatID, "load dialog", err)
 		return
 	}
-	if d != nil && d.Kind == dialogCheckIn {
+	if d != nil && d.Kind == dialogCheckIn && h.ofRunningPeriod(d) {
 		id := h.send(ctx, r.ChatID, "接着上次的进度继续：\n\n"+h.question(d), h.questionKeyboard(d))
 		d.MessageID = id
 		h.saveDialog(ctx, r, d)
@@ -295,7 +295,7 @@ func (h *Handlers) checkinButton(ctx context.Context, r *Request, data string) {
 	}
 	if data == "go" {
 		h.answer(ctx, r.Callback.ID, "", false)
-		if d == nil {
+		if d == nil || !h.ofRunningPeriod(d) {
 			d = h.newCheckInDialog(ctx, r.User.ID)
 		}
 		d.MessageID = r.MessageID
@@ -383,6 +383,13 @@ func (h *Handlers) recordAnswer(ctx context.Context, r *Request, d *ganwei.Dialo
 	}
 	d.Step = checkinSteps[stepIndex(step)+1]
 	return h.saveDialog(ctx, r, d)
+}
+
+// ofRunningPeriod reports whether the check-in dialog belongs to the period running now. One of a
+// closed period is not continued by /checkin or 开始填写: they start the running period's, and
+// what the old one saved stays as it was.
+func (h *Handlers) ofRunningPeriod(d *ganwei.Dialog) bool {
+	return d.Data["period"] == h.Periods.PeriodAt(h.Now()).ID
 }
 
 // endClosedCheckIn ends a dialog whose period closed while it was open, and reports whether it
