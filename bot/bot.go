@@ -259,12 +259,18 @@ func (b *Bot) Run(ctx context.Context) error {
 			AllowedUpdates: allowedUpdates,
 		})
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil // stopped while starting: nothing was taken, nothing to finish
+			}
 			return fmt.Errorf("register webhook: %s", redact(err.Error(), b.cfg.Token))
 		}
 		b.logger.Info("webhook registered", "url", b.cfg.WebhookURL)
 	} else {
 		// A webhook left over from an earlier deployment makes getUpdates fail with 409.
 		if _, err := b.client.DeleteWebhook(ctx, &tgbot.DeleteWebhookParams{}); err != nil {
+			if ctx.Err() != nil {
+				return nil // stopped while starting: nothing was taken, nothing to finish
+			}
 			return fmt.Errorf("delete webhook before polling: %s", redact(err.Error(), b.cfg.Token))
 		}
 	}
