@@ -61,6 +61,8 @@ type options struct {
 	inboxLimit  int
 	timeout     time.Duration
 	bareServe   string // internal: run the bare bot on this address
+	smaps       string
+	hold        time.Duration
 	keepLogs    bool
 	stopMidway  bool
 	drainBound  time.Duration
@@ -87,6 +89,8 @@ func main() {
 	flag.DurationVar(&o.drainBound, "drain", 0, "GANWEI_DRAIN_TIMEOUT for -stop-midway (0: the default)")
 	flag.BoolVar(&o.kill, "kill", false, "with -stop-midway: SIGKILL instead of SIGTERM (a crash)")
 	flag.DurationVar(&o.claimAfter, "claim", 0, "GANWEI_CLAIM_TIMEOUT (0: the default)")
+	flag.DurationVar(&o.hold, "hold", 0, "wait this long at idle before sending, to inspect the bot (pid printed)")
+	flag.StringVar(&o.smaps, "smaps", "", "write the bot's /proc/PID/smaps at idle to this file (where the idle RSS lives)")
 	flag.StringVar(&o.bareServe, "bare-serve", "", "internal: serve the bare bot on this address")
 	flag.Parse()
 	if o.bareServe != "" {
@@ -131,7 +135,16 @@ func run(o options) error {
 	}
 	idle := rss(cmd.Process.Pid)
 	idleAnon, idleFile := procStatus(cmd.Process.Pid, "RssAnon:"), procStatus(cmd.Process.Pid, "RssFile:")
+	if o.smaps != "" {
+		if err := copyFile(fmt.Sprintf("/proc/%d/smaps", cmd.Process.Pid), o.smaps); err != nil {
+			return fmt.Errorf("smaps: %w", err)
+		}
+	}
 
+	if o.hold > 0 {
+		fmt.Printf("bot pid %d idle; holding %s\n", cmd.Process.Pid, o.hold)
+		time.Sleep(o.hold)
+	}
 	d := newDriver(o, "http://"+addr+hookPath)
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	defer cancel()
@@ -539,4 +552,12 @@ func serveBare(addr string) error {
 		return err
 	}
 	return nil
+}
+
+func copyFile(from, to string) error {
+	b, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(to, b, 0o644)
 }
