@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -228,7 +229,40 @@ func (s *Staff) SetPaused(ctx context.Context, userID int64, unit string, paused
 	if _, err := s.Authorize(ctx, ganwei.RoleHR); err != nil {
 		return err
 	}
+	if paused {
+		// A typo would otherwise pause nobody while HR believes the person is left alone.
+		// Resuming is not checked, so that a pause of someone since deleted can be lifted.
+		if err := s.checkPauseTarget(ctx, userID, unit); err != nil {
+			return err
+		}
+	}
 	return s.CheckIns.SetPaused(ctx, userID, unit, paused)
+}
+
+// checkPauseTarget returns ENOTFOUND unless a registered person has the id, or the unit.
+func (s *Staff) checkPauseTarget(ctx context.Context, userID int64, unit string) error {
+	if userID > 0 {
+		_, err := s.Users.User(ctx, userID)
+		if ganwei.ErrorCode(err) == ganwei.ENOTFOUND {
+			return ganwei.Errorf(ganwei.ENOTFOUND, "没有找到 Telegram ID 为 %d 的已登记人员，请核对后再试。", userID)
+		}
+		return err
+	}
+	users, err := s.Users.Users(ctx)
+	if err != nil {
+		return err
+	}
+	var units []string
+	for _, u := range users {
+		if u.Unit == unit {
+			return nil
+		}
+		if u.Unit != "" && !slices.Contains(units, u.Unit) {
+			units = append(units, u.Unit)
+		}
+	}
+	slices.Sort(units)
+	return ganwei.Errorf(ganwei.ENOTFOUND, "没有找到单位「%s」。已登记的单位：%s。", unit, strings.Join(units, "、"))
 }
 
 // Paused lists the paused people and units, for HR.

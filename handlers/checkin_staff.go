@@ -352,6 +352,9 @@ func (h *Handlers) caseNoteText(ctx context.Context, r *Request, d *ganwei.Dialo
 		return
 	}
 	if err != nil {
+		if c := ganwei.ErrorCode(err); c == ganwei.ENOTFOUND || c == ganwei.EINVALID {
+			_ = h.Dialogs.ClearDialog(ctx, r.User.ID) // retrying cannot help (a case gone or forgotten)
+		}
 		h.fail(ctx, r.ChatID, "add case note", err)
 		return
 	}

@@ -84,10 +84,12 @@ func (s *Store) loadCases(ctx context.Context, ids []string) ([]*ganwei.Case, er
 }
 
 // updateCaseScript moves a case forward. KEYS: case, notes, active, open by unit. ARGV: status,
-// rank, by, now, note JSON, case key prefix. Returns 1, 0 (no such case) or -1 (backwards).
+// rank, by, now, note JSON, case key prefix. Returns 1, 0 (no such case), -1 (backwards) or -2
+// (the person used /forgetme: the shell takes nothing more that could name them).
 var updateCaseScript = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then return 0 end
+if redis.call('HEXISTS', KEYS[1], 'forgotten') == 1 then return -2 end
 local rank = {open = 0, assigned = 1, contacted = 2, closed = 3}
 if tonumber(ARGV[2]) < rank[st] then return -1 end
 redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updated', ARGV[4])
@@ -99,6 +101,10 @@ if ARGV[1] == 'closed' and st ~= 'closed' then
 end
 return 1
 `)
+
+// errForgottenCase refuses a change to a case closed by /forgetme: a note or a reopening would
+// write the person back into a record that must no longer name them.
+var errForgottenCase = ganwei.Errorf(ganwei.EINVALID, "本人已删除个人资料，这个事项已结案，不能再添加备注或重新打开")
 
 func caseRank(s ganwei.CaseStatus) int {
 	switch s {
@@ -139,16 +145,19 @@ func (s *Store) UpdateCase(ctx context.Context, id string, status ganwei.CaseSta
 		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这个跟进事项")
 	case -1:
 		return nil, ganwei.Errorf(ganwei.EINVALID, "跟进状态只能向前推进")
+	case -2:
+		return nil, errForgottenCase
 	}
 	return s.Case(ctx, id)
 }
 
 // reopenCaseScript puts a closed case back to open and among the active ones. KEYS: case, notes,
-// active, open by unit. ARGV: now, note JSON, case id. Returns 1, 0 (no such case) or -1 (not
-// closed).
+// active, open by unit. ARGV: now, note JSON, case id. Returns 1, 0 (no such case), -1 (not
+// closed) or -2 (closed by /forgetme).
 var reopenCaseScript = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'status')
 if not st then return 0 end
+if redis.call('HEXISTS', KEYS[1], 'forgotten') == 1 then return -2 end
 if st ~= 'closed' then return -1 end
 redis.call('HSET', KEYS[1], 'status', 'open', 'updated', ARGV[1])
 redis.call('RPUSH', KEYS[2], ARGV[2])
@@ -179,6 +188,8 @@ func (s *Store) ReopenCase(ctx context.Context, id string, by int64, note string
 		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这个跟进事项")
 	case -1:
 		return nil, ganwei.Errorf(ganwei.EINVALID, "这个事项还没有结案，无需重新打开")
+	case -2:
+		return nil, errForgottenCase
 	}
 	return s.Case(ctx, id)
 }
