@@ -54,7 +54,7 @@ func runAsk(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ans, err := newAnswerer(cfg, env, func(format string, args ...any) { fmt.Fprintf(env.Stderr, format+"\n", args...) })
+	ans, err := newAnswerer(cfg, func(format string, args ...any) { fmt.Fprintf(env.Stderr, format+"\n", args...) })
 	if err != nil {
 		return err
 	}
@@ -132,10 +132,10 @@ func openLibrary(env Env) (*knowledge.Library, error) {
 
 // newAnswerer builds the Answerer from the configuration: the knowledge base, the human contact
 // and, when OPENAI_API_KEY or OPENAI_BASE_URL is set, the model.
-func newAnswerer(cfg *Config, env Env, logf func(format string, args ...any)) (*knowledge.Answerer, error) {
-	lib, err := openLibrary(env)
+func newAnswerer(cfg *Config, logf func(format string, args ...any)) (*knowledge.Answerer, error) {
+	lib, err := knowledge.Open(cfg.KnowledgeDir)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("load knowledge base: %w", err)
 	}
 	a := &knowledge.Answerer{Library: lib, Contact: cfg.Contact}
 	if cfg.OpenAIKey != "" || cfg.OpenAIBaseURL != "" {
