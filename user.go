@@ -114,7 +114,7 @@ type Invite struct {
 	Unit      string    `json:"unit,omitempty"`
 	Position  string    `json:"position,omitempty"`
 	Role      Role      `json:"role"`
-	CreatedBy int64     `json:"created_by"` // Telegram id of the issuer; 0 from the command line
+	CreatedBy int64     `json:"created_by"` // person id of the issuer; 0 from the command line
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
@@ -149,7 +149,7 @@ func (u *User) Scoped() bool { return u.Role != RoleAdmin && len(u.Scope) > 0 }
 type UserService interface {
 	AccountDirectory
 
-	// User returns the user with the Telegram id, or ENOTFOUND.
+	// User returns the user with the person id, or ENOTFOUND.
 	User(ctx context.Context, id int64) (*User, error)
 	// SaveUser creates or replaces a user.
 	SaveUser(ctx context.Context, u *User) error
@@ -169,7 +169,7 @@ type UserService interface {
 
 	// CreateInvite stores inv under a fresh random code, which it sets and returns.
 	CreateInvite(ctx context.Context, inv *Invite) (string, error)
-	// RedeemInvite binds the Telegram id to the invite's profile and consumes the code in one
+	// RedeemInvite binds the Telegram account (telegramID; see Account) to the invite's profile and consumes the code in one
 	// atomic step. ENOTFOUND for an unknown or already used code, EEXPIRED for an expired one.
 	RedeemInvite(ctx context.Context, code string, telegramID int64) (*User, error)
 }
