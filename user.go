@@ -169,8 +169,9 @@ type UserService interface {
 
 	// CreateInvite stores inv under a fresh random code, which it sets and returns.
 	CreateInvite(ctx context.Context, inv *Invite) (string, error)
-	// RedeemInvite binds the Telegram account (telegramID; see Account) to the invite's profile and consumes the code in one
-	// atomic step. ENOTFOUND for an unknown or already used code, EEXPIRED for an expired one.
+	// RedeemInvite binds the Telegram account (telegramID; see Account) to the invite's profile
+	// and consumes the code in one atomic step. ENOTFOUND for an unknown or already used code,
+	// EEXPIRED for an expired one.
 	RedeemInvite(ctx context.Context, code string, telegramID int64) (*User, error)
 }
 
