@@ -328,7 +328,7 @@ const (
 // AuditEntry records that someone viewed individual check-in data, or aggregate figures.
 type AuditEntry struct {
 	At       time.Time `json:"at"`
-	Actor    int64     `json:"actor"`              // Telegram id of the viewer; 0 for the command line
+	Actor    int64     `json:"actor"`              // person id of the viewer; 0 for the command line
 	Operator string    `json:"operator,omitempty"` // the OS user, for the command line
 	Action   string    `json:"action"`             // one of the Audit* constants
 	Subject  int64     `json:"subject,omitempty"`  // whose answers, when one person's
@@ -337,8 +337,19 @@ type AuditEntry struct {
 	Detail   string    `json:"detail,omitempty"`
 }
 
-// CheckInService stores check-ins, their aggregates and follow-up cases.
+// CheckInService stores check-ins, their aggregates and follow-up cases: the union of the
+// interfaces below, one per use case, which consumers take when they need only that part.
 type CheckInService interface {
+	CheckInAnswers
+	CheckInFigures
+	CaseStore
+	AuditTrail
+	PromptClaims
+	CheckInExporter
+}
+
+// CheckInAnswers is a person answering: their own check-ins.
+type CheckInAnswers interface {
 	// SubmitCheckIn stores c and adjusts the period's aggregates (overall and c.Unit) in one
 	// atomic step; a second answer in the same period replaces the first and is not counted
 	// twice. An answer that needs follow-up opens a case unless the period's case is still
@@ -353,7 +364,10 @@ type CheckInService interface {
 	CheckIn(ctx context.Context, userID int64, period string) (*CheckIn, error)
 	// CheckIns returns the person's answers, newest first, at most limit (0 = all).
 	CheckIns(ctx context.Context, userID int64, limit int) ([]*CheckIn, error)
+}
 
+// CheckInFigures is the aggregates behind summaries: counts and sums per period and unit.
+type CheckInFigures interface {
 	// Aggregates returns the aggregates of the periods for one unit ("" = everyone), in the
 	// order asked; a period without answers has a zero Aggregate.
 	Aggregates(ctx context.Context, periods []string, unit string) ([]*Aggregate, error)
@@ -369,7 +383,10 @@ type CheckInService interface {
 	// MarkEligible counts the people as eligible for the period (overall and in their unit),
 	// each once however often it is called; an answer counts its author too.
 	MarkEligible(ctx context.Context, period string, users []*User) error
+}
 
+// CaseStore keeps the follow-up cases.
+type CaseStore interface {
 	// Cases lists cases; active only (not closed) when activeOnly.
 	Cases(ctx context.Context, activeOnly bool) ([]*Case, error)
 	// OpenCases counts the cases not closed, overall and per unit.
@@ -380,12 +397,18 @@ type CheckInService interface {
 	UpdateCase(ctx context.Context, id string, status CaseStatus, by int64, note string) (*Case, error)
 	// ReopenCase puts a closed case back to 待跟进 with a note; EINVALID when it is not closed.
 	ReopenCase(ctx context.Context, id string, by int64, note string) (*Case, error)
+}
 
+// AuditTrail is the log of who viewed individual answers or figures.
+type AuditTrail interface {
 	// Audit appends an entry to the audit log.
 	Audit(ctx context.Context, e *AuditEntry) error
 	// AuditLog returns the newest entries first, at most limit.
 	AuditLog(ctx context.Context, limit int) ([]*AuditEntry, error)
+}
 
+// PromptClaims is the prompt schedule's shared state: who was prompted, who is paused.
+type PromptClaims interface {
 	// ClaimPrompt reports whether this caller is the first to claim sending kind ("prompt",
 	// "reminder") to the person for the period; several replicas call it and only one wins.
 	ClaimPrompt(ctx context.Context, userID int64, period, kind string) (bool, error)
@@ -393,7 +416,10 @@ type CheckInService interface {
 	SetPaused(ctx context.Context, userID int64, unit string, paused bool) error
 	// Paused returns the paused people and units.
 	Paused(ctx context.Context) (users map[int64]bool, units map[string]bool, err error)
+}
 
+// CheckInExporter reads every answer for exports.
+type CheckInExporter interface {
 	// EachCheckIn calls fn for every stored answer in the periods, person by person. It is for
 	// exports by authorised staff; the caller writes the audit entry.
 	EachCheckIn(ctx context.Context, periods []string, fn func(*CheckIn) error) error

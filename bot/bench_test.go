@@ -73,9 +73,9 @@ func BenchmarkMiddlewareChain(b *testing.B) {
 // the reply through the paced sender to the stand-in over HTTP.
 func BenchmarkHelpCommand(b *testing.B) {
 	bt, r, store, tg := benchBot(b)
-	h := &handlers.Handlers{Users: store, Dialogs: store, Questions: store, Messenger: bt.Sender(), Logger: quiet, Now: time.Now}
+	h := &handlers.Handlers{Users: store, Dialogs: store, Questions: store, Messenger: bt.Front(nil), Logger: quiet, Now: time.Now}
 	h.Register()
-	bt.SetHandler(h.Handle)
+	bt.SetHandler(bt.Front(nil).Updates(h.Handle))
 	ctx := runBench(b, bt)
 	r.RoundTrips.Reset()
 	b.ReportAllocs()
@@ -111,10 +111,12 @@ func BenchmarkWebhookToReply(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h := &handlers.Handlers{Users: store, Dialogs: store, Questions: store, Messenger: bt.Sender(), Logger: quiet, Now: time.Now}
+	front := bt.Front(nil)
+	h := &handlers.Handlers{Users: store, Dialogs: store, Questions: store, Messenger: front, Logger: quiet, Now: time.Now}
 	h.Register()
 	handled := make(chan struct{}, b.N)
-	bt.SetHandler(func(ctx context.Context, upd *models.Update) { h.Handle(ctx, upd); handled <- struct{}{} })
+	handle := front.Updates(h.Handle)
+	bt.SetHandler(func(ctx context.Context, upd *models.Update) { handle(ctx, upd); handled <- struct{}{} })
 	srv := httptest.NewServer(bt.HTTPHandler(nil))
 	b.Cleanup(srv.Close)
 	ctx := runBench(b, bt)

@@ -16,10 +16,11 @@ import (
 	"github.com/ganwei-bot/ganwei/checkin"
 	"github.com/ganwei-bot/ganwei/redisstore"
 	"github.com/ganwei-bot/ganwei/redistest"
+	"github.com/ganwei-bot/ganwei/testkit"
 	"github.com/ganwei-bot/ganwei/workdays"
 )
 
-var shanghai, _ = time.LoadLocation("Asia/Shanghai")
+var shanghai = testkit.Shanghai
 
 func at(y int, m time.Month, d, h, min int) time.Time {
 	return time.Date(y, m, d, h, min, 0, 0, shanghai)

@@ -13,9 +13,10 @@ import (
 
 // Staff is what HR and admins do with the check-ins: summaries, follow-up cases, exports, pauses
 // and the audit log. It is the one place that decides who may do it and what is audited: every
-// method takes the actor and reads the actor's current role from the store (a role revoked a
-// second ago counts, whatever a dialog or a menu opened earlier assumed), and every front end (the
-// bot, the command line, later the web console) goes through it.
+// method takes the actor from the context (ganwei.ActorFromContext) and reads their current role
+// from the store (a role revoked a second ago counts, whatever a dialog or a menu opened earlier
+// assumed), and every front end (the bot, the command line, later the web console) goes through
+// it.
 type Staff struct {
 	Users    ganwei.UserService
 	CheckIns ganwei.CheckInService
@@ -32,36 +33,17 @@ type Staff struct {
 // this many working days. HR's case list counts against the same figure.
 const FollowUpWorkingDays = 3
 
-// Messages of refusals, as the person reads them.
-const (
-	msgStaffOnly = "抱歉，这个功能仅对组织部工作人员开放。"
-	msgAdminOnly = "抱歉，这个功能仅对管理员开放。"
-)
+// Authorize returns the context's actor as the store knows them now, or EFORBIDDEN when there
+// is none or their current role is below min. A command-line operator holds REDIS_URL and so
+// every right.
+func (s *Staff) Authorize(ctx context.Context, min ganwei.Role) (*ganwei.User, error) {
+	return ganwei.Authorizer{Users: s.Users, AdminIDs: s.AdminIDs}.Authorize(ctx, min)
+}
 
-// Authorize returns the actor as the store knows them now, or EFORBIDDEN when their current
-// role is below min. A command-line operator holds REDIS_URL and so every right.
-func (s *Staff) Authorize(ctx context.Context, actor ganwei.Actor, min ganwei.Role) (*ganwei.User, error) {
-	if actor.CommandLine() {
-		return &ganwei.User{Name: actor.Operator, Role: ganwei.RoleAdmin}, nil
-	}
-	u, err := s.Users.User(ctx, actor.ID)
-	switch ganwei.ErrorCode(err) {
-	case "":
-	case ganwei.ENOTFOUND:
-		u = &ganwei.User{ID: actor.ID}
-	default:
-		return nil, fmt.Errorf("authorize: %w", err)
-	}
-	if s.AdminIDs[actor.ID] {
-		u.Role = ganwei.RoleAdmin
-	}
-	if !u.Role.AtLeast(min) {
-		if min == ganwei.RoleAdmin {
-			return nil, ganwei.Errorf(ganwei.EFORBIDDEN, msgAdminOnly)
-		}
-		return nil, ganwei.Errorf(ganwei.EFORBIDDEN, msgStaffOnly)
-	}
-	return u, nil
+// actorOf is the context's actor; the methods call it after Authorize has found one.
+func actorOf(ctx context.Context) ganwei.Actor {
+	a, _ := ganwei.ActorFromContext(ctx)
+	return a
 }
 
 func (s *Staff) audit(ctx context.Context, actor ganwei.Actor, e ganwei.AuditEntry) error {
@@ -74,9 +56,21 @@ func (s *Staff) audit(ctx context.Context, actor ganwei.Actor, e ganwei.AuditEnt
 
 // Summary is the report for unit ("" = everyone) over the n most recent periods, for HR. The view
 // is written to the audit log (who, which unit, which periods) before it is returned.
-func (s *Staff) Summary(ctx context.Context, actor ganwei.Actor, unit string, n int) (*Report, error) {
-	if _, err := s.Authorize(ctx, actor, ganwei.RoleHR); err != nil {
+func (s *Staff) Summary(ctx context.Context, unit string, n int) (*Report, error) {
+	actor := actorOf(ctx)
+	u, err := s.Authorize(ctx, ganwei.RoleHR)
+	if err != nil {
 		return nil, err
+	}
+	if unit == "" && u.Scoped() {
+		// Everyone's figures span units beyond the officer's: they see their unit's instead.
+		if len(u.Scope) > 1 {
+			return nil, ganwei.Errorf(ganwei.EINVALID, "请指定单位，例如 /summary %s（您负责：%s）。", u.Scope[0], strings.Join(u.Scope, "、"))
+		}
+		unit = u.Scope[0]
+	}
+	if !u.Covers(unit) {
+		return nil, ganwei.ErrOutOfScope(u)
 	}
 	rep, err := Summarize(ctx, s.CheckIns, s.Periods, s.Now(), unit, n)
 	if err != nil {
@@ -89,13 +83,21 @@ func (s *Staff) Summary(ctx context.Context, actor ganwei.Actor, unit string, n 
 }
 
 // Cases lists the active follow-up cases, for HR; the listing names people, so it is audited.
-func (s *Staff) Cases(ctx context.Context, actor ganwei.Actor) ([]*ganwei.Case, error) {
-	if _, err := s.Authorize(ctx, actor, ganwei.RoleHR); err != nil {
-		return nil, err
-	}
-	list, err := s.CheckIns.Cases(ctx, true)
+func (s *Staff) Cases(ctx context.Context) ([]*ganwei.Case, error) {
+	actor := actorOf(ctx)
+	u, err := s.Authorize(ctx, ganwei.RoleHR)
 	if err != nil {
 		return nil, err
+	}
+	all, err := s.CheckIns.Cases(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	var list []*ganwei.Case
+	for _, c := range all {
+		if u.Covers(c.Unit) {
+			list = append(list, c)
+		}
 	}
 	if len(list) > 0 {
 		if err := s.audit(ctx, actor, ganwei.AuditEntry{Action: ganwei.AuditListCases, Detail: fmt.Sprintf("%d", len(list))}); err != nil {
@@ -112,15 +114,29 @@ type CaseView struct {
 }
 
 // ViewCase shows one case with the person's answer, for HR; audited before it is returned.
-func (s *Staff) ViewCase(ctx context.Context, actor ganwei.Actor, id string) (*CaseView, error) {
-	if _, err := s.Authorize(ctx, actor, ganwei.RoleHR); err != nil {
+func (s *Staff) ViewCase(ctx context.Context, id string) (*CaseView, error) {
+	actor := actorOf(ctx)
+	u, err := s.Authorize(ctx, ganwei.RoleHR)
+	if err != nil {
 		return nil, err
 	}
-	c, err := s.CheckIns.Case(ctx, id)
+	c, err := s.caseInScope(ctx, u, id)
 	if err != nil {
 		return nil, err
 	}
 	return s.view(ctx, actor, c)
+}
+
+// caseInScope reads a case the officer covers; another unit's case is as if there were none.
+func (s *Staff) caseInScope(ctx context.Context, u *ganwei.User, id string) (*ganwei.Case, error) {
+	c, err := s.CheckIns.Case(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !u.Covers(c.Unit) {
+		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这项跟进事项")
+	}
+	return c, nil
 }
 
 func (s *Staff) view(ctx context.Context, actor ganwei.Actor, c *ganwei.Case) (*CaseView, error) {
@@ -140,16 +156,18 @@ func (s *Staff) view(ctx context.Context, actor ganwei.Actor, c *ganwei.Case) (*
 
 // UpdateCase moves a case to status with an optional note ("" status keeps it, to add a note),
 // for HR, and returns the case as it now is (an audited view).
-func (s *Staff) UpdateCase(ctx context.Context, actor ganwei.Actor, id string, status ganwei.CaseStatus, note string) (*CaseView, error) {
-	if _, err := s.Authorize(ctx, actor, ganwei.RoleHR); err != nil {
+func (s *Staff) UpdateCase(ctx context.Context, id string, status ganwei.CaseStatus, note string) (*CaseView, error) {
+	actor := actorOf(ctx)
+	u, err := s.Authorize(ctx, ganwei.RoleHR)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := s.caseInScope(ctx, u, id)
+	if err != nil {
 		return nil, err
 	}
 	if status == "" {
-		c, err := s.CheckIns.Case(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		status = c.Status
+		status = cur.Status
 	}
 	c, err := s.CheckIns.UpdateCase(ctx, id, status, actor.ID, note)
 	if err != nil {
@@ -160,9 +178,13 @@ func (s *Staff) UpdateCase(ctx context.Context, actor ganwei.Actor, id string, s
 
 // ReopenCase puts a closed case back to 待跟进, for HR, with a note naming who reopened it, and
 // returns it as it now is (an audited view).
-func (s *Staff) ReopenCase(ctx context.Context, actor ganwei.Actor, id string) (*CaseView, error) {
-	u, err := s.Authorize(ctx, actor, ganwei.RoleHR)
+func (s *Staff) ReopenCase(ctx context.Context, id string) (*CaseView, error) {
+	actor := actorOf(ctx)
+	u, err := s.Authorize(ctx, ganwei.RoleHR)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := s.caseInScope(ctx, u, id); err != nil {
 		return nil, err
 	}
 	c, err := s.CheckIns.ReopenCase(ctx, id, actor.ID, "由"+u.Name+"重新打开")
@@ -174,13 +196,19 @@ func (s *Staff) ReopenCase(ctx context.Context, actor ganwei.Actor, id string) (
 
 // Export writes check-in data to w, for HR; one row per answer (o.Individual) for admins only.
 // The export is written to the audit log first.
-func (s *Staff) Export(ctx context.Context, actor ganwei.Actor, w io.Writer, o ExportOptions) error {
+func (s *Staff) Export(ctx context.Context, w io.Writer, o ExportOptions) error {
+	actor := actorOf(ctx)
 	min := ganwei.RoleHR
 	if o.Individual {
 		min = ganwei.RoleAdmin
 	}
-	if _, err := s.Authorize(ctx, actor, min); err != nil {
+	u, err := s.Authorize(ctx, min)
+	if err != nil {
 		return err
+	}
+	if u.Scoped() {
+		// The workbook holds every unit's figures; a per-unit export is not built yet.
+		return ganwei.Errorf(ganwei.EFORBIDDEN, "导出包含全区各单位的数据，只对负责全区的组织部工作人员开放。")
 	}
 	action := ganwei.AuditExportAggregates
 	if o.Individual {
@@ -197,8 +225,8 @@ func (s *Staff) Export(ctx context.Context, actor ganwei.Actor, w io.Writer, o E
 }
 
 // SetPaused pauses (or resumes) prompts for a person (userID) or a unit, for HR.
-func (s *Staff) SetPaused(ctx context.Context, actor ganwei.Actor, userID int64, unit string, paused bool) error {
-	if _, err := s.Authorize(ctx, actor, ganwei.RoleHR); err != nil {
+func (s *Staff) SetPaused(ctx context.Context, userID int64, unit string, paused bool) error {
+	if _, err := s.Authorize(ctx, ganwei.RoleHR); err != nil {
 		return err
 	}
 	if paused {
@@ -238,16 +266,16 @@ func (s *Staff) checkPauseTarget(ctx context.Context, userID int64, unit string)
 }
 
 // Paused lists the paused people and units, for HR.
-func (s *Staff) Paused(ctx context.Context, actor ganwei.Actor) (map[int64]bool, map[string]bool, error) {
-	if _, err := s.Authorize(ctx, actor, ganwei.RoleHR); err != nil {
+func (s *Staff) Paused(ctx context.Context) (map[int64]bool, map[string]bool, error) {
+	if _, err := s.Authorize(ctx, ganwei.RoleHR); err != nil {
 		return nil, nil, err
 	}
 	return s.CheckIns.Paused(ctx)
 }
 
 // AuditLog returns the newest audit entries, for admins.
-func (s *Staff) AuditLog(ctx context.Context, actor ganwei.Actor, limit int) ([]*ganwei.AuditEntry, error) {
-	if _, err := s.Authorize(ctx, actor, ganwei.RoleAdmin); err != nil {
+func (s *Staff) AuditLog(ctx context.Context, limit int) ([]*ganwei.AuditEntry, error) {
+	if _, err := s.Authorize(ctx, ganwei.RoleAdmin); err != nil {
 		return nil, err
 	}
 	return s.CheckIns.AuditLog(ctx, limit)

@@ -27,7 +27,10 @@ type Report struct {
 
 // Summarize builds the report for unit ("" = everyone) over the n most recent periods (at least
 // 3). Callers outside this package go through Staff.Summary, which checks the actor and audits.
-func Summarize(ctx context.Context, svc ganwei.CheckInService, cal ganwei.PeriodCalendar, now time.Time, unit string, n int) (*Report, error) {
+func Summarize(ctx context.Context, svc interface {
+	ganwei.CheckInFigures
+	ganwei.CaseStore
+}, cal ganwei.PeriodCalendar, now time.Time, unit string, n int) (*Report, error) {
 	if n < 3 {
 		n = 3
 	}

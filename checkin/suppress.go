@@ -89,7 +89,7 @@ type Table struct {
 // LoadTable reads everyone's and every unit's aggregates for the periods, applies Suppress to
 // each period, and marks the cells of a period still running at now as Open (hidden until it
 // closes, so that figures read before and after one more answer cannot be differenced).
-func LoadTable(ctx context.Context, svc ganwei.CheckInService, periods []ganwei.Period, now time.Time) (*Table, error) {
+func LoadTable(ctx context.Context, svc ganwei.CheckInFigures, periods []ganwei.Period, now time.Time) (*Table, error) {
 	ids := IDs(periods)
 	units, err := svc.CheckInUnits(ctx)
 	if err != nil {

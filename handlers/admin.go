@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -49,12 +50,7 @@ func (h *Handlers) invite(ctx context.Context, r *Request) {
 		}
 	}
 	inv.Position = strings.Join(rest, " ")
-	if inv.Role.IsStaff() && r.User.Role != ganwei.RoleAdmin {
-		h.send(ctx, r.ChatID, "只有管理员可以发放组织部或管理员权限的邀请码。", nil)
-		return
-	}
-	inv.ExpiresAt = h.Now().Add(ganwei.DefaultInviteTTL)
-	code, err := h.Users.CreateInvite(ctx, inv)
+	code, err := h.people.Invite(ctx, inv) // who may invite whom is decided there
 	if err != nil {
 		h.fail(ctx, r.ChatID, "create invite", err)
 		return
@@ -63,15 +59,7 @@ func (h *Handlers) invite(ctx context.Context, r *Request) {
 	h.send(ctx, r.ChatID, fmt.Sprintf(
 		"已为 %s（%s）生成邀请码，身份：%s。\n\n邀请码：%s\n%s\n\n请转交本人：点开链接，或在对话中发送「/start %s」即可绑定。邀请码仅能使用一次，%s前有效。",
 		inv.Name, strings.TrimSpace(inv.Unit+" "+inv.Position), inv.Role.Label(),
-		code, InviteLink(h.BotUsername, code), code, inv.ExpiresAt.In(h.Location).Format("2006年1月2日 15:04")), nil)
-}
-
-// InviteLink is the t.me deep link that binds the code in one tap.
-func InviteLink(botUsername, code string) string {
-	if botUsername == "" {
-		return ""
-	}
-	return fmt.Sprintf("https://t.me/%s?start=%s", botUsername, code)
+		code, h.Messenger.InviteLink(code), code, inv.ExpiresAt.In(h.Location).Format("2006年1月2日 15:04")), nil)
 }
 
 // users lists everyone who has bound an account, a page at a time.
@@ -79,7 +67,7 @@ func (h *Handlers) users(ctx context.Context, r *Request) { h.showList(ctx, r, "
 
 // usersPage is page n of the bound accounts.
 func (h *Handlers) usersPage(ctx context.Context, r *Request, n int) (*listPage, error) {
-	list, err := h.Users.Users(ctx)
+	list, err := h.people.List(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
@@ -90,7 +78,7 @@ func (h *Handlers) usersPage(ctx context.Context, r *Request, n int) (*listPage,
 	fmt.Fprintf(&b, "已绑定 %d 人：\n", len(list))
 	from, to := pageBounds(n, len(list))
 	for i, u := range list[from:to] {
-		fmt.Fprintf(&b, "%d. %s · %s（ID %d）\n", from+i+1, profileLine(u), u.Role.Label(), u.ID)
+		fmt.Fprintf(&b, "%d. %s · %s%s（ID %d）\n", from+i+1, profileLine(u), u.Role.Label(), scopeText(u), u.ID)
 	}
 	b.WriteString("\n调整角色：/role Telegram ID 角色（干部、组织部、管理员、撤销）")
 	return &listPage{text: b.String(), total: len(list)}, nil
@@ -99,8 +87,8 @@ func (h *Handlers) usersPage(ctx context.Context, r *Request, n int) (*listPage,
 // role changes or revokes someone's role.
 func (h *Handlers) role(ctx context.Context, r *Request) {
 	fields := strings.Fields(r.Args)
-	usage := "用法：/role Telegram ID 角色\n角色可选：干部、组织部、管理员、撤销\n例如：/role 123456789 组织部"
-	if len(fields) != 2 {
+	usage := "用法：/role Telegram ID 角色 [负责单位]\n角色可选：干部、组织部、管理员、撤销\n例如：/role 123456789 组织部\n只负责部分单位的组织部工作人员，在后面写单位，用顿号隔开：/role 123456789 组织部 七都镇、震泽镇"
+	if len(fields) < 2 {
 		h.send(ctx, r.ChatID, usage, nil)
 		return
 	}
@@ -110,14 +98,16 @@ func (h *Handlers) role(ctx context.Context, r *Request) {
 		h.send(ctx, r.ChatID, usage, nil)
 		return
 	}
-	if id == r.User.ID {
-		h.send(ctx, r.ChatID, "不能调整自己的角色，请由另一位管理员操作。", nil)
+	scope := splitUnits(strings.Join(fields[2:], " "))
+	if len(scope) > 0 && role != ganwei.RoleHR {
+		h.send(ctx, r.ChatID, "负责单位只适用于组织部工作人员。\n"+usage, nil)
 		return
 	}
-	if err := h.Users.SetRole(ctx, id, role); ganwei.ErrorCode(err) == ganwei.ENOTFOUND {
-		h.send(ctx, r.ChatID, fmt.Sprintf("没有找到 Telegram ID 为 %d 的用户。发送 /users 查看已绑定的人。", id), nil)
-		return
-	} else if err != nil {
+	u, err := h.people.SetRole(ctx, id, role) // admins only, never one's own role
+	if err == nil {
+		u, err = h.people.SetScope(ctx, id, scope) // /role always says the scope: none is all units
+	}
+	if err != nil {
 		h.fail(ctx, r.ChatID, "set role", err)
 		return
 	}
@@ -128,13 +118,29 @@ func (h *Handlers) role(ctx context.Context, r *Request) {
 	if err := h.Dialogs.ClearDialog(ctx, id); err != nil {
 		h.Logger.Warn("clear dialog after role change", "user_id", id, "err", err)
 	}
-	if u, err := h.Users.User(ctx, id); err == nil {
-		h.applyAdminIDs(u)
-		h.syncMenu(ctx, u)
-		if role == ganwei.RoleGuest {
-			h.send(ctx, r.ChatID, fmt.Sprintf("已撤销 %s 的角色，对方现为访客。", profileLine(u)), nil)
-			return
-		}
-		h.send(ctx, r.ChatID, fmt.Sprintf("已将 %s 的身份调整为%s。", profileLine(u), role.Label()), nil)
+	h.syncMenu(ctx, u)
+	if role == ganwei.RoleGuest {
+		h.send(ctx, r.ChatID, fmt.Sprintf("已撤销 %s 的角色，对方现为访客。", profileLine(u)), nil)
+		return
 	}
+	h.send(ctx, r.ChatID, fmt.Sprintf("已将 %s 的身份调整为%s%s。", profileLine(u), role.Label(), scopeText(u)), nil)
+}
+
+// splitUnits reads a list of units as people type it: separated by 、，, ； or spaces.
+func splitUnits(s string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune("、，, ；;", r) }) {
+		if f = strings.TrimSpace(f); f != "" && !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// scopeText says which units an HR officer covers, when not all.
+func scopeText(u *ganwei.User) string {
+	if !u.Scoped() || u.Role != ganwei.RoleHR {
+		return ""
+	}
+	return "，负责：" + strings.Join(u.Scope, "、")
 }

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/go-telegram/bot/models"
-
 	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/knowledge"
 )
@@ -109,15 +107,15 @@ func (h *Handlers) sendAnswer(ctx context.Context, chatID int64, ans knowledge.A
 
 // answerKeyboard renders an answer's buttons: 原文, the "您是想问" candidates or related topics,
 // and 👍/👎 when the answer was recorded (askedID set).
-func (h *Handlers) answerKeyboard(ans knowledge.Answer, askedID string) *models.InlineKeyboardMarkup {
-	var rows [][]models.InlineKeyboardButton
+func (h *Handlers) answerKeyboard(ans knowledge.Answer, askedID string) ganwei.Keyboard {
+	var rows [][]ganwei.Button
 	if ans.Found && len(ans.Sources) > 0 {
 		var ids []string
 		for _, s := range ans.Sources {
 			ids = append(ids, s.ID)
 		}
-		if data := "kb:src:" + strings.Join(ids, "|"); len(data) <= MaxCallbackData {
-			rows = append(rows, []models.InlineKeyboardButton{button("📖 查看原文", data)})
+		if data := "kb:src:" + strings.Join(ids, "|"); len(data) <= MaxActionPayload {
+			rows = append(rows, []ganwei.Button{button("📖 查看原文", data)})
 		}
 	}
 	for _, t := range ans.Candidates {
@@ -125,13 +123,13 @@ func (h *Handlers) answerKeyboard(ans knowledge.Answer, askedID string) *models.
 		if askedID == "" {
 			data = "kb:e:" + t.ID
 		}
-		if len(data) <= MaxCallbackData {
-			rows = append(rows, []models.InlineKeyboardButton{button(shorten(t.Title, 28), data)})
+		if len(data) <= MaxActionPayload {
+			rows = append(rows, []ganwei.Button{button(shorten(t.Title, 28), data)})
 		}
 	}
 	for _, t := range ans.Related {
-		if data := "kb:e:" + t.ID; len(data) <= MaxCallbackData {
-			rows = append(rows, []models.InlineKeyboardButton{button(shorten(t.Title, 28), data)})
+		if data := "kb:e:" + t.ID; len(data) <= MaxActionPayload {
+			rows = append(rows, []ganwei.Button{button(shorten(t.Title, 28), data)})
 		}
 	}
 	if askedID != "" && ans.Found {
@@ -144,7 +142,7 @@ func (h *Handlers) answerKeyboard(ans knowledge.Answer, askedID string) *models.
 }
 
 // feedbackRow renders 👍/👎, marking the vote already given.
-func feedbackRow(askedID, vote string) []models.InlineKeyboardButton {
+func feedbackRow(askedID, vote string) []ganwei.Button {
 	up, down := "👍 有帮助", "👎 没帮助"
 	switch vote {
 	case ganwei.VoteUp:
@@ -152,7 +150,7 @@ func feedbackRow(askedID, vote string) []models.InlineKeyboardButton {
 	case ganwei.VoteDown:
 		down = "✅ 没帮助"
 	}
-	return []models.InlineKeyboardButton{button(up, "fb:up:"+askedID), button(down, "fb:down:"+askedID)}
+	return []ganwei.Button{button(up, "fb:up:"+askedID), button(down, "fb:down:"+askedID)}
 }
 
 // shorten keeps button labels to one line on a phone.
@@ -167,7 +165,7 @@ func shorten(s string, n int) string {
 // knowledgeButton handles source, topic and category buttons.
 func (h *Handlers) knowledgeButton(ctx context.Context, r *Request, data string) {
 	if h.Answerer == nil {
-		h.answer(ctx, r.Callback.ID, msgStaleButton, true)
+		h.answer(ctx, r.Action.ID, msgStaleButton, true)
 		return
 	}
 	base := h.Answerer.Library.Base()
@@ -178,7 +176,7 @@ func (h *Handlers) knowledgeButton(ctx context.Context, r *Request, data string)
 		for _, id := range strings.Split(arg, "|") {
 			e, ok := base.Entry(id)
 			if !ok {
-				h.answer(ctx, r.Callback.ID, msgStaleButton, true)
+				h.answer(ctx, r.Action.ID, msgStaleButton, true)
 				return
 			}
 			if b.Len() > 0 {
@@ -186,20 +184,20 @@ func (h *Handlers) knowledgeButton(ctx context.Context, r *Request, data string)
 			}
 			fmt.Fprintf(&b, "【%s】原文：\n%s\n——%s", e.Title, e.Excerpt, e.Source())
 		}
-		h.answer(ctx, r.Callback.ID, "", false)
+		h.answer(ctx, r.Action.ID, "", false)
 		h.send(ctx, r.ChatID, b.String(), nil)
 	case "e":
 		ans, ok := h.Answerer.Explain(arg)
 		if !ok {
-			h.answer(ctx, r.Callback.ID, msgStaleButton, true)
+			h.answer(ctx, r.Action.ID, msgStaleButton, true)
 			return
 		}
-		h.answer(ctx, r.Callback.ID, "", false)
+		h.answer(ctx, r.Action.ID, "", false)
 		h.sendAnswer(ctx, r.ChatID, ans, ans.Question)
 	case "pick":
 		h.pickCandidate(ctx, r, arg)
 	case "cats":
-		h.answer(ctx, r.Callback.ID, "", false)
+		h.answer(ctx, r.Action.ID, "", false)
 		if err := h.Messenger.Edit(ctx, r.ChatID, r.MessageID, topicsText, h.categoryKeyboard(base)); err != nil {
 			h.Logger.Warn("edit topics", "err", err)
 		}
@@ -207,21 +205,21 @@ func (h *Handlers) knowledgeButton(ctx context.Context, r *Request, data string)
 		cats := base.Categories()
 		n, err := strconv.Atoi(arg)
 		if err != nil || n < 0 || n >= len(cats) {
-			h.answer(ctx, r.Callback.ID, msgStaleButton, true)
+			h.answer(ctx, r.Action.ID, msgStaleButton, true)
 			return
 		}
-		var rows [][]models.InlineKeyboardButton
+		var rows [][]ganwei.Button
 		for _, e := range base.EntriesIn(cats[n].Name) {
-			rows = append(rows, []models.InlineKeyboardButton{button(shorten(e.Title, 28), "kb:e:"+e.ID)})
+			rows = append(rows, []ganwei.Button{button(shorten(e.Title, 28), "kb:e:"+e.ID)})
 		}
-		rows = append(rows, []models.InlineKeyboardButton{button("« 返回主题列表", "kb:cats")})
-		h.answer(ctx, r.Callback.ID, "", false)
+		rows = append(rows, []ganwei.Button{button("« 返回主题列表", "kb:cats")})
+		h.answer(ctx, r.Action.ID, "", false)
 		text := fmt.Sprintf("「%s」下有 %d 个话题，点一个查看：", cats[n].Name, len(rows)-1)
 		if err := h.Messenger.Edit(ctx, r.ChatID, r.MessageID, text, keyboard(rows...)); err != nil {
 			h.Logger.Warn("edit topics", "err", err)
 		}
 	default:
-		h.answer(ctx, r.Callback.ID, msgStaleButton, true)
+		h.answer(ctx, r.Action.ID, msgStaleButton, true)
 	}
 }
 
@@ -232,10 +230,10 @@ func (h *Handlers) answersUnavailable() string {
 	return "政策问答暂时不可用，请联系" + h.Contact + "。"
 }
 
-func (h *Handlers) categoryKeyboard(base *knowledge.Base) *models.InlineKeyboardMarkup {
-	var rows [][]models.InlineKeyboardButton
+func (h *Handlers) categoryKeyboard(base *knowledge.Base) ganwei.Keyboard {
+	var rows [][]ganwei.Button
 	for i, c := range base.Categories() {
-		rows = append(rows, []models.InlineKeyboardButton{button(fmt.Sprintf("%s（%d）", c.Name, c.Count), "kb:cat:"+strconv.Itoa(i))})
+		rows = append(rows, []ganwei.Button{button(fmt.Sprintf("%s（%d）", c.Name, c.Count), "kb:cat:"+strconv.Itoa(i))})
 	}
 	return keyboard(rows...)
 }
@@ -256,7 +254,7 @@ func (h *Handlers) pickCandidate(ctx context.Context, r *Request, arg string) {
 	askedID, entryID, ok := strings.Cut(arg, ":")
 	ans, found := h.Answerer.Explain(entryID)
 	if !ok || !found || askedID == "" {
-		h.answer(ctx, r.Callback.ID, msgStaleButton, true)
+		h.answer(ctx, r.Action.ID, msgStaleButton, true)
 		return
 	}
 	recorded := false
@@ -271,7 +269,7 @@ func (h *Handlers) pickCandidate(ctx context.Context, r *Request, arg string) {
 			h.Logger.Warn("record pick", "err", err) // the answer still goes out
 		}
 	}
-	h.answer(ctx, r.Callback.ID, "", false)
+	h.answer(ctx, r.Action.ID, "", false)
 	if !recorded {
 		askedID = ""
 	}
@@ -286,8 +284,8 @@ var downReasons = []struct{ code, label string }{
 }
 
 // reasonRow offers the reasons after a 👎.
-func reasonRow(askedID string) []models.InlineKeyboardButton {
-	row := make([]models.InlineKeyboardButton, len(downReasons))
+func reasonRow(askedID string) []ganwei.Button {
+	row := make([]ganwei.Button, len(downReasons))
 	for i, r := range downReasons {
 		row[i] = button(r.label, "fb:why:"+askedID+":"+r.code)
 	}
@@ -302,69 +300,67 @@ func (h *Handlers) feedbackButton(ctx context.Context, r *Request, data string) 
 		return
 	}
 	if h.Questions == nil || (vote != ganwei.VoteUp && vote != ganwei.VoteDown) || askedID == "" {
-		h.answer(ctx, r.Callback.ID, msgStaleButton, true)
+		h.answer(ctx, r.Action.ID, msgStaleButton, true)
 		return
 	}
 	q, err := h.Questions.Vote(ctx, askedID, vote)
 	switch ganwei.ErrorCode(err) {
 	case "":
 	case ganwei.ENOTFOUND:
-		h.answer(ctx, r.Callback.ID, "这条回答的评价已过期，谢谢您。", false)
+		h.answer(ctx, r.Action.ID, "这条回答的评价已过期，谢谢您。", false)
 		return
 	default:
 		h.Logger.Warn("vote", "err", err)
-		h.answer(ctx, r.Callback.ID, msgTryLater, false)
+		h.answer(ctx, r.Action.ID, msgTryLater, false)
 		return
 	}
 	thanks := "谢谢反馈，我们会据此改进回答。"
 	if vote == ganwei.VoteDown {
 		thanks = "谢谢反馈。愿意的话，点一下哪里不好（可不选）；如需进一步了解，请联系" + h.Contact + "。"
 	}
-	h.answer(ctx, r.Callback.ID, thanks, false)
-	var extra [][]models.InlineKeyboardButton
+	h.answer(ctx, r.Action.ID, thanks, false)
+	var extra [][]ganwei.Button
 	if vote == ganwei.VoteDown {
 		extra = append(extra, reasonRow(q.ID))
 	}
-	h.remarkFeedback(ctx, r, append([][]models.InlineKeyboardButton{feedbackRow(q.ID, vote)}, extra...))
+	h.remarkFeedback(ctx, r, append([][]ganwei.Button{feedbackRow(q.ID, vote)}, extra...))
 }
 
 // reasonButton records the reason given after a 👎 and takes the reason buttons away.
 func (h *Handlers) reasonButton(ctx context.Context, r *Request, arg string) {
 	askedID, reason, _ := strings.Cut(arg, ":")
 	if h.Questions == nil || askedID == "" || !ganwei.ValidReason(reason) {
-		h.answer(ctx, r.Callback.ID, msgStaleButton, true)
+		h.answer(ctx, r.Action.ID, msgStaleButton, true)
 		return
 	}
 	q, err := h.Questions.GiveReason(ctx, askedID, reason)
 	switch ganwei.ErrorCode(err) {
 	case "":
 	case ganwei.ENOTFOUND, ganwei.EINVALID:
-		h.answer(ctx, r.Callback.ID, "这条回答的评价已过期，谢谢您。", false)
+		h.answer(ctx, r.Action.ID, "这条回答的评价已过期，谢谢您。", false)
 		return
 	default:
 		h.Logger.Warn("give reason", "err", err)
-		h.answer(ctx, r.Callback.ID, msgTryLater, false)
+		h.answer(ctx, r.Action.ID, msgTryLater, false)
 		return
 	}
-	h.answer(ctx, r.Callback.ID, "收到，谢谢您指出，我们会据此修改这条回答。", false)
-	h.remarkFeedback(ctx, r, [][]models.InlineKeyboardButton{feedbackRow(q.ID, q.Vote)})
+	h.answer(ctx, r.Action.ID, "收到，谢谢您指出，我们会据此修改这条回答。", false)
+	h.remarkFeedback(ctx, r, [][]ganwei.Button{feedbackRow(q.ID, q.Vote)})
 }
 
 // remarkFeedback keeps the message's other buttons and replaces its feedback rows with rows.
-func (h *Handlers) remarkFeedback(ctx context.Context, r *Request, rows [][]models.InlineKeyboardButton) {
-	if r.Callback.Message.Message == nil {
+func (h *Handlers) remarkFeedback(ctx context.Context, r *Request, rows [][]ganwei.Button) {
+	if r.Action == nil || r.MessageID == 0 {
 		return
 	}
-	var kept [][]models.InlineKeyboardButton
-	if mk := r.Callback.Message.Message.ReplyMarkup; mk != nil {
-		for _, row := range mk.InlineKeyboard {
-			if len(row) > 0 && strings.HasPrefix(row[0].CallbackData, "fb:") {
-				continue
-			}
-			kept = append(kept, row)
+	var kept [][]ganwei.Button
+	for _, row := range r.Action.Buttons {
+		if len(row) > 0 && strings.HasPrefix(row[0].Action, "fb:") {
+			continue
 		}
+		kept = append(kept, row)
 	}
-	if err := h.Messenger.Edit(ctx, r.ChatID, r.MessageID, r.Callback.Message.Message.Text, keyboard(append(kept, rows...)...)); err != nil {
+	if err := h.Messenger.Edit(ctx, r.ChatID, r.MessageID, r.Action.MessageText, keyboard(append(kept, rows...)...)); err != nil {
 		h.Logger.Warn("mark feedback", "err", err)
 	}
 }
@@ -381,15 +377,12 @@ func (h *Handlers) unanswered(ctx context.Context, r *Request) {
 
 // unansweredPage is page n of the unanswered questions, most asked first.
 func (h *Handlers) unansweredPage(ctx context.Context, r *Request, n int) (*listPage, error) {
-	total, err := h.Questions.CountUnanswered(ctx)
+	// The page's end is not known before the total: ask for pages up to n, then cut.
+	top, total, err := h.curation.Unanswered(ctx, (n+1)*PageSize)
 	if err != nil {
-		return nil, fmt.Errorf("count unanswered: %w", err)
+		return nil, err
 	}
 	from, to := pageBounds(n, total)
-	top, err := h.Questions.TopUnanswered(ctx, to)
-	if err != nil {
-		return nil, fmt.Errorf("list unanswered: %w", err)
-	}
 	var b strings.Builder
 	if total == 0 {
 		b.WriteString("目前没有未能回答的提问。\n")
@@ -401,9 +394,9 @@ func (h *Handlers) unansweredPage(ctx context.Context, r *Request, n int) (*list
 		}
 	}
 	if n == 0 {
-		worst, err := h.Questions.WorstRated(ctx, 5)
+		worst, err := h.curation.WorstRated(ctx, 5)
 		if err != nil {
-			return nil, fmt.Errorf("list worst-rated entries: %w", err)
+			return nil, err
 		}
 		if len(worst) > 0 {
 			b.WriteString("\n评价最差的条目（👎 多于 👍，请优先修改）：\n")

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/go-telegram/bot/models"
 	"golang.org/x/text/width"
 
 	"github.com/ganwei-bot/ganwei"
@@ -50,7 +49,7 @@ func (h *Handlers) SendCheckInPrompt(ctx context.Context, u *ganwei.User, p ganw
 	if reminder {
 		text = fmt.Sprintf("%s！提醒一下：本期关爱问卷（%s）您还没有填写。方便时点下面的按钮即可，约需一分钟。", ganwei.GreetingFor(u), p.Label)
 	}
-	_, err := h.Messenger.Send(ctx, u.ID, text, keyboard([]models.InlineKeyboardButton{button("开始填写", "ci:go")}))
+	_, err := h.Messenger.Send(ctx, u.ID, text, keyboard([]ganwei.Button{button("开始填写", "ci:go")}))
 	return err
 }
 
@@ -191,34 +190,34 @@ func stepOptions(step string) []string {
 	return nil
 }
 
-func (h *Handlers) questionKeyboard(d *ganwei.Dialog) *models.InlineKeyboardMarkup {
-	a := func(text, val string) models.InlineKeyboardButton { return button(text, "ci:a:"+d.Step+":"+val) }
-	var rows [][]models.InlineKeyboardButton
+func (h *Handlers) questionKeyboard(d *ganwei.Dialog) ganwei.Keyboard {
+	a := func(text, val string) ganwei.Button { return button(text, "ci:a:"+d.Step+":"+val) }
+	var rows [][]ganwei.Button
 	switch d.Step {
 	case "w", "s":
-		var row []models.InlineKeyboardButton
+		var row []ganwei.Button
 		for i, label := range scaleLabels[d.Step] {
 			row = append(row, a(label, strconv.Itoa(i+1)))
 		}
 		rows = append(rows, row)
 	case "sup":
-		var row []models.InlineKeyboardButton
+		var row []ganwei.Button
 		for _, v := range ganwei.Supports {
 			row = append(row, a(v.Label(), string(v)))
 		}
 		rows = append(rows, row)
 	case "ben":
-		var row []models.InlineKeyboardButton
+		var row []ganwei.Button
 		for _, v := range ganwei.BenefitsAll {
 			row = append(row, a(v.Label(), string(v)))
 		}
 		rows = append(rows, row)
 	case "talk":
-		rows = append(rows, []models.InlineKeyboardButton{a("希望谈一谈", "1"), a("暂时不用", "0")})
+		rows = append(rows, []ganwei.Button{a("希望谈一谈", "1"), a("暂时不用", "0")})
 	case "note":
-		rows = append(rows, []models.InlineKeyboardButton{button("跳过", "ci:skip")})
+		rows = append(rows, []ganwei.Button{button("跳过", "ci:skip")})
 	}
-	nav := []models.InlineKeyboardButton{}
+	nav := []ganwei.Button{}
 	if d.Step != checkinSteps[0] {
 		nav = append(nav, button("← 上一步", "ci:back"))
 	}
@@ -286,7 +285,7 @@ func typedAnswer(step, text string) (string, bool) {
 func (h *Handlers) checkinButton(ctx context.Context, r *Request, data string) {
 	d, err := h.loadDialog(ctx, r.User.ID)
 	if err != nil {
-		h.answer(ctx, r.Callback.ID, "", false)
+		h.answer(ctx, r.Action.ID, "", false)
 		h.fail(ctx, r.ChatID, "load dialog", err)
 		return
 	}
@@ -294,7 +293,7 @@ func (h *Handlers) checkinButton(ctx context.Context, r *Request, data string) {
 		d = nil
 	}
 	if data == "go" {
-		h.answer(ctx, r.Callback.ID, "", false)
+		h.answer(ctx, r.Action.ID, "", false)
 		if d == nil || !h.ofRunningPeriod(d) {
 			d = h.newCheckInDialog(ctx, r.User.ID)
 		}
@@ -305,17 +304,17 @@ func (h *Handlers) checkinButton(ctx context.Context, r *Request, data string) {
 		return
 	}
 	if d == nil {
-		h.answer(ctx, r.Callback.ID, "这份问卷已经结束或超时了，已作答的部分都已保存。发送 /checkin 可以重新填写。", true)
+		h.answer(ctx, r.Action.ID, "这份问卷已经结束或超时了，已作答的部分都已保存。发送 /checkin 可以重新填写。", true)
 		return
 	}
 	if d.MessageID != 0 && r.MessageID != 0 && d.MessageID != r.MessageID {
-		h.answer(ctx, r.Callback.ID, msgUseLatestCheckIn, false)
+		h.answer(ctx, r.Action.ID, msgUseLatestCheckIn, false)
 		return
 	}
 	d.MessageID = r.MessageID
 	switch {
 	case data == "cancel":
-		h.answer(ctx, r.Callback.ID, "", false)
+		h.answer(ctx, r.Action.ID, "", false)
 		h.cancelCheckIn(ctx, r, d)
 		return
 	case data == "back":
@@ -324,32 +323,32 @@ func (h *Handlers) checkinButton(ctx context.Context, r *Request, data string) {
 		}
 	case data == "skip":
 		if d.Step != "note" {
-			h.answer(ctx, r.Callback.ID, msgUseLatestCheckIn, false)
+			h.answer(ctx, r.Action.ID, msgUseLatestCheckIn, false)
 			return
 		}
-		h.answer(ctx, r.Callback.ID, "", false)
+		h.answer(ctx, r.Action.ID, "", false)
 		h.finishCheckIn(ctx, r, d, "", true)
 		return
 	case strings.HasPrefix(data, "a:"):
 		step, val, _ := strings.Cut(strings.TrimPrefix(data, "a:"), ":")
 		if step != d.Step || !validAnswer(step, val) {
-			h.answer(ctx, r.Callback.ID, msgUseLatestCheckIn, false)
+			h.answer(ctx, r.Action.ID, msgUseLatestCheckIn, false)
 			return
 		}
-		h.answer(ctx, r.Callback.ID, "", false)
+		h.answer(ctx, r.Action.ID, "", false)
 		if h.recordAnswer(ctx, r, d, step, val) {
 			h.edit(ctx, r, h.question(d), h.questionKeyboard(d))
 		}
 		return
 	default:
-		h.answer(ctx, r.Callback.ID, msgStaleButton, true)
+		h.answer(ctx, r.Action.ID, msgStaleButton, true)
 		return
 	}
 	if !h.saveDialog(ctx, r, d) {
-		h.answer(ctx, r.Callback.ID, "", false)
+		h.answer(ctx, r.Action.ID, "", false)
 		return
 	}
-	h.answer(ctx, r.Callback.ID, "", false)
+	h.answer(ctx, r.Action.ID, "", false)
 	h.edit(ctx, r, h.question(d), h.questionKeyboard(d))
 }
 
@@ -379,7 +378,7 @@ func (h *Handlers) recordAnswer(ctx context.Context, r *Request, d *ganwei.Dialo
 		d.Data["case"] = res.CaseID
 	}
 	if res.TalkRequested {
-		h.alertTalkRequest(ctx, r.User.ID, res.CaseID)
+		h.alertTalkRequest(ctx, r.User, res.CaseID)
 	}
 	d.Step = checkinSteps[stepIndex(step)+1]
 	return h.saveDialog(ctx, r, d)
@@ -411,8 +410,8 @@ func (h *Handlers) endClosedCheckIn(ctx context.Context, r *Request, d *ganwei.D
 
 // alertTalkRequest tells HR that someone asked for a talk, with a button to the case. The
 // message names no one and carries no answers: opening the case shows them, and is audited.
-// Every HR and admin gets it until HR roles are scoped to units.
-func (h *Handlers) alertTalkRequest(ctx context.Context, from int64, caseID string) {
+// Every admin and every HR officer covering the person's unit (User.Covers) gets it.
+func (h *Handlers) alertTalkRequest(ctx context.Context, from *ganwei.User, caseID string) {
 	if caseID == "" {
 		return
 	}
@@ -424,15 +423,15 @@ func (h *Handlers) alertTalkRequest(ctx context.Context, from int64, caseID stri
 	staff := map[int64]bool{}
 	for _, u := range users {
 		h.applyAdminIDs(u)
-		if u.Role.IsStaff() {
+		if u.Role.IsStaff() && u.Covers(from.Unit) {
 			staff[u.ID] = true
 		}
 	}
 	for id := range h.AdminIDs {
 		staff[id] = true
 	}
-	delete(staff, from)
-	kb := keyboard([]models.InlineKeyboardButton{button("查看跟进事项", "cs:v:"+caseID)})
+	delete(staff, from.ID)
+	kb := keyboard([]ganwei.Button{button("查看跟进事项", "cs:v:"+caseID)})
 	for id := range staff {
 		h.send(ctx, id, "关爱问卷提醒：有一位同志希望与组织谈心谈话，请尽快安排。\n点下面的按钮查看（查看会记入审计日志），或发送 /cases 查看全部待跟进事项。", kb)
 	}
@@ -516,13 +515,13 @@ func (h *Handlers) answerPrivately(ctx context.Context, r *Request, question str
 	if !ans.Found {
 		return
 	}
-	var kb *models.InlineKeyboardMarkup
+	var kb ganwei.Keyboard
 	var ids []string
 	for _, s := range ans.Sources {
 		ids = append(ids, s.ID)
 	}
-	if data := "kb:src:" + strings.Join(ids, "|"); len(ids) > 0 && len(data) <= MaxCallbackData {
-		kb = keyboard([]models.InlineKeyboardButton{button("📖 查看原文", data)})
+	if data := "kb:src:" + strings.Join(ids, "|"); len(ids) > 0 && len(data) <= MaxActionPayload {
+		kb = keyboard([]ganwei.Button{button("📖 查看原文", data)})
 	}
 	h.send(ctx, r.ChatID, ans.Text, kb)
 }
@@ -601,7 +600,7 @@ func (h *Handlers) finishCheckIn(ctx context.Context, r *Request, d *ganwei.Dial
 }
 
 // edit replaces the message the button belongs to, or sends a new one when there is none.
-func (h *Handlers) edit(ctx context.Context, r *Request, text string, kb *models.InlineKeyboardMarkup) {
+func (h *Handlers) edit(ctx context.Context, r *Request, text string, kb ganwei.Keyboard) {
 	if r.MessageID == 0 {
 		h.send(ctx, r.ChatID, text, kb)
 		return
@@ -650,11 +649,11 @@ func (h *Handlers) forgetMe(ctx context.Context, r *Request) {
 	h.send(ctx, r.ChatID, "确定要删除您在敢为助手里的全部个人数据吗？将删除：个人资料和身份、全部问卷回答和补充说明、"+
 		"进行中的问卷、已使用的邀请码记录、新任职提醒登记及其待发提醒；您的关爱跟进事项会以「本人已删除」结案，不再保留您的身份。\n"+
 		"删除后无法恢复；汇总统计里的人数会保留，但不再与您关联。删除后如需继续使用，请向组织部重新索取邀请码。",
-		keyboard([]models.InlineKeyboardButton{button("确认删除", "fg:yes"), button("取消", "fg:no")}))
+		keyboard([]ganwei.Button{button("确认删除", "fg:yes"), button("取消", "fg:no")}))
 }
 
 func (h *Handlers) forgetButton(ctx context.Context, r *Request, data string) {
-	h.answer(ctx, r.Callback.ID, "", false)
+	h.answer(ctx, r.Action.ID, "", false)
 	if data != "yes" {
 		h.edit(ctx, r, "好的，没有删除任何内容。", nil)
 		return

@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-telegram/bot/models"
-
 	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/checkin"
 )
@@ -21,9 +19,6 @@ import (
 // turns Telegram requests into its calls and its results into Chinese.
 
 const dialogCaseNote = "casenote"
-
-// actor is the person behind a request, as the Staff service takes it.
-func actor(r *Request) ganwei.Actor { return ganwei.Actor{ID: r.User.ID} }
 
 func (h *Handlers) registerCheckInStaff() {
 	h.staff = &checkin.Staff{Users: h.Users, CheckIns: h.CheckIns, Periods: h.Periods, AdminIDs: h.AdminIDs,
@@ -57,13 +52,20 @@ func signed(v float64) string {
 	return "持平"
 }
 
+// The periods one /summary may cover: at least three (a trend and a change need them), at most
+// two years of weekly periods.
+const (
+	minSummaryPeriods = 3
+	maxSummaryPeriods = 104
+)
+
 // summary: "/summary" this period for everyone, "/summary 12" the last 12 periods, "/summary 单位".
 func (h *Handlers) summary(ctx context.Context, r *Request) {
 	unit, n := "", summaryPeriods
 	if r.Args != "" {
 		if v, err := strconv.Atoi(r.Args); err == nil {
-			if v < 3 || v > 104 {
-				h.send(ctx, r.ChatID, "期数请在 3 到 104 之间，例如 /summary 12。", nil)
+			if v < minSummaryPeriods || v > maxSummaryPeriods {
+				h.send(ctx, r.ChatID, fmt.Sprintf("期数请在 %d 到 %d 之间，例如 /summary 12。", minSummaryPeriods, maxSummaryPeriods), nil)
 				return
 			}
 			n = v
@@ -82,7 +84,7 @@ func (h *Handlers) summary(ctx context.Context, r *Request) {
 			return
 		}
 	}
-	rep, err := h.staff.Summary(ctx, actor(r), unit, n)
+	rep, err := h.staff.Summary(ctx, unit, n)
 	if err != nil {
 		h.fail(ctx, r.ChatID, "summarize check-ins", err)
 		return
@@ -217,7 +219,7 @@ func (h *Handlers) cases(ctx context.Context, r *Request) { h.showList(ctx, r, "
 // casesPage is page n of the active cases. Each button names its case (person and period), so
 // a button means the same case whatever was closed meanwhile.
 func (h *Handlers) casesPage(ctx context.Context, r *Request, n int) (*listPage, error) {
-	list, err := h.staff.Cases(ctx, actor(r))
+	list, err := h.staff.Cases(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -225,13 +227,13 @@ func (h *Handlers) casesPage(ctx context.Context, r *Request, n int) (*listPage,
 		return &listPage{text: "目前没有待跟进的关爱事项。"}, nil
 	}
 	var b strings.Builder
-	var rows [][]models.InlineKeyboardButton
+	var rows [][]ganwei.Button
 	fmt.Fprintf(&b, "待跟进的关爱事项共 %d 件：\n", len(list))
 	from, to := pageBounds(n, len(list))
 	for i, c := range list[from:to] {
 		who := h.caseWho(ctx, c)
 		fmt.Fprintf(&b, "\n%d. %s · %s · %s · %s", from+i+1, who, c.Unit, ganwei.PeriodLabel(c.Period), c.Status.Label())
-		rows = append(rows, []models.InlineKeyboardButton{button(fmt.Sprintf("查看：%s · %s", who, ganwei.PeriodLabel(c.Period)), "cs:v:"+c.ID)})
+		rows = append(rows, []ganwei.Button{button(fmt.Sprintf("查看：%s · %s", who, ganwei.PeriodLabel(c.Period)), "cs:v:"+c.ID)})
 	}
 	return &listPage{text: b.String(), rows: rows, total: len(list)}, nil
 }
@@ -251,18 +253,18 @@ func (h *Handlers) caseWho(ctx context.Context, c *ganwei.Case) string {
 // the close, cs:xy:{id} closes (cs:k:{id} keeps it open), cs:r:{id} reopens a closed case, cs:n:{id} add a note.
 func (h *Handlers) caseButton(ctx context.Context, r *Request, data string) {
 	op, id, _ := strings.Cut(data, ":")
-	h.answer(ctx, r.Callback.ID, "", false)
+	h.answer(ctx, r.Action.ID, "", false)
 	var (
 		v   *checkin.CaseView
 		err error
 	)
 	switch op {
 	case "v":
-		v, err = h.staff.ViewCase(ctx, actor(r), id)
+		v, err = h.staff.ViewCase(ctx, id)
 	case "a":
-		v, err = h.staff.UpdateCase(ctx, actor(r), id, ganwei.CaseAssigned, "由"+r.User.Name+"跟进")
+		v, err = h.staff.UpdateCase(ctx, id, ganwei.CaseAssigned, "由"+r.User.Name+"跟进")
 	case "c":
-		v, err = h.staff.UpdateCase(ctx, actor(r), id, ganwei.CaseContacted, "")
+		v, err = h.staff.UpdateCase(ctx, id, ganwei.CaseContacted, "")
 	case "x":
 		h.confirmClose(ctx, r, id)
 		return
@@ -270,12 +272,12 @@ func (h *Handlers) caseButton(ctx context.Context, r *Request, data string) {
 		h.edit(ctx, r, "好的，这件事项没有结案。", nil)
 		return
 	case "xy":
-		v, err = h.staff.UpdateCase(ctx, actor(r), id, ganwei.CaseClosed, "由"+r.User.Name+"结案")
+		v, err = h.staff.UpdateCase(ctx, id, ganwei.CaseClosed, "由"+r.User.Name+"结案")
 	case "r":
-		v, err = h.staff.ReopenCase(ctx, actor(r), id)
+		v, err = h.staff.ReopenCase(ctx, id)
 	case "n":
 		// Check now too, so that a stale button of a revoked person opens nothing.
-		if _, err := h.staff.Authorize(ctx, actor(r), ganwei.RoleHR); err != nil {
+		if _, err := h.staff.Authorize(ctx, ganwei.RoleHR); err != nil {
 			h.fail(ctx, r.ChatID, "authorize case note", err)
 			return
 		}
@@ -300,12 +302,12 @@ func (h *Handlers) caseButton(ctx context.Context, r *Request, data string) {
 // where they were, and 确认结案 sits on the left, away from where 结案 was tapped, so a double
 // tap does not close it.
 func (h *Handlers) confirmClose(ctx context.Context, r *Request, id string) {
-	if _, err := h.staff.Authorize(ctx, actor(r), ganwei.RoleHR); err != nil {
+	if _, err := h.staff.Authorize(ctx, ganwei.RoleHR); err != nil {
 		h.fail(ctx, r.ChatID, "authorize case close", err)
 		return
 	}
 	h.send(ctx, r.ChatID, "确认将这件跟进事项结案吗？结案后不再出现在 /cases 待跟进列表中；如有需要，可在事项中点「重新打开」。",
-		keyboard([]models.InlineKeyboardButton{button("确认结案", "cs:xy:"+id), button("暂不结案", "cs:k:"+id)}))
+		keyboard([]ganwei.Button{button("确认结案", "cs:xy:"+id), button("暂不结案", "cs:k:"+id)}))
 }
 
 // showCase renders one case with the person's answer for that period; the Staff service has
@@ -325,7 +327,7 @@ func (h *Handlers) showCase(ctx context.Context, r *Request, v *checkin.CaseView
 		}
 	}
 	b.WriteString("\n（本次查看已记入审计日志）")
-	var row []models.InlineKeyboardButton
+	var row []ganwei.Button
 	switch c.Status {
 	case ganwei.CaseOpen:
 		row = append(row, button("我来跟进", "cs:a:"+c.ID))
@@ -343,7 +345,7 @@ func (h *Handlers) showCase(ctx context.Context, r *Request, v *checkin.CaseView
 // caseNoteText takes the note of a case-note dialog. The Staff service checks the person's role
 // as it is now; a refusal ends the dialog.
 func (h *Handlers) caseNoteText(ctx context.Context, r *Request, d *ganwei.Dialog) {
-	v, err := h.staff.UpdateCase(ctx, actor(r), d.Data["case"], "", strings.TrimSpace(r.Text))
+	v, err := h.staff.UpdateCase(ctx, d.Data["case"], "", strings.TrimSpace(r.Text))
 	if ganwei.ErrorCode(err) == ganwei.EFORBIDDEN {
 		_ = h.Dialogs.ClearDialog(ctx, r.User.ID)
 		h.send(ctx, r.ChatID, msgDialogRevoked, nil)
@@ -367,7 +369,7 @@ func (h *Handlers) export(ctx context.Context, r *Request) {
 	periods := h.Periods.Recent(h.Now(), 52)
 	individual := strings.Contains(r.Args, "明细")
 	var buf bytes.Buffer
-	err := h.staff.Export(ctx, actor(r), &buf, checkin.ExportOptions{Format: "xlsx", Periods: periods, Individual: individual})
+	err := h.staff.Export(ctx, &buf, checkin.ExportOptions{Format: "xlsx", Periods: periods, Individual: individual})
 	if err != nil {
 		h.fail(ctx, r.ChatID, "export check-ins", err)
 		return
@@ -396,7 +398,7 @@ func (h *Handlers) resume(ctx context.Context, r *Request) { h.setPaused(ctx, r,
 
 func (h *Handlers) setPaused(ctx context.Context, r *Request, paused bool) {
 	if r.Args == "" {
-		users, units, err := h.staff.Paused(ctx, actor(r))
+		users, units, err := h.staff.Paused(ctx)
 		if err != nil {
 			h.fail(ctx, r.ChatID, "read pauses", err)
 			return
@@ -416,7 +418,7 @@ func (h *Handlers) setPaused(ctx context.Context, r *Request, paused bool) {
 		return
 	}
 	id, unit := pauseTarget(r.Args)
-	if err := h.staff.SetPaused(ctx, actor(r), id, unit, paused); err != nil {
+	if err := h.staff.SetPaused(ctx, id, unit, paused); err != nil {
 		h.fail(ctx, r.ChatID, "set paused", err)
 		return
 	}
@@ -429,7 +431,7 @@ func (h *Handlers) setPaused(ctx context.Context, r *Request, paused bool) {
 
 // auditLog shows admins the latest views of check-in data, in Chinese and with names.
 func (h *Handlers) auditLog(ctx context.Context, r *Request) {
-	list, err := h.staff.AuditLog(ctx, actor(r), 20)
+	list, err := h.staff.AuditLog(ctx, 20)
 	if err != nil {
 		h.fail(ctx, r.ChatID, "read audit log", err)
 		return

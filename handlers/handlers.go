@@ -1,9 +1,11 @@
-// Package handlers turns Telegram updates into answers. Handlers is a struct of its dependencies
+// Package handlers turns people's messages and button presses (ganwei.Event, from any front end)
+// into answers. Handlers is a struct of its dependencies
 // with one Register method; each user-facing feature lives in a file of its own and adds its
 // commands, buttons and dialogs to the routing tables in a register method.
 //
 // Handlers speak to the domain interfaces of package ganwei, never to Redis directly, and reply
-// through a Messenger (the bot package's paced Sender in production).
+// through a ganwei.Messenger (in production the bot package's Telegram front end). Nothing here
+// knows Telegram: a test asserts that the package does not depend on it.
 package handlers
 
 import (
@@ -14,22 +16,17 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-telegram/bot/models"
-
 	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/checkin"
+	"github.com/ganwei-bot/ganwei/curation"
 	"github.com/ganwei-bot/ganwei/knowledge"
+	"github.com/ganwei-bot/ganwei/people"
+	"github.com/ganwei-bot/ganwei/reminders"
 )
 
-// Messenger sends what handlers say. bot.Sender implements it with pacing and retries.
-type Messenger interface {
-	Send(ctx context.Context, chatID int64, text string, kb *models.InlineKeyboardMarkup) (int, error)
-	Edit(ctx context.Context, chatID int64, messageID int, text string, kb *models.InlineKeyboardMarkup) error
-	AnswerCallback(ctx context.Context, callbackID, text string, alert bool) error
-	SendDocument(ctx context.Context, chatID int64, filename string, data []byte, caption string) error
-	SendPhoto(ctx context.Context, chatID int64, filename string, data []byte, caption string) error
-	SetCommands(ctx context.Context, chatID int64, cmds []models.BotCommand) error
-}
+// Messenger sends what handlers say: the front end's side of the conversation
+// (ganwei.Messenger; bot.Front for Telegram).
+type Messenger = ganwei.Messenger
 
 // Handlers holds what the features need. Fill the fields, call Register once, then pass Handle
 // to the bot as its update handler.
@@ -43,9 +40,9 @@ type Handlers struct {
 	// Reminders runs the 四项清单 sequences; nil leaves /appoint and /reminders out.
 	Reminders ganwei.ReminderService
 
-	// AdminIDs are Telegram ids that are administrators whatever Redis says (GANWEI_ADMIN_IDS).
+	// AdminIDs are account ids that are administrators whatever Redis says (GANWEI_ADMIN_IDS).
 	AdminIDs map[int64]bool
-	// BotUsername builds t.me deep links for invite codes.
+	// BotUsername is the bot's own name: "/cmd@BotUsername" is ours, "/cmd@OtherBot" is not.
 	BotUsername string
 	// Contact is the human contact offered when the bot cannot help (a phone or office).
 	Contact string
@@ -60,7 +57,10 @@ type Handlers struct {
 	CheckIns ganwei.CheckInService
 	Periods  ganwei.PeriodCalendar
 
-	staff      *checkin.Staff // HR's use cases of the check-ins, with the role check and the audit
+	staff      *checkin.Staff    // HR's use cases of the check-ins, with the role check and the audit
+	people     *people.Service   // invites, the list of people, roles
+	office     *reminders.Office // the 四项清单 use cases; nil without Reminders
+	curation   *curation.Queue   // the unanswered questions and worst-rated entries, for HR
 	commands   map[string]*command
 	callbacks  map[string]*callback
 	dialogs    map[string]*dialog
@@ -69,18 +69,18 @@ type Handlers struct {
 	noticed    *dailyNotices
 }
 
-// Request is one update, resolved: who sent it, in which chat, and what they said.
+// Request is one event, resolved: who sent it, in which chat, and what they said.
 type Request struct {
-	Update *models.Update
+	Event  ganwei.Event
 	User   *ganwei.User // never nil; a stranger is a guest with only ID and name set
 	ChatID int64
 
-	Text    string // message text, or a button's callback data
+	Text    string // message text, or a button's action payload
 	Command string // command name without the slash, lower case ("" for free text)
 	Args    string // the rest of a command line, trimmed
 
-	Callback  *models.CallbackQuery // set for a button press
-	MessageID int                   // the message a pressed button belongs to
+	Action    *ganwei.Action // set for a button press
+	MessageID int            // the message a pressed button belongs to; 0 when unknown
 
 	// identityUnknown is set while Redis cannot say who this is and no recent answer is cached:
 	// User is then a guest stand-in, and anything beyond a guest's reach is "unavailable", not
@@ -132,6 +132,11 @@ func (h *Handlers) Register() {
 	h.callbacks = map[string]*callback{}
 	h.dialogs = map[string]*dialog{}
 	h.identities = newIdentityCache(identityTTL, h.Now)
+	h.people = &people.Service{Users: h.Users, AdminIDs: h.AdminIDs, Now: h.Now}
+	h.curation = &curation.Queue{Questions: h.Questions, Users: h.Users, AdminIDs: h.AdminIDs}
+	if h.Reminders != nil {
+		h.office = &reminders.Office{Reminders: h.Reminders, Users: h.Users, AdminIDs: h.AdminIDs}
+	}
 	h.noticed = &dailyNotices{sent: map[string]bool{}}
 	h.gateModel()
 	h.registerStart()
@@ -164,7 +169,7 @@ func (h *Handlers) addDialog(kind string, minRole ganwei.Role, fn dialogFunc) {
 }
 
 // Commands returns the menu for a role, sorted as it should appear.
-func (h *Handlers) Commands(role ganwei.Role) []models.BotCommand {
+func (h *Handlers) Commands(role ganwei.Role) []ganwei.MenuCommand {
 	var cs []*command
 	for _, c := range h.commands {
 		if !c.hidden && role.AtLeast(c.minRole) {
@@ -187,9 +192,9 @@ func (h *Handlers) Commands(role ganwei.Role) []models.BotCommand {
 		}
 		return menuOrder(cs[i].name) < menuOrder(cs[j].name)
 	})
-	out := make([]models.BotCommand, len(cs))
+	out := make([]ganwei.MenuCommand, len(cs))
 	for i, c := range cs {
-		out[i] = models.BotCommand{Command: c.name, Description: c.desc}
+		out[i] = ganwei.MenuCommand{Name: c.name, Description: c.desc}
 	}
 	return out
 }
@@ -208,20 +213,23 @@ func menuOrder(name string) string {
 // is unreachable it falls back to who the person was a moment ago (identityTTL), or else to a
 // guest with unknown set, so that what needs no storage (policy answers) still works for
 // everyone. Any other storage error is returned.
-func (h *Handlers) resolveUser(ctx context.Context, from *models.User) (u *ganwei.User, unknown bool, err error) {
-	u, err = h.Users.User(ctx, from.ID)
+func (h *Handlers) resolveUser(ctx context.Context, ev ganwei.Event) (u *ganwei.User, unknown bool, err error) {
+	id, err := h.personID(ctx, ev)
+	if err == nil {
+		u, err = h.Users.User(ctx, id)
+	}
 	switch ganwei.ErrorCode(err) {
 	case "":
 		h.identities.put(u)
 	case ganwei.ENOTFOUND:
-		u = &ganwei.User{ID: from.ID, Name: strings.TrimSpace(from.FirstName + " " + from.LastName)}
+		u = &ganwei.User{ID: ev.From, Name: ev.Name}
 		h.identities.put(u)
 	case ganwei.EUNAVAILABLE:
 		h.Logger.Warn("resolve user: storage unavailable, using what this process knows", "err", err)
-		if cached, ok := h.identities.get(from.ID); ok {
+		if cached, ok := h.identities.get(ev.From); ok {
 			u = cached
 		} else {
-			u, unknown = &ganwei.User{ID: from.ID, Name: strings.TrimSpace(from.FirstName + " " + from.LastName)}, true
+			u, unknown = &ganwei.User{ID: ev.From, Name: ev.Name}, true
 		}
 	default:
 		return nil, false, err
@@ -233,6 +241,20 @@ func (h *Handlers) resolveUser(ctx context.Context, from *models.User) (u *ganwe
 	return u, unknown, nil
 }
 
+// personID finds the person behind the event's account. Someone whose account is bound to no
+// one is a stranger, whose platform id stands in until an invite binds the account (for
+// Telegram the person id it then gets); so does anyone a front end reports without an account.
+func (h *Handlers) personID(ctx context.Context, ev ganwei.Event) (int64, error) {
+	if ev.Account == "" {
+		return ev.From, nil
+	}
+	id, err := h.Users.PersonByAccount(ctx, ev.Account)
+	if ganwei.ErrorCode(err) == ganwei.ENOTFOUND {
+		return ev.From, nil
+	}
+	return id, err
+}
+
 // applyAdminIDs makes the GANWEI_ADMIN_IDS administrators whatever Redis says.
 func (h *Handlers) applyAdminIDs(u *ganwei.User) {
 	if h.AdminIDs[u.ID] {
@@ -240,42 +262,39 @@ func (h *Handlers) applyAdminIDs(u *ganwei.User) {
 	}
 }
 
-// Handle routes one update. It has the signature the bot package expects of its update handler.
-func (h *Handlers) Handle(ctx context.Context, upd *models.Update) {
-	switch {
-	case upd.Message != nil:
-		h.handleMessage(ctx, upd)
-	case upd.CallbackQuery != nil:
-		h.handleCallback(ctx, upd)
-	default:
-		// Edited messages, channel posts, member updates: nothing to say.
+// Handle routes one event from a front end.
+func (h *Handlers) Handle(ctx context.Context, ev ganwei.Event) {
+	if ev.Action != nil {
+		h.handleAction(ctx, ev)
+		return
 	}
+	h.handleMessage(ctx, ev)
 }
 
-func (h *Handlers) handleMessage(ctx context.Context, upd *models.Update) {
-	msg := upd.Message
-	if msg.From == nil || msg.Chat.Type != models.ChatTypePrivate {
+func (h *Handlers) handleMessage(ctx context.Context, ev ganwei.Event) {
+	if ev.From == 0 || !ev.Private {
 		// Ganwei talks one to one: answers and check-ins are personal.
-		if msg.Chat.Type != models.ChatTypePrivate && msg.Chat.ID != 0 && h.firstToday(ctx, "groups-unsupported", msg.Chat.ID) {
-			h.send(ctx, msg.Chat.ID, msgGroupsUnsupported, nil)
+		if !ev.Private && ev.ChatID != 0 && h.firstToday(ctx, "groups-unsupported", ev.ChatID) {
+			h.send(ctx, ev.ChatID, msgGroupsUnsupported, nil)
 		}
 		return
 	}
-	u, unknown, err := h.resolveUser(ctx, msg.From)
+	u, unknown, err := h.resolveUser(ctx, ev)
 	if err != nil {
-		h.fail(ctx, msg.Chat.ID, "resolve user", err)
+		h.fail(ctx, ev.ChatID, "resolve user", err)
 		return
 	}
-	r := &Request{Update: upd, User: u, ChatID: msg.Chat.ID, Text: msg.Text, identityUnknown: unknown}
-	if msg.Text == "" {
+	ctx = ganwei.NewContextWithActor(ctx, ganwei.Actor{ID: u.ID}) // the services decide with it
+	r := &Request{Event: ev, User: u, ChatID: ev.ChatID, Text: ev.Text, identityUnknown: unknown}
+	if ev.Text == "" {
 		h.send(ctx, r.ChatID, msgOnlyText, nil)
 		return
 	}
-	if len(msg.Text) > MaxInputBytes {
+	if len(ev.Text) > MaxInputBytes {
 		h.send(ctx, r.ChatID, msgTooLong, nil)
 		return
 	}
-	if name, args, ok := ParseCommand(msg.Text, h.BotUsername); ok {
+	if name, args, ok := ParseCommand(ev.Text, h.BotUsername); ok {
 		r.Command, r.Args = name, args
 		c, known := h.commands[name]
 		if !known {
@@ -288,7 +307,7 @@ func (h *Handlers) handleMessage(ctx context.Context, upd *models.Update) {
 		c.fn(ctx, r)
 		return
 	}
-	if strings.HasPrefix(strings.TrimSpace(msg.Text), "/") {
+	if strings.HasPrefix(strings.TrimSpace(ev.Text), "/") {
 		// "/", "/@bot", "/cmd@OtherBot": a command that is not ours, never a policy question.
 		h.send(ctx, r.ChatID, msgNotOurCommand, nil)
 		return
@@ -343,40 +362,44 @@ func (h *Handlers) handleMessage(ctx context.Context, upd *models.Update) {
 	h.send(ctx, r.ChatID, msgNoFreeText, nil)
 }
 
-func (h *Handlers) handleCallback(ctx context.Context, upd *models.Update) {
-	cq := upd.CallbackQuery
-	u, unknown, err := h.resolveUser(ctx, &cq.From)
+func (h *Handlers) handleAction(ctx context.Context, ev ganwei.Event) {
+	act := ev.Action
+	chatID := ev.ChatID
+	if chatID == 0 {
+		chatID = ev.From
+	}
+	u, unknown, err := h.resolveUser(ctx, ev)
 	if err != nil {
 		// Say it in the chat too: an alert vanishes, and with Redis down the person must know
 		// that the press was not saved.
-		h.answer(ctx, cq.ID, msgTryLater, true)
-		h.fail(ctx, cq.From.ID, "resolve user for button", err)
+		h.answer(ctx, act.ID, msgTryLater, true)
+		h.fail(ctx, chatID, "resolve user for button", err)
 		return
 	}
-	r := &Request{Update: upd, User: u, ChatID: cq.From.ID, Text: cq.Data, Callback: cq, identityUnknown: unknown}
-	if cq.Message.Message != nil {
-		r.ChatID = cq.Message.Message.Chat.ID
-		r.MessageID = cq.Message.Message.ID
-	}
-	prefix, data, ok := strings.Cut(cq.Data, ":")
+	ctx = ganwei.NewContextWithActor(ctx, ganwei.Actor{ID: u.ID})
+	r := &Request{Event: ev, User: u, ChatID: chatID, Text: act.Payload, Action: act,
+		MessageID: act.MessageID, identityUnknown: unknown}
+	prefix, data, ok := strings.Cut(act.Payload, ":")
 	cb := h.callbacks[prefix]
-	if !ok || cb == nil || len(cq.Data) > MaxCallbackData || !validCallbackData(cq.Data) {
-		h.answer(ctx, cq.ID, msgStaleButton, true)
+	if !ok || cb == nil || len(act.Payload) > MaxActionPayload || !validCallbackData(act.Payload) {
+		h.answer(ctx, act.ID, msgStaleButton, true)
 		return
 	}
 	if !r.User.Role.AtLeast(cb.minRole) {
 		if r.identityUnknown {
-			h.answer(ctx, cq.ID, msgUnavailable, true)
+			h.answer(ctx, act.ID, msgUnavailable, true)
 			return
 		}
-		h.answer(ctx, cq.ID, deniedText(cb.minRole, r.User.Role), true)
+		h.answer(ctx, act.ID, deniedText(cb.minRole, r.User.Role), true)
 		return
 	}
 	cb.fn(ctx, r, data)
 }
 
-// MaxCallbackData is Telegram's limit; anything longer came from a modified client.
-const MaxCallbackData = 64
+// MaxActionPayload bounds what a button may carry. Our own payloads are far shorter; anything
+// longer came from a modified client. (A front end's own limit, such as Telegram's 64 bytes, is
+// the front end's business: it stores longer payloads and sends a reference.)
+const MaxActionPayload = 256
 
 // MaxInputBytes bounds what one message may carry into the handlers (Telegram allows 4096
 // characters, about 12 KB of Chinese).
@@ -440,7 +463,7 @@ func ParseCommand(text, botUsername string) (name, args string, ok bool) {
 }
 
 // send replies and logs (without the text) when it cannot.
-func (h *Handlers) send(ctx context.Context, chatID int64, text string, kb *models.InlineKeyboardMarkup) int {
+func (h *Handlers) send(ctx context.Context, chatID int64, text string, kb ganwei.Keyboard) int {
 	id, err := h.Messenger.Send(ctx, chatID, text, kb)
 	if err != nil {
 		h.Logger.Warn("send message", "chat_id", chatID, "err", err)
@@ -449,8 +472,8 @@ func (h *Handlers) send(ctx context.Context, chatID int64, text string, kb *mode
 }
 
 // answer acknowledges a button press.
-func (h *Handlers) answer(ctx context.Context, callbackID, text string, alert bool) {
-	if err := h.Messenger.AnswerCallback(ctx, callbackID, text, alert); err != nil {
+func (h *Handlers) answer(ctx context.Context, actionID, text string, alert bool) {
+	if err := h.Messenger.AnswerAction(ctx, actionID, text, alert); err != nil {
 		h.Logger.Warn("answer callback", "err", err)
 	}
 }
@@ -524,26 +547,24 @@ func (h *Handlers) saveDialog(ctx context.Context, r *Request, d *ganwei.Dialog)
 	return true
 }
 
-// keyboard builds an inline keyboard from rows of (text, data) pairs.
-func keyboard(rows ...[]models.InlineKeyboardButton) *models.InlineKeyboardMarkup {
-	return &models.InlineKeyboardMarkup{InlineKeyboard: rows}
-}
+// keyboard builds a keyboard from rows of buttons.
+func keyboard(rows ...[]ganwei.Button) ganwei.Keyboard { return ganwei.Buttons(rows...) }
 
-// button is one inline button carrying callback data.
-func button(text, data string) models.InlineKeyboardButton {
-	if len(data) > MaxCallbackData {
-		panic("handlers: callback data over 64 bytes: " + data)
+// button is one button carrying an action payload.
+func button(label, action string) ganwei.Button {
+	if len(action) > MaxActionPayload {
+		panic("handlers: action payload over MaxActionPayload bytes: " + action)
 	}
-	return models.InlineKeyboardButton{Text: text, CallbackData: data}
+	return ganwei.Button{Label: label, Action: action}
 }
 
 // dropButtons removes the keyboard from the message whose button was just pressed, keeping its
 // text, so that a finished step cannot be pressed again.
 func (h *Handlers) dropButtons(ctx context.Context, r *Request) {
-	if r.Callback == nil || r.Callback.Message.Message == nil {
+	if r.Action == nil || r.MessageID == 0 {
 		return
 	}
-	if err := h.Messenger.Edit(ctx, r.ChatID, r.MessageID, r.Callback.Message.Message.Text, nil); err != nil {
+	if err := h.Messenger.Edit(ctx, r.ChatID, r.MessageID, r.Action.MessageText, nil); err != nil {
 		h.Logger.Warn("drop buttons", "err", err)
 	}
 }

@@ -54,7 +54,7 @@ func (h *Handlers) helpText(ctx context.Context, u *ganwei.User) string {
 	if role.AtLeast(ganwei.RoleCadre) && h.CheckIns != nil {
 		sections = append(sections, helpCheckIn())
 	}
-	if a := h.leaderAppointment(ctx, u.ID); a != nil {
+	if a := h.leaderAppointment(ctx); a != nil {
 		sections = append(sections, helpFourLists+"\n"+h.sequenceProgress(a))
 	}
 	if role.IsStaff() {
@@ -66,7 +66,7 @@ func (h *Handlers) helpText(ctx context.Context, u *ganwei.User) string {
 	var cmds strings.Builder
 	cmds.WriteString("全部命令：")
 	for _, c := range h.Commands(role) {
-		fmt.Fprintf(&cmds, "\n/%s — %s", c.Command, c.Description)
+		fmt.Fprintf(&cmds, "\n/%s — %s", c.Name, c.Description)
 	}
 	sections = append(sections, cmds.String())
 	if h.Contact != "" {
@@ -75,24 +75,18 @@ func (h *Handlers) helpText(ctx context.Context, u *ganwei.User) string {
 	return strings.Join(sections, "\n\n")
 }
 
-// leaderAppointment is the person's running 四项清单 appointment, or nil (none, reminders not
+// leaderAppointment is the actor's running 四项清单 appointment, or nil (none, reminders not
 // wired, or the store unreachable: help then leaves the section out rather than fail).
-func (h *Handlers) leaderAppointment(ctx context.Context, userID int64) *ganwei.Appointment {
-	if h.Reminders == nil {
+func (h *Handlers) leaderAppointment(ctx context.Context) *ganwei.Appointment {
+	if h.office == nil {
 		return nil
 	}
-	all, err := h.Reminders.Appointments(ctx)
+	a, err := h.office.Mine(ctx)
 	if err != nil {
 		h.Logger.Warn("list appointments for help", "err", err)
 		return nil
 	}
-	var found *ganwei.Appointment
-	for _, a := range all {
-		if a.TelegramID == userID && a.Status != ganwei.AppointmentCancelled && (found == nil || a.CreatedAt.After(found.CreatedAt)) {
-			found = a
-		}
-	}
-	return found
+	return a
 }
 
 // sequenceProgress shows where the leader stands: each list with its state, and when the next

@@ -10,16 +10,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-telegram/bot/models"
-
 	"github.com/ganwei-bot/ganwei"
-	"github.com/ganwei-bot/ganwei/bot"
 	"github.com/ganwei-bot/ganwei/handlers"
 	"github.com/ganwei-bot/ganwei/knowledge"
 	"github.com/ganwei-bot/ganwei/redisstore"
 	"github.com/ganwei-bot/ganwei/redistest"
 	"github.com/ganwei-bot/ganwei/reminders"
-	"github.com/ganwei-bot/ganwei/telegramtest"
+	"github.com/ganwei-bot/ganwei/testkit"
 )
 
 func TestMain(m *testing.M) { redistest.Main(m) }
@@ -32,12 +29,12 @@ func (c *countingPhraser) Phrase(_ context.Context, _ string, passages []knowled
 	return "模型答复 [" + passages[0].ID + "]", nil
 }
 
-// chatHarness drives the handlers with updates directly (no intake) and the real go-telegram
-// client as their Messenger, against the Bot API stand-in.
+// chatHarness drives the handlers with events directly, and the recording fake front end as
+// their Messenger.
 type chatHarness struct {
 	t      *testing.T
 	ctx    context.Context
-	tg     *telegramtest.Server
+	front  *testkit.Front
 	hs     *handlers.Handlers
 	nextID int64
 }
@@ -45,10 +42,9 @@ type chatHarness struct {
 func (c *chatHarness) say(from int64, text string) string {
 	c.t.Helper()
 	c.nextID++
-	before := len(c.tg.MessagesTo(from))
-	c.hs.Handle(c.ctx, &models.Update{ID: c.nextID, Message: &models.Message{ID: int(c.nextID), Text: text,
-		From: &models.User{ID: from, FirstName: "测试"}, Chat: models.Chat{ID: from, Type: models.ChatTypePrivate}}})
-	msgs := c.tg.MessagesTo(from)
+	before := len(c.front.Messages(from))
+	c.hs.Handle(c.ctx, ganwei.Event{ID: c.nextID, From: from, Name: "测试", ChatID: from, Private: true, Text: text})
+	msgs := c.front.Messages(from)
 	if len(msgs) != before+1 {
 		c.t.Fatalf("%q got %d replies, want 1", text, len(msgs)-before)
 	}
@@ -59,22 +55,17 @@ func newChatHarness(t *testing.T, store *redisstore.Store, phraser knowledge.Phr
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	t.Cleanup(cancel)
-	tg := telegramtest.New()
-	t.Cleanup(tg.Close)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	b, err := bot.New(ctx, bot.Config{Token: tg.Token(), APIURL: tg.URL(), GlobalRate: -1, PerChatRate: -1}, store, nil, logger)
-	if err != nil {
-		t.Fatal(err)
-	}
+	front := &testkit.Front{}
 	lib, err := knowledge.Open("")
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := &handlers.Handlers{Users: store, Dialogs: store, Questions: store, Messenger: b.Sender(), Logger: logger,
+	hs := &handlers.Handlers{Users: store, Dialogs: store, Questions: store, Messenger: front, Logger: logger,
 		Answerer:  &knowledge.Answerer{Library: lib, Phraser: phraser},
 		Reminders: &reminders.Service{Queue: store, Users: store, Logger: logger}, Notices: store, Now: now}
 	hs.Register()
-	return &chatHarness{t: t, ctx: ctx, tg: tg, hs: hs}
+	return &chatHarness{t: t, ctx: ctx, front: front, hs: hs}
 }
 
 // TestRedisOutageKeepsPolicyAnswers: with the Redis server killed, policy questions are still

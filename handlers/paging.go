@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/go-telegram/bot/models"
-
 	"github.com/ganwei-bot/ganwei"
 )
 
@@ -31,7 +29,7 @@ const msgStalePage = "这个翻页按钮已失效，请重新发送命令查看�
 // row per entry when entries have buttons, and how many entries the whole list has.
 type listPage struct {
 	text  string
-	rows  [][]models.InlineKeyboardButton
+	rows  [][]ganwei.Button
 	total int
 }
 
@@ -101,7 +99,7 @@ func (h *Handlers) showPage(ctx context.Context, r *Request, name string, n int,
 	text, rows := p.text, p.rows
 	if pages := pageCount(p.total); pages > 1 {
 		text += fmt.Sprintf("\n\n第 %d / %d 页，每页 %d 条，共 %d 条。", n+1, pages, PageSize, p.total)
-		var nav []models.InlineKeyboardButton
+		var nav []ganwei.Button
 		if n > 0 {
 			nav = append(nav, button("上一页", fmt.Sprintf("%s:%s:%d", pageCB, name, n-1)))
 		}
@@ -110,7 +108,7 @@ func (h *Handlers) showPage(ctx context.Context, r *Request, name string, n int,
 		}
 		rows = append(rows, nav)
 	}
-	var kb *models.InlineKeyboardMarkup
+	var kb ganwei.Keyboard
 	if len(rows) > 0 {
 		kb = keyboard(rows...)
 	}
@@ -127,13 +125,13 @@ func (h *Handlers) pageButton(ctx context.Context, r *Request, data string) {
 	l := h.list(name)
 	n, err := strconv.Atoi(num)
 	if l == nil || err != nil || n < 0 || n > maxPage || strconv.Itoa(n) != num {
-		h.answer(ctx, r.Callback.ID, msgStalePage, true)
+		h.answer(ctx, r.Action.ID, msgStalePage, true)
 		return
 	}
 	if !r.User.Role.AtLeast(l.minRole) {
-		h.answer(ctx, r.Callback.ID, msgAdminOnly, true)
+		h.answer(ctx, r.Action.ID, msgAdminOnly, true)
 		return
 	}
-	h.answer(ctx, r.Callback.ID, "", false)
+	h.answer(ctx, r.Action.ID, "", false)
 	h.showPage(ctx, r, name, n, true)
 }

@@ -6,8 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-telegram/bot/models"
-
+	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/redisstore"
 	"github.com/ganwei-bot/ganwei/redistest"
 )
@@ -24,8 +23,7 @@ func TestGroupsNoticeOncePerGroupPerDay(t *testing.T) {
 	other := newChatHarness(t, store, nil, clock) // a second replica
 	group := func(h *chatHarness, chat int64, text string) {
 		h.nextID++
-		h.hs.Handle(h.ctx, &models.Update{ID: h.nextID, Message: &models.Message{ID: int(h.nextID), Text: text,
-			From: &models.User{ID: 20001, FirstName: "张"}, Chat: models.Chat{ID: chat, Type: models.ChatTypeSupergroup}}})
+		h.hs.Handle(h.ctx, ganwei.Event{ID: h.nextID, From: 20001, Name: "张", ChatID: chat, Text: text})
 	}
 	const g1, g2 = -100111, -100222
 	for _, text := range []string{"/help", "大家好", "容错怎么认定"} {
@@ -33,7 +31,7 @@ func TestGroupsNoticeOncePerGroupPerDay(t *testing.T) {
 		group(other, g1, text)
 	}
 	group(c, g2, "/help")
-	notices := func(chat int64) int { return len(c.tg.MessagesTo(chat)) + len(other.tg.MessagesTo(chat)) }
+	notices := func(chat int64) int { return len(c.front.Messages(chat)) + len(other.front.Messages(chat)) }
 	if n := notices(g1); n != 1 {
 		t.Errorf("group 1 got %d notices today from two replicas, want 1", n)
 	}

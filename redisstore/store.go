@@ -1,8 +1,10 @@
 // Package redisstore keeps Ganwei's state in Redis. It is the only package that imports go-redis
 // and it owns every key. All keys live under one configurable prefix:
 //
-//	{prefix}:user:{telegramID}        string  JSON ganwei.User
-//	{prefix}:users                    zset    telegram ids of every user (score = id)
+//	{prefix}:user:{personID}          string  JSON ganwei.User (person id: see ganwei.Account)
+//	{prefix}:account:{platform}:{id}  string  the person id an account is bound to (users.go)
+//	{prefix}:schema                   string  the layout version, set by Migrate (migrate.go)
+//	{prefix}:users                    zset    person ids of every user (score = id)
 //	{prefix}:invite:{code}            hash    payload (JSON ganwei.Invite), exp (unix s); once redeemed
 //	                                          only exp and used_at (no payload, no Telegram id)
 //	{prefix}:update:{updateID}        string  "1" while the update counts as handled (24 h)

@@ -42,12 +42,18 @@ func (s *Store) SaveUser(ctx context.Context, u *ganwei.User) error {
 		u.CreatedAt = now
 	}
 	u.UpdatedAt = now
+	if len(u.Accounts) == 0 {
+		u.Accounts = []ganwei.Account{ganwei.TelegramAccount(u.ID)} // everyone came through Telegram so far
+	}
 	raw, err := json.Marshal(u)
 	if err != nil {
 		return fmt.Errorf("encode user: %w", err)
 	}
 	_, err = s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, s.userKey(u.ID), raw, 0)
+		for _, a := range u.Accounts {
+			p.Set(ctx, s.accountKey(a), u.ID, 0)
+		}
 		p.ZAdd(ctx, s.key("users"), redis.Z{Score: float64(u.ID), Member: u.ID})
 		return nil
 	})
@@ -114,10 +120,20 @@ func (s *Store) SetRole(ctx context.Context, id int64, role ganwei.Role) error {
 	return err
 }
 
+// SetScope sets the units an HR officer covers (none: all). ENOTFOUND for an unknown user.
+func (s *Store) SetScope(ctx context.Context, id int64, units []string) error {
+	_, err := updateJSON(ctx, s, s.userKey(id), "没有找到这位用户", func(u *ganwei.User, _ redis.Pipeliner) error {
+		u.Scope, u.UpdatedAt = units, s.Now()
+		return nil
+	})
+	return err
+}
+
 // DeleteUser removes the user's profile. Deleting an unknown user is not an error.
 func (s *Store) DeleteUser(ctx context.Context, id int64) error {
+	accounts := s.accountKeysOf(ctx, id)
 	_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Del(ctx, s.userKey(id))
+		p.Del(ctx, append(accounts, s.userKey(id))...)
 		p.ZRem(ctx, s.key("users"), id)
 		return nil
 	})
@@ -125,6 +141,39 @@ func (s *Store) DeleteUser(ctx context.Context, id int64) error {
 }
 
 func (s *Store) userKey(id int64) string { return s.key("user", strconv.FormatInt(id, 10)) }
+
+// accountKey indexes an account to its person:
+//
+//	{prefix}:account:{platform}:{id}   string  the person id (see ganwei.Account)
+func (s *Store) accountKey(a ganwei.Account) string { return s.key("account", string(a)) }
+
+// PersonByAccount returns the person id the account is bound to, or ENOTFOUND.
+func (s *Store) PersonByAccount(ctx context.Context, a ganwei.Account) (int64, error) {
+	if !a.Valid() {
+		return 0, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这位用户")
+	}
+	id, err := s.client.Get(ctx, s.accountKey(a)).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这位用户")
+	} else if err != nil {
+		return 0, wrap("find account", err)
+	}
+	return id, nil
+}
+
+// accountKeysOf lists the account index keys of a person: those the profile names and their
+// Telegram account (a profile written before accounts existed names none).
+func (s *Store) accountKeysOf(ctx context.Context, id int64) []string {
+	keys := []string{s.accountKey(ganwei.TelegramAccount(id))}
+	if u, err := s.User(ctx, id); err == nil {
+		for _, a := range u.Accounts {
+			if k := s.accountKey(a); k != keys[0] {
+				keys = append(keys, k)
+			}
+		}
+	}
+	return keys
+}
 
 // inviteAlphabet leaves out look-alike characters (0/O, 1/I/L) because codes get read aloud and
 // typed by hand.
@@ -190,6 +239,7 @@ redis.call('HDEL', KEYS[1], 'payload')
 redis.call('HSET', KEYS[1], 'used_at', ARGV[1])
 redis.call('SET', KEYS[2], ARGV[3])
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[2])
+redis.call('SET', KEYS[4], ARGV[2])
 return 1
 `)
 
@@ -215,7 +265,8 @@ func (s *Store) RedeemInvite(ctx context.Context, code string, telegramID int64)
 		return nil, fmt.Errorf("decode invite: %w", err)
 	}
 	now := s.Now()
-	u := &ganwei.User{ID: telegramID, Name: inv.Name, Unit: inv.Unit, Position: inv.Position, Role: inv.Role, CreatedAt: now, UpdatedAt: now}
+	account := ganwei.TelegramAccount(telegramID)
+	u := &ganwei.User{ID: telegramID, Accounts: []ganwei.Account{account}, Name: inv.Name, Unit: inv.Unit, Position: inv.Position, Role: inv.Role, CreatedAt: now, UpdatedAt: now}
 	if old, err := s.User(ctx, telegramID); err == nil {
 		u.CreatedAt = old.CreatedAt
 	}
@@ -224,7 +275,7 @@ func (s *Store) RedeemInvite(ctx context.Context, code string, telegramID int64)
 		return nil, fmt.Errorf("encode user: %w", err)
 	}
 	n, err := redeemScript.Run(ctx, s.client,
-		[]string{key, s.userKey(telegramID), s.key("users")},
+		[]string{key, s.userKey(telegramID), s.key("users"), s.accountKey(account)},
 		now.Unix(), telegramID, userJSON).Int()
 	if err != nil {
 		return nil, wrap("redeem invite", err)
@@ -289,6 +340,7 @@ func (s *Store) FirstSeen(ctx context.Context, updateID int64) (bool, error) {
 func (s *Store) Forget(ctx context.Context, id int64) (*ganwei.Forgotten, error) {
 	uid := strconv.FormatInt(id, 10)
 	index, cases := s.ciIndexKey(id), s.key("cicase", uid)
+	accounts := s.accountKeysOf(ctx, id) // the links from the person's accounts go too
 	now := s.Now()
 	closing, err := json.Marshal(ganwei.CaseNote{At: now, Status: ganwei.CaseClosed, Text: "本人已删除资料，事项关闭"})
 	if err != nil {
@@ -371,7 +423,7 @@ func (s *Store) Forget(ctx context.Context, id int64) (*ganwei.Forgotten, error)
 						p.ZRem(ctx, s.inflightKey(), jobMember(a.id, step))
 					}
 				}
-				p.Del(ctx, index, cases, s.key("ciclaim", uid), s.dialogKey(id), s.userKey(id))
+				p.Del(ctx, append([]string{index, cases, s.key("ciclaim", uid), s.dialogKey(id), s.userKey(id)}, accounts...)...)
 				p.ZRem(ctx, s.key("users"), id)
 				p.SRem(ctx, s.key("cipause", "users"), uid)
 				return nil

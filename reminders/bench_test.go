@@ -30,7 +30,7 @@ func BenchmarkDrain10k(b *testing.B) {
 			h.bot.Sender().Shared = h.store.Pacer(float64(limit), 1, 3)
 			h.bot.Sender().Sleep = bot.SleepContext
 		}
-		counter := &countingMessenger{next: h.bot.Sender()}
+		counter := &countingMessenger{next: h.bot.Front(nil)}
 		h.svc.Messenger = counter
 		h.redis.RoundTrips.Reset()
 		b.StartTimer()

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-telegram/bot/models"
-
 	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/redisstore"
 	"github.com/ganwei-bot/ganwei/reminders"
@@ -27,7 +25,7 @@ type dyingMessenger struct {
 	ended <-chan struct{}
 }
 
-func (d *dyingMessenger) Send(ctx context.Context, chatID int64, text string, kb *models.InlineKeyboardMarkup) (int, error) {
+func (d *dyingMessenger) Send(ctx context.Context, chatID int64, text string, kb ganwei.Keyboard) (int, error) {
 	select {
 	case <-d.dead:
 		<-d.ended
@@ -75,7 +73,7 @@ func TestKillMidFanOutThenRestart(t *testing.T) {
 	ended := make(chan struct{})
 	defer close(ended)
 	doomed := h.newService(h.replicaStore(t))
-	dying := &dyingMessenger{next: h.bot.Sender(), after: 60, dead: make(chan struct{}), ended: ended}
+	dying := &dyingMessenger{next: h.bot.Front(nil), after: 60, dead: make(chan struct{}), ended: ended}
 	doomed.Messenger, doomed.Workers, doomed.Batch = dying, workers, 100
 	doomedCtx, kill := context.WithCancel(h.ctx)
 	defer kill()
@@ -148,7 +146,7 @@ type blockingMessenger struct {
 	release chan struct{}
 }
 
-func (b *blockingMessenger) Send(ctx context.Context, chatID int64, text string, kb *models.InlineKeyboardMarkup) (int, error) {
+func (b *blockingMessenger) Send(ctx context.Context, chatID int64, text string, kb ganwei.Keyboard) (int, error) {
 	b.entered <- struct{}{}
 	<-b.release
 	return b.next.Send(ctx, chatID, text, kb)
@@ -161,7 +159,7 @@ func TestLeaseRenewedWhileBatchWorked(t *testing.T) {
 	h := newHarness(t, harnessOpts{seqYAML: oneStep, start: at("2026-11-26 10:00"), noHandlers: true})
 	h.appoint(leader.ID, "党委书记")
 	spy := &renewSpy{Store: h.store, renewed: make(chan time.Time, 1)}
-	slow := &blockingMessenger{next: h.bot.Sender(), entered: make(chan struct{}, 1), release: make(chan struct{})}
+	slow := &blockingMessenger{next: h.bot.Front(nil), entered: make(chan struct{}, 1), release: make(chan struct{})}
 	svc := h.newService(h.store)
 	svc.Queue, svc.Messenger, svc.RenewEvery = spy, slow, time.Millisecond
 	ticked := make(chan error, 1)
@@ -201,7 +199,7 @@ func TestStopReleasesUnstartedJobs(t *testing.T) {
 	const n = 20
 	h := newHarness(t, harnessOpts{seqYAML: bulkStep, start: at("2026-11-26 10:00"), noHandlers: true})
 	h.bulkAppoint(t, 7_000_000_000, n)
-	slow := &blockingMessenger{next: h.bot.Sender(), entered: make(chan struct{}, n), release: make(chan struct{})}
+	slow := &blockingMessenger{next: h.bot.Front(nil), entered: make(chan struct{}, n), release: make(chan struct{})}
 	svc := h.newService(h.replicaStore(t))
 	svc.Messenger, svc.Workers = slow, 1
 	ctx, stop := context.WithCancel(h.ctx)

@@ -18,6 +18,7 @@ import (
 	"github.com/ganwei-bot/ganwei/redistest"
 	"github.com/ganwei-bot/ganwei/reminders"
 	"github.com/ganwei-bot/ganwei/telegramtest"
+	"github.com/ganwei-bot/ganwei/testkit"
 	"github.com/ganwei-bot/ganwei/workdays"
 )
 
@@ -26,40 +27,10 @@ func TestMain(m *testing.M) { redistest.Main(m) }
 // testTimeout bounds every wait; nothing waits this long when things work.
 const testTimeout = 20 * time.Second
 
-var shanghai = func() *time.Location {
-	loc, err := time.LoadLocation("Asia/Shanghai")
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}()
+var shanghai = testkit.Shanghai
 
 // at parses "2006-01-02 15:04" in Asia/Shanghai.
-func at(s string) time.Time {
-	t, err := time.ParseInLocation("2006-01-02 15:04", s, shanghai)
-	if err != nil {
-		panic(err)
-	}
-	return t
-}
-
-// clock is a settable clock shared by the store, the stand-in and the scheduler.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
+var at = testkit.At
 
 // People in every test.
 var (
@@ -76,7 +47,7 @@ type harness struct {
 	tg    *telegramtest.Server
 	redis *redistest.Redis
 	store *redisstore.Store
-	clock *clock
+	clock *testkit.Clock
 	bot   *bot.Bot
 	svc   *reminders.Service
 	seq   *sequence.Sequence
@@ -98,7 +69,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, clock: &clock{t: o.start}, seq: seq}
+	h := &harness{t: t, clock: testkit.NewClock(o.start), seq: seq}
 	h.tg = telegramtest.New(telegramtest.WithClock(h.clock.Now))
 	t.Cleanup(h.tg.Close)
 	for _, u := range []ganwei.User{hr, leader, cadre} {
@@ -134,10 +105,10 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 	}
 	h.svc = h.newService(h.store)
 	if !o.noHandlers {
-		hs := &handlers.Handlers{Users: h.store, Dialogs: h.store, Messenger: b.Sender(), Logger: logger,
+		hs := &handlers.Handlers{Users: h.store, Dialogs: h.store, Messenger: b.Front(nil), Logger: logger,
 			BotUsername: b.Username(), Now: h.clock.Now, Location: shanghai, Reminders: h.svc}
 		hs.Register()
-		b.SetHandler(hs.Handle)
+		b.SetHandler(b.Front(nil).Updates(hs.Handle))
 		runCtx, stop := context.WithCancel(ctx)
 		done := make(chan struct{})
 		go func() { _ = b.Run(runCtx); close(done) }()
@@ -149,7 +120,7 @@ func newHarness(t testing.TB, o harnessOpts) *harness {
 // newService is one scheduler replica on store, sending through the harness's bot.
 func (h *harness) newService(store *redisstore.Store) *reminders.Service {
 	return &reminders.Service{
-		Queue: store, Users: store, Messenger: h.bot.Sender(), Sequence: sequence.Fixed(h.seq),
+		Queue: store, Users: store, Messenger: h.bot.Front(nil), Sequence: sequence.Fixed(h.seq),
 		Calendar: workdays.New(shanghai), Now: h.clock.Now, Instance: "replica-a",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-telegram/bot/models"
-
 	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/redisstore"
 	"github.com/ganwei-bot/ganwei/reminders"
@@ -27,7 +25,7 @@ type countingMessenger struct {
 	n    atomic.Int64
 }
 
-func (c *countingMessenger) Send(ctx context.Context, chatID int64, text string, kb *models.InlineKeyboardMarkup) (int, error) {
+func (c *countingMessenger) Send(ctx context.Context, chatID int64, text string, kb ganwei.Keyboard) (int, error) {
 	id, err := c.next.Send(ctx, chatID, text, kb)
 	if err == nil {
 		c.n.Add(1)
@@ -67,7 +65,7 @@ func (h *harness) replicas(tb testing.TB, k, batch int) ([]*countingMessenger, f
 		store := redisstore.New(client, h.redis.Prefix)
 		store.Now = h.clock.Now
 		svc := h.newService(store)
-		counters[i] = &countingMessenger{next: h.bot.Sender()}
+		counters[i] = &countingMessenger{next: h.bot.Front(nil)}
 		svc.Messenger = counters[i]
 		svc.Poll, svc.Batch, svc.Workers = 2*time.Millisecond, batch, 8
 		svc.Instance = fmt.Sprintf("replica-%d", i) // distinct, as host names of replicas are

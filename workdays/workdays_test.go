@@ -4,10 +4,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ganwei-bot/ganwei/testkit"
 	"github.com/ganwei-bot/ganwei/workdays"
 )
 
-var shanghai, _ = time.LoadLocation("Asia/Shanghai")
+var shanghai = testkit.Shanghai
 
 func day(s string) time.Time {
 	t, err := time.ParseInLocation("2006-01-02 15:04", s, shanghai)

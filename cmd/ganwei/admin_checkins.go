@@ -122,7 +122,7 @@ func runAdminSummary(ctx context.Context, env Env, args []string) error {
 	}
 	defer closeStore()
 	store.CheckInRetention, store.NoteRetention = cfg.CheckIn.Retention, cfg.CheckIn.NoteRetention
-	rep, err := staffService(cfg, store).Summary(ctx, ganwei.Actor{Operator: operatorName(env, *operator)}, *unit, 3)
+	rep, err := staffService(cfg, store).Summary(ganwei.NewContextWithActor(ctx, ganwei.Actor{Operator: operatorName(env, *operator)}), *unit, 3)
 	if err != nil {
 		return fmt.Errorf("summarize check-ins: %w", err)
 	}
@@ -239,7 +239,7 @@ func runAdminExport(ctx context.Context, env Env, args []string) error {
 		return fmt.Errorf("create %s: %w", *out, err)
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
-	err = staffService(cfg, store).Export(ctx, ganwei.Actor{Operator: operatorName(env, *operator)}, w,
+	err = staffService(cfg, store).Export(ganwei.NewContextWithActor(ctx, ganwei.Actor{Operator: operatorName(env, *operator)}), w,
 		checkin.ExportOptions{Format: *format, Periods: ps, Individual: *individual})
 	if err == nil {
 		err = w.Flush()

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/redisstore"
+	"github.com/ganwei-bot/ganwei/reminders"
 	"github.com/ganwei-bot/ganwei/workdays"
 )
 
@@ -46,10 +48,11 @@ func runAdminAppoint(ctx context.Context, env Env, args []string) error {
 		}
 		*date = day.Format(time.DateOnly)
 	}
-	svc, err := newReminders(cfg, store, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	svc, err := adminOffice(cfg, store)
 	if err != nil {
 		return err
 	}
+	ctx = ganwei.NewContextWithActor(ctx, ganwei.Actor{Operator: operatorName(env, "")})
 	req := &ganwei.Appointment{TelegramID: *tgID, Name: *name, Position: *position, Unit: *unit, Date: *date}
 	if *dryRun {
 		p, err := svc.Preview(ctx, req)
@@ -102,6 +105,11 @@ func runAdminReminders(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer closeStore()
+	office, err := adminOffice(cfg, store)
+	if err != nil {
+		return err
+	}
+	ctx = ganwei.NewContextWithActor(ctx, ganwei.Actor{Operator: operatorName(env, "")})
 	for _, op := range []struct {
 		id     string
 		status ganwei.AppointmentStatus
@@ -109,7 +117,7 @@ func runAdminReminders(ctx context.Context, env Env, args []string) error {
 		if op.id == "" {
 			continue
 		}
-		if err := store.SetAppointmentStatus(ctx, op.id, op.status); err != nil {
+		if err := office.SetStatus(ctx, op.id, op.status); err != nil {
 			if code := ganwei.ErrorCode(err); code == ganwei.ENOTFOUND || code == ganwei.ECONFLICT {
 				return usageErrorf("appointment %s: %s", op.id, ganwei.ErrorMessage(err))
 			}
@@ -118,7 +126,7 @@ func runAdminReminders(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "Appointment %s is now %s.\n", op.id, op.status)
 		return nil
 	}
-	list, err := store.Appointments(ctx)
+	list, err := office.Appointments(ctx)
 	if err != nil {
 		return fmt.Errorf("list appointments: %w", err)
 	}
@@ -180,4 +188,14 @@ func printSteps(w io.Writer, list []*ganwei.Appointment, loc *time.Location) {
 		}
 	}
 	_ = tw.Flush()
+}
+
+// adminOffice is the 四项清单 use cases for the command line, whose operator holds REDIS_URL and
+// so every right; the rules are the bot's own (reminders.Office).
+func adminOffice(cfg *Config, store *redisstore.Store) (*reminders.Office, error) {
+	svc, err := newReminders(cfg, store, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return nil, err
+	}
+	return &reminders.Office{Reminders: svc, Users: store}, nil
 }

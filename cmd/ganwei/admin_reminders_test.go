@@ -10,6 +10,7 @@ import (
 
 	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/redistest"
+	"github.com/ganwei-bot/ganwei/testkit"
 	"github.com/ganwei-bot/ganwei/workdays"
 )
 
@@ -28,7 +29,7 @@ func TestAdminAppointAndReminders(t *testing.T) {
 	}
 
 	// A date a year ahead, so that the steps are not clamped to "now" as for a past date.
-	loc, _ := time.LoadLocation("Asia/Shanghai")
+	loc := testkit.Shanghai
 	date := time.Now().In(loc).AddDate(1, 0, 0)
 	wantPower := workdays.New(loc).AddWorkdays(date, 3, 9, 0).Format("2006-01-02 15:04")
 	out, errOut, code := run("admin", "appoint", "--telegram-id", "5000000001", "--name", "陈刚", "--position", "党委书记", "--unit", "七都镇", "--date", date.Format(time.DateOnly), "--json")

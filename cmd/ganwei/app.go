@@ -64,6 +64,13 @@ func openStore(ctx context.Context, cfg *Config, embedded bool, logger *slog.Log
 		stop()
 		return nil, nil, fmt.Errorf("connect to Redis: %w", err)
 	}
+	// A Redis written by an earlier version is brought to this one's layout first (idempotent,
+	// once across replicas, logged; see redisstore.Migrate).
+	if err := store.Migrate(ctx, logger); err != nil {
+		_ = store.Close()
+		stop()
+		return nil, nil, fmt.Errorf("migrate Redis layout: %w", err)
+	}
 	return store, func() { _ = store.Close(); stop() }, nil
 }
 
@@ -82,7 +89,8 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 			orDefault(botCfg.PerChatRate, bot.DefaultPerChatRate), bot.DefaultPerChatBurst)
 		sender.OnSharedError = func(err error) { logger.Warn("shared pacing skipped", "err", err) }
 	}
-	if a.reminders, err = newReminders(cfg, store, b.Sender(), logger); err != nil {
+	front := b.Front(store) // the Telegram side of the conversation the features speak
+	if a.reminders, err = newReminders(cfg, store, front, logger); err != nil {
 		return nil, err
 	}
 	a.handlers = &handlers.Handlers{
@@ -90,7 +98,7 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 		Dialogs:     store,
 		Questions:   store,
 		Answerer:    answerer,
-		Messenger:   b.Sender(),
+		Messenger:   front,
 		Logger:      logger,
 		AdminIDs:    cfg.AdminIDs,
 		BotUsername: b.Username(),
@@ -102,7 +110,7 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 	}
 	a.wireCheckIns()
 	a.handlers.Register()
-	b.SetHandler(a.handlers.Handle)
+	b.SetHandler(front.Updates(a.handlers.Handle))
 	return a, nil
 }
 

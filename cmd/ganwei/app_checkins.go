@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ganwei-bot/ganwei/bot"
+	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/checkin"
 	"github.com/ganwei-bot/ganwei/workdays"
 )
@@ -74,6 +74,6 @@ func (a *app) wireCheckIns() {
 		Users: a.store, CheckIns: a.store, Periods: a.cfg.CheckIn.Calendar,
 		Workdays: workdays.New(a.cfg.Location), Prompter: a.handlers,
 		Now: func() time.Time { return a.store.Now() }, Logger: a.logger,
-		IsBlocked: func(err error) bool { return errors.Is(err, bot.ErrBlocked) },
+		IsBlocked: func(err error) bool { return errors.Is(err, ganwei.ErrRecipientBlocked) },
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,20 +20,12 @@ import (
 	"github.com/ganwei-bot/ganwei/redisstore"
 	"github.com/ganwei-bot/ganwei/redistest"
 	"github.com/ganwei-bot/ganwei/telegramtest"
+	"github.com/ganwei-bot/ganwei/testkit"
 )
 
 const e2eTimeout = 20 * time.Second
 
-// testClock is a clock the test moves.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *testClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
-
-var shanghai, _ = time.LoadLocation("Asia/Shanghai")
+var shanghai = testkit.Shanghai
 
 // The people of the end-to-end tests: five cadres in two units, HR and an admin.
 var (
@@ -52,7 +43,7 @@ type harness struct {
 	t     *testing.T
 	tg    *telegramtest.Server
 	store *redisstore.Store
-	clock *testClock
+	clock *testkit.Clock
 	app   *app
 	stop  func()
 	ctx   context.Context
@@ -74,7 +65,7 @@ func newHarness(t *testing.T, client redis.UniversalClient, prefix string, setup
 // ask policy questions run).
 func newHarnessAnswering(t *testing.T, client redis.UniversalClient, prefix string, answerer *knowledge.Answerer, setup ...func(*telegramtest.Server) []int64) *harness {
 	t.Helper()
-	clock := &testClock{now: time.Date(2026, 11, 20, 16, 30, 0, 0, shanghai)}
+	clock := testkit.NewClock(time.Date(2026, 11, 20, 16, 30, 0, 0, shanghai))
 	tg := telegramtest.New(telegramtest.WithClock(clock.Now))
 	t.Cleanup(tg.Close)
 	store := redisstore.New(client, prefix)

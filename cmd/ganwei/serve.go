@@ -34,7 +34,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer closeStore()
-	answerer, err := newAnswerer(env, slogf(logger))
+	answerer, err := newAnswerer(cfg, slogf(logger))
 	if err != nil {
 		return err
 	}

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-telegram/bot/models"
-
 	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/workdays"
 )
@@ -110,7 +108,7 @@ func (h *Handlers) appoint(ctx context.Context, r *Request) {
 
 // register stores the appointment and tells HR what happens next.
 func (h *Handlers) register(ctx context.Context, r *Request, a *ganwei.Appointment) {
-	got, created, err := h.Reminders.Appoint(ctx, a)
+	got, created, err := h.office.Appoint(ctx, a)
 	if err != nil {
 		h.fail(ctx, r.ChatID, "appoint", err)
 		return
@@ -148,9 +146,9 @@ func (h *Handlers) appointStart(ctx context.Context, r *Request) {
 	if !h.saveDialog(ctx, r, d) {
 		return
 	}
-	var rows [][]models.InlineKeyboardButton
+	var rows [][]ganwei.Button
 	if users, err := h.Users.Users(ctx); err == nil {
-		var row []models.InlineKeyboardButton
+		var row []ganwei.Button
 		for _, u := range users {
 			if u.Role != ganwei.RoleCadre || len(rows) >= 4 {
 				continue
@@ -165,7 +163,7 @@ func (h *Handlers) appointStart(ctx context.Context, r *Request) {
 		}
 	}
 	text := "登记新任职领导（共 4 步，随时发送 /cancel 取消）。\n\n第 1 步：请发送对方的 Telegram ID（对方发送 /whoami 可以看到）"
-	var kb *models.InlineKeyboardMarkup
+	var kb ganwei.Keyboard
 	if len(rows) > 0 {
 		text += "，或点选下方已绑定的干部"
 		kb = keyboard(rows...)
@@ -186,21 +184,21 @@ func (h *Handlers) appointText(ctx context.Context, r *Request, d *ganwei.Dialog
 		h.appointWho(ctx, r, d, id)
 	case "name":
 		if text == "" || len([]rune(text)) > ganwei.MaxNameLen {
-			h.send(ctx, r.ChatID, "请发送对方的姓名（不超过 32 个字）。", nil)
+			h.send(ctx, r.ChatID, fmt.Sprintf("请发送对方的姓名（不超过 %d 个字）。", ganwei.MaxNameLen), nil)
 			return
 		}
 		d.Data["name"] = text
 		h.appointAsk(ctx, r, d, "position")
 	case "position":
 		if text == "" || len([]rune(text)) > ganwei.MaxPositionLen {
-			h.send(ctx, r.ChatID, "请发送新任职务（不超过 64 个字），例如：党委书记。", nil)
+			h.send(ctx, r.ChatID, fmt.Sprintf("请发送新任职务（不超过 %d 个字），例如：党委书记。", ganwei.MaxPositionLen), nil)
 			return
 		}
 		d.Data["position"] = text
 		h.appointAsk(ctx, r, d, "unit")
 	case "unit":
 		if len([]rune(text)) > ganwei.MaxUnitLen {
-			h.send(ctx, r.ChatID, "单位名称不能超过 64 个字，请重新发送。", nil)
+			h.send(ctx, r.ChatID, fmt.Sprintf("单位名称不能超过 %d 个字，请重新发送。", ganwei.MaxUnitLen), nil)
 			return
 		}
 		d.Data["unit"] = text
@@ -241,14 +239,14 @@ func (h *Handlers) appointAsk(ctx context.Context, r *Request, d *ganwei.Dialog,
 	case "position":
 		h.send(ctx, r.ChatID, fmt.Sprintf("第 2 步：%s 新任什么职务？例如：党委书记。", d.Data["name"]), nil)
 	case "unit":
-		var kb *models.InlineKeyboardMarkup
+		var kb ganwei.Keyboard
 		if u := d.Data["profile_unit"]; u != "" {
-			kb = keyboard([]models.InlineKeyboardButton{button("沿用 "+shorten(u, 20), appointCB+":unit:keep")})
+			kb = keyboard([]ganwei.Button{button("沿用 "+shorten(u, 20), appointCB+":unit:keep")})
 		}
 		h.send(ctx, r.ChatID, "第 3 步：在哪个单位任职？例如：七都镇。", kb)
 	case "date":
 		h.send(ctx, r.ChatID, "第 4 步：任职日期是哪天？例如 2026年3月2日，或点「今天」。",
-			keyboard([]models.InlineKeyboardButton{button("今天", appointCB+":date:today")}))
+			keyboard([]ganwei.Button{button("今天", appointCB+":date:today")}))
 	case "confirm":
 		text, err := h.appointPreview(ctx, d)
 		if err != nil {
@@ -257,7 +255,7 @@ func (h *Handlers) appointAsk(ctx context.Context, r *Request, d *ganwei.Dialog,
 			return
 		}
 		h.send(ctx, r.ChatID, text,
-			keyboard([]models.InlineKeyboardButton{button("确认登记", appointCB+":ok"), button("取消", appointCB+":no")}))
+			keyboard([]ganwei.Button{button("确认登记", appointCB+":ok"), button("取消", appointCB+":no")}))
 	}
 }
 
@@ -265,7 +263,7 @@ func (h *Handlers) appointAsk(ctx context.Context, r *Request, d *ganwei.Dialog,
 // date shows before anything is sent) and when each step would go out.
 func (h *Handlers) appointPreview(ctx context.Context, d *ganwei.Dialog) (string, error) {
 	id, _ := strconv.ParseInt(d.Data["id"], 10, 64)
-	a, err := h.Reminders.Preview(ctx, &ganwei.Appointment{TelegramID: id, Name: d.Data["name"],
+	a, err := h.office.Preview(ctx, &ganwei.Appointment{TelegramID: id, Name: d.Data["name"],
 		Position: d.Data["position"], Unit: d.Data["unit"], Date: d.Data["date"]})
 	if err != nil {
 		return "", err
@@ -304,10 +302,10 @@ func orDash(s string) string {
 func (h *Handlers) appointButton(ctx context.Context, r *Request, data string) {
 	d, err := h.loadDialog(ctx, r.User.ID)
 	if err != nil || d == nil || d.Kind != appointDialog {
-		h.answer(ctx, r.Callback.ID, "这次登记已结束或已超时，请重新发送 /appoint。", true)
+		h.answer(ctx, r.Action.ID, "这次登记已结束或已超时，请重新发送 /appoint。", true)
 		return
 	}
-	h.answer(ctx, r.Callback.ID, "", false)
+	h.answer(ctx, r.Action.ID, "", false)
 	h.dropButtons(ctx, r) // a step's buttons are used once; the next step brings its own
 	action, arg, _ := strings.Cut(data, ":")
 	switch {
@@ -343,7 +341,7 @@ func (h *Handlers) remindersList(ctx context.Context, r *Request) { h.showList(c
 
 // remindersPage is page n of the appointments: running and paused ones first, cancelled last.
 func (h *Handlers) remindersPage(ctx context.Context, r *Request, n int) (*listPage, error) {
-	all, err := h.Reminders.Appointments(ctx)
+	all, err := h.office.Appointments(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list appointments: %w", err)
 	}
@@ -355,12 +353,12 @@ func (h *Handlers) remindersPage(ctx context.Context, r *Request, n int) (*listP
 		return cmpBool(a.Status == ganwei.AppointmentCancelled, b.Status == ganwei.AppointmentCancelled)
 	})
 	var b strings.Builder
-	var rows [][]models.InlineKeyboardButton
+	var rows [][]ganwei.Button
 	fmt.Fprintf(&b, "四项清单提醒共 %d 条登记：\n", len(list))
 	from, to := pageBounds(n, len(list))
 	for i, a := range list[from:to] {
 		fmt.Fprintf(&b, "\n%d. %s · %s · %s · %s", from+i+1, a.Name, strings.TrimSpace(a.Unit+a.Position), a.Status.Label(), progressLine(a))
-		rows = append(rows, []models.InlineKeyboardButton{button("查看进度："+a.Name, manageCB+":show:"+a.ID)})
+		rows = append(rows, []ganwei.Button{button("查看进度："+a.Name, manageCB+":show:"+a.ID)})
 	}
 	return &listPage{text: b.String(), rows: rows, total: len(list)}, nil
 }
@@ -428,12 +426,12 @@ func (h *Handlers) appointmentText(a *ganwei.Appointment) string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-func (h *Handlers) manageKeyboard(a *ganwei.Appointment) *models.InlineKeyboardMarkup {
+func (h *Handlers) manageKeyboard(a *ganwei.Appointment) ganwei.Keyboard {
 	switch a.Status {
 	case ganwei.AppointmentActive:
-		return keyboard([]models.InlineKeyboardButton{button("暂停", manageCB+":pause:"+a.ID), button("取消登记", manageCB+":cancel:"+a.ID)})
+		return keyboard([]ganwei.Button{button("暂停", manageCB+":pause:"+a.ID), button("取消登记", manageCB+":cancel:"+a.ID)})
 	case ganwei.AppointmentPaused:
-		return keyboard([]models.InlineKeyboardButton{button("恢复", manageCB+":resume:"+a.ID), button("取消登记", manageCB+":cancel:"+a.ID)})
+		return keyboard([]ganwei.Button{button("恢复", manageCB+":resume:"+a.ID), button("取消登记", manageCB+":cancel:"+a.ID)})
 	}
 	return nil
 }
@@ -448,9 +446,9 @@ func (h *Handlers) manageButton(ctx context.Context, r *Request, data string) {
 	case "resume":
 		status = ganwei.AppointmentActive
 	case "cancel":
-		h.answer(ctx, r.Callback.ID, "", false)
+		h.answer(ctx, r.Action.ID, "", false)
 		h.send(ctx, r.ChatID, "确定取消这条登记吗？取消后不再发送提醒，也不能恢复（可重新登记）。",
-			keyboard([]models.InlineKeyboardButton{button("确定取消", manageCB+":cancelok:"+id)}))
+			keyboard([]ganwei.Button{button("确定取消", manageCB+":cancelok:"+id)}))
 		return
 	case "cancelok":
 		status = ganwei.AppointmentCancelled
@@ -458,23 +456,23 @@ func (h *Handlers) manageButton(ctx context.Context, r *Request, data string) {
 		h.showAppointment(ctx, r, id)
 		return
 	default:
-		h.answer(ctx, r.Callback.ID, msgStaleButton, true)
+		h.answer(ctx, r.Action.ID, msgStaleButton, true)
 		return
 	}
-	if err := h.Reminders.SetAppointmentStatus(ctx, id, status); err != nil {
+	if err := h.office.SetStatus(ctx, id, status); err != nil {
 		switch ganwei.ErrorCode(err) {
 		case ganwei.ENOTFOUND, ganwei.ECONFLICT, ganwei.EINVALID:
-			h.answer(ctx, r.Callback.ID, ganwei.ErrorMessage(err), true)
+			h.answer(ctx, r.Action.ID, ganwei.ErrorMessage(err), true)
 		default:
-			h.answer(ctx, r.Callback.ID, msgTryLater, true)
+			h.answer(ctx, r.Action.ID, msgTryLater, true)
 			h.Logger.Error("set appointment status", "err", err)
 		}
 		return
 	}
 	h.Logger.Info("appointment status changed", "by", r.User.ID, "appointment", id, "status", string(status))
-	h.answer(ctx, r.Callback.ID, "已"+map[ganwei.AppointmentStatus]string{
+	h.answer(ctx, r.Action.ID, "已"+map[ganwei.AppointmentStatus]string{
 		ganwei.AppointmentPaused: "暂停", ganwei.AppointmentActive: "恢复", ganwei.AppointmentCancelled: "取消"}[status], false)
-	if a, err := h.Reminders.Appointment(ctx, id); err == nil {
+	if a, err := h.office.Appointment(ctx, id); err == nil {
 		if action == "cancelok" {
 			h.send(ctx, r.ChatID, h.appointmentText(a), nil)
 			return
@@ -487,18 +485,18 @@ func (h *Handlers) manageButton(ctx context.Context, r *Request, data string) {
 
 // showAppointment sends one appointment's steps with the buttons to manage it.
 func (h *Handlers) showAppointment(ctx context.Context, r *Request, id string) {
-	a, err := h.Reminders.Appointment(ctx, id)
+	a, err := h.office.Appointment(ctx, id)
 	switch ganwei.ErrorCode(err) {
 	case "":
 	case ganwei.ENOTFOUND:
-		h.answer(ctx, r.Callback.ID, ganwei.ErrorMessage(err), true)
+		h.answer(ctx, r.Action.ID, ganwei.ErrorMessage(err), true)
 		return
 	default:
-		h.answer(ctx, r.Callback.ID, msgTryLater, true)
+		h.answer(ctx, r.Action.ID, msgTryLater, true)
 		h.Logger.Error("show appointment", "err", err)
 		return
 	}
-	h.answer(ctx, r.Callback.ID, "", false)
+	h.answer(ctx, r.Action.ID, "", false)
 	h.send(ctx, r.ChatID, h.appointmentText(a), h.manageKeyboard(a))
 }
 
@@ -506,36 +504,36 @@ func (h *Handlers) showAppointment(ctx context.Context, r *Request, id string) {
 func (h *Handlers) ackButton(ctx context.Context, r *Request, data string) {
 	id, step, ok := strings.Cut(data, ":")
 	if !ok || strings.Contains(step, ":") {
-		h.answer(ctx, r.Callback.ID, msgStaleButton, true)
+		h.answer(ctx, r.Action.ID, msgStaleButton, true)
 		return
 	}
-	res, err := h.Reminders.Acknowledge(ctx, id, step, r.User.ID)
+	res, err := h.office.Acknowledge(ctx, id, step)
 	if err != nil {
 		switch ganwei.ErrorCode(err) {
 		case ganwei.EFORBIDDEN, ganwei.ENOTFOUND, ganwei.ECONFLICT:
-			h.answer(ctx, r.Callback.ID, ganwei.ErrorMessage(err), true)
+			h.answer(ctx, r.Action.ID, ganwei.ErrorMessage(err), true)
 		default:
-			h.answer(ctx, r.Callback.ID, msgTryLater, true)
+			h.answer(ctx, r.Action.ID, msgTryLater, true)
 			h.Logger.Error("acknowledge step", "err", err)
 		}
 		return
 	}
 	text := ""
-	if m := r.Callback.Message.Message; m != nil {
-		text = m.Text
+	if r.MessageID != 0 {
+		text = r.Action.MessageText
 	}
 	switch res.Outcome {
 	case ganwei.AckCancelled:
-		h.answer(ctx, r.Callback.ID, "这项提醒已撤回，无需确认。", false)
+		h.answer(ctx, r.Action.ID, "这项提醒已撤回，无需确认。", false)
 		if text != "" {
 			_ = h.Messenger.Edit(ctx, r.ChatID, r.MessageID, text+"\n\n（这项提醒已撤回，无需确认）", nil)
 		}
 		return
 	case ganwei.AckAlready:
-		h.answer(ctx, r.Callback.ID, "您已于"+h.fmtTime(res.AckedAt)+"确认过，无需重复操作。", false)
+		h.answer(ctx, r.Action.ID, "您已于"+h.fmtTime(res.AckedAt)+"确认过，无需重复操作。", false)
 	default:
 		h.Logger.Info("reminder acknowledged", "appointment", id, "step", step)
-		h.answer(ctx, r.Callback.ID, "已记录，谢谢！", false)
+		h.answer(ctx, r.Action.ID, "已记录，谢谢！", false)
 	}
 	if text != "" && !strings.Contains(text, "✅ 已阅知") {
 		if err := h.Messenger.Edit(ctx, r.ChatID, r.MessageID, text+"\n\n✅ 已阅知 "+h.fmtTime(res.AckedAt), nil); err != nil {

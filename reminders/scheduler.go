@@ -21,17 +21,15 @@ import (
 	"sync"
 	"time"
 
-	"github.com/go-telegram/bot/models"
-
 	"github.com/ganwei-bot/ganwei"
-	"github.com/ganwei-bot/ganwei/bot"
 	"github.com/ganwei-bot/ganwei/knowledge/sequence"
 	"github.com/ganwei-bot/ganwei/workdays"
 )
 
-// Messenger sends messages; bot.Sender implements it with the shared rate limit and retries.
+// Messenger sends messages: the part of ganwei.Messenger the scheduler needs (bot.Front for
+// Telegram, with the shared rate limit and retries).
 type Messenger interface {
-	Send(ctx context.Context, chatID int64, text string, kb *models.InlineKeyboardMarkup) (int, error)
+	Send(ctx context.Context, chatID int64, text string, kb ganwei.Keyboard) (int, error)
 }
 
 // Defaults for Service fields left zero.
@@ -60,10 +58,8 @@ func AckData(appointmentID, stepID string) string {
 }
 
 // AckKeyboard is the keyboard a step that needs acknowledgement carries.
-func AckKeyboard(appointmentID, stepID string) *models.InlineKeyboardMarkup {
-	return &models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{
-		{Text: "已阅知", CallbackData: AckData(appointmentID, stepID)},
-	}}}
+func AckKeyboard(appointmentID, stepID string) ganwei.Keyboard {
+	return ganwei.Buttons([]ganwei.Button{{Label: "已阅知", Action: AckData(appointmentID, stepID)}})
 }
 
 // Service implements ganwei.ReminderService and runs the scheduler loop. Fill the fields and
@@ -85,8 +81,9 @@ type Service struct {
 	// once: on start the Service takes back at once the claims its previous life left behind.
 	Instance string
 	// LooksAfter reports whether an HR user looks after unit and so receives its notices and
-	// digest lines. Nil means every HR user looks after every unit (roles are not yet scoped);
-	// GANWEI_ADMIN_IDS always receive everything.
+	// digest lines. Nil means the user's scope decides (ganwei.User.Covers: HR covering some
+	// units hear of those, unscoped HR and admins of all); GANWEI_ADMIN_IDS always receive
+	// everything.
 	LooksAfter func(hr *ganwei.User, unit string) bool
 
 	Poll       time.Duration // how often to look for due steps
@@ -148,89 +145,6 @@ func (s *Service) Wake() {
 	case s.wake <- struct{}{}:
 	default:
 	}
-}
-
-// Plan fills a's steps from the sequence: the first step is due at now, working-day steps at the
-// sequence's send time on the right working day after the appointment date, duration steps that
-// long after now. Steps whose date has already passed (a backdated appointment) do not all go
-// out at once: they follow the first step in sequence order, the sequence's catch_up apart (one
-// working day unless the file says otherwise), and a later step never overtakes them.
-func Plan(a *ganwei.Appointment, seq *sequence.Sequence, cal *workdays.Calendar, now time.Time) error {
-	date := now.In(cal.Location)
-	if a.Date == "" {
-		a.Date = date.Format(time.DateOnly)
-	} else {
-		d, err := time.ParseInLocation(time.DateOnly, a.Date, cal.Location)
-		if err != nil {
-			return ganwei.Errorf(ganwei.EINVALID, "任职日期格式应为 2026-03-02")
-		}
-		date = d
-	}
-	hour, minute := seq.SendTime()
-	a.Steps = a.Steps[:0]
-	var prev time.Time
-	catchingUp := false
-	for i, st := range seq.Steps {
-		due := now
-		switch {
-		case st.Due.Workdays > 0:
-			due = cal.AddWorkdays(date, st.Due.Workdays, hour, minute)
-		case st.Due.Duration > 0:
-			due = now.Add(st.Due.Duration)
-		}
-		if i > 0 {
-			paced := spanAfter(cal, prev, seq.CatchUp, seq)
-			if due.Before(now) || (catchingUp && due.Before(paced)) {
-				due, catchingUp = paced, true
-			}
-		}
-		if due.Before(now) {
-			due = now
-		}
-		prev = due
-		a.Steps = append(a.Steps, &ganwei.StepState{ID: st.ID, Title: st.Title, NeedsAck: st.NeedsAck, Status: ganwei.StepScheduled, DueAt: due})
-	}
-	return nil
-}
-
-// spanAfter is when a span that starts at t ends: working days land at the send time.
-func spanAfter(cal *workdays.Calendar, t time.Time, span sequence.Span, seq *sequence.Sequence) time.Time {
-	if span.Workdays > 0 {
-		h, m := seq.SendTime()
-		return cal.AddWorkdays(t, span.Workdays, h, m)
-	}
-	return t.Add(span.Duration)
-}
-
-// workingTime reports whether t is within the sequence's working hours on a working day.
-func (s *Service) workingTime(t time.Time, seq *sequence.Sequence) bool {
-	local := t.In(s.Calendar.Location)
-	if !s.Calendar.IsWorkday(local) {
-		return false
-	}
-	h, m := seq.SendTime()
-	uh, um := seq.SendUntilTime()
-	clock := local.Hour()*60 + local.Minute()
-	return clock >= h*60+m && clock < uh*60+um
-}
-
-// nextWorkingTime is t when it is in working hours, else the next working day's send time (or
-// today's, early in the morning of a working day).
-func (s *Service) nextWorkingTime(t time.Time, seq *sequence.Sequence) time.Time {
-	if s.workingTime(t, seq) {
-		return t
-	}
-	local := t.In(s.Calendar.Location)
-	h, m := seq.SendTime()
-	if s.Calendar.IsWorkday(local) && local.Hour()*60+local.Minute() < h*60+m {
-		return time.Date(local.Year(), local.Month(), local.Day(), h, m, 0, 0, s.Calendar.Location)
-	}
-	return s.Calendar.AddWorkdays(local, 1, h, m)
-}
-
-// after is when a reminder interval that starts at t ends.
-func (s *Service) after(t time.Time, span sequence.Span, seq *sequence.Sequence) time.Time {
-	return spanAfter(s.Calendar, t, span, seq)
 }
 
 // Preview returns a copy of a with its steps planned as Appoint would plan them, storing and
@@ -547,7 +461,7 @@ func (s *Service) postpone(ctx context.Context, job ganwei.ReminderJob, st *ganw
 }
 
 func (s *Service) sendStep(ctx context.Context, job ganwei.ReminderJob, a *ganwei.Appointment, st *ganwei.StepState, def *sequence.Step, seq *sequence.Sequence, now time.Time) error {
-	var kb *models.InlineKeyboardMarkup
+	var kb ganwei.Keyboard
 	if def.NeedsAck {
 		kb = AckKeyboard(a.ID, st.ID)
 	}
@@ -594,10 +508,11 @@ func (s *Service) escalate(ctx context.Context, job ganwei.ReminderJob, a *ganwe
 }
 
 // Undeliverable reports whether a send failed because the person cannot be reached at all:
-// Telegram answered 403 (they blocked the bot, or never started it) or 400 "chat not found" (a
-// wrong id, or someone who never opened the bot). Retrying will not help; HR must act.
+// the front end reports it blocked (Telegram: 403, they blocked the bot or never started it) or
+// unknown (Telegram: 400 "chat not found", a wrong id, or someone who never opened the bot).
+// Retrying will not help; HR must act.
 func Undeliverable(err error) bool {
-	return errors.Is(err, bot.ErrBlocked) || errors.Is(err, bot.ErrChatNotFound)
+	return errors.Is(err, ganwei.ErrRecipientBlocked) || errors.Is(err, ganwei.ErrRecipientUnknown)
 }
 
 // sendFailed records a send that did not go through. An undeliverable send marks the step failed
@@ -616,7 +531,7 @@ func (s *Service) sendFailed(ctx context.Context, job ganwei.ReminderJob, a *gan
 		return err
 	}
 	reason, told := errBlocked, false
-	if errors.Is(sendErr, bot.ErrChatNotFound) {
+	if errors.Is(sendErr, ganwei.ErrRecipientUnknown) {
 		reason = errChatNotFound
 	}
 	for _, other := range a.Steps {
@@ -643,165 +558,3 @@ const (
 	errBlocked      = "blocked: the leader blocked the bot or never started it"
 	errChatNotFound = "chat not found: wrong Telegram id, or the leader never opened the bot"
 )
-
-// when formats a time for messages, in the organization's zone.
-func (s *Service) when(t time.Time) string {
-	return t.In(s.Calendar.Location).Format("1月2日 15:04")
-}
-
-// HR returns the Telegram ids that receive HR notices about unit: users with role hr or admin
-// who look after it (LooksAfter), and the configured administrators.
-func (s *Service) HR(ctx context.Context, unit string) ([]int64, error) {
-	recipients, err := s.hrUsers(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var ids []int64
-	for _, r := range recipients {
-		if r.looksAfter(unit) {
-			ids = append(ids, r.id)
-		}
-	}
-	return ids, nil
-}
-
-// hrRecipient is someone who receives HR notices, with the units they look after.
-type hrRecipient struct {
-	id         int64
-	looksAfter func(unit string) bool
-}
-
-func (s *Service) hrUsers(ctx context.Context) ([]hrRecipient, error) {
-	users, err := s.Users.Users(ctx)
-	if err != nil {
-		return nil, err
-	}
-	all := func(string) bool { return true }
-	seen := map[int64]bool{}
-	var out []hrRecipient
-	for id := range s.AdminIDs {
-		seen[id] = true
-		out = append(out, hrRecipient{id: id, looksAfter: all})
-	}
-	for _, u := range users {
-		if !u.Role.IsStaff() || seen[u.ID] {
-			continue
-		}
-		seen[u.ID] = true
-		r := hrRecipient{id: u.ID, looksAfter: all}
-		if s.LooksAfter != nil {
-			r.looksAfter = func(unit string) bool { return s.LooksAfter(u, unit) }
-		}
-		out = append(out, r)
-	}
-	return out, nil
-}
-
-func (s *Service) notifyHR(ctx context.Context, unit, text string) {
-	ids, err := s.HR(ctx, unit)
-	if err != nil {
-		s.Logger.Error("find HR for a reminder notice", "err", err)
-		return
-	}
-	if len(ids) == 0 {
-		s.Logger.Warn("reminder notice for HR, but nobody with role hr or admin looks after the unit")
-	}
-	for _, id := range ids {
-		if _, err := s.Messenger.Send(ctx, id, text, nil); err != nil {
-			s.Logger.Warn("send HR notice", "chat_id", id, "err", err)
-		}
-	}
-}
-
-// digestTTL keeps the once-per-day mark past the day it is for.
-const digestTTL = 48 * time.Hour
-
-// digest sends HR the list of steps overdue for acknowledgement, once per working day in working
-// hours (from the sequence's send time), from whichever replica gets there first.
-func (s *Service) digest(ctx context.Context, now time.Time, seq *sequence.Sequence) error {
-	local := now.In(s.Calendar.Location)
-	date := local.Format(time.DateOnly)
-	if !s.workingTime(local, seq) {
-		return nil // a bot back in the evening leaves the digest to the next working morning
-	}
-	s.digestMu.Lock()
-	done := s.digestDone == date
-	s.digestMu.Unlock()
-	if done {
-		return nil
-	}
-	first, err := s.Queue.Once(ctx, "digest:"+date, digestTTL)
-	if err != nil {
-		return err // try again next round
-	}
-	s.digestMu.Lock()
-	s.digestDone = date // this replica or another has it; stop asking Redis today
-	s.digestMu.Unlock()
-	if !first {
-		return nil
-	}
-	list, err := s.Queue.Appointments(ctx)
-	if err != nil {
-		return err
-	}
-	recipients, err := s.hrUsers(ctx)
-	if err != nil {
-		return err
-	}
-	// Each HR user gets the lines of the units they look after, in one message.
-	for _, r := range recipients {
-		text := s.digestText(list, now, r.looksAfter)
-		if text == "" {
-			continue
-		}
-		if _, err := s.Messenger.Send(ctx, r.id, text, nil); err != nil {
-			s.Logger.Warn("send reminder digest", "chat_id", r.id, "err", err)
-		}
-	}
-	return nil
-}
-
-// Overdue reports whether a step waits for an acknowledgement longer than its first reminder
-// interval: it has been reminded or escalated and is still unacknowledged.
-func Overdue(a *ganwei.Appointment, st *ganwei.StepState) bool {
-	return a.Status != ganwei.AppointmentCancelled && st.NeedsAck && st.Status == ganwei.StepSent &&
-		(st.Reminders > 0 || !st.Escalated.IsZero())
-}
-
-// DigestText is the daily digest for someone who looks after every unit, or "" when nothing is
-// overdue.
-func (s *Service) DigestText(ctx context.Context, now time.Time) (string, error) {
-	s.init()
-	list, err := s.Queue.Appointments(ctx)
-	if err != nil {
-		return "", err
-	}
-	return s.digestText(list, now, func(string) bool { return true }), nil
-}
-
-// digestText lists the overdue and undeliverable steps of the units looksAfter accepts.
-func (s *Service) digestText(list []*ganwei.Appointment, now time.Time, looksAfter func(unit string) bool) string {
-	var b strings.Builder
-	n := 0
-	for _, a := range list {
-		if !looksAfter(a.Unit) {
-			continue
-		}
-		for _, st := range a.Steps {
-			if !Overdue(a, st) && !(st.Status == ganwei.StepFailed && a.Status != ganwei.AppointmentCancelled) {
-				continue
-			}
-			n++
-			if st.Status == ganwei.StepFailed {
-				fmt.Fprintf(&b, "%d. %s（%s）《%s》无法送达\n", n, a.Name, strings.TrimSpace(a.Unit+a.Position), st.Title)
-				continue
-			}
-			days := int(now.Sub(st.SentAt).Hours() / 24)
-			fmt.Fprintf(&b, "%d. %s（%s）《%s》%s发出，已 %d 天未确认，提醒 %d 次\n", n, a.Name, strings.TrimSpace(a.Unit+a.Position), st.Title, s.when(st.SentAt), days, st.Reminders)
-		}
-	}
-	if n == 0 {
-		return ""
-	}
-	return fmt.Sprintf("【四项清单·每日提醒】以下 %d 项尚未确认或无法送达：\n%s\n发送 /reminders 查看全部进度。", n, b.String())
-}

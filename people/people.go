@@ -1,0 +1,121 @@
+// Package people holds the use cases of who is who: issuing invite codes, listing the bound
+// people and changing roles. Each method takes the actor from the context
+// (ganwei.ActorFromContext), decides with the actor's current role whether they may, and returns
+// a ganwei error code (EFORBIDDEN, ENOTFOUND, EINVALID…) whose message a front end shows as it
+// is. The Telegram bot, the command line and later the web console all go through it.
+package people
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/ganwei-bot/ganwei"
+)
+
+// Service implements the use cases on a UserService.
+type Service struct {
+	Users ganwei.UserService
+	// AdminIDs are administrators whatever the store says (GANWEI_ADMIN_IDS).
+	AdminIDs map[int64]bool
+	// Now is the clock.
+	Now func() time.Time
+}
+
+// Refusals and answers, as the person reads them.
+const (
+	msgStaffInviteAdminOnly = "只有管理员可以发放组织部或管理员权限的邀请码。"
+	msgOwnRole              = "不能调整自己的角色，请由另一位管理员操作。"
+	msgNoSuchUser           = "没有找到 ID 为 %d 的用户。发送 /users 查看已绑定的人。"
+)
+
+func (s *Service) authorizer() ganwei.Authorizer {
+	return ganwei.Authorizer{Users: s.Users, AdminIDs: s.AdminIDs}
+}
+
+func (s *Service) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
+}
+
+// Invite issues a one-time code for inv's profile, valid for ganwei.DefaultInviteTTL unless
+// inv.ExpiresAt is set. HR may invite cadres, into the units they cover; only admins may hand out
+// HR or admin rights. The issuer is recorded from the actor.
+func (s *Service) Invite(ctx context.Context, inv *ganwei.Invite) (string, error) {
+	u, err := s.authorizer().Authorize(ctx, ganwei.RoleHR)
+	if err != nil {
+		return "", err
+	}
+	if inv.Role.IsStaff() && u.Role != ganwei.RoleAdmin {
+		return "", ganwei.Errorf(ganwei.EFORBIDDEN, "%s", msgStaffInviteAdminOnly)
+	}
+	if !u.Covers(inv.Unit) {
+		return "", ganwei.ErrOutOfScope(u)
+	}
+	inv.CreatedBy = u.ID
+	if inv.ExpiresAt.IsZero() {
+		inv.ExpiresAt = s.now().Add(ganwei.DefaultInviteTTL)
+	}
+	code, err := s.Users.CreateInvite(ctx, inv)
+	if err != nil {
+		return "", fmt.Errorf("create invite: %w", err)
+	}
+	return code, nil
+}
+
+// List returns everyone who has bound an account, for admins.
+func (s *Service) List(ctx context.Context) ([]*ganwei.User, error) {
+	if _, err := s.authorizer().Authorize(ctx, ganwei.RoleAdmin); err != nil {
+		return nil, err
+	}
+	list, err := s.Users.Users(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return list, nil
+}
+
+// SetRole changes or (RoleGuest) revokes a person's role, for admins, and returns them as they
+// are now. Nobody changes their own role: another admin must.
+func (s *Service) SetRole(ctx context.Context, id int64, role ganwei.Role) (*ganwei.User, error) {
+	u, err := s.authorizer().Authorize(ctx, ganwei.RoleAdmin)
+	if err != nil {
+		return nil, err
+	}
+	if id == u.ID && id != 0 {
+		return nil, ganwei.Errorf(ganwei.ECONFLICT, "%s", msgOwnRole)
+	}
+	if err := s.Users.SetRole(ctx, id, role); ganwei.ErrorCode(err) == ganwei.ENOTFOUND {
+		return nil, ganwei.Errorf(ganwei.ENOTFOUND, msgNoSuchUser, id)
+	} else if err != nil {
+		return nil, fmt.Errorf("set role: %w", err)
+	}
+	changed, err := s.Users.User(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("read changed user: %w", err)
+	}
+	if s.AdminIDs[id] {
+		changed.Role = ganwei.RoleAdmin
+	}
+	return changed, nil
+}
+
+// SetScope sets the units an HR officer covers (none: all the district), for admins, and returns
+// them as they are now.
+func (s *Service) SetScope(ctx context.Context, id int64, units []string) (*ganwei.User, error) {
+	if _, err := s.authorizer().Authorize(ctx, ganwei.RoleAdmin); err != nil {
+		return nil, err
+	}
+	if err := s.Users.SetScope(ctx, id, units); ganwei.ErrorCode(err) == ganwei.ENOTFOUND {
+		return nil, ganwei.Errorf(ganwei.ENOTFOUND, msgNoSuchUser, id)
+	} else if err != nil {
+		return nil, fmt.Errorf("set scope: %w", err)
+	}
+	u, err := s.Users.User(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("read changed user: %w", err)
+	}
+	return u, nil
+}

@@ -1,0 +1,128 @@
+package reminders
+
+import (
+	"context"
+
+	"github.com/ganwei-bot/ganwei"
+)
+
+// Office is what people do with the 四项清单 sequences: HR registers new leaders, follows their
+// progress, pauses, resumes and cancels; a leader acknowledges their own steps. Every method takes
+// the actor from the context (ganwei.ActorFromContext) and decides with the actor's current role
+// whether they may, so the bot, the command line and later the web console share one rule.
+type Office struct {
+	Reminders ganwei.ReminderService
+	Users     ganwei.UserLookup
+	// AdminIDs are administrators whatever the store says (GANWEI_ADMIN_IDS).
+	AdminIDs map[int64]bool
+}
+
+func (o *Office) hr(ctx context.Context) (*ganwei.User, error) {
+	return ganwei.Authorizer{Users: o.Users, AdminIDs: o.AdminIDs}.Authorize(ctx, ganwei.RoleHR)
+}
+
+// Appoint registers a new leader, for HR; the actor is recorded as who registered it.
+func (o *Office) Appoint(ctx context.Context, a *ganwei.Appointment) (*ganwei.Appointment, bool, error) {
+	u, err := o.hr(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if !u.Covers(a.Unit) {
+		return nil, false, ganwei.ErrOutOfScope(u)
+	}
+	a.CreatedBy = u.ID
+	return o.Reminders.Appoint(ctx, a)
+}
+
+// Preview plans a registration without storing or sending anything, for HR.
+func (o *Office) Preview(ctx context.Context, a *ganwei.Appointment) (*ganwei.Appointment, error) {
+	u, err := o.hr(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !u.Covers(a.Unit) {
+		return nil, ganwei.ErrOutOfScope(u)
+	}
+	return o.Reminders.Preview(ctx, a)
+}
+
+// Appointment returns one appointment with its steps, for HR covering its unit (others: as if
+// there were none).
+func (o *Office) Appointment(ctx context.Context, id string) (*ganwei.Appointment, error) {
+	u, err := o.hr(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return o.inScope(ctx, u, id)
+}
+
+func (o *Office) inScope(ctx context.Context, u *ganwei.User, id string) (*ganwei.Appointment, error) {
+	a, err := o.Reminders.Appointment(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !u.Covers(a.Unit) {
+		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这项登记")
+	}
+	return a, nil
+}
+
+// Appointments lists the appointments of the units the HR officer covers, newest first.
+func (o *Office) Appointments(ctx context.Context) ([]*ganwei.Appointment, error) {
+	u, err := o.hr(ctx)
+	if err != nil {
+		return nil, err
+	}
+	all, err := o.Reminders.Appointments(ctx)
+	if err != nil || !u.Scoped() {
+		return all, err
+	}
+	var mine []*ganwei.Appointment
+	for _, a := range all {
+		if u.Covers(a.Unit) {
+			mine = append(mine, a)
+		}
+	}
+	return mine, nil
+}
+
+// SetStatus pauses, resumes or cancels an appointment's reminders, for HR covering its unit.
+func (o *Office) SetStatus(ctx context.Context, id string, status ganwei.AppointmentStatus) error {
+	u, err := o.hr(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := o.inScope(ctx, u, id); err != nil {
+		return err
+	}
+	return o.Reminders.SetAppointmentStatus(ctx, id, status)
+}
+
+// Mine is the actor's own running (not cancelled) appointment, the newest; nil when there is none.
+func (o *Office) Mine(ctx context.Context) (*ganwei.Appointment, error) {
+	a, ok := ganwei.ActorFromContext(ctx)
+	if !ok || a.CommandLine() {
+		return nil, nil
+	}
+	all, err := o.Reminders.Appointments(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var found *ganwei.Appointment
+	for _, x := range all {
+		if x.TelegramID == a.ID && x.Status != ganwei.AppointmentCancelled && (found == nil || x.CreatedAt.After(found.CreatedAt)) {
+			found = x
+		}
+	}
+	return found, nil
+}
+
+// Acknowledge records that the actor read a step of their own sequence: EFORBIDDEN for anyone
+// else's, and without an actor.
+func (o *Office) Acknowledge(ctx context.Context, appointmentID, stepID string) (*ganwei.AckResult, error) {
+	a, ok := ganwei.ActorFromContext(ctx)
+	if !ok || a.CommandLine() {
+		return nil, ganwei.Errorf(ganwei.EFORBIDDEN, "只有本人可以确认阅知。")
+	}
+	return o.Reminders.Acknowledge(ctx, appointmentID, stepID, a.ID)
+}
