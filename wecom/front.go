@@ -33,9 +33,12 @@ type Store interface {
 	RequeueWeComEvents(ctx context.Context, instance string) (int, error)
 }
 
-// Pacer spaces sends across replicas (redisstore.Pacer); Reserve returns how long to wait.
+// Pacer spaces sends across replicas (redisstore.Pacer, as bot.SharedPacer): Reserve books the
+// earliest slot for one message and says how long to wait for it, or, when not reserved, how
+// long to wait before asking again. A bulk message books only a slot near now, so replies go
+// first.
 type Pacer interface {
-	Reserve(ctx context.Context, chatID int64) (time.Duration, error)
+	Reserve(ctx context.Context, chatID int64, bulk bool) (wait time.Duration, reserved bool, err error)
 }
 
 // Front is the 企业微信 ganwei.Messenger. A message with buttons is a button_interaction
@@ -48,6 +51,9 @@ type Front struct {
 	Client *Client
 	Store  Store
 	Pacer  Pacer // nil: no shared pacing
+	// IsBulk tells a scheduler's send (reminders, check-in prompts) from a reply, as bot.IsBulk
+	// does for Telegram; nil: every send is a reply.
+	IsBulk func(context.Context) bool
 }
 
 var _ ganwei.Messenger = (*Front)(nil)
@@ -84,13 +90,22 @@ func (f *Front) pace(ctx context.Context, chatID int64) error {
 	if f.Pacer == nil {
 		return nil
 	}
+	bulk := f.IsBulk != nil && f.IsBulk(ctx)
 	for {
-		wait, err := f.Pacer.Reserve(ctx, chatID)
-		if err != nil || wait <= 0 {
+		wait, reserved, err := f.Pacer.Reserve(ctx, chatID, bulk)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
 			return nil // pacing is best effort: Redis trouble must not stop a reply
 		}
-		if err := f.Client.sleep(ctx, wait); err != nil {
-			return err
+		if wait > 0 {
+			if err := f.Client.sleep(ctx, wait); err != nil {
+				return err
+			}
+		}
+		if reserved {
+			return nil
 		}
 	}
 }

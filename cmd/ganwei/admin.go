@@ -20,6 +20,7 @@ var adminCommands = map[string]command{
 	"reminders": {"every appointment with each reminder step's status", runAdminReminders},
 	"summary":   {"the current check-in period: participation, averages, open cases", runAdminSummary},
 	"export":    {"check-in data as csv or xlsx", runAdminExport},
+	"role":      {"change a person's role and, for HR, the units they cover", runAdminRole},
 	"channel":   {"link a 企业微信 userid to a person and choose the channel of their pushes", runAdminChannel},
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/ganwei-bot/ganwei/bot"
 	"github.com/ganwei-bot/ganwei/redisstore"
 	"github.com/ganwei-bot/ganwei/wecom"
 )
@@ -26,7 +27,7 @@ func newWeCom(cfg WeComConfig, instance string, store *redisstore.Store, paced b
 		instance, _ = os.Hostname() // as the reminders' claims: the same across a restart
 	}
 	client := &wecom.Client{BaseURL: cfg.APIURL, CorpID: cfg.CorpID, Secret: cfg.Secret, AgentID: cfg.AgentID, Tokens: store}
-	front := &wecom.Front{Client: client, Store: store}
+	front := &wecom.Front{Client: client, Store: store, IsBulk: bot.IsBulk}
 	if paced {
 		front.Pacer = store.WeComPacer(wecomGlobalRate, wecomPerUserRate, wecomUserBurst)
 	}

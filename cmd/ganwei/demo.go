@@ -157,7 +157,7 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 	store.Now = clock.Now
 	if *channel == "wecom" {
 		cfg.AdminIDs = map[int64]bool{}
-		answerer, err := newAnswerer(env, slogf(logger))
+		answerer, err := newAnswerer(cfg, slogf(logger))
 		if err != nil {
 			return err
 		}
@@ -173,7 +173,7 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 		}
 	}
 	cfg.AdminIDs = map[int64]bool{}
-	answerer, err := newAnswerer(env, slogf(logger))
+	answerer, err := newAnswerer(cfg, slogf(logger))
 	if err != nil {
 		return err
 	}

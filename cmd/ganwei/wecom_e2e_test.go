@@ -258,8 +258,11 @@ func cloneQuery(q map[string][]string) map[string][]string {
 // on, gets a policy answer with its source and rates it on the card, and answers the check-in on
 // cards that are updated in place.
 func TestWeComBindAnswerAndCheckIn(t *testing.T) {
-	env, _, _ := testEnv(map[string]string{}, "")
-	answerer, err := newAnswerer(env, t.Logf)
+	cfg, err := loadConfig(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	answerer, err := newAnswerer(cfg, t.Logf)
 	if err != nil {
 		t.Fatal(err)
 	}
