@@ -53,6 +53,8 @@ type Handlers struct {
 	// Notices keeps one-off notices (the "groups unsupported" reply) to once per chat per day
 	// across replicas; nil keeps the count in this process only.
 	Notices Oncer
+	// Channels keeps the channel of a person with several accounts; nil leaves /channel out.
+	Channels ChannelPreferences
 	// CheckIns and Periods enable the care check-ins (checkin.go); nil leaves them out.
 	CheckIns ganwei.CheckInService
 	Periods  ganwei.PeriodCalendar
@@ -145,6 +147,7 @@ func (h *Handlers) Register() {
 	h.registerReminders()
 	h.registerCheckIn()
 	h.registerPaging()
+	h.registerChannel()
 }
 
 // DefaultContact is offered when no contact is configured.

@@ -8,7 +8,8 @@ package redisstore
 //	{prefix}:pace:bulk          string  when the next bulk message that cannot book yet should ask
 //	                                    again (unix ms): staggers waiting bulk senders
 //
-// All expire soon after they stop mattering, so an idle bot keeps none.
+// All expire soon after they stop mattering, so an idle bot keeps none. The 企业微信 channel has
+// the same keys under {prefix}:pace:wecom:… (WeComPacer): its own budget, apart from Telegram's.
 
 import (
 	"context"
@@ -47,6 +48,8 @@ type Pacer struct {
 
 	// Now is the clock for pacing: real time, even when a demo moves the store's clock.
 	Now func() time.Time
+
+	budget string // the key part of this budget: "pace" for Telegram, "pace:wecom" for 企业微信
 }
 
 // Pacer returns a shared pacer allowing perSecond messages in any 1-second window overall and
@@ -55,10 +58,18 @@ func (s *Store) Pacer(perSecond, perChat float64, chatBurst int) *Pacer {
 	interval := func(rate float64) time.Duration {
 		return time.Duration(math.Ceil(1000/rate)) * time.Millisecond
 	}
-	return &Pacer{store: s, Now: time.Now, Limits: PacerLimits{
+	return &Pacer{store: s, Now: time.Now, budget: "pace", Limits: PacerLimits{
 		All: interval(perSecond), Chat: interval(perChat), ChatBurst: max(1, chatBurst),
 		Group: DefaultGroupInterval, BulkHorizon: DefaultBulkHorizon,
 	}}
+}
+
+// WeComPacer is Pacer for the 企业微信 API: the same algorithm and lanes with its own budget
+// ({prefix}:pace:wecom:…), apart from Telegram's. 企业微信 has no groups, so Group never applies.
+func (s *Store) WeComPacer(perSecond, perChat float64, chatBurst int) *Pacer {
+	p := s.Pacer(perSecond, perChat, chatBurst)
+	p.budget = "pace:wecom"
+	return p
 }
 
 // reserveScript books the earliest slot at or after now that the overall line and the chat's
@@ -89,7 +100,7 @@ return {1, slot - now}
 
 // Reserve books a slot for one message to chatID; see bot.SharedPacer.
 func (p *Pacer) Reserve(ctx context.Context, chatID int64, bulk bool) (time.Duration, bool, error) {
-	keys := []string{p.store.key("pace", "all"), p.store.key("pace", "chat", strconv.FormatInt(chatID, 10)), p.store.key("pace", "bulk")}
+	keys := []string{p.store.key(p.budget, "all"), p.store.key(p.budget, "chat", strconv.FormatInt(chatID, 10)), p.store.key(p.budget, "bulk")}
 	chat, burst := p.Limits.Chat, p.Limits.ChatBurst
 	if chatID < 0 { // Telegram: groups and channels have negative ids
 		chat, burst = p.Limits.Group, 1

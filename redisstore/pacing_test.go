@@ -108,3 +108,31 @@ func TestPacerBulkBooksOnlyNearSlots(t *testing.T) {
 		t.Fatalf("reply during the fan-out: wait %s, reserved %v, %v; want booked within ~1 s", wait, reserved, err)
 	}
 }
+
+// TestWeComPacerHasItsOwnBudget: 企业微信 books slots with the same algorithm under its own keys,
+// so a Telegram fan-out that fills Telegram's line does not delay a 企业微信 reply, and the
+// reverse; each platform still keeps its own limit.
+func TestWeComPacerHasItsOwnBudget(t *testing.T) {
+	ctx := context.Background()
+	s, _ := mustOpenStore(t)
+	clk := &clock{t: time.Unix(1_800_000_000, 0)}
+	tg, wc := s.Pacer(30, 1, 3), s.WeComPacer(20, 0.5, 5)
+	tg.Now, wc.Now = clk.Now, clk.Now
+	for i := range 60 { // two seconds of Telegram's line
+		if _, _, err := tg.Reserve(ctx, int64(1000+i), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wait, reserved, err := wc.Reserve(ctx, redisstore.WeComChatBase+1, false)
+	if err != nil || !reserved || wait != 0 {
+		t.Fatalf("企业微信 reply behind a Telegram fan-out: wait %s, reserved %v, %v; want its own slot now", wait, reserved, err)
+	}
+	got := slots(t, clk, []*redisstore.Pacer{wc}, 40, func(i int) int64 { return redisstore.WeComChatBase + 100 + int64(i) }, false)
+	if n := maxInWindow(got, time.Second); n > 20 {
+		t.Fatalf("企业微信: %d messages in one second, want at most 20", n)
+	}
+	wait, reserved, err = tg.Reserve(ctx, 42, false)
+	if err != nil || !reserved || wait < time.Second {
+		t.Fatalf("Telegram after its own fan-out: wait %s, reserved %v, %v; want behind its 60 booked slots", wait, reserved, err)
+	}
+}

@@ -265,7 +265,7 @@ func (s *Store) RedeemInvite(ctx context.Context, code string, telegramID int64)
 		return nil, fmt.Errorf("decode invite: %w", err)
 	}
 	now := s.Now()
-	account := ganwei.TelegramAccount(telegramID)
+	account := s.accountOf(ctx, telegramID) // telegram:<id>, or wecom:<userid> for a 企业微信 chat id
 	u := &ganwei.User{ID: telegramID, Accounts: []ganwei.Account{account}, Name: inv.Name, Unit: inv.Unit, Position: inv.Position, Role: inv.Role, CreatedAt: now, UpdatedAt: now}
 	if old, err := s.User(ctx, telegramID); err == nil {
 		u.CreatedAt = old.CreatedAt

@@ -21,6 +21,7 @@ var adminCommands = map[string]command{
 	"summary":   {"the current check-in period: participation, averages, open cases", runAdminSummary},
 	"export":    {"check-in data as csv or xlsx", runAdminExport},
 	"role":      {"change a person's role and, for HR, the units they cover", runAdminRole},
+	"channel":   {"link a 企业微信 userid to a person and choose the channel of their pushes", runAdminChannel},
 }
 
 func runAdmin(ctx context.Context, env Env, args []string) error {

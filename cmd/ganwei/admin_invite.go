@@ -64,6 +64,6 @@ func runAdminInvite(ctx context.Context, env Env, args []string) error {
 	} else {
 		fmt.Fprintf(env.Stdout, "(set GANWEI_BOT_USERNAME or --bot to print a t.me link)\n")
 	}
-	fmt.Fprintf(env.Stdout, "The person sends \"/start %s\" to the bot. Valid once, until %s.\n", code, inv.ExpiresAt.In(cfg.Location).Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(env.Stdout, "The person sends \"/start %s\" to the bot (on 企业微信 also \"绑定 %s\"). Valid once, until %s.\n", code, code, inv.ExpiresAt.In(cfg.Location).Format("2006-01-02 15:04 MST"))
 	return nil
 }

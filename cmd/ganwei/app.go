@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ganwei-bot/ganwei/bot"
+	"github.com/ganwei-bot/ganwei/channels"
 	"github.com/ganwei-bot/ganwei/checkin"
 	"github.com/ganwei-bot/ganwei/embeddedredis"
 	"github.com/ganwei-bot/ganwei/handlers"
@@ -17,6 +18,7 @@ import (
 	"github.com/ganwei-bot/ganwei/knowledge/sequence"
 	"github.com/ganwei-bot/ganwei/redisstore"
 	"github.com/ganwei-bot/ganwei/reminders"
+	"github.com/ganwei-bot/ganwei/wecom"
 	"github.com/ganwei-bot/ganwei/workdays"
 )
 
@@ -33,6 +35,7 @@ type app struct {
 
 	reminders *reminders.Service // the 四项清单 scheduler; runs alongside the bot
 	checkins  *checkin.Scheduler // weekly check-in prompts and reminders
+	wecom     *wecom.Callback    // the 企业微信 channel; nil when not configured
 }
 
 // openStore connects to REDIS_URL, or starts an embedded in-memory Redis when embedded is true
@@ -74,43 +77,67 @@ func openStore(ctx context.Context, cfg *Config, embedded bool, logger *slog.Log
 	return store, func() { _ = store.Close(); stop() }, nil
 }
 
-// newApp connects to Telegram and wires the handlers. The caller owns store.
+// newApp connects to Telegram (when botCfg has a token) and 企业微信 (when cfg.WeCom is set) and
+// wires the handlers behind both. The caller owns store.
 func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bot.Config, answerer *knowledge.Answerer, logger *slog.Logger) (*app, error) {
 	a := &app{cfg: cfg, logger: logger, store: store, metrics: bot.NewMetrics(), answerer: answerer}
-	b, err := bot.New(ctx, botCfg, store, a.metrics, logger)
-	if err != nil {
-		return nil, err
+	paced := botCfg.GlobalRate >= 0 && botCfg.PerChatRate >= 0 // the demo and tests turn pacing off
+	router := &channels.Router{People: store, Chats: store,
+		IsWeComChat: func(id int64) bool { return id >= redisstore.WeComChatBase }}
+	var front *bot.Front
+	if botCfg.Token != "" {
+		b, err := bot.New(ctx, botCfg, store, a.metrics, logger)
+		if err != nil {
+			return nil, err
+		}
+		a.bot = b
+		if paced {
+			// Replicas share Telegram's budget through Redis; each also keeps its own local limiter.
+			sender := b.Sender()
+			sender.Shared = store.Pacer(orDefault(botCfg.GlobalRate, bot.DefaultGlobalRate),
+				orDefault(botCfg.PerChatRate, bot.DefaultPerChatRate), bot.DefaultPerChatBurst)
+			sender.OnSharedError = func(err error) { logger.Warn("shared pacing skipped", "err", err) }
+		}
+		front = b.Front(store) // the Telegram side of the conversation the features speak
+		router.Telegram = front
 	}
-	a.bot = b
-	if botCfg.GlobalRate >= 0 && botCfg.PerChatRate >= 0 { // the demo turns pacing off
-		// Replicas share Telegram's budget through Redis; each also keeps its own local limiter.
-		sender := b.Sender()
-		sender.Shared = store.Pacer(orDefault(botCfg.GlobalRate, bot.DefaultGlobalRate),
-			orDefault(botCfg.PerChatRate, bot.DefaultPerChatRate), bot.DefaultPerChatBurst)
-		sender.OnSharedError = func(err error) { logger.Warn("shared pacing skipped", "err", err) }
+	if cfg.WeCom.Enabled() {
+		a.wecom = newWeCom(cfg.WeCom, cfg.InstanceID, store, paced, logger)
+		router.WeCom = a.wecom.Front
 	}
-	front := b.Front(store) // the Telegram side of the conversation the features speak
-	if a.reminders, err = newReminders(cfg, store, front, logger); err != nil {
+	if router.Telegram == nil && router.WeCom == nil {
+		return nil, &configError{"TELEGRAM_BOT_TOKEN", "no channel configured: set TELEGRAM_BOT_TOKEN, the GANWEI_WECOM_* settings, or both"}
+	}
+	var err error
+	if a.reminders, err = newReminders(cfg, store, router, logger); err != nil {
 		return nil, err
 	}
 	a.handlers = &handlers.Handlers{
-		Users:       store,
-		Dialogs:     store,
-		Questions:   store,
-		Answerer:    answerer,
-		Messenger:   front,
-		Logger:      logger,
-		AdminIDs:    cfg.AdminIDs,
-		BotUsername: b.Username(),
-		Contact:     cfg.Contact,
-		Now:         store.Now,
-		Location:    cfg.Location,
-		Reminders:   a.reminders,
-		Notices:     store,
+		Users:     store,
+		Dialogs:   store,
+		Questions: store,
+		Answerer:  answerer,
+		Messenger: router,
+		Logger:    logger,
+		AdminIDs:  cfg.AdminIDs,
+		Contact:   cfg.Contact,
+		Now:       store.Now,
+		Location:  cfg.Location,
+		Reminders: a.reminders,
+		Notices:   store,
+		Channels:  store,
+	}
+	if a.bot != nil {
+		a.handlers.BotUsername = a.bot.Username()
 	}
 	a.wireCheckIns()
 	a.handlers.Register()
-	b.SetHandler(front.Updates(a.handlers.Handle))
+	if a.bot != nil {
+		a.bot.SetHandler(front.Updates(channels.From(channels.Telegram, a.handlers.Handle)))
+	}
+	if a.wecom != nil {
+		a.wecom.Handle = channels.From(channels.WeCom, a.handlers.Handle)
+	}
 	return a, nil
 }
 
@@ -134,18 +161,28 @@ func (a *app) run(ctx context.Context, httpAddr string, ready chan<- string) err
 		if err != nil {
 			return fmt.Errorf("listen on GANWEI_HTTP_ADDR %s: %w", httpAddr, err)
 		}
-		srv = &http.Server{Handler: a.bot.HTTPHandler(a.store.Ping), ReadHeaderTimeout: 10 * time.Second}
+		srv = &http.Server{Handler: a.httpHandler(), ReadHeaderTimeout: 10 * time.Second}
 		go func() { httpErr <- srv.Serve(ln) }()
 		a.logger.Info("http listening", "addr", ln.Addr().String())
 		if ready != nil {
 			ready <- ln.Addr().String()
 		}
 	}
-	// The schedulers send through the bot's Sender in the bulk lane, behind replies to people
-	// who just wrote; they stop once the bot has drained.
+	// The schedulers send in the bulk lane, behind replies to people who just wrote; they stop
+	// once the bot has drained.
 	stopReminders := background(ctx, func(ctx context.Context) { _ = a.reminders.Run(bot.WithBulk(ctx)) })
 	stopCheckIns := background(ctx, func(ctx context.Context) { a.checkins.Run(bot.WithBulk(ctx)) })
-	runErr := a.bot.Run(ctx)
+	stopWeCom := func() {}
+	if a.wecom != nil {
+		stopWeCom = background(ctx, a.wecom.Run) // the 企业微信 inbox's workers
+	}
+	var runErr error
+	if a.bot != nil {
+		runErr = a.bot.Run(ctx)
+	} else {
+		<-ctx.Done() // 企业微信 only: events arrive on the HTTP callback
+	}
+	stopWeCom() // events under way are finished; queued ones wait in Redis for the next start
 	stopReminders()
 	stopCheckIns()
 	if srv != nil {

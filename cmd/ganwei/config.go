@@ -35,6 +35,7 @@ type Config struct {
 	LLMTimeout    time.Duration // GANWEI_LLM_TIMEOUT: how long one phrasing may take
 
 	CheckIn CheckInConfig // GANWEI_CHECKIN_* (app_checkins.go)
+	WeCom   WeComConfig   // GANWEI_WECOM_* (config_wecom.go)
 
 	// RedisDialTimeout and RedisTimeout (GANWEI_REDIS_DIAL_TIMEOUT, GANWEI_REDIS_TIMEOUT) bound
 	// one Redis connection attempt and one command's read or write; zero means the default.
@@ -132,6 +133,9 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 	}
 	c.Location = loc
 	if err := c.loadCheckInConfig(get); err != nil {
+		return nil, err
+	}
+	if err := c.loadWeComConfig(get); err != nil {
 		return nil, err
 	}
 	// A local model server (vLLM) may need no key, so a base URL alone also turns the model on.

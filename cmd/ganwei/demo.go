@@ -120,8 +120,15 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 	as := fs.String("as", "cadre", "persona to start as: cadre, leader, hr, admin or guest")
 	verbose := fs.Bool("v", false, "show the bot's logs")
 	tour := fs.Bool("tour", false, "play a short narrated walk through the three jobs, then exit")
+	channel := fs.String("channel", "telegram", "the front end to chat through: telegram or wecom (企业微信)")
 	if err := fs.Parse(args); err != nil {
 		return usageErrorf("%v", err)
+	}
+	if *channel != "telegram" && *channel != "wecom" {
+		return usageErrorf("--channel must be telegram or wecom")
+	}
+	if *channel == "wecom" && *tour {
+		return usageErrorf("--tour runs on the telegram channel only")
 	}
 	cfg, err := loadConfig(env.Getenv)
 	if err != nil {
@@ -148,6 +155,14 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 	}
 	defer closeStore()
 	store.Now = clock.Now
+	if *channel == "wecom" {
+		cfg.AdminIDs = map[int64]bool{}
+		answerer, err := newAnswerer(cfg, slogf(logger))
+		if err != nil {
+			return err
+		}
+		return runWeComDemo(ctx, env, cfg, *as, clock, store, answerer, logger)
+	}
 	if err := seedDemo(ctx, store); err != nil {
 		return err
 	}

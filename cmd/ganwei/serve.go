@@ -25,8 +25,8 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if cfg.Token == "" {
-		return &configError{"TELEGRAM_BOT_TOKEN", "required by serve (ask @BotFather for one)"}
+	if cfg.Token == "" && !cfg.WeCom.Enabled() {
+		return &configError{"TELEGRAM_BOT_TOKEN", "required by serve unless the 企业微信 channel is set (ask @BotFather for a token, or set the GANWEI_WECOM_* settings)"}
 	}
 	logger := slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	store, closeStore, err := openStore(ctx, cfg, *embedded, logger)
@@ -51,7 +51,12 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	// Building the knowledge index and the other start-up work leave garbage behind; hand its
 	// pages back now rather than whenever the scavenger gets to them, so that an idle bot is small.
 	debug.FreeOSMemory()
-	logger.Info("ganwei starting", "bot", a.bot.Username(), "webhook", cfg.WebhookURL != "")
+	if a.bot != nil {
+		logger.Info("ganwei starting on Telegram", "bot", a.bot.Username(), "webhook", cfg.WebhookURL != "")
+	}
+	if a.wecom != nil {
+		logger.Info("ganwei starting on 企业微信", "callback", cfg.HTTPAddr+"/wecom/callback", "agent_id", cfg.WeCom.AgentID)
+	}
 	if len(cfg.AdminIDs) == 0 {
 		logger.Warn("GANWEI_ADMIN_IDS is empty: only people bound with an admin invite can manage the bot (ganwei admin invite --role admin)")
 	}

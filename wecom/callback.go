@@ -1,0 +1,384 @@
+package wecom
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/ganwei-bot/ganwei"
+)
+
+// CallbackPath is where 企业微信 posts the app's messages and events (on GANWEI_HTTP_ADDR).
+const CallbackPath = "/wecom/callback"
+
+// MaxClockSkew is how far a callback's timestamp may be from now; older ones are replays.
+const MaxClockSkew = 5 * time.Minute
+
+// EventHandler handles one platform-neutral event (handlers.Handlers.Handle).
+type EventHandler func(ctx context.Context, ev ganwei.Event)
+
+// Callback serves CallbackPath: the URL verification (GET) and the encrypted messages and
+// events (POST). A request whose signature does not match gets 401, logged without its body; a
+// stale timestamp or a callback already taken (企业微信 retries when it hears nothing within five
+// seconds) is answered 200 and dropped. A new one is queued in the Redis inbox before the 200,
+// so that neither a slow answer (企业微信 would retry) nor a crash loses it; Run's workers take
+// and handle the queue, on whichever replica.
+type Callback struct {
+	Crypto  Crypto
+	AgentID string // callbacks for another app of the corp are refused
+	Front   *Front
+	Handle  EventHandler
+	Logger  *slog.Logger
+	Now     func() time.Time
+	// UserRate and UserBurst bound the events one person may send (default 1/s, burst 8, as
+	// on Telegram); the first refused one gets a notice.
+	UserRate  float64
+	UserBurst int
+
+	// Instance names this replica's busy list (GANWEI_INSTANCE_ID or the host name); Workers is
+	// how many events it handles at once (default 4).
+	Instance string
+	Workers  int
+
+	limitMu sync.Mutex
+	limits  map[string]*userBucket
+
+	pendingMu sync.Mutex
+	pending   int // queued here and not yet handled here (Wait)
+	idle      *sync.Cond
+}
+
+type userBucket struct {
+	lim    *rate.Limiter
+	warned bool
+}
+
+// maxTrackedUsers bounds the limiter's memory; a forgotten bucket is a full one.
+const maxTrackedUsers = 100_000
+
+// rateLimitedText tells a person who sends too fast to slow down (the same words as Telegram's).
+const rateLimitedText = "操作有点频繁，请稍等几秒再试。"
+
+// allow reports whether userID may send now, and whether this is the first refusal since they
+// were last allowed.
+func (c *Callback) allow(userID string) (allowed, warn bool) {
+	c.limitMu.Lock()
+	defer c.limitMu.Unlock()
+	if c.limits == nil || len(c.limits) >= maxTrackedUsers {
+		c.limits = map[string]*userBucket{}
+	}
+	bk, ok := c.limits[userID]
+	if !ok {
+		r, burst := c.UserRate, c.UserBurst
+		if r <= 0 {
+			r = 1
+		}
+		if burst <= 0 {
+			burst = 8
+		}
+		bk = &userBucket{lim: rate.NewLimiter(rate.Limit(r), burst)}
+		c.limits[userID] = bk
+	}
+	if bk.lim.Allow() {
+		bk.warned = false
+		return true, false
+	}
+	warn = !bk.warned
+	bk.warned = true
+	return false, warn
+}
+
+// Wait blocks until every event this replica queued has been handled (tests; with several
+// replicas another one may handle it).
+func (c *Callback) Wait() {
+	c.pendingMu.Lock()
+	defer c.pendingMu.Unlock()
+	for c.pending > 0 {
+		c.cond().Wait()
+	}
+}
+
+func (c *Callback) cond() *sync.Cond {
+	if c.idle == nil {
+		c.idle = sync.NewCond(&c.pendingMu)
+	}
+	return c.idle
+}
+
+func (c *Callback) addPending(n int) {
+	c.pendingMu.Lock()
+	c.pending = max(0, c.pending+n)
+	if c.pending == 0 {
+		c.cond().Broadcast()
+	}
+	c.pendingMu.Unlock()
+}
+
+// Run handles queued events until ctx ends: first it puts back what this instance held when it
+// last stopped, then Workers loops take one event at a time. An event under way when ctx ends
+// is finished.
+func (c *Callback) Run(ctx context.Context) {
+	if n, err := c.Front.Store.RequeueWeComEvents(ctx, c.Instance); err != nil {
+		c.logger().Warn("wecom inbox: requeue", "err", err)
+	} else if n > 0 {
+		c.logger().Info("wecom inbox: took back events of the last run", "events", n)
+	}
+	workers := c.Workers
+	if workers <= 0 {
+		workers = 4
+	}
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.work(ctx)
+		}()
+	}
+	wg.Wait()
+}
+
+func (c *Callback) work(ctx context.Context) {
+	for ctx.Err() == nil {
+		payload, err := c.Front.Store.TakeWeComEvent(ctx, c.Instance, time.Second)
+		if err != nil {
+			if ctx.Err() == nil {
+				c.logger().Warn("wecom inbox: take", "err", err)
+				select { // Redis is down: do not spin
+				case <-ctx.Done():
+				case <-time.After(time.Second):
+				}
+			}
+			continue
+		}
+		if payload == "" {
+			continue
+		}
+		var msg Message
+		if err := json.Unmarshal([]byte(payload), &msg); err != nil {
+			c.logger().Warn("wecom inbox: undecodable entry dropped", "err", err)
+		} else {
+			c.dispatch(context.WithoutCancel(ctx), msg)
+		}
+		if err := c.Front.Store.FinishWeComEvent(context.WithoutCancel(ctx), c.Instance, payload); err != nil {
+			c.logger().Warn("wecom inbox: finish", "err", err)
+		}
+		c.addPending(-1)
+	}
+}
+
+func (c *Callback) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+func (c *Callback) logger() *slog.Logger {
+	if c.Logger != nil {
+		return c.Logger
+	}
+	return slog.Default()
+}
+
+// envelope is the encrypted callback body.
+type envelope struct {
+	ToUserName string `xml:"ToUserName"`
+	AgentID    string `xml:"AgentID"`
+	Encrypt    string `xml:"Encrypt"`
+}
+
+// Message is a decrypted callback: a message or an event.
+type Message struct {
+	XMLName      xml.Name `xml:"xml"`
+	ToUserName   string   `xml:"ToUserName"`
+	FromUserName string   `xml:"FromUserName"`
+	CreateTime   int64    `xml:"CreateTime"`
+	MsgType      string   `xml:"MsgType"`
+	Content      string   `xml:"Content,omitempty"`
+	MsgID        int64    `xml:"MsgId,omitempty"`
+	AgentID      string   `xml:"AgentID"`
+	Event        string   `xml:"Event,omitempty"`
+	EventKey     string   `xml:"EventKey,omitempty"`
+	TaskID       string   `xml:"TaskId,omitempty"`
+	CardType     string   `xml:"CardType,omitempty"`
+	ResponseCode string   `xml:"ResponseCode,omitempty"`
+}
+
+func (c *Callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	sig, ts, nonce := q.Get("msg_signature"), q.Get("timestamp"), q.Get("nonce")
+	switch r.Method {
+	case http.MethodGet: // URL verification when the callback is configured
+		echo := q.Get("echostr")
+		if !c.Crypto.Verify(sig, ts, nonce, echo) {
+			c.logger().Warn("wecom callback: bad signature", "method", "GET", "remote", r.RemoteAddr)
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+			return
+		}
+		plain, err := c.Crypto.Decrypt(echo)
+		if err != nil {
+			c.logger().Warn("wecom callback: echostr", "err", err)
+			http.Error(w, "bad echostr", http.StatusBadRequest)
+			return
+		}
+		_, _ = w.Write(plain)
+	case http.MethodPost:
+		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		if err != nil {
+			http.Error(w, "read body", http.StatusBadRequest)
+			return
+		}
+		var env envelope
+		if err := xml.Unmarshal(body, &env); err != nil || env.Encrypt == "" {
+			http.Error(w, "not a callback", http.StatusBadRequest)
+			return
+		}
+		if !c.Crypto.Verify(sig, ts, nonce, env.Encrypt) {
+			c.logger().Warn("wecom callback: bad signature", "method", "POST", "remote", r.RemoteAddr)
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+			return
+		}
+		sent, err := strconv.ParseInt(ts, 10, 64)
+		if err != nil || c.now().Sub(time.Unix(sent, 0)).Abs() > MaxClockSkew {
+			c.logger().Warn("wecom callback: stale timestamp dropped", "timestamp", ts)
+			w.WriteHeader(http.StatusOK)
+			return
+		}
+		plain, err := c.Crypto.Decrypt(env.Encrypt)
+		if err != nil {
+			c.logger().Warn("wecom callback: decrypt", "err", err)
+			http.Error(w, "cannot decrypt", http.StatusBadRequest)
+			return
+		}
+		var msg Message
+		if err := xml.Unmarshal(plain, &msg); err != nil || msg.FromUserName == "" {
+			http.Error(w, "bad message", http.StatusBadRequest)
+			return
+		}
+		if c.AgentID != "" && msg.AgentID != "" && msg.AgentID != c.AgentID {
+			http.Error(w, "another app", http.StatusForbidden)
+			return
+		}
+		payload, err := json.Marshal(msg)
+		if err != nil {
+			http.Error(w, "bad message", http.StatusBadRequest)
+			return
+		}
+		c.addPending(1)
+		first, err := c.Front.Store.QueueWeComEvent(r.Context(), eventKey(msg), string(payload))
+		if err != nil || !first {
+			c.addPending(-1)
+		}
+		if err != nil {
+			// Redis cannot answer: let 企业微信 retry rather than lose or double the event.
+			c.logger().Warn("wecom callback: inbox unavailable", "err", err)
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+	}
+}
+
+// eventKey names a callback for deduplication: a message by its MsgId, an event by who, when
+// and what (企业微信's own advice, as events carry no id).
+func eventKey(m Message) string {
+	if m.MsgID != 0 {
+		return "m:" + strconv.FormatInt(m.MsgID, 10)
+	}
+	return strings.Join([]string{"e", m.FromUserName, strconv.FormatInt(m.CreateTime, 10), m.Event, m.TaskID, m.EventKey}, ":")
+}
+
+func (c *Callback) dispatch(ctx context.Context, msg Message) {
+	defer func() {
+		if v := recover(); v != nil {
+			c.logger().Error("wecom handler panic", "panic", v)
+		}
+	}()
+	ev, ok, err := c.Front.Event(ctx, msg)
+	if err != nil {
+		c.logger().Warn("wecom event", "err", err)
+		return
+	}
+	if !ok {
+		return
+	}
+	if allowed, warn := c.allow(msg.FromUserName); !allowed {
+		c.logger().Info("wecom event rate limited", "chat_id", ev.ChatID)
+		if warn {
+			if _, err := c.Front.Send(ctx, ev.ChatID, rateLimitedText, nil); err != nil {
+				c.logger().Warn("send rate-limit notice", "err", err)
+			}
+		}
+		return
+	}
+	c.Handle(ctx, ev)
+}
+
+// Event converts a decrypted callback to a ganwei.Event; ok is false for what the features have
+// nothing to say to (an enter_agent after the first, other events).
+func (f *Front) Event(ctx context.Context, m Message) (ganwei.Event, bool, error) {
+	chatID, created, err := f.Store.WeComChat(ctx, m.FromUserName)
+	if err != nil {
+		return ganwei.Event{}, false, err
+	}
+	ev := ganwei.Event{ID: m.MsgID, From: chatID, Account: ganwei.Account("wecom:" + m.FromUserName),
+		ChatID: chatID, Private: true}
+	switch {
+	case m.MsgType == "event" && m.Event == "template_card_event":
+		id := parseTaskID(m.TaskID)
+		act := &ganwei.Action{ID: strconv.FormatInt(chatID, 10), Payload: m.EventKey, MessageID: id}
+		if id > 0 {
+			if m.ResponseCode != "" {
+				if err := f.Store.SaveWeComResponseCode(ctx, id, m.ResponseCode); err != nil {
+					return ev, false, err
+				}
+			}
+			if raw, err := f.Store.WeComMessage(ctx, id); err == nil {
+				var rec record
+				if json.Unmarshal([]byte(raw), &rec) == nil && rec.User == m.FromUserName {
+					act.MessageText, act.Buttons = rec.Text, rec.Buttons
+				}
+			}
+		}
+		ev.Action = act
+		return ev, true, nil
+	case m.MsgType == "event" && m.Event == "enter_agent":
+		// Opening the app for the first time is the platform's /start; later visits say nothing.
+		if created {
+			ev.Text = "/start"
+			return ev, true, nil
+		}
+		return ev, false, nil
+	case m.MsgType == "event":
+		return ev, false, nil
+	case m.MsgType == "text":
+		ev.Text = bindCommand(strings.TrimSpace(m.Content))
+	}
+	return ev, true, nil // other message types arrive without text, answered as such
+}
+
+// bindCommand turns 「绑定 CODE」, how people bind where no deep link exists, into /start CODE.
+func bindCommand(text string) string {
+	for _, p := range []string{"绑定", "綁定"} {
+		if rest, ok := strings.CutPrefix(text, p); ok {
+			rest = strings.TrimLeft(rest, " 　:：")
+			if rest != "" {
+				return "/start " + rest
+			}
+		}
+	}
+	return text
+}
