@@ -20,6 +20,7 @@ var adminCommands = map[string]command{
 	"reminders": {"every appointment with each reminder step's status", runAdminReminders},
 	"summary":   {"the current check-in period: participation, averages, open cases", runAdminSummary},
 	"export":    {"check-in data as csv or xlsx", runAdminExport},
+	"weblink":   {"a one-time sign-in link to the web console for a bound HR or admin", runAdminWeblink},
 }
 
 func runAdmin(ctx context.Context, env Env, args []string) error {

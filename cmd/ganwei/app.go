@@ -17,6 +17,7 @@ import (
 	"github.com/ganwei-bot/ganwei/knowledge/sequence"
 	"github.com/ganwei-bot/ganwei/redisstore"
 	"github.com/ganwei-bot/ganwei/reminders"
+	"github.com/ganwei-bot/ganwei/weblink"
 	"github.com/ganwei-bot/ganwei/workdays"
 )
 
@@ -33,6 +34,9 @@ type app struct {
 
 	reminders *reminders.Service // the 四项清单 scheduler; runs alongside the bot
 	checkins  *checkin.Scheduler // weekly check-in prompts and reminders
+
+	links   *weblink.Service // sign-in links and sessions of the web console
+	console http.Handler     // the HR web console, under /console/
 }
 
 // openStore connects to REDIS_URL, or starts an embedded in-memory Redis when embedded is true
@@ -110,6 +114,9 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 	}
 	a.wireCheckIns()
 	a.handlers.Register()
+	if err := a.wireConsole(); err != nil {
+		return nil, err
+	}
 	b.SetHandler(front.Updates(a.handlers.Handle))
 	return a, nil
 }
@@ -134,7 +141,10 @@ func (a *app) run(ctx context.Context, httpAddr string, ready chan<- string) err
 		if err != nil {
 			return fmt.Errorf("listen on GANWEI_HTTP_ADDR %s: %w", httpAddr, err)
 		}
-		srv = &http.Server{Handler: a.bot.HTTPHandler(a.store.Ping), ReadHeaderTimeout: 10 * time.Second}
+		if a.links.PublicURL == "" {
+			a.links.PublicURL = defaultPublicURL(ln.Addr())
+		}
+		srv = &http.Server{Handler: a.httpHandler(), ReadHeaderTimeout: 10 * time.Second}
 		go func() { httpErr <- srv.Serve(ln) }()
 		a.logger.Info("http listening", "addr", ln.Addr().String())
 		if ready != nil {
