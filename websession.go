@@ -19,11 +19,12 @@ type WebSession struct {
 // WebSessionStore keeps sign-in links and console sessions (redisstore implements it). Tokens
 // and session ids are stored hashed, so a copy of the database opens nothing.
 type WebSessionStore interface {
-	// SaveSignInLink stores a one-time sign-in token for the person, valid for ttl.
-	SaveSignInLink(ctx context.Context, token string, personID int64, ttl time.Duration) error
-	// TakeSignInLink consumes the token in one atomic step and returns whose it was; ENOTFOUND
-	// when it is unknown, already used or expired.
-	TakeSignInLink(ctx context.Context, token string) (int64, error)
+	// SaveSignInLink stores a one-time sign-in token for the person, valid until expires (the
+	// store also drops it then).
+	SaveSignInLink(ctx context.Context, token string, personID int64, expires time.Time) error
+	// TakeSignInLink consumes the token in one atomic step and returns whose it was and until when
+	// it was valid; ENOTFOUND when it is unknown or already used.
+	TakeSignInLink(ctx context.Context, token string) (personID int64, expires time.Time, err error)
 	// SaveWebSession stores (or refreshes) a session that lapses after ttl without use.
 	SaveWebSession(ctx context.Context, s *WebSession, ttl time.Duration) error
 	// WebSession returns the session with the id, or ENOTFOUND.

@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -28,26 +30,30 @@ func hashed(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// SaveSignInLink stores a one-time sign-in token.
-func (s *Store) SaveSignInLink(ctx context.Context, token string, personID int64, ttl time.Duration) error {
-	err := s.client.Set(ctx, s.key("weblink", hashed(token)), strconv.FormatInt(personID, 10), ttl).Err()
-	return wrap("save sign-in link", err)
+// SaveSignInLink stores a one-time sign-in token as "personID expiresUnixMilli"; Redis drops it
+// when it expires (a minute later, so the caller's clock decides the edge).
+func (s *Store) SaveSignInLink(ctx context.Context, token string, personID int64, expires time.Time) error {
+	v := strconv.FormatInt(personID, 10) + " " + strconv.FormatInt(expires.UnixMilli(), 10)
+	ttl := max(expires.Sub(s.Now()), 0) + time.Minute
+	return wrap("save sign-in link", s.client.Set(ctx, s.key("weblink", hashed(token)), v, ttl).Err())
 }
 
 // TakeSignInLink consumes a sign-in token (GETDEL: two replicas cannot both use it).
-func (s *Store) TakeSignInLink(ctx context.Context, token string) (int64, error) {
+func (s *Store) TakeSignInLink(ctx context.Context, token string) (int64, time.Time, error) {
 	v, err := s.client.GetDel(ctx, s.key("weblink", hashed(token))).Result()
 	if errors.Is(err, redis.Nil) {
-		return 0, ganwei.Errorf(ganwei.ENOTFOUND, "登录链接已使用或已过期")
+		return 0, time.Time{}, ganwei.Errorf(ganwei.ENOTFOUND, "登录链接已使用或已过期")
 	}
 	if err != nil {
-		return 0, wrap("take sign-in link", err)
+		return 0, time.Time{}, wrap("take sign-in link", err)
 	}
-	id, err := strconv.ParseInt(v, 10, 64)
-	if err != nil {
-		return 0, wrap("take sign-in link", err)
+	idText, expText, _ := strings.Cut(v, " ")
+	id, err1 := strconv.ParseInt(idText, 10, 64)
+	exp, err2 := strconv.ParseInt(expText, 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, time.Time{}, wrap("take sign-in link", fmt.Errorf("malformed record"))
 	}
-	return id, nil
+	return id, time.UnixMilli(exp), nil
 }
 
 // SaveWebSession stores or refreshes a console session.

@@ -86,7 +86,7 @@ func (s *Service) IssueFor(ctx context.Context, personID int64) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	if err := s.Store.SaveSignInLink(ctx, token, personID, LinkTTL); err != nil {
+	if err := s.Store.SaveSignInLink(ctx, token, personID, s.now().Add(LinkTTL)); err != nil {
 		return "", fmt.Errorf("issue web link: %w", err)
 	}
 	return strings.TrimRight(s.PublicURL, "/") + SignInPath + url.PathEscape(token), nil
@@ -95,8 +95,8 @@ func (s *Service) IssueFor(ctx context.Context, personID int64) (string, error) 
 // SignIn consumes a link's token and starts a session for its person, if they are still HR or
 // an admin. A used, expired or unknown token is ENOTFOUND with MsgLinkGone.
 func (s *Service) SignIn(ctx context.Context, token string) (*ganwei.WebSession, error) {
-	id, err := s.Store.TakeSignInLink(ctx, token)
-	if ganwei.ErrorCode(err) == ganwei.ENOTFOUND {
+	id, expires, err := s.Store.TakeSignInLink(ctx, token)
+	if ganwei.ErrorCode(err) == ganwei.ENOTFOUND || err == nil && !s.now().Before(expires) {
 		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "%s", MsgLinkGone)
 	}
 	if err != nil {
