@@ -78,8 +78,8 @@ func TestBrowserSignsInWorksAndSignsOut(t *testing.T) {
 			mobile bool
 		}{{"desktop", 1366, 768, false}, {"phone", 390, 844, true}} {
 			var png []byte
-			run("screenshot "+name, chromedp.EmulateViewport(size.w, size.h), chromedp.FullScreenshot(&png, 80))
-			if err := os.WriteFile(filepath.Join(shots, fmt.Sprintf("%s-%s.jpg", name, size.suffix)), png, 0o644); err != nil {
+			run("screenshot "+name, chromedp.EmulateViewport(size.w, size.h), chromedp.FullScreenshot(&png, 100))
+			if err := os.WriteFile(filepath.Join(shots, fmt.Sprintf("%s-%s.png", name, size.suffix)), png, 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -124,7 +124,7 @@ func TestBrowserSignsInWorksAndSignsOut(t *testing.T) {
 	shoot("case")
 	run("write note", chromedp.SendKeys("#note", "已电话联系，约下周谈心", chromedp.ByID),
 		chromedp.Click(`form[action$="/note"] button`, chromedp.ByQuery),
-		chromedp.WaitVisible(".history", chromedp.ByQuery))
+		chromedp.WaitVisible(`//ol[@class="history"]/li[contains(., "约下周谈心")]`, chromedp.BySearch))
 	if !strings.Contains(text(".history"), "已电话联系，约下周谈心") {
 		t.Errorf("the note is not in the case history: %q", text(".history"))
 	}

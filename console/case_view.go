@@ -34,7 +34,11 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, v *checkin.C
 	d := caseData{View: v, Who: s.who(ctx, v.Case.UserID), Mine: v.Case.Assignee == viewerOf(ctx).User.ID}
 	for i := len(v.Case.Notes) - 1; i >= 0; i-- {
 		n := v.Case.Notes[i]
-		d.Notes = append(d.Notes, caseNoteRow{Note: n, By: s.who(ctx, n.By)})
+		by := "系统"
+		if n.By != 0 {
+			by = s.who(ctx, n.By)
+		}
+		d.Notes = append(d.Notes, caseNoteRow{Note: n, By: by})
 	}
 	s.render(w, r, http.StatusOK, "case", "跟进事项 · "+d.Who, "cases", d)
 }

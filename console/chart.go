@@ -17,6 +17,7 @@ type trendChart struct {
 	WellDots, StDots []dot
 	Labels           []axisLabel
 	Grid             []axisLabel // the 1..5 scale
+	PlotRight        int         // where the grid lines end
 }
 
 type dot struct {
@@ -38,7 +39,7 @@ const (
 )
 
 func newTrendChart(r *checkin.Report) *trendChart {
-	c := &trendChart{Width: chartW, Height: chartH}
+	c := &trendChart{Width: chartW, Height: chartH, PlotRight: chartW - chartRight}
 	n := len(r.Trend)
 	if n == 0 {
 		return c

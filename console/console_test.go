@@ -330,8 +330,8 @@ func TestRegisterLeaderPreviewsBeforeStoring(t *testing.T) {
 	if r := hr.post("/console/reminders/new", csrf, form); r.Code != http.StatusSeeOther {
 		t.Fatalf("confirm: %d\n%s", r.Code, r.Body)
 	}
-	if _, body := hr.get("/console/reminders"); !strings.Contains(body, "李强") || !strings.Contains(body, "已发送") {
-		t.Errorf("board lacks the new leader's first sent step")
+	if _, body := hr.get("/console/reminders"); !strings.Contains(body, `<th scope="row">李强`) || !strings.Contains(body, "权力清单") {
+		t.Errorf("board lacks the new leader's row and steps")
 	}
 	form.Set("telegram_id", "abc")
 	if r := hr.post("/console/reminders/new", csrf, form); r.Code != http.StatusBadRequest || !strings.Contains(r.Body, "正整数") || !strings.Contains(r.Body, `value="李强"`) {
