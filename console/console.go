@@ -14,6 +14,7 @@ import (
 	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/checkin"
 	"github.com/ganwei-bot/ganwei/curation"
+	"github.com/ganwei-bot/ganwei/people"
 	"github.com/ganwei-bot/ganwei/reminders"
 	"github.com/ganwei-bot/ganwei/weblink"
 )
@@ -30,6 +31,9 @@ type Server struct {
 	Staff    *checkin.Staff
 	Office   *reminders.Office // nil leaves 四项清单 out
 	Curation *curation.Queue
+	People   *people.Service
+	// InviteLink is the front end's link that opens the bot with /start CODE ("" when unknown).
+	InviteLink func(code string) string
 	// Names finds the names shown next to ids on pages the services have already allowed.
 	Names    ganwei.UserLookup
 	Periods  ganwei.PeriodCalendar
@@ -78,6 +82,12 @@ func (s *Server) Handler() (http.Handler, error) {
 	page("GET /console/reminders/new", s.reminderForm)
 	page("POST /console/reminders/new", s.reminderRegister)
 	page("GET /console/audit", s.auditLog)
+	if s.People != nil {
+		page("GET /console/people", s.people)
+		page("POST /console/people/invite", s.peopleInvite)
+		page("POST /console/people/{id}/role", s.peopleRole)
+		page("GET /console/people/{id}/revoke", s.peopleRevokeConfirm)
+	}
 	mux.HandleFunc("/console/", s.notFound)
 	return securityHeaders(mux), nil
 }

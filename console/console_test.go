@@ -21,6 +21,7 @@ var pages = []struct{ path, want string }{
 	{"/console/cases", "跟进事项"},
 	{"/console/reminders", "四项清单"},
 	{"/console/reminders/new", "登记新任职领导"},
+	{"/console/people", "邀请一人"},
 }
 
 // TestEveryPageOpensForHRAndNoneWithoutASession: HR sees every page; without a session every

@@ -18,6 +18,7 @@ import (
 	"github.com/ganwei-bot/ganwei/console"
 	"github.com/ganwei-bot/ganwei/curation"
 	"github.com/ganwei-bot/ganwei/knowledge/sequence"
+	"github.com/ganwei-bot/ganwei/people"
 	"github.com/ganwei-bot/ganwei/redisstore"
 	"github.com/ganwei-bot/ganwei/redistest"
 	"github.com/ganwei-bot/ganwei/reminders"
@@ -66,9 +67,11 @@ func newHarness(t *testing.T) *harness {
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	srv := &console.Server{
 		Links: h.links, Staff: h.staff,
-		Office:   &reminders.Office{Reminders: rem, Users: store},
-		Curation: &curation.Queue{Questions: store, Users: store},
-		Names:    store, Periods: cal, Location: testkit.Shanghai, Now: clock.Now,
+		Office:     &reminders.Office{Reminders: rem, Users: store},
+		Curation:   &curation.Queue{Questions: store, Users: store},
+		People:     &people.Service{Users: store, Now: clock.Now},
+		InviteLink: func(code string) string { return "https://t.me/ganwei_test_bot?start=" + code },
+		Names:      store, Periods: cal, Location: testkit.Shanghai, Now: clock.Now,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	handler, err := srv.Handler()

@@ -86,6 +86,9 @@ func (s *Server) nav(u *ganwei.User) []navItem {
 	if s.Office != nil {
 		items = append(items, navItem{"reminders", "四项清单", "/console/reminders"})
 	}
+	if s.People != nil {
+		items = append(items, navItem{"people", "人员", "/console/people"})
+	}
 	if u != nil && u.Role.AtLeast(ganwei.RoleAdmin) {
 		items = append(items, navItem{"audit", "审计", "/console/audit"})
 	}

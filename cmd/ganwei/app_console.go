@@ -8,6 +8,7 @@ import (
 	"github.com/ganwei-bot/ganwei/checkin"
 	"github.com/ganwei-bot/ganwei/console"
 	"github.com/ganwei-bot/ganwei/curation"
+	"github.com/ganwei-bot/ganwei/people"
 	"github.com/ganwei-bot/ganwei/redisstore"
 	"github.com/ganwei-bot/ganwei/reminders"
 	"github.com/ganwei-bot/ganwei/weblink"
@@ -25,13 +26,15 @@ func (a *app) wireConsole() error {
 		Links: a.links,
 		Staff: &checkin.Staff{Users: a.store, CheckIns: a.store, Periods: a.cfg.CheckIn.Calendar,
 			AdminIDs: a.cfg.AdminIDs, Now: a.store.Now, Location: a.cfg.Location},
-		Curation: &curation.Queue{Questions: a.store, Users: a.store, AdminIDs: a.cfg.AdminIDs},
-		Names:    a.store,
-		Periods:  a.cfg.CheckIn.Calendar,
-		Location: a.cfg.Location,
-		Now:      a.store.Now,
-		Logger:   a.logger,
-		Secure:   strings.HasPrefix(a.cfg.PublicURL, "https://"),
+		Curation:   &curation.Queue{Questions: a.store, Users: a.store, AdminIDs: a.cfg.AdminIDs},
+		People:     &people.Service{Users: a.store, AdminIDs: a.cfg.AdminIDs, Now: a.store.Now},
+		InviteLink: a.handlers.Messenger.InviteLink,
+		Names:      a.store,
+		Periods:    a.cfg.CheckIn.Calendar,
+		Location:   a.cfg.Location,
+		Now:        a.store.Now,
+		Logger:     a.logger,
+		Secure:     strings.HasPrefix(a.cfg.PublicURL, "https://"),
 	}
 	if a.reminders != nil {
 		srv.Office = &reminders.Office{Reminders: a.reminders, Users: a.store, AdminIDs: a.cfg.AdminIDs}
