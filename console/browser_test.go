@@ -152,4 +152,17 @@ func TestBrowserSignsInWorksAndSignsOut(t *testing.T) {
 		t.Errorf("after 退出 the overview shows %q, want 请重新登录", got)
 	}
 	shoot("signed-out")
+
+	// An admin also has the 审计 page, which now lists HR's views.
+	link, err = h.links.IssueFor(h.ctx, testkit.AdminID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run("admin signs in", chromedp.Navigate(link), chromedp.WaitVisible("form button", chromedp.ByQuery),
+		chromedp.Click("form button", chromedp.ByQuery), chromedp.WaitVisible(".cards", chromedp.ByQuery),
+		chromedp.Click(`nav a[href="/console/audit"]`, chromedp.ByQuery), chromedp.WaitVisible("ul.audit", chromedp.ByQuery))
+	if !strings.Contains(text("ul.audit"), "王芳 查看了跟进事项及本人答卷：张伟") {
+		t.Errorf("the audit page lacks HR's view of the case: %q", text("ul.audit"))
+	}
+	shoot("audit")
 }
