@@ -14,6 +14,7 @@ import (
 	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/checkin"
 	"github.com/ganwei-bot/ganwei/curation"
+	"github.com/ganwei-bot/ganwei/knowledge"
 	"github.com/ganwei-bot/ganwei/people"
 	"github.com/ganwei-bot/ganwei/reminders"
 	"github.com/ganwei-bot/ganwei/weblink"
@@ -32,6 +33,8 @@ type Server struct {
 	Office   *reminders.Office // nil leaves 四项清单 out
 	Curation *curation.Queue
 	People   *people.Service
+	// Answerer is the bot's own answerer, for the 知识库 page's hit testing (nil leaves it out).
+	Answerer *knowledge.Answerer
 	// InviteLink is the front end's link that opens the bot with /start CODE ("" when unknown).
 	InviteLink func(code string) string
 	// Names finds the names shown next to ids on pages the services have already allowed.
@@ -82,6 +85,9 @@ func (s *Server) Handler() (http.Handler, error) {
 	page("GET /console/reminders/new", s.reminderForm)
 	page("POST /console/reminders/new", s.reminderRegister)
 	page("GET /console/audit", s.auditLog)
+	if s.Answerer != nil && s.Curation != nil {
+		page("GET /console/knowledge", s.knowledgePage)
+	}
 	if s.People != nil {
 		page("GET /console/people", s.people)
 		page("POST /console/people/invite", s.peopleInvite)

@@ -22,6 +22,7 @@ var pages = []struct{ path, want string }{
 	{"/console/reminders", "四项清单"},
 	{"/console/reminders/new", "登记新任职领导"},
 	{"/console/people", "邀请一人"},
+	{"/console/knowledge", "命中测试"},
 }
 
 // TestEveryPageOpensForHRAndNoneWithoutASession: HR sees every page; without a session every

@@ -17,6 +17,7 @@ import (
 	"github.com/ganwei-bot/ganwei/checkin"
 	"github.com/ganwei-bot/ganwei/console"
 	"github.com/ganwei-bot/ganwei/curation"
+	"github.com/ganwei-bot/ganwei/knowledge"
 	"github.com/ganwei-bot/ganwei/knowledge/sequence"
 	"github.com/ganwei-bot/ganwei/people"
 	"github.com/ganwei-bot/ganwei/redisstore"
@@ -60,6 +61,10 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	h := &harness{t: t, ctx: ctx, store: store, clock: clock, cal: cal, front: &testkit.Front{}}
+	lib, err := knowledge.Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
 	h.links = &weblink.Service{Users: store, Store: store, Now: clock.Now}
 	h.staff = &checkin.Staff{Users: store, CheckIns: store, Periods: cal, Now: clock.Now, Location: testkit.Shanghai}
 	rem := &reminders.Service{Queue: store, Users: store, Messenger: h.front, Sequence: sequence.Fixed(sequence.Default()),
@@ -70,6 +75,7 @@ func newHarness(t *testing.T) *harness {
 		Office:     &reminders.Office{Reminders: rem, Users: store},
 		Curation:   &curation.Queue{Questions: store, Users: store},
 		People:     &people.Service{Users: store, Now: clock.Now},
+		Answerer:   &knowledge.Answerer{Library: lib},
 		InviteLink: func(code string) string { return "https://t.me/ganwei_test_bot?start=" + code },
 		Names:      store, Periods: cal, Location: testkit.Shanghai, Now: clock.Now,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),

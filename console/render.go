@@ -54,8 +54,10 @@ func (s *Server) parseTemplates() error {
 			}
 			return t.In(s.Location).Format("2006-01-02")
 		},
-		"join":     strings.Join,
-		"eligible": func(a *ganwei.Aggregate) int { return max(a.Eligible, a.Responses) },
+		"join":      strings.Join,
+		"bandLabel": bandLabel,
+		"inc":       func(i int) int { return i + 1 },
+		"eligible":  func(a *ganwei.Aggregate) int { return max(a.Eligible, a.Responses) },
 	}
 	files, err := fs.Glob(assets, "templates/*.html")
 	if err != nil {
@@ -85,6 +87,9 @@ func (s *Server) nav(u *ganwei.User) []navItem {
 	}
 	if s.Office != nil {
 		items = append(items, navItem{"reminders", "四项清单", "/console/reminders"})
+	}
+	if s.Answerer != nil && s.Curation != nil {
+		items = append(items, navItem{"knowledge", "知识库", "/console/knowledge"})
 	}
 	if s.People != nil {
 		items = append(items, navItem{"people", "人员", "/console/people"})

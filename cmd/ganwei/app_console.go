@@ -29,6 +29,7 @@ func (a *app) wireConsole() error {
 		Curation:   &curation.Queue{Questions: a.store, Users: a.store, AdminIDs: a.cfg.AdminIDs},
 		People:     &people.Service{Users: a.store, AdminIDs: a.cfg.AdminIDs, Now: a.store.Now},
 		InviteLink: a.handlers.Messenger.InviteLink,
+		Answerer:   a.answerer,
 		Names:      a.store,
 		Periods:    a.cfg.CheckIn.Calendar,
 		Location:   a.cfg.Location,
