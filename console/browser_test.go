@@ -116,6 +116,10 @@ func TestBrowserSignsInWorksAndSignsOut(t *testing.T) {
 			shoot(name)
 		}
 	}
+	run("hit testing", chromedp.Navigate(h.srv.URL+"/console/knowledge"), chromedp.WaitVisible("#q", chromedp.ByID),
+		chromedp.SendKeys("#q", "容错纠错怎么申请", chromedp.ByID), chromedp.Submit("#q", chromedp.ByID),
+		chromedp.WaitVisible(".answer", chromedp.ByQuery))
+	shoot("knowledge-test")
 	run("open print view", chromedp.Navigate(h.srv.URL+"/console/checkins/print"), chromedp.WaitVisible("#print", chromedp.ByQuery))
 	shoot("checkins-print")
 
