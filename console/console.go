@@ -84,6 +84,8 @@ func (s *Server) Handler() (http.Handler, error) {
 	page("GET /console/reminders", s.reminderBoard)
 	page("GET /console/reminders/new", s.reminderForm)
 	page("POST /console/reminders/new", s.reminderRegister)
+	page("POST /console/reminders/{id}/status", s.reminderStatus)
+	page("GET /console/reminders/{id}/cancel", s.reminderCancelConfirm)
 	page("GET /console/audit", s.auditLog)
 	if s.Answerer != nil && s.Curation != nil {
 		page("GET /console/knowledge", s.knowledgePage)

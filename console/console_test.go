@@ -376,3 +376,49 @@ func mustRequest(method, url string) *http.Request {
 	}
 	return req
 }
+
+// TestPauseResumeAndCancelAnAppointment through the board's buttons; cancelling asks first.
+func TestPauseResumeAndCancelAnAppointment(t *testing.T) {
+	h := newHarness(t)
+	a, _, err := h.office.Appoint(h.as(testkit.HRID), &ganwei.Appointment{TelegramID: testkit.LeaderID, Name: "李强", Unit: "震泽镇", Position: "镇长", Date: "2026-11-24"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hr := h.signIn(testkit.HRID)
+	csrf := hr.csrf()
+	status := func() ganwei.AppointmentStatus {
+		got, err := h.store.Appointment(h.ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Status
+	}
+	path := "/console/reminders/" + a.ID + "/status"
+	if _, body := hr.get("/console/reminders"); !strings.Contains(body, `action="`+path+`"`) || !strings.Contains(body, "暂停") {
+		t.Fatal("the board offers no 暂停")
+	}
+	if r := hr.post(path, csrf, url.Values{"status": {"paused"}}); r.Code != http.StatusSeeOther || status() != ganwei.AppointmentPaused {
+		t.Fatalf("pause: %d, status %s", r.Code, status())
+	}
+	if _, body := hr.get("/console/reminders"); !strings.Contains(body, "恢复") {
+		t.Error("a paused appointment offers no 恢复")
+	}
+	if r := hr.post(path, csrf, url.Values{"status": {"active"}}); r.Code != http.StatusSeeOther || status() != ganwei.AppointmentActive {
+		t.Fatalf("resume: %d, status %s", r.Code, status())
+	}
+	if code, body := hr.get("/console/reminders/" + a.ID + "/cancel"); code != http.StatusOK || !strings.Contains(body, "确认取消") || status() != ganwei.AppointmentActive {
+		t.Fatalf("cancel confirmation: %d, status %s", code, status())
+	}
+	if r := hr.post(path, "", url.Values{"status": {"cancelled"}}); r.Code != http.StatusForbidden || status() != ganwei.AppointmentActive {
+		t.Errorf("cancel without csrf: %d, status %s", r.Code, status())
+	}
+	if r := hr.post(path, csrf, url.Values{"status": {"bogus"}}); r.Code != http.StatusBadRequest {
+		t.Errorf("bogus status: %d, want 400", r.Code)
+	}
+	if r := hr.post(path, csrf, url.Values{"status": {"cancelled"}}); r.Code != http.StatusSeeOther || status() != ganwei.AppointmentCancelled {
+		t.Errorf("cancel: %d, status %s", r.Code, status())
+	}
+	if r := hr.post("/console/reminders/nosuch/status", csrf, url.Values{"status": {"paused"}}); r.Code != http.StatusNotFound {
+		t.Errorf("unknown appointment: %d, want 404", r.Code)
+	}
+}

@@ -32,15 +32,16 @@ func TestMain(m *testing.M) { redistest.Main(m) }
 
 // harness is the console on a real Redis with the seeded people and an injected clock.
 type harness struct {
-	t     *testing.T
-	ctx   context.Context
-	store *redisstore.Store
-	clock *testkit.Clock
-	cal   *checkin.Calendar
-	links *weblink.Service
-	srv   *httptest.Server
-	staff *checkin.Staff
-	front *testkit.Front
+	t      *testing.T
+	ctx    context.Context
+	store  *redisstore.Store
+	clock  *testkit.Clock
+	cal    *checkin.Calendar
+	links  *weblink.Service
+	srv    *httptest.Server
+	staff  *checkin.Staff
+	front  *testkit.Front
+	office *reminders.Office
 }
 
 // start is a Friday afternoon: the check-in period of that week is running.
@@ -70,9 +71,10 @@ func newHarness(t *testing.T) *harness {
 	rem := &reminders.Service{Queue: store, Users: store, Messenger: h.front, Sequence: sequence.Fixed(sequence.Default()),
 		Calendar: workdays.New(testkit.Shanghai), Now: clock.Now, Instance: "test",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	h.office = &reminders.Office{Reminders: rem, Users: store}
 	srv := &console.Server{
 		Links: h.links, Staff: h.staff,
-		Office:     &reminders.Office{Reminders: rem, Users: store},
+		Office:     h.office,
 		Curation:   &curation.Queue{Questions: store, Users: store},
 		People:     &people.Service{Users: store, Now: clock.Now},
 		Answerer:   &knowledge.Answerer{Library: lib},
