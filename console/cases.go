@@ -3,7 +3,6 @@ package console
 import (
 	"context"
 	"net/http"
-	"slices"
 	"sort"
 
 	"github.com/ganwei-bot/ganwei"
@@ -22,6 +21,8 @@ type casesData struct {
 	Unit     string
 	Units    []string
 	Statuses []ganwei.CaseStatus
+	Matched  int
+	Pager    pager
 }
 
 // activeStatuses are the states of a case still to follow, in the order of the filter.
@@ -49,19 +50,28 @@ func (s *Server) cases(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	d := casesData{Total: len(list), Status: q.Get("status"), Unit: q.Get("unit"), Statuses: activeStatuses}
+	var matched []*ganwei.Case
+	units := map[string]bool{}
 	for _, c := range list {
-		if !slices.Contains(d.Units, c.Unit) && c.Unit != "" {
+		if c.Unit != "" && !units[c.Unit] {
+			units[c.Unit] = true
 			d.Units = append(d.Units, c.Unit)
 		}
 		if d.Status != "" && string(c.Status) != d.Status || d.Unit != "" && c.Unit != d.Unit {
 			continue
 		}
+		matched = append(matched, c)
+	}
+	sort.Strings(d.Units)
+	d.Matched = len(matched)
+	d.Pager = pageOf(r, "/console/cases", len(matched))
+	// Names are looked up for the rows shown only.
+	for _, c := range matched[d.Pager.From:d.Pager.To] {
 		row := caseRow{Case: c, Who: s.who(ctx, c.UserID)}
 		if c.Assignee != 0 {
 			row.Assignee = s.who(ctx, c.Assignee)
 		}
 		d.Rows = append(d.Rows, row)
 	}
-	sort.Strings(d.Units)
 	s.render(w, r, http.StatusOK, "cases", "跟进事项", "cases", d)
 }

@@ -32,7 +32,7 @@ func TestMain(m *testing.M) { redistest.Main(m) }
 
 // harness is the console on a real Redis with the seeded people and an injected clock.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	store  *redisstore.Store
 	clock  *testkit.Clock
@@ -47,7 +47,7 @@ type harness struct {
 // start is a Friday afternoon: the check-in period of that week is running.
 var start = testkit.At("2026-11-25 10:00")
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t testing.TB) *harness {
 	t.Helper()
 	r := redistest.New(t)
 	store := redisstore.New(r.Client, r.Prefix+"ganwei")

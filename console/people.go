@@ -2,12 +2,16 @@ package console
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/ganwei-bot/ganwei"
 )
 
 type peopleData struct {
-	People  []*ganwei.User // nil for HR: the list is for admins (people.Service.List)
+	People  []*ganwei.User // one page; nil for HR: the list is for admins (people.Service.List)
+	Search  string         // a name or unit to look for
+	Matched int
+	Pager   pager
 	Admin   bool
 	Roles   []ganwei.Role // the roles the viewer may hand out in an invite
 	Me      int64
@@ -44,7 +48,16 @@ func (s *Server) peoplePage(r *http.Request, form inviteForm, created *createdIn
 		if err != nil {
 			return nil, err
 		}
-		d.People, d.Admin = list, true
+		d.Admin, d.Search = true, strings.TrimSpace(r.URL.Query().Get("q"))
+		var matched []*ganwei.User
+		for _, u := range list {
+			if d.Search == "" || strings.Contains(u.Name, d.Search) || strings.Contains(u.Unit, d.Search) {
+				matched = append(matched, u)
+			}
+		}
+		d.Matched = len(matched)
+		d.Pager = pageOf(r, "/console/people", len(matched))
+		d.People = matched[d.Pager.From:d.Pager.To]
 	}
 	return d, nil
 }
