@@ -422,3 +422,31 @@ func TestPauseResumeAndCancelAnAppointment(t *testing.T) {
 		t.Errorf("unknown appointment: %d, want 404", r.Code)
 	}
 }
+
+// TestCrossSitePostsAreRefused: a form posted from another site neither signs anyone in (login
+// CSRF: the link stays usable) nor changes anything, even with a valid token.
+func TestCrossSitePostsAreRefused(t *testing.T) {
+	h := newHarness(t)
+	link, _ := h.links.IssueFor(h.ctx, testkit.HRID)
+	b := h.browser()
+	for _, hdr := range [][2]string{{"Sec-Fetch-Site", "cross-site"}, {"Origin", "https://evil.example"}} {
+		req, _ := http.NewRequest(http.MethodPost, link, nil)
+		req.Header.Set(hdr[0], hdr[1])
+		if r := b.do(req); r.Code != http.StatusForbidden {
+			t.Errorf("sign-in with %s: %d, want 403", hdr[0], r.Code)
+		}
+	}
+	if r := b.post(strings.TrimPrefix(link, h.srv.URL), "", nil); r.Code != http.StatusSeeOther {
+		t.Fatalf("the link was spent by the refused posts: %d", r.Code)
+	}
+	csrf := b.csrf()
+	req, _ := http.NewRequest(http.MethodPost, h.srv.URL+"/console/signout", strings.NewReader(url.Values{"csrf": {csrf}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "https://evil.example")
+	if r := b.do(req); r.Code != http.StatusForbidden {
+		t.Errorf("cross-site sign-out with a valid token: %d, want 403", r.Code)
+	}
+	if code, _ := b.get("/console/"); code != http.StatusOK {
+		t.Errorf("session ended by a cross-site post: %d", code)
+	}
+}

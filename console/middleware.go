@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"net/http"
+	"net/url"
 
 	"github.com/ganwei-bot/ganwei"
 )
@@ -42,6 +43,22 @@ func (s *Server) setSessionCookie(w http.ResponseWriter, value string, maxAge in
 	})
 }
 
+// crossSite reports a POST that a browser says came from another site (Sec-Fetch-Site, or an
+// Origin naming another host). It guards the sign-in form, which has no session token yet, against
+// login CSRF, and every other form on top of its token.
+func crossSite(r *http.Request) bool {
+	if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
+		return true
+	}
+	// Under Referrer-Policy: no-referrer browsers send "Origin: null" for the console's own forms;
+	// Sec-Fetch-Site (above) speaks for those.
+	if o := r.Header.Get("Origin"); o != "" && o != "null" {
+		u, err := url.Parse(o)
+		return err != nil || u.Host != r.Host
+	}
+	return false
+}
+
 type viewerKey struct{}
 
 // viewer is the signed-in person of a request, as the store knows them now.
@@ -77,7 +94,7 @@ func (s *Server) signedIn(next http.Handler) http.Handler {
 		}
 		if r.Method == http.MethodPost {
 			token := r.PostFormValue("csrf")
-			if subtle.ConstantTimeCompare([]byte(token), []byte(ws.CSRF)) != 1 {
+			if crossSite(r) || subtle.ConstantTimeCompare([]byte(token), []byte(ws.CSRF)) != 1 {
 				s.renderMessage(w, r, http.StatusForbidden, "页面已过期", "表单已过期，请返回上一页刷新后重试。")
 				return
 			}

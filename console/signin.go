@@ -15,6 +15,10 @@ func (s *Server) signInPage(w http.ResponseWriter, r *http.Request) {
 
 // signIn uses the link and starts a session; a used or expired link gets a plain page saying so.
 func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
+	if crossSite(r) {
+		s.renderMessage(w, r, http.StatusForbidden, "无法登录", "请直接在浏览器中打开机器人发给您的登录链接。")
+		return
+	}
 	ws, err := s.Links.SignIn(r.Context(), r.PathValue("token"))
 	switch ganwei.ErrorCode(err) {
 	case "":
