@@ -328,7 +328,20 @@ func TestRegisterLeaderPreviewsBeforeStoring(t *testing.T) {
 	if list, _ := h.store.Appointments(h.ctx); len(list) != 0 {
 		t.Fatalf("preview stored %d appointments", len(list))
 	}
+	previewed := regexp.MustCompile(`name="previewed" value="([^"]+)"`).FindStringSubmatch(r.Body)
+	if previewed == nil {
+		t.Fatal("the preview carries no fingerprint of what it showed")
+	}
 	form.Set("action", "confirm")
+	form.Set("previewed", previewed[1])
+	form.Set("date", "2026-11-26") // changed after the preview: previewed again, not registered
+	if r := hr.post("/console/reminders/new", csrf, form); r.Code != http.StatusOK || !strings.Contains(r.Body, "提醒安排预览") {
+		t.Fatalf("confirm after a change: %d, want the new preview", r.Code)
+	}
+	if list, _ := h.store.Appointments(h.ctx); len(list) != 0 {
+		t.Fatalf("a changed form was registered without its preview")
+	}
+	form.Set("date", "2026-11-24")
 	if r := hr.post("/console/reminders/new", csrf, form); r.Code != http.StatusSeeOther {
 		t.Fatalf("confirm: %d\n%s", r.Code, r.Body)
 	}

@@ -1,6 +1,8 @@
 package console
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -15,6 +17,15 @@ type registerForm struct {
 	TelegramID, Name, Unit, Position, Date string
 	Preview                                *ganwei.Appointment
 	Error                                  string
+	// Previewed is the fingerprint of the fields the shown preview was made from: 确认登记 registers
+	// only what was previewed, so a field changed after 预览日期 is previewed again first.
+	Previewed string
+}
+
+func (f *registerForm) fingerprint() string {
+	sum := sha256.Sum256([]byte(strings.Join([]string{strings.TrimSpace(f.TelegramID), strings.TrimSpace(f.Name),
+		strings.TrimSpace(f.Unit), strings.TrimSpace(f.Position), strings.TrimSpace(f.Date)}, "\x00")))
+	return hex.EncodeToString(sum[:8])
 }
 
 func (f *registerForm) appointment() (*ganwei.Appointment, error) {
@@ -56,7 +67,7 @@ func (s *Server) reminderRegister(w http.ResponseWriter, r *http.Request) {
 	f := registerForm{TelegramID: r.PostFormValue("telegram_id"), Name: r.PostFormValue("name"),
 		Unit: r.PostFormValue("unit"), Position: r.PostFormValue("position"), Date: r.PostFormValue("date")}
 	a, err := f.appointment()
-	if err == nil && r.PostFormValue("action") == "confirm" {
+	if err == nil && r.PostFormValue("action") == "confirm" && r.PostFormValue("previewed") == f.fingerprint() {
 		saved, created, err := s.Office.Appoint(ctx, a)
 		if err == nil {
 			if !created {
@@ -73,6 +84,7 @@ func (s *Server) reminderRegister(w http.ResponseWriter, r *http.Request) {
 		f.Error = ganwei.ErrorMessage(err)
 	} else if err == nil {
 		f.Preview, err = s.Office.Preview(ctx, a)
+		f.Previewed = f.fingerprint()
 		if err != nil && ganwei.ErrorCode(err) != ganwei.EINVALID {
 			s.fail(w, r, "preview appointment", err)
 			return
