@@ -49,11 +49,20 @@ type auditData struct {
 // auditLog is the 审计 page, for admins (the service refuses others): readable sentences,
 // filtered by person, action and date.
 func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	list, err := s.Staff.AuditLog(ctx, auditLimit)
+	d, err := s.auditRows(r)
 	if err != nil {
 		s.fail(w, r, "audit log", err)
 		return
+	}
+	s.render(w, r, http.StatusOK, "audit", "审计", "audit", d)
+}
+
+// auditRows reads the newest entries through Staff.AuditLog and keeps those the filters match.
+func (s *Server) auditRows(r *http.Request) (*auditData, error) {
+	ctx := r.Context()
+	list, err := s.Staff.AuditLog(ctx, auditLimit)
+	if err != nil {
+		return nil, err
 	}
 	q := r.URL.Query()
 	d := auditData{Actions: auditActions, Action: q.Get("action"), Person: strings.TrimSpace(q.Get("person")), Date: q.Get("date")}
@@ -85,5 +94,5 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Rows = append(d.Rows, row)
 	}
-	s.render(w, r, http.StatusOK, "audit", "审计", "audit", d)
+	return &d, nil
 }

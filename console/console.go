@@ -87,6 +87,7 @@ func (s *Server) Handler() (http.Handler, error) {
 	page("POST /console/reminders/{id}/status", s.reminderStatus)
 	page("GET /console/reminders/{id}/cancel", s.reminderCancelConfirm)
 	page("GET /console/audit", s.auditLog)
+	page("GET /console/audit/export", s.auditExport)
 	if s.Answerer != nil && s.Curation != nil {
 		page("GET /console/knowledge", s.knowledgePage)
 	}

@@ -62,6 +62,13 @@ func TestAuditPageIsForAdminsOnly(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(body, "王芳</strong> 查看了汇总统计") {
 		t.Errorf("admin GET audit: %d, want 200 naming 王芳's view; body:\n%s", code, body)
 	}
+	r := admin.do(mustRequest(http.MethodGet, h.srv.URL+"/console/audit/export?action=view_summary"))
+	if r.Code != http.StatusOK || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !strings.Contains(r.Body, "王芳,查看了汇总统计") {
+		t.Errorf("audit export: %d %q\n%s", r.Code, r.Header.Get("Content-Type"), r.Body)
+	}
+	if code, _ := hr.get("/console/audit/export"); code != http.StatusForbidden {
+		t.Errorf("HR exports the audit log: %d, want 403", code)
+	}
 	code, body = admin.get("/console/audit?action=export_individual")
 	if code != http.StatusOK || strings.Contains(body, "王芳</strong>") {
 		t.Errorf("filtered audit: %d, still lists other actions", code)
