@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/console"
 	"github.com/ganwei-bot/ganwei/testkit"
 	"github.com/ganwei-bot/ganwei/weblink"
 )
@@ -133,6 +134,17 @@ func TestSessionCookieIsHttpOnlyStrict(t *testing.T) {
 		if !strings.Contains(c, want) {
 			t.Errorf("Set-Cookie %q lacks %s", c, want)
 		}
+	}
+}
+
+// TestSessionCookieIsSecureUnderHTTPS: with an https public URL the cookie is Secure and
+// __Host- prefixed (bound to this host and path /).
+func TestSessionCookieIsSecureUnderHTTPS(t *testing.T) {
+	h := newHarnessWith(t, func(s *console.Server) { s.Secure = true })
+	link, _ := h.links.IssueFor(h.ctx, testkit.HRID)
+	c := h.browser().post(strings.TrimPrefix(link, h.srv.URL), "", nil).Header.Get("Set-Cookie")
+	if !strings.HasPrefix(c, "__Host-ganwei_console=") || !strings.Contains(c, "; Secure") || !strings.Contains(c, "HttpOnly") {
+		t.Errorf("Set-Cookie %q, want a Secure __Host- cookie", c)
 	}
 }
 

@@ -47,7 +47,10 @@ type harness struct {
 // start is a Friday afternoon: the check-in period of that week is running.
 var start = testkit.At("2026-11-25 10:00")
 
-func newHarness(t testing.TB) *harness {
+func newHarness(t testing.TB) *harness { return newHarnessWith(t, nil) }
+
+// newHarnessWith lets a test adjust the server before it starts.
+func newHarnessWith(t testing.TB, adjust func(*console.Server)) *harness {
 	t.Helper()
 	r := redistest.New(t)
 	store := redisstore.New(r.Client, r.Prefix+"ganwei")
@@ -81,6 +84,9 @@ func newHarness(t testing.TB) *harness {
 		InviteLink: func(code string) string { return "https://t.me/ganwei_test_bot?start=" + code },
 		Names:      store, Periods: cal, Location: testkit.Shanghai, Now: clock.Now,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	if adjust != nil {
+		adjust(srv)
 	}
 	handler, err := srv.Handler()
 	if err != nil {
