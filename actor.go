@@ -3,6 +3,7 @@ package ganwei
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // The actor travels in the context (as in benbjohnson/wtf's NewContextWithUser and
@@ -76,4 +77,9 @@ func (z Authorizer) AuthorizeActor(ctx context.Context, a Actor, min Role) (*Use
 		return nil, Errorf(EFORBIDDEN, "%s", MsgStaffOnly)
 	}
 	return u, nil
+}
+
+// ErrOutOfScope is the refusal for an HR officer reaching beyond their units (User.Scope).
+func ErrOutOfScope(u *User) error {
+	return Errorf(EFORBIDDEN, "您负责的单位是：%s；这项不在其中。", strings.Join(u.Scope, "、"))
 }

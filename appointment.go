@@ -16,7 +16,7 @@ type Appointment struct {
 	Unit       string            `json:"unit,omitempty"` // 单位
 	Date       string            `json:"date"`           // appointment date, YYYY-MM-DD in the organization's zone
 	Status     AppointmentStatus `json:"status"`
-	CreatedBy  int64             `json:"created_by,omitempty"` // Telegram id of HR; 0 from the command line
+	CreatedBy  int64             `json:"created_by,omitempty"` // person id of HR; 0 from the command line
 	CreatedAt  time.Time         `json:"created_at"`
 	Steps      []*StepState      `json:"steps"`
 }

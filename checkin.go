@@ -328,7 +328,7 @@ const (
 // AuditEntry records that someone viewed individual check-in data, or aggregate figures.
 type AuditEntry struct {
 	At       time.Time `json:"at"`
-	Actor    int64     `json:"actor"`              // Telegram id of the viewer; 0 for the command line
+	Actor    int64     `json:"actor"`              // person id of the viewer; 0 for the command line
 	Operator string    `json:"operator,omitempty"` // the OS user, for the command line
 	Action   string    `json:"action"`             // one of the Audit* constants
 	Subject  int64     `json:"subject,omitempty"`  // whose answers, when one person's

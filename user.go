@@ -64,12 +64,16 @@ func (r Role) Label() string {
 type User struct {
 	// ID is the person id. For people who came through Telegram it equals their Telegram user id
 	// (and so their private chat id); see Account.
-	ID        int64     `json:"id"`
-	Accounts  []Account `json:"accounts,omitempty"` // the front-end accounts bound to the person
-	Name      string    `json:"name"`
-	Unit      string    `json:"unit,omitempty"`     // 单位
-	Position  string    `json:"position,omitempty"` // 职务
-	Role      Role      `json:"role"`
+	ID       int64     `json:"id"`
+	Accounts []Account `json:"accounts,omitempty"` // the front-end accounts bound to the person
+	Name     string    `json:"name"`
+	Unit     string    `json:"unit,omitempty"`     // 单位
+	Position string    `json:"position,omitempty"` // 职务
+	Role     Role      `json:"role"`
+	// Scope is the units an HR officer covers; empty covers all (the district 组织部). Services
+	// that list people, summaries, cases or appointments show an HR officer only these units.
+	// Admins see everything whatever it says.
+	Scope     []string  `json:"scope,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }
@@ -110,7 +114,7 @@ type Invite struct {
 	Unit      string    `json:"unit,omitempty"`
 	Position  string    `json:"position,omitempty"`
 	Role      Role      `json:"role"`
-	CreatedBy int64     `json:"created_by"` // Telegram id of the issuer; 0 from the command line
+	CreatedBy int64     `json:"created_by"` // person id of the issuer; 0 from the command line
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
@@ -125,11 +129,27 @@ func (inv *Invite) Validate() error {
 	return validateProfile(inv.Name, inv.Unit, inv.Position)
 }
 
+// Covers reports whether u may see unit's people and data: admins and unscoped HR see all units.
+func (u *User) Covers(unit string) bool {
+	if u.Role == RoleAdmin || len(u.Scope) == 0 {
+		return true
+	}
+	for _, s := range u.Scope {
+		if s == unit {
+			return true
+		}
+	}
+	return false
+}
+
+// Scoped reports whether u sees only some units.
+func (u *User) Scoped() bool { return u.Role != RoleAdmin && len(u.Scope) > 0 }
+
 // UserService stores people and their roles.
 type UserService interface {
 	AccountDirectory
 
-	// User returns the user with the Telegram id, or ENOTFOUND.
+	// User returns the user with the person id, or ENOTFOUND.
 	User(ctx context.Context, id int64) (*User, error)
 	// SaveUser creates or replaces a user.
 	SaveUser(ctx context.Context, u *User) error
@@ -137,6 +157,8 @@ type UserService interface {
 	Users(ctx context.Context) ([]*User, error)
 	// SetRole changes a user's role; RoleGuest revokes it. ENOTFOUND for an unknown user.
 	SetRole(ctx context.Context, id int64, role Role) error
+	// SetScope sets the units an HR officer covers (none: all). ENOTFOUND for an unknown user.
+	SetScope(ctx context.Context, id int64, units []string) error
 	// DeleteUser removes the user's profile. Deleting an unknown user is not an error.
 	DeleteUser(ctx context.Context, id int64) error
 	// Forget deletes or anonymizes everything that names or links to the person (/forgetme):
@@ -147,8 +169,9 @@ type UserService interface {
 
 	// CreateInvite stores inv under a fresh random code, which it sets and returns.
 	CreateInvite(ctx context.Context, inv *Invite) (string, error)
-	// RedeemInvite binds the Telegram id to the invite's profile and consumes the code in one
-	// atomic step. ENOTFOUND for an unknown or already used code, EEXPIRED for an expired one.
+	// RedeemInvite binds the Telegram account (telegramID; see Account) to the invite's profile
+	// and consumes the code in one atomic step. ENOTFOUND for an unknown or already used code,
+	// EEXPIRED for an expired one.
 	RedeemInvite(ctx context.Context, code string, telegramID int64) (*User, error)
 }
 

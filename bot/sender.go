@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf16"
 
@@ -19,9 +21,10 @@ import (
 
 // Telegram's documented limits for a bot (https://core.telegram.org/bots/faq#broadcasting-to-users).
 const (
-	DefaultGlobalRate   = 30 // messages per second to all chats together
+	DefaultGlobalRate   = 30 // messages per second to all chats together, in any 1-second window
 	DefaultPerChatRate  = 1  // messages per second to one chat, sustained
-	DefaultPerChatBurst = 3  // a short burst (a reply and its follow-up) is fine for Telegram
+	DefaultPerChatBurst = 3  // a short burst (a reply split in parts) is within Telegram's allowance
+	DefaultGroupPerMin  = 20 // messages per minute to one group
 	MaxMessageLen       = 4096
 	MaxCallbackData     = 64
 )
@@ -37,41 +40,116 @@ var ErrBlocked = errors.New("telegram: recipient blocked the bot or never starte
 // opened the bot. Like ErrBlocked it is never retried; callers record it and tell HR.
 var ErrChatNotFound = errors.New("telegram: chat not found")
 
+// lane orders outgoing messages: replies to someone who just wrote go before bulk pushes.
+type lane int
+
+const (
+	laneReply lane = iota
+	laneBulk
+)
+
+func (l lane) String() string {
+	if l == laneBulk {
+		return "bulk"
+	}
+	return "reply"
+}
+
+type bulkKey struct{}
+
+// WithBulk marks messages sent with the returned context as bulk: reminder steps, check-in
+// prompts, digests. They use what the rate budget leaves after replies. The schedulers' loops run
+// with such a context.
+func WithBulk(ctx context.Context) context.Context { return context.WithValue(ctx, bulkKey{}, true) }
+
+// IsBulk reports whether ctx was marked with WithBulk.
+func IsBulk(ctx context.Context) bool { v, _ := ctx.Value(bulkKey{}).(bool); return v }
+
+func laneOf(ctx context.Context) lane {
+	if IsBulk(ctx) {
+		return laneBulk
+	}
+	return laneReply
+}
+
+// paceClock adds up how long one update's messages waited for the rate budget, so that the
+// handler duration can leave it out.
+type paceClock struct{ ns atomic.Int64 }
+
+type paceClockKey struct{}
+
+func withPaceClock(ctx context.Context) (context.Context, *paceClock) {
+	c := &paceClock{}
+	return context.WithValue(ctx, paceClockKey{}, c), c
+}
+
+func (c *paceClock) total() time.Duration { return time.Duration(c.ns.Load()) }
+
+func addPaceWait(ctx context.Context, d time.Duration) {
+	if c, ok := ctx.Value(paceClockKey{}).(*paceClock); ok {
+		c.ns.Add(int64(d))
+	}
+}
+
 // Limiter paces outgoing messages. Wait returns when a message to chatID may be sent.
 type Limiter interface {
 	Wait(ctx context.Context, chatID int64) error
 }
 
-// SharedPacer is a budget several processes share. Reserve takes one message to chatID from it
-// and returns zero, or changes nothing and says how long to wait before asking again. The Sender
-// does the waiting, with its own (injectable) Sleep.
+// SharedPacer is a rate budget several processes share. Reserve books the earliest slot for one
+// message to chatID and returns how long until it (reserved: send then, without asking again),
+// or books nothing and returns how long to wait before asking again (a bulk message whose slot
+// would lie beyond the bulk horizon, or a chat that must rest first). The Sender does the
+// waiting, with its own (injectable) Sleep: one call per message in the common case.
 type SharedPacer interface {
-	Reserve(ctx context.Context, chatID int64) (wait time.Duration, err error)
+	Reserve(ctx context.Context, chatID int64, bulk bool) (wait time.Duration, reserved bool, err error)
 }
 
-// MemoryLimiter paces messages within one process: a global token bucket plus one per chat.
-// Replicas each have their own; Telegram's 429 answers (which Sender honours) cover the rest.
+// interval returns the spacing that keeps perSecond messages (or fewer) in every 1-second window:
+// whole milliseconds, rounded up. A burst on top of it would break the "any window" promise
+// (30 at once plus 30 a second makes 59 in the first second), so the overall budget has none.
+func interval(perSecond float64) time.Duration {
+	return time.Duration(math.Ceil(1000/perSecond)) * time.Millisecond
+}
+
+// chatInterval is the spacing for one chat: perChat a second for people, DefaultGroupPerMin a
+// minute for groups and channels (negative chat ids).
+func chatInterval(chatID int64, perChat float64) time.Duration {
+	if chatID < 0 {
+		return time.Minute / DefaultGroupPerMin
+	}
+	return interval(perChat)
+}
+
+// chatBurst is how many messages one chat may get at once: burst for people, 1 for groups.
+func chatBurst(chatID int64, burst int) int {
+	if chatID < 0 {
+		return 1
+	}
+	return max(1, burst)
+}
+
+// MemoryLimiter paces messages within one process: an overall spacing plus a token bucket per
+// chat. It is the fallback when the shared pacer (Redis) cannot answer, and the pacer of a bot
+// without one.
 type MemoryLimiter struct {
 	global  *rate.Limiter
-	perChat rate.Limit
+	perChat float64
 	burst   int
 
 	mu    sync.Mutex
 	chats map[int64]*rate.Limiter
 }
 
-// NewMemoryLimiter returns a limiter allowing global messages/s overall and perChat messages/s
-// (with burst) to one chat. Non-positive values mean "no limit".
+// NewMemoryLimiter returns a limiter allowing global messages/s overall (never more in any
+// 1-second window) and perChat messages/s (with burst) to one chat. Non-positive values mean
+// "no limit".
 func NewMemoryLimiter(global, perChat float64, burst int) *MemoryLimiter {
 	g := rate.NewLimiter(rate.Inf, 0)
 	if global > 0 {
-		g = rate.NewLimiter(rate.Limit(global), max(1, int(global)))
+		g = rate.NewLimiter(rate.Every(interval(global)), 1)
 	}
-	pc := rate.Inf
-	if perChat > 0 {
-		pc = rate.Limit(perChat)
-	}
-	return &MemoryLimiter{global: g, perChat: pc, burst: max(1, burst), chats: map[int64]*rate.Limiter{}}
+	return &MemoryLimiter{global: g, perChat: perChat, burst: max(1, burst), chats: map[int64]*rate.Limiter{}}
 }
 
 // maxTrackedChats bounds the per-chat map; an idle chat's bucket is full again, so forgetting it
@@ -86,7 +164,10 @@ func (l *MemoryLimiter) Wait(ctx context.Context, chatID int64) error {
 		if len(l.chats) >= maxTrackedChats {
 			clear(l.chats)
 		}
-		cl = rate.NewLimiter(l.perChat, l.burst)
+		cl = rate.NewLimiter(rate.Inf, 0)
+		if l.perChat > 0 {
+			cl = rate.NewLimiter(rate.Every(chatInterval(chatID, l.perChat)), chatBurst(chatID, l.burst))
+		}
 		l.chats[chatID] = cl
 	}
 	l.mu.Unlock()
@@ -103,8 +184,9 @@ type Sender struct {
 	limiter Limiter
 	metrics *Metrics
 
-	// Shared, when set, paces messages across every replica (redisstore.Pacer). If it cannot
-	// answer, messages still go out under the local limiter and Telegram's 429 answers.
+	// Shared, when set, paces messages across every replica (redisstore.Pacer) and the local
+	// limiter is not used. If it cannot answer, messages go out under the local limiter and
+	// Telegram's 429 answers.
 	Shared SharedPacer
 	// OnSharedError hears why the shared limiter was skipped (for the log).
 	OnSharedError func(err error)
@@ -191,15 +273,20 @@ func (s *Sender) do(ctx context.Context, method string, chatID int64, paced bool
 	return fmt.Errorf("%s: gave up after %d attempts: %w", method, s.MaxAttempts, err)
 }
 
-// pace waits for the local budget, then the shared one. Only a cancelled context stops a message.
+// pace waits for the message's slot: booked in the shared budget when there is one, else (or
+// when Redis cannot answer) from the local limiter. Only a cancelled context stops a message.
 func (s *Sender) pace(ctx context.Context, chatID int64) error {
-	if s.limiter != nil {
-		if err := s.limiter.Wait(ctx, chatID); err != nil {
-			return err
-		}
-	}
+	l := laneOf(ctx)
+	start := time.Now()
+	s.metrics.queue(l, 1)
+	defer func() {
+		waited := time.Since(start)
+		s.metrics.queue(l, -1)
+		s.metrics.paced(l, waited)
+		addPaceWait(ctx, waited)
+	}()
 	for s.Shared != nil {
-		wait, err := s.Shared.Reserve(ctx, chatID)
+		wait, reserved, err := s.Shared.Reserve(ctx, chatID, l == laneBulk)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -207,14 +294,19 @@ func (s *Sender) pace(ctx context.Context, chatID int64) error {
 			if s.OnSharedError != nil {
 				s.OnSharedError(err)
 			}
-			break
+			break // fall back to the local limiter
 		}
-		if wait <= 0 {
-			break
+		if wait > 0 {
+			if err := s.Sleep(ctx, wait); err != nil {
+				return err
+			}
 		}
-		if err := s.Sleep(ctx, min(wait, time.Second)); err != nil {
-			return err
+		if reserved {
+			return nil
 		}
+	}
+	if s.limiter != nil {
+		return s.limiter.Wait(ctx, chatID)
 	}
 	return nil
 }

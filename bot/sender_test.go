@@ -124,27 +124,40 @@ func TestSplitText(t *testing.T) {
 	}
 }
 
-// scriptedPacer answers Reserve from a list: a wait, or an error; then it allows everything.
+// scriptedPacer answers Reserve from a list: a booked slot's wait, "ask again after", or an
+// error; then it books everything at once. It records which lane asked.
 type scriptedPacer struct {
 	mu      sync.Mutex
-	answers []any // time.Duration or error
+	answers []any // booked, later or error
+	bulk    []bool
 }
 
-func (p *scriptedPacer) Reserve(context.Context, int64) (time.Duration, error) {
+type booked time.Duration
+type later time.Duration
+
+func (p *scriptedPacer) Reserve(_ context.Context, _ int64, bulk bool) (time.Duration, bool, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.bulk = append(p.bulk, bulk)
 	if len(p.answers) == 0 {
-		return 0, nil
+		return 0, true, nil
 	}
 	a := p.answers[0]
 	p.answers = p.answers[1:]
-	if err, ok := a.(error); ok {
-		return 0, err
+	switch a := a.(type) {
+	case error:
+		return 0, false, a
+	case later:
+		return time.Duration(a), false, nil
+	default:
+		return time.Duration(a.(booked)), true, nil
 	}
-	return a.(time.Duration), nil
 }
 
-func TestSenderSharedPacing(t *testing.T) {
+// TestSenderSleepsUntilItsSlot: a booked slot is slept for once and not asked about again (one
+// Redis call per message); "ask again later" is asked again after the wait; a pacer that cannot
+// answer does not stop the message.
+func TestSenderSleepsUntilItsSlot(t *testing.T) {
 	h := newHarness(t, bot.Config{})
 	s := h.bot.Sender()
 	rec := &recordedSleeps{}
@@ -152,20 +165,32 @@ func TestSenderSharedPacing(t *testing.T) {
 	var skipped []error
 	s.OnSharedError = func(err error) { skipped = append(skipped, err) }
 
-	// The shared budget says wait twice: the Sender waits (capped at 1 s a step), then sends.
-	s.Shared = &scriptedPacer{answers: []any{3 * time.Second, 200 * time.Millisecond}}
+	p := &scriptedPacer{answers: []any{booked(3 * time.Second)}}
+	s.Shared = p
 	if _, err := s.Send(context.Background(), 42, "一", nil); err != nil {
 		t.Fatal(err)
 	}
-	if !equalDurations(rec.waited, []time.Duration{time.Second, 200 * time.Millisecond}) {
-		t.Errorf("waited %v, want [1s 200ms]", rec.waited)
+	if !equalDurations(rec.waited, []time.Duration{3 * time.Second}) || len(p.bulk) != 1 {
+		t.Errorf("waited %v after %d calls, want [3s] after 1 call", rec.waited, len(p.bulk))
+	}
+	rec.waited = nil
+	p = &scriptedPacer{answers: []any{later(200 * time.Millisecond), booked(50 * time.Millisecond)}}
+	s.Shared = p
+	if _, err := s.Send(bot.WithBulk(context.Background()), 42, "二", nil); err != nil {
+		t.Fatal(err)
+	}
+	if !equalDurations(rec.waited, []time.Duration{200 * time.Millisecond, 50 * time.Millisecond}) {
+		t.Errorf("waited %v, want [200ms 50ms]", rec.waited)
+	}
+	if len(p.bulk) != 2 || !p.bulk[0] || !p.bulk[1] {
+		t.Errorf("lanes asked %v, want bulk twice", p.bulk)
 	}
 	// Redis cannot answer: the message still goes out, and the skip is reported.
 	s.Shared = &scriptedPacer{answers: []any{errors.New("redis down")}}
-	if _, err := s.Send(context.Background(), 42, "二", nil); err != nil {
+	if _, err := s.Send(context.Background(), 42, "三", nil); err != nil {
 		t.Fatalf("Send with the shared pacer down = %v, want delivered", err)
 	}
-	if len(skipped) != 1 || len(h.tg.MessagesTo(42)) != 2 {
-		t.Errorf("skips %v, messages %d; want 1 skip and 2 messages", skipped, len(h.tg.MessagesTo(42)))
+	if len(skipped) != 1 || len(h.tg.MessagesTo(42)) != 3 {
+		t.Errorf("skips %v, messages %d; want 1 skip and 3 messages", skipped, len(h.tg.MessagesTo(42)))
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/ganwei-bot/ganwei"
@@ -56,8 +58,19 @@ func (s *Staff) audit(ctx context.Context, actor ganwei.Actor, e ganwei.AuditEnt
 // is written to the audit log (who, which unit, which periods) before it is returned.
 func (s *Staff) Summary(ctx context.Context, unit string, n int) (*Report, error) {
 	actor := actorOf(ctx)
-	if _, err := s.Authorize(ctx, ganwei.RoleHR); err != nil {
+	u, err := s.Authorize(ctx, ganwei.RoleHR)
+	if err != nil {
 		return nil, err
+	}
+	if unit == "" && u.Scoped() {
+		// Everyone's figures span units beyond the officer's: they see their unit's instead.
+		if len(u.Scope) > 1 {
+			return nil, ganwei.Errorf(ganwei.EINVALID, "请指定单位，例如 /summary %s（您负责：%s）。", u.Scope[0], strings.Join(u.Scope, "、"))
+		}
+		unit = u.Scope[0]
+	}
+	if !u.Covers(unit) {
+		return nil, ganwei.ErrOutOfScope(u)
 	}
 	rep, err := Summarize(ctx, s.CheckIns, s.Periods, s.Now(), unit, n)
 	if err != nil {
@@ -72,12 +85,19 @@ func (s *Staff) Summary(ctx context.Context, unit string, n int) (*Report, error
 // Cases lists the active follow-up cases, for HR; the listing names people, so it is audited.
 func (s *Staff) Cases(ctx context.Context) ([]*ganwei.Case, error) {
 	actor := actorOf(ctx)
-	if _, err := s.Authorize(ctx, ganwei.RoleHR); err != nil {
-		return nil, err
-	}
-	list, err := s.CheckIns.Cases(ctx, true)
+	u, err := s.Authorize(ctx, ganwei.RoleHR)
 	if err != nil {
 		return nil, err
+	}
+	all, err := s.CheckIns.Cases(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	var list []*ganwei.Case
+	for _, c := range all {
+		if u.Covers(c.Unit) {
+			list = append(list, c)
+		}
 	}
 	if len(list) > 0 {
 		if err := s.audit(ctx, actor, ganwei.AuditEntry{Action: ganwei.AuditListCases, Detail: fmt.Sprintf("%d", len(list))}); err != nil {
@@ -96,14 +116,27 @@ type CaseView struct {
 // ViewCase shows one case with the person's answer, for HR; audited before it is returned.
 func (s *Staff) ViewCase(ctx context.Context, id string) (*CaseView, error) {
 	actor := actorOf(ctx)
-	if _, err := s.Authorize(ctx, ganwei.RoleHR); err != nil {
+	u, err := s.Authorize(ctx, ganwei.RoleHR)
+	if err != nil {
 		return nil, err
 	}
-	c, err := s.CheckIns.Case(ctx, id)
+	c, err := s.caseInScope(ctx, u, id)
 	if err != nil {
 		return nil, err
 	}
 	return s.view(ctx, actor, c)
+}
+
+// caseInScope reads a case the officer covers; another unit's case is as if there were none.
+func (s *Staff) caseInScope(ctx context.Context, u *ganwei.User, id string) (*ganwei.Case, error) {
+	c, err := s.CheckIns.Case(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !u.Covers(c.Unit) {
+		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这项跟进事项")
+	}
+	return c, nil
 }
 
 func (s *Staff) view(ctx context.Context, actor ganwei.Actor, c *ganwei.Case) (*CaseView, error) {
@@ -125,15 +158,16 @@ func (s *Staff) view(ctx context.Context, actor ganwei.Actor, c *ganwei.Case) (*
 // for HR, and returns the case as it now is (an audited view).
 func (s *Staff) UpdateCase(ctx context.Context, id string, status ganwei.CaseStatus, note string) (*CaseView, error) {
 	actor := actorOf(ctx)
-	if _, err := s.Authorize(ctx, ganwei.RoleHR); err != nil {
+	u, err := s.Authorize(ctx, ganwei.RoleHR)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := s.caseInScope(ctx, u, id)
+	if err != nil {
 		return nil, err
 	}
 	if status == "" {
-		c, err := s.CheckIns.Case(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		status = c.Status
+		status = cur.Status
 	}
 	c, err := s.CheckIns.UpdateCase(ctx, id, status, actor.ID, note)
 	if err != nil {
@@ -148,6 +182,9 @@ func (s *Staff) ReopenCase(ctx context.Context, id string) (*CaseView, error) {
 	actor := actorOf(ctx)
 	u, err := s.Authorize(ctx, ganwei.RoleHR)
 	if err != nil {
+		return nil, err
+	}
+	if _, err := s.caseInScope(ctx, u, id); err != nil {
 		return nil, err
 	}
 	c, err := s.CheckIns.ReopenCase(ctx, id, actor.ID, "由"+u.Name+"重新打开")
@@ -165,8 +202,13 @@ func (s *Staff) Export(ctx context.Context, w io.Writer, o ExportOptions) error 
 	if o.Individual {
 		min = ganwei.RoleAdmin
 	}
-	if _, err := s.Authorize(ctx, min); err != nil {
+	u, err := s.Authorize(ctx, min)
+	if err != nil {
 		return err
+	}
+	if u.Scoped() {
+		// The workbook holds every unit's figures; a per-unit export is not built yet.
+		return ganwei.Errorf(ganwei.EFORBIDDEN, "导出包含全区各单位的数据，只对负责全区的组织部工作人员开放。")
 	}
 	action := ganwei.AuditExportAggregates
 	if o.Individual {
@@ -187,7 +229,40 @@ func (s *Staff) SetPaused(ctx context.Context, userID int64, unit string, paused
 	if _, err := s.Authorize(ctx, ganwei.RoleHR); err != nil {
 		return err
 	}
+	if paused {
+		// A typo would otherwise pause nobody while HR believes the person is left alone.
+		// Resuming is not checked, so that a pause of someone since deleted can be lifted.
+		if err := s.checkPauseTarget(ctx, userID, unit); err != nil {
+			return err
+		}
+	}
 	return s.CheckIns.SetPaused(ctx, userID, unit, paused)
+}
+
+// checkPauseTarget returns ENOTFOUND unless a registered person has the id, or the unit.
+func (s *Staff) checkPauseTarget(ctx context.Context, userID int64, unit string) error {
+	if userID > 0 {
+		_, err := s.Users.User(ctx, userID)
+		if ganwei.ErrorCode(err) == ganwei.ENOTFOUND {
+			return ganwei.Errorf(ganwei.ENOTFOUND, "没有找到 Telegram ID 为 %d 的已登记人员，请核对后再试。", userID)
+		}
+		return err
+	}
+	users, err := s.Users.Users(ctx)
+	if err != nil {
+		return err
+	}
+	var units []string
+	for _, u := range users {
+		if u.Unit == unit {
+			return nil
+		}
+		if u.Unit != "" && !slices.Contains(units, u.Unit) {
+			units = append(units, u.Unit)
+		}
+	}
+	slices.Sort(units)
+	return ganwei.Errorf(ganwei.ENOTFOUND, "没有找到单位「%s」。已登记的单位：%s。", unit, strings.Join(units, "、"))
 }
 
 // Paused lists the paused people and units, for HR.

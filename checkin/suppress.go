@@ -136,7 +136,8 @@ func (t *Table) Group(unit string) []*ganwei.Aggregate {
 	}
 	out := make([]*ganwei.Aggregate, len(t.Periods))
 	for i, p := range t.Periods {
-		out[i] = &ganwei.Aggregate{Period: p.ID, Unit: unit, Support: map[ganwei.Support]int{}, Benefits: map[ganwei.Benefits]int{}}
+		// Running or closed as everyone's cell of the period is.
+		out[i] = &ganwei.Aggregate{Period: p.ID, Unit: unit, Support: map[ganwei.Support]int{}, Benefits: map[ganwei.Benefits]int{}, Open: t.Overall[i].Open}
 	}
 	return out
 }

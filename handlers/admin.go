@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -77,7 +78,7 @@ func (h *Handlers) usersPage(ctx context.Context, r *Request, n int) (*listPage,
 	fmt.Fprintf(&b, "已绑定 %d 人：\n", len(list))
 	from, to := pageBounds(n, len(list))
 	for i, u := range list[from:to] {
-		fmt.Fprintf(&b, "%d. %s · %s（ID %d）\n", from+i+1, profileLine(u), u.Role.Label(), u.ID)
+		fmt.Fprintf(&b, "%d. %s · %s%s（ID %d）\n", from+i+1, profileLine(u), u.Role.Label(), scopeText(u), u.ID)
 	}
 	b.WriteString("\n调整角色：/role Telegram ID 角色（干部、组织部、管理员、撤销）")
 	return &listPage{text: b.String(), total: len(list)}, nil
@@ -86,8 +87,8 @@ func (h *Handlers) usersPage(ctx context.Context, r *Request, n int) (*listPage,
 // role changes or revokes someone's role.
 func (h *Handlers) role(ctx context.Context, r *Request) {
 	fields := strings.Fields(r.Args)
-	usage := "用法：/role Telegram ID 角色\n角色可选：干部、组织部、管理员、撤销\n例如：/role 123456789 组织部"
-	if len(fields) != 2 {
+	usage := "用法：/role Telegram ID 角色 [负责单位]\n角色可选：干部、组织部、管理员、撤销\n例如：/role 123456789 组织部\n只负责部分单位的组织部工作人员，在后面写单位，用顿号隔开：/role 123456789 组织部 七都镇、震泽镇"
+	if len(fields) < 2 {
 		h.send(ctx, r.ChatID, usage, nil)
 		return
 	}
@@ -97,7 +98,15 @@ func (h *Handlers) role(ctx context.Context, r *Request) {
 		h.send(ctx, r.ChatID, usage, nil)
 		return
 	}
+	scope := splitUnits(strings.Join(fields[2:], " "))
+	if len(scope) > 0 && role != ganwei.RoleHR {
+		h.send(ctx, r.ChatID, "负责单位只适用于组织部工作人员。\n"+usage, nil)
+		return
+	}
 	u, err := h.people.SetRole(ctx, id, role) // admins only, never one's own role
+	if err == nil {
+		u, err = h.people.SetScope(ctx, id, scope) // /role always says the scope: none is all units
+	}
 	if err != nil {
 		h.fail(ctx, r.ChatID, "set role", err)
 		return
@@ -114,5 +123,24 @@ func (h *Handlers) role(ctx context.Context, r *Request) {
 		h.send(ctx, r.ChatID, fmt.Sprintf("已撤销 %s 的角色，对方现为访客。", profileLine(u)), nil)
 		return
 	}
-	h.send(ctx, r.ChatID, fmt.Sprintf("已将 %s 的身份调整为%s。", profileLine(u), role.Label()), nil)
+	h.send(ctx, r.ChatID, fmt.Sprintf("已将 %s 的身份调整为%s%s。", profileLine(u), role.Label(), scopeText(u)), nil)
+}
+
+// splitUnits reads a list of units as people type it: separated by 、，, ； or spaces.
+func splitUnits(s string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune("、，, ；;", r) }) {
+		if f = strings.TrimSpace(f); f != "" && !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// scopeText says which units an HR officer covers, when not all.
+func scopeText(u *ganwei.User) string {
+	if !u.Scoped() || u.Role != ganwei.RoleHR {
+		return ""
+	}
+	return "，负责：" + strings.Join(u.Scope, "、")
 }

@@ -98,7 +98,11 @@ func (h *Handlers) sendAnswer(ctx context.Context, chatID int64, ans knowledge.A
 			}
 		}
 	}
-	h.send(ctx, chatID, ans.Text, h.answerKeyboard(ans, askedID))
+	text := ans.Text
+	if ctx.Value(lineNotSavedKey{}) != nil {
+		text += "\n\n" + msgLineNotSaved
+	}
+	h.send(ctx, chatID, text, h.answerKeyboard(ans, askedID))
 }
 
 // answerKeyboard renders an answer's buttons: 原文, the "您是想问" candidates or related topics,

@@ -60,7 +60,7 @@ func (h *Handlers) checkinCmd(ctx context.Context, r *Request) {
 		h.fail(ctx, r.ChatID, "load dialog", err)
 		return
 	}
-	if d != nil && d.Kind == dialogCheckIn {
+	if d != nil && d.Kind == dialogCheckIn && h.ofRunningPeriod(d) {
 		id := h.send(ctx, r.ChatID, "接着上次的进度继续：\n\n"+h.question(d), h.questionKeyboard(d))
 		d.MessageID = id
 		h.saveDialog(ctx, r, d)
@@ -294,7 +294,7 @@ func (h *Handlers) checkinButton(ctx context.Context, r *Request, data string) {
 	}
 	if data == "go" {
 		h.answer(ctx, r.Action.ID, "", false)
-		if d == nil {
+		if d == nil || !h.ofRunningPeriod(d) {
 			d = h.newCheckInDialog(ctx, r.User.ID)
 		}
 		d.MessageID = r.MessageID
@@ -356,15 +356,7 @@ func (h *Handlers) checkinButton(ctx context.Context, r *Request, data string) {
 // dialog to the next step. A talk request opens its case now and alerts HR. When the answer
 // cannot be saved the dialog stays on the question and the person is told; it returns false.
 func (h *Handlers) recordAnswer(ctx context.Context, r *Request, d *ganwei.Dialog, step, val string) bool {
-	if now := h.Periods.PeriodAt(h.Now()); d.Data["period"] != now.ID {
-		// The period closed while the dialog was open, and its figures are now on show: an
-		// answer added to it would change them and could be told apart. What was answered
-		// before the close is kept.
-		if err := h.Dialogs.ClearDialog(ctx, r.User.ID); err != nil {
-			h.Logger.Warn("clear check-in dialog", "user_id", r.User.ID, "err", err)
-		}
-		h.send(ctx, r.ChatID, fmt.Sprintf("%s的问卷已经结束，之前已作答的部分都已保存。发送 /checkin 可以填写本期（%s）问卷。",
-			ganwei.PeriodLabel(d.Data["period"]), now.Label), nil)
+	if h.endClosedCheckIn(ctx, r, d) {
 		return false
 	}
 	prev := d.Data[step]
@@ -386,16 +378,40 @@ func (h *Handlers) recordAnswer(ctx context.Context, r *Request, d *ganwei.Dialo
 		d.Data["case"] = res.CaseID
 	}
 	if res.TalkRequested {
-		h.alertTalkRequest(ctx, r.User.ID, res.CaseID)
+		h.alertTalkRequest(ctx, r.User, res.CaseID)
 	}
 	d.Step = checkinSteps[stepIndex(step)+1]
 	return h.saveDialog(ctx, r, d)
 }
 
+// ofRunningPeriod reports whether the check-in dialog belongs to the period running now. One of a
+// closed period is not continued by /checkin or 开始填写: they start the running period's, and
+// what the old one saved stays as it was.
+func (h *Handlers) ofRunningPeriod(d *ganwei.Dialog) bool {
+	return d.Data["period"] == h.Periods.PeriodAt(h.Now()).ID
+}
+
+// endClosedCheckIn ends a dialog whose period closed while it was open, and reports whether it
+// did. The closed period's figures are on show: any change to them (an answer added, taken back
+// or moved to another unit) could be told apart by reading them before and after. What was
+// answered before the close is kept as it was.
+func (h *Handlers) endClosedCheckIn(ctx context.Context, r *Request, d *ganwei.Dialog) bool {
+	now := h.Periods.PeriodAt(h.Now())
+	if d.Data["period"] == now.ID {
+		return false
+	}
+	if err := h.Dialogs.ClearDialog(ctx, r.User.ID); err != nil {
+		h.Logger.Warn("clear check-in dialog", "user_id", r.User.ID, "err", err)
+	}
+	h.send(ctx, r.ChatID, fmt.Sprintf("%s的问卷已经结束，之前已作答的部分都已保存并计入当期汇总，不能再修改或取消。发送 /checkin 可以填写本期（%s）问卷。",
+		ganwei.PeriodLabel(d.Data["period"]), now.Label), nil)
+	return true
+}
+
 // alertTalkRequest tells HR that someone asked for a talk, with a button to the case. The
 // message names no one and carries no answers: opening the case shows them, and is audited.
-// Every HR and admin gets it until HR roles are scoped to units.
-func (h *Handlers) alertTalkRequest(ctx context.Context, from int64, caseID string) {
+// Every admin and every HR officer covering the person's unit (User.Covers) gets it.
+func (h *Handlers) alertTalkRequest(ctx context.Context, from *ganwei.User, caseID string) {
 	if caseID == "" {
 		return
 	}
@@ -407,14 +423,14 @@ func (h *Handlers) alertTalkRequest(ctx context.Context, from int64, caseID stri
 	staff := map[int64]bool{}
 	for _, u := range users {
 		h.applyAdminIDs(u)
-		if u.Role.IsStaff() {
+		if u.Role.IsStaff() && u.Covers(from.Unit) {
 			staff[u.ID] = true
 		}
 	}
 	for id := range h.AdminIDs {
 		staff[id] = true
 	}
-	delete(staff, from)
+	delete(staff, from.ID)
 	kb := keyboard([]ganwei.Button{button("查看跟进事项", "cs:v:"+caseID)})
 	for id := range staff {
 		h.send(ctx, id, "关爱问卷提醒：有一位同志希望与组织谈心谈话，请尽快安排。\n点下面的按钮查看（查看会记入审计日志），或发送 /cases 查看全部待跟进事项。", kb)
@@ -424,6 +440,9 @@ func (h *Handlers) alertTalkRequest(ctx context.Context, from int64, caseID stri
 // cancelCheckIn ends the dialog and takes back what it saved: the earlier answer is put back
 // when the dialog started from one, otherwise the partial answer is withdrawn.
 func (h *Handlers) cancelCheckIn(ctx context.Context, r *Request, d *ganwei.Dialog) {
+	if d.Data["saved"] == "1" && h.endClosedCheckIn(ctx, r, d) {
+		return
+	}
 	var err error
 	switch {
 	case d.Data["saved"] != "1":
@@ -521,6 +540,16 @@ func (h *Handlers) inCheckIn(ctx context.Context, userID int64) bool {
 // to them. It says what happens next.
 func (h *Handlers) finishCheckIn(ctx context.Context, r *Request, d *ganwei.Dialog, note string, fromButton bool) {
 	c := checkInFromDialog(r.User, d, "")
+	if h.Periods.PeriodAt(h.Now()).ID != d.Data["period"] {
+		// The period has closed: the line is added to the answer as it was counted (its unit
+		// included, should the person have moved since), so that the figures stay as shown.
+		stored, err := h.CheckIns.CheckIn(ctx, r.User.ID, d.Data["period"])
+		if err != nil || stored == nil {
+			h.endClosedCheckIn(ctx, r, d)
+			return
+		}
+		c = stored
+	}
 	if note != "" || d.Data["saved"] != "1" {
 		c.Note = note
 		res, err := h.CheckIns.SubmitCheckIn(ctx, c)

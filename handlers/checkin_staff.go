@@ -52,13 +52,20 @@ func signed(v float64) string {
 	return "持平"
 }
 
+// The periods one /summary may cover: at least three (a trend and a change need them), at most
+// two years of weekly periods.
+const (
+	minSummaryPeriods = 3
+	maxSummaryPeriods = 104
+)
+
 // summary: "/summary" this period for everyone, "/summary 12" the last 12 periods, "/summary 单位".
 func (h *Handlers) summary(ctx context.Context, r *Request) {
 	unit, n := "", summaryPeriods
 	if r.Args != "" {
 		if v, err := strconv.Atoi(r.Args); err == nil {
-			if v < 3 || v > 104 {
-				h.send(ctx, r.ChatID, "期数请在 3 到 104 之间，例如 /summary 12。", nil)
+			if v < minSummaryPeriods || v > maxSummaryPeriods {
+				h.send(ctx, r.ChatID, fmt.Sprintf("期数请在 %d 到 %d 之间，例如 /summary 12。", minSummaryPeriods, maxSummaryPeriods), nil)
 				return
 			}
 			n = v
@@ -345,6 +352,9 @@ func (h *Handlers) caseNoteText(ctx context.Context, r *Request, d *ganwei.Dialo
 		return
 	}
 	if err != nil {
+		if c := ganwei.ErrorCode(err); c == ganwei.ENOTFOUND || c == ganwei.EINVALID {
+			_ = h.Dialogs.ClearDialog(ctx, r.User.ID) // retrying cannot help (a case gone or forgotten)
+		}
 		h.fail(ctx, r.ChatID, "add case note", err)
 		return
 	}

@@ -312,17 +312,32 @@ func (h *Handlers) handleMessage(ctx context.Context, ev ganwei.Event) {
 		h.send(ctx, r.ChatID, msgNotOurCommand, nil)
 		return
 	}
-	d, err := h.loadDialog(ctx, u.ID)
+	d, timedOut, err := h.loadDialogAny(ctx, u.ID)
 	if ganwei.ErrorCode(err) == ganwei.EUNAVAILABLE && h.onText != nil {
 		// Storage is down, so whether a dialog is open is unknown: the text may be a check-in's
 		// free line. Answer it from the knowledge base in memory, with no model and nothing
 		// stored, which is safe either way.
 		h.Logger.Warn("load dialog: storage unavailable, answering from memory", "err", err)
-		h.onText(withoutModel(ctx), r)
+		ctx = withoutModel(ctx)
+		if !r.identityUnknown && r.User.Role.AtLeast(ganwei.RoleCadre) {
+			// Someone who may have a check-in open must not believe its optional line reached
+			// the organisation: the answer says it was not saved. (Whom Redis cannot name is
+			// not told: strangers ask questions too, and the note would only puzzle them.)
+			ctx = context.WithValue(ctx, lineNotSavedKey{}, true)
+		}
+		h.onText(ctx, r)
 		return
 	}
 	if err != nil {
 		h.fail(ctx, r.ChatID, "load dialog", err)
+		return
+	}
+	if timedOut {
+		// The dialog timed out while its message was still on screen: the text was most likely
+		// meant for it (a check-in's optional line, a case note) and may be about someone's
+		// health. It is neither saved nor sent to the model or the unanswered queue.
+		_ = h.Dialogs.ClearDialog(ctx, u.ID)
+		h.send(ctx, r.ChatID, timedOutText(d.Kind), nil)
 		return
 	}
 	if d != nil {
@@ -477,25 +492,55 @@ func (h *Handlers) fail(ctx context.Context, chatID int64, action string, err er
 	}
 }
 
-// loadDialog returns the person's open dialog, or nil when there is none. Data is never nil.
+// msgLineNotSaved ends the answer to text a cadre typed while storage was down (lineNotSavedKey).
+const msgLineNotSaved = "（系统暂时繁忙：如果刚才这条是写给组织的关爱问卷补充说明，它还没有保存，请过几分钟再发送一次。）"
+
+// lineNotSavedKey marks a request whose answer must end with msgLineNotSaved.
+type lineNotSavedKey struct{}
+
+// dialogAfterlife is how long a dialog is kept after it timed out (ganwei.DefaultDialogTTL
+// untouched), so that text typed into it afterwards is recognised as meant for it and kept away
+// from the model instead of being read as a policy question.
+const dialogAfterlife = 24 * time.Hour
+
+// loadDialog returns the person's open dialog, or nil when there is none (or it timed out). Data
+// is never nil.
 func (h *Handlers) loadDialog(ctx context.Context, userID int64) (*ganwei.Dialog, error) {
-	d, err := h.Dialogs.Dialog(ctx, userID)
+	d, timedOut, err := h.loadDialogAny(ctx, userID)
+	if timedOut {
+		return nil, err
+	}
+	return d, err
+}
+
+// loadDialogAny is loadDialog that also returns a dialog that timed out (untouched for longer
+// than ganwei.DefaultDialogTTL), with timedOut set.
+func (h *Handlers) loadDialogAny(ctx context.Context, userID int64) (d *ganwei.Dialog, timedOut bool, err error) {
+	d, err = h.Dialogs.Dialog(ctx, userID)
 	switch ganwei.ErrorCode(err) {
 	case "":
 	case ganwei.ENOTFOUND:
-		return nil, nil
+		return nil, false, nil
 	default:
-		return nil, err
+		return nil, false, err
 	}
 	if d.Data == nil {
 		d.Data = map[string]string{} // an empty map does not survive the JSON round trip
 	}
-	return d, nil
+	return d, !d.UpdatedAt.IsZero() && h.Now().Sub(d.UpdatedAt) > ganwei.DefaultDialogTTL, nil
+}
+
+// timedOutText tells someone that the dialog their text was meant for had timed out.
+func timedOutText(kind string) string {
+	if kind == dialogCheckIn {
+		return "您的关爱问卷已超时结束（超过 30 分钟未操作），已作答的部分都已保存。刚才这条消息没有保存，也没有发送给任何人。如需补充说明，请发送 /checkin 重新填写；如果是想咨询政策，请再发送一次。"
+	}
+	return "刚才的操作已超时结束（超过 30 分钟未操作），这条消息没有保存，也没有发送给任何人。如需继续，请重新开始；如果是想咨询政策，请再发送一次。"
 }
 
 // saveDialog stores d as the person's open dialog; when it cannot, it tells them and returns false.
 func (h *Handlers) saveDialog(ctx context.Context, r *Request, d *ganwei.Dialog) bool {
-	if err := h.Dialogs.SaveDialog(ctx, r.User.ID, d, ganwei.DefaultDialogTTL); err != nil {
+	if err := h.Dialogs.SaveDialog(ctx, r.User.ID, d, ganwei.DefaultDialogTTL+dialogAfterlife); err != nil {
 		h.fail(ctx, r.ChatID, "save dialog", err)
 		return false
 	}

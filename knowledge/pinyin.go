@@ -1,33 +1,33 @@
 package knowledge
 
 import (
+	"sort"
 	"strings"
-	"sync"
-
-	"github.com/mozillazg/go-pinyin"
 )
 
 // Cadres type Chinese with pinyin input methods, so their typos are mostly same-sound characters
 // (潜积 for 潜绩, 病行 for 并行). Each bigram is therefore also indexed by its toneless pinyin; a
 // query bigram that is unknown as characters but known as sound counts as a (weaker) match. This
-// needs only a per-character reading table (go-pinyin's, a few MB at most), not a word dictionary.
+// needs only a per-character reading table, not a word dictionary: go-pinyin's first toneless
+// reading of each character, generated into pinyin_table.go (about 150 KB of read-only data)
+// rather than linking go-pinyin, whose init builds a 41,000-entry map on every start.
 
-var (
-	pinyinArgs  = pinyin.NewArgs() // Normal style: toneless, first reading of a heteronym
-	pinyinCache sync.Map           // rune -> string; readings never change
-)
+//go:generate go run gen_pinyin.go
+
+// pinyinSpan is a range of characters [lo, hi] whose codes start at offset in pinyinCodes.
+type pinyinSpan struct {
+	lo, hi rune
+	offset int32
+}
 
 // syllable returns the toneless pinyin of r, or "" for a character without one.
 func syllable(r rune) string {
-	if v, ok := pinyinCache.Load(r); ok {
-		return v.(string)
+	i := sort.Search(len(pinyinSpans), func(i int) bool { return pinyinSpans[i].hi >= r })
+	if i == len(pinyinSpans) || r < pinyinSpans[i].lo {
+		return ""
 	}
-	s := ""
-	if ps := pinyin.SinglePinyin(r, pinyinArgs); len(ps) > 0 {
-		s = ps[0]
-	}
-	pinyinCache.Store(r, s)
-	return s
+	sp := pinyinSpans[i]
+	return pinyinSyllables[pinyinCodes[sp.offset+int32(r-sp.lo)]]
 }
 
 // soundBigram returns the pinyin token of a Han bigram, or "" when a character has no reading.

@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"slices"
 	"sync"
 	"unicode/utf8"
 
@@ -22,22 +23,17 @@ var t2s = sync.OnceValue(func() *opencc.OpenCC {
 	return cc
 })
 
-// traditional caches, per character, whether t2s changes it. Most text is simplified already,
-// and a whole-text conversion costs tens of microseconds; checking cached characters costs
-// nanoseconds, so text is converted only when one of its characters is traditional. (OpenCC's
-// phrase table only matters around such characters.)
-var traditional sync.Map // rune -> bool
-
+// isTraditional reports whether t2s changes r on its own. Most text is simplified already, and a
+// whole-text conversion costs tens of microseconds, so text is converted only when one of its
+// characters is traditional (OpenCC's phrase table only matters around such characters). The set
+// is generated from OpenCC (traditional_table.go), so the simplified knowledge base is indexed at
+// start without loading the OpenCC tables at all.
 func isTraditional(r rune) bool {
-	if v, ok := traditional.Load(r); ok {
-		return v.(bool)
-	}
-	s := string(r)
-	out, err := t2s().Convert(s)
-	changed := err == nil && out != s
-	traditional.Store(r, changed)
-	return changed
+	_, found := slices.BinarySearch(traditionalRunes[:], r)
+	return found
 }
+
+//go:generate go run gen_traditional.go
 
 // toSimplified converts traditional Chinese characters in s to simplified ones. Text in which no
 // character is traditional is returned as is.

@@ -41,8 +41,8 @@ func (s *Service) now() time.Time {
 }
 
 // Invite issues a one-time code for inv's profile, valid for ganwei.DefaultInviteTTL unless
-// inv.ExpiresAt is set. HR may invite cadres; only admins may hand out HR or admin rights. The
-// issuer is recorded from the actor.
+// inv.ExpiresAt is set. HR may invite cadres, into the units they cover; only admins may hand out
+// HR or admin rights. The issuer is recorded from the actor.
 func (s *Service) Invite(ctx context.Context, inv *ganwei.Invite) (string, error) {
 	u, err := s.authorizer().Authorize(ctx, ganwei.RoleHR)
 	if err != nil {
@@ -50,6 +50,9 @@ func (s *Service) Invite(ctx context.Context, inv *ganwei.Invite) (string, error
 	}
 	if inv.Role.IsStaff() && u.Role != ganwei.RoleAdmin {
 		return "", ganwei.Errorf(ganwei.EFORBIDDEN, "%s", msgStaffInviteAdminOnly)
+	}
+	if !u.Covers(inv.Unit) {
+		return "", ganwei.ErrOutOfScope(u)
 	}
 	inv.CreatedBy = u.ID
 	if inv.ExpiresAt.IsZero() {
@@ -97,4 +100,22 @@ func (s *Service) SetRole(ctx context.Context, id int64, role ganwei.Role) (*gan
 		changed.Role = ganwei.RoleAdmin
 	}
 	return changed, nil
+}
+
+// SetScope sets the units an HR officer covers (none: all the district), for admins, and returns
+// them as they are now.
+func (s *Service) SetScope(ctx context.Context, id int64, units []string) (*ganwei.User, error) {
+	if _, err := s.authorizer().Authorize(ctx, ganwei.RoleAdmin); err != nil {
+		return nil, err
+	}
+	if err := s.Users.SetScope(ctx, id, units); ganwei.ErrorCode(err) == ganwei.ENOTFOUND {
+		return nil, ganwei.Errorf(ganwei.ENOTFOUND, msgNoSuchUser, id)
+	} else if err != nil {
+		return nil, fmt.Errorf("set scope: %w", err)
+	}
+	u, err := s.Users.User(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("read changed user: %w", err)
+	}
+	return u, nil
 }

@@ -91,3 +91,22 @@ func TestRolesAreChangedByAnotherAdminOnly(t *testing.T) {
 		t.Errorf("revoked HR inviting: %v, want EFORBIDDEN", err)
 	}
 }
+
+// TestScopedHRInvitesIntoTheirUnitsOnly: an HR officer covering 七都镇 invites there and nowhere
+// else; only admins set a scope.
+func TestScopedHRInvitesIntoTheirUnitsOnly(t *testing.T) {
+	s, ctx := newService(t)
+	if _, err := s.SetScope(as(ctx, testkit.HRID), testkit.HRID, []string{"七都镇"}); ganwei.ErrorCode(err) != ganwei.EFORBIDDEN {
+		t.Errorf("HR setting a scope: %v, want EFORBIDDEN", err)
+	}
+	u, err := s.SetScope(as(ctx, testkit.AdminID), testkit.HRID, []string{"七都镇"})
+	if err != nil || !u.Scoped() || !u.Covers("七都镇") || u.Covers("松陵街道") {
+		t.Fatalf("scope set to %+v, %v", u, err)
+	}
+	if _, err := s.Invite(as(ctx, testkit.HRID), &ganwei.Invite{Name: "赵敏", Unit: "松陵街道", Role: ganwei.RoleCadre}); ganwei.ErrorCode(err) != ganwei.EFORBIDDEN {
+		t.Errorf("inviting outside the scope: %v, want EFORBIDDEN", err)
+	}
+	if _, err := s.Invite(as(ctx, testkit.HRID), &ganwei.Invite{Name: "赵敏", Unit: "七都镇", Role: ganwei.RoleCadre}); err != nil {
+		t.Errorf("inviting inside the scope: %v", err)
+	}
+}

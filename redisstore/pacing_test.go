@@ -8,67 +8,103 @@ import (
 	"github.com/ganwei-bot/ganwei/redisstore"
 )
 
-// TestPacerSharedAcrossReplicas: two replicas' pacers on one Redis share the per-chat budget
-// (Telegram: about 1 message a second to one chat, short bursts allowed) and the global one.
-func TestPacerSharedAcrossReplicas(t *testing.T) {
+// slots books n messages from pacers (taking turns, as replicas do) to chat(i) and returns each
+// one's slot as an offset from the start; it moves the clock only when a chat must rest.
+func slots(t *testing.T, clk *clock, pacers []*redisstore.Pacer, n int, chat func(i int) int64, bulk bool) []time.Duration {
+	t.Helper()
+	start := clk.Now()
+	var out []time.Duration
+	for i := range n {
+		for {
+			wait, reserved, err := pacers[i%len(pacers)].Reserve(context.Background(), chat(i), bulk)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if reserved {
+				out = append(out, clk.Now().Sub(start)+wait)
+				break
+			}
+			clk.Add(wait)
+		}
+	}
+	return out
+}
+
+// maxInWindow is the most slots in any window of length w.
+func maxInWindow(slots []time.Duration, w time.Duration) int {
+	best := 0
+	for i, s := range slots {
+		n := 0
+		for _, o := range slots[i:] {
+			if o >= s && o < s+w {
+				n++
+			}
+		}
+		best = max(best, n)
+	}
+	return best
+}
+
+// TestPacerNeverAbove30InAnySecond: two replicas booking 90 messages to 90 people never put more
+// than 30 in any 1-second window, the first one included (it used to hold 59: a burst of 30 plus
+// 30 a second), and each booking is one call.
+func TestPacerNeverAbove30InAnySecond(t *testing.T) {
+	s, _ := mustOpenStore(t)
+	clk := &clock{t: time.Unix(1_800_000_000, 0)}
+	a, b := s.Pacer(30, 1, 3), s.Pacer(30, 1, 3)
+	a.Now, b.Now = clk.Now, clk.Now
+	got := slots(t, clk, []*redisstore.Pacer{a, b}, 90, func(i int) int64 { return int64(1000 + i) }, false)
+	if n := maxInWindow(got, time.Second); n > 30 {
+		t.Fatalf("%d messages in one 1-second window, want at most 30", n)
+	}
+	if got[29] >= time.Second || got[30] < time.Second {
+		t.Fatalf("30th slot at %s, 31st at %s: want 30 in the first second and no more", got[29], got[30])
+	}
+}
+
+// TestPacerPerChat: a person's chat gets a burst of 3, then one a second; a group one every 3
+// seconds (20 a minute), across replicas.
+func TestPacerPerChat(t *testing.T) {
+	s, _ := mustOpenStore(t)
+	clk := &clock{t: time.Unix(1_800_000_000, 0)}
+	a, b := s.Pacer(30, 1, 3), s.Pacer(30, 1, 3)
+	a.Now, b.Now = clk.Now, clk.Now
+	person := slots(t, clk, []*redisstore.Pacer{a, b}, 6, func(int) int64 { return 42 }, false)
+	if n := maxInWindow(person, time.Second); n > 3 {
+		t.Errorf("person: %d messages in one second, want at most 3 (%v)", n, person)
+	}
+	if last := person[5]; last < 3*time.Second {
+		t.Errorf("6th message to one person at %s, want 3 s or later", last)
+	}
+	group := slots(t, clk, []*redisstore.Pacer{a, b}, 25, func(int) int64 { return -100 }, false)
+	if n := maxInWindow(group, time.Minute); n > 20 {
+		t.Errorf("group: %d messages in one minute, want at most 20", n)
+	}
+}
+
+// TestPacerBulkBooksOnlyNearSlots: bulk books no slot beyond the horizon, so a reply asked for
+// later still gets one within about the horizon, ahead of the rest of the fan-out.
+func TestPacerBulkBooksOnlyNearSlots(t *testing.T) {
 	ctx := context.Background()
 	s, _ := mustOpenStore(t)
 	clk := &clock{t: time.Unix(1_800_000_000, 0)}
-	var waited time.Duration
-	newPacer := func() *waitingPacer {
-		p := s.Pacer(30, 1, 3)
-		p.Now = clk.Now
-		return &waitingPacer{p: p, sleep: func(d time.Duration) { waited += d; clk.Add(d) }}
-	}
-	a, b := newPacer(), newPacer()
-	for i, p := range []*waitingPacer{a, b, a} {
-		if err := p.Wait(ctx, 42); err != nil {
+	p := s.Pacer(30, 1, 3)
+	p.Now = clk.Now
+	booked := 0
+	for i := range 100 {
+		_, reserved, err := p.Reserve(ctx, int64(1000+i), true)
+		if err != nil {
 			t.Fatal(err)
 		}
-		if waited != 0 {
-			t.Fatalf("message %d within the burst waited %s", i+1, waited)
+		if reserved {
+			booked++
 		}
 	}
-	if err := b.Wait(ctx, 42); err != nil {
-		t.Fatal(err)
+	if booked > 31 {
+		t.Fatalf("bulk booked %d slots at once, want about a second's worth (30)", booked)
 	}
-	if waited != time.Second {
-		t.Fatalf("4th message to one chat (from the other replica) waited %s, want 1s", waited)
-	}
-
-	// Overall: 30 a second. 30 messages to different chats go at once, the 31st waits one
-	// emission interval (34 ms, rounded up so as never to exceed the rate).
-	waited = 0
-	clk.Add(time.Hour)
-	for i := range 30 {
-		if err := a.Wait(ctx, int64(1000+i)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if waited != 0 {
-		t.Fatalf("30 messages to 30 chats waited %s, want none", waited)
-	}
-	if err := b.Wait(ctx, 2000); err != nil {
-		t.Fatal(err)
-	}
-	if waited != 34*time.Millisecond {
-		t.Fatalf("the 31st message waited %s, want 34ms", waited)
-	}
-}
-
-// waitingPacer asks a Pacer until it allows the message, as bot.Sender does, moving the test
-// clock instead of sleeping.
-type waitingPacer struct {
-	p     *redisstore.Pacer
-	sleep func(time.Duration)
-}
-
-func (w *waitingPacer) Wait(ctx context.Context, chatID int64) error {
-	for {
-		wait, err := w.p.Reserve(ctx, chatID)
-		if err != nil || wait == 0 {
-			return err
-		}
-		w.sleep(wait)
+	wait, reserved, err := p.Reserve(ctx, 42, false)
+	if err != nil || !reserved || wait > time.Second+34*time.Millisecond {
+		t.Fatalf("reply during the fan-out: wait %s, reserved %v, %v; want booked within ~1 s", wait, reserved, err)
 	}
 }

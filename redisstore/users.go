@@ -120,6 +120,15 @@ func (s *Store) SetRole(ctx context.Context, id int64, role ganwei.Role) error {
 	return err
 }
 
+// SetScope sets the units an HR officer covers (none: all). ENOTFOUND for an unknown user.
+func (s *Store) SetScope(ctx context.Context, id int64, units []string) error {
+	_, err := updateJSON(ctx, s, s.userKey(id), "没有找到这位用户", func(u *ganwei.User, _ redis.Pipeliner) error {
+		u.Scope, u.UpdatedAt = units, s.Now()
+		return nil
+	})
+	return err
+}
+
 // DeleteUser removes the user's profile. Deleting an unknown user is not an error.
 func (s *Store) DeleteUser(ctx context.Context, id int64) error {
 	accounts := s.accountKeysOf(ctx, id)

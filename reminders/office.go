@@ -27,37 +27,72 @@ func (o *Office) Appoint(ctx context.Context, a *ganwei.Appointment) (*ganwei.Ap
 	if err != nil {
 		return nil, false, err
 	}
+	if !u.Covers(a.Unit) {
+		return nil, false, ganwei.ErrOutOfScope(u)
+	}
 	a.CreatedBy = u.ID
 	return o.Reminders.Appoint(ctx, a)
 }
 
 // Preview plans a registration without storing or sending anything, for HR.
 func (o *Office) Preview(ctx context.Context, a *ganwei.Appointment) (*ganwei.Appointment, error) {
-	if _, err := o.hr(ctx); err != nil {
+	u, err := o.hr(ctx)
+	if err != nil {
 		return nil, err
+	}
+	if !u.Covers(a.Unit) {
+		return nil, ganwei.ErrOutOfScope(u)
 	}
 	return o.Reminders.Preview(ctx, a)
 }
 
-// Appointment returns one appointment with its steps, for HR.
+// Appointment returns one appointment with its steps, for HR covering its unit (others: as if
+// there were none).
 func (o *Office) Appointment(ctx context.Context, id string) (*ganwei.Appointment, error) {
-	if _, err := o.hr(ctx); err != nil {
+	u, err := o.hr(ctx)
+	if err != nil {
 		return nil, err
 	}
-	return o.Reminders.Appointment(ctx, id)
+	return o.inScope(ctx, u, id)
 }
 
-// Appointments lists every appointment, newest first, for HR.
+func (o *Office) inScope(ctx context.Context, u *ganwei.User, id string) (*ganwei.Appointment, error) {
+	a, err := o.Reminders.Appointment(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !u.Covers(a.Unit) {
+		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这项登记")
+	}
+	return a, nil
+}
+
+// Appointments lists the appointments of the units the HR officer covers, newest first.
 func (o *Office) Appointments(ctx context.Context) ([]*ganwei.Appointment, error) {
-	if _, err := o.hr(ctx); err != nil {
+	u, err := o.hr(ctx)
+	if err != nil {
 		return nil, err
 	}
-	return o.Reminders.Appointments(ctx)
+	all, err := o.Reminders.Appointments(ctx)
+	if err != nil || !u.Scoped() {
+		return all, err
+	}
+	var mine []*ganwei.Appointment
+	for _, a := range all {
+		if u.Covers(a.Unit) {
+			mine = append(mine, a)
+		}
+	}
+	return mine, nil
 }
 
-// SetStatus pauses, resumes or cancels an appointment's reminders, for HR.
+// SetStatus pauses, resumes or cancels an appointment's reminders, for HR covering its unit.
 func (o *Office) SetStatus(ctx context.Context, id string, status ganwei.AppointmentStatus) error {
-	if _, err := o.hr(ctx); err != nil {
+	u, err := o.hr(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := o.inScope(ctx, u, id); err != nil {
 		return err
 	}
 	return o.Reminders.SetAppointmentStatus(ctx, id, status)

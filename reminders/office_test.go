@@ -2,6 +2,8 @@ package reminders_test
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -56,7 +58,7 @@ func (u users) User(_ context.Context, id int64) (*ganwei.User, error) {
 // administration; a leader acknowledges only as themselves.
 func TestOfficeDecidesWhoMayManageReminders(t *testing.T) {
 	f := &fakeReminders{}
-	o := &reminders.Office{Reminders: f, Users: users(testkit.People)}
+	o := &reminders.Office{Reminders: f, Users: users(maps.Clone(testkit.People))}
 	bg := context.Background()
 	as := func(id int64) context.Context { return ganwei.NewContextWithActor(bg, ganwei.Actor{ID: id}) }
 	hrOnly := func(ctx context.Context) []error {
@@ -102,9 +104,91 @@ func TestOfficeMineIsTheNewestRunningAppointment(t *testing.T) {
 		{ID: "2", TelegramID: testkit.LeaderID, CreatedAt: t0.Add(time.Hour), Status: ganwei.AppointmentCancelled},
 		{ID: "3", TelegramID: testkit.CadreID, CreatedAt: t0.Add(2 * time.Hour)},
 	}}
-	o := &reminders.Office{Reminders: f, Users: users(testkit.People)}
+	o := &reminders.Office{Reminders: f, Users: users(maps.Clone(testkit.People))}
 	got, err := o.Mine(ganwei.NewContextWithActor(context.Background(), ganwei.Actor{ID: testkit.LeaderID}))
 	if err != nil || got == nil || got.ID != "1" {
 		t.Errorf("Mine = %+v, %v; want appointment 1", got, err)
 	}
 }
+
+// TestOfficeShowsScopedHRTheirUnitsOnly: an HR officer covering 七都镇 sees, manages and registers
+// only 七都镇's leaders; another unit's appointment is as if it did not exist.
+func TestOfficeShowsScopedHRTheirUnitsOnly(t *testing.T) {
+	people := users(maps.Clone(testkit.People))
+	hr := people[testkit.HRID]
+	hr.Scope = []string{"七都镇"}
+	people[testkit.HRID] = hr
+	f := &fakeReminders{all: []*ganwei.Appointment{{ID: "1", Unit: "七都镇"}, {ID: "2", Unit: "震泽镇"}}}
+	o := &reminders.Office{Reminders: scoped{f}, Users: people}
+	ctx := ganwei.NewContextWithActor(context.Background(), ganwei.Actor{ID: testkit.HRID})
+	list, err := o.Appointments(ctx)
+	if err != nil || len(list) != 1 || list[0].ID != "1" {
+		t.Errorf("scoped list %+v, %v; want only 七都镇's", list, err)
+	}
+	if _, err := o.Appointment(ctx, "2"); ganwei.ErrorCode(err) != ganwei.ENOTFOUND {
+		t.Errorf("another unit's appointment: %v, want ENOTFOUND", err)
+	}
+	if err := o.SetStatus(ctx, "2", ganwei.AppointmentPaused); ganwei.ErrorCode(err) != ganwei.ENOTFOUND {
+		t.Errorf("pausing another unit's: %v, want ENOTFOUND", err)
+	}
+	if _, _, err := o.Appoint(ctx, &ganwei.Appointment{Unit: "震泽镇"}); ganwei.ErrorCode(err) != ganwei.EFORBIDDEN {
+		t.Errorf("registering in another unit: %v, want EFORBIDDEN", err)
+	}
+	admin := ganwei.NewContextWithActor(context.Background(), ganwei.Actor{ID: testkit.AdminID})
+	if list, _ := o.Appointments(admin); len(list) != 2 {
+		t.Errorf("admin sees %d appointments, want all 2", len(list))
+	}
+}
+
+// scoped serves Appointment from the fake's list.
+type scoped struct{ *fakeReminders }
+
+func (s scoped) Appointment(_ context.Context, id string) (*ganwei.Appointment, error) {
+	for _, a := range s.all {
+		if a.ID == id {
+			return a, nil
+		}
+	}
+	return nil, ganwei.Errorf(ganwei.ENOTFOUND, "no appointment")
+}
+
+// TestHRNoticesFollowTheScope: the escalation and digest recipients for a unit are the HR
+// officers covering it, unscoped HR and admins.
+func TestHRNoticesFollowTheScope(t *testing.T) {
+	people := users(maps.Clone(testkit.People))
+	scopedHR := ganwei.User{ID: 9100, Name: "周洁", Role: ganwei.RoleHR, Scope: []string{"七都镇"}}
+	people[scopedHR.ID] = scopedHR
+	svc := &reminders.Service{Users: listUsers{people}}
+	for unit, want := range map[string][]int64{"七都镇": {testkit.HRID, testkit.AdminID, 9100}, "震泽镇": {testkit.HRID, testkit.AdminID}} {
+		got, err := svc.HR(context.Background(), unit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("HR for %s: %v, want %v", unit, got, want)
+		}
+	}
+}
+
+// listUsers is a UserService with only the lookups the scheduler uses.
+type listUsers struct{ users }
+
+func (l listUsers) Users(context.Context) ([]*ganwei.User, error) {
+	var out []*ganwei.User
+	for _, u := range l.users {
+		out = append(out, &u)
+	}
+	return out, nil
+}
+func (listUsers) SaveUser(context.Context, *ganwei.User) error                 { return nil }
+func (listUsers) SetRole(context.Context, int64, ganwei.Role) error            { return nil }
+func (listUsers) SetScope(context.Context, int64, []string) error              { return nil }
+func (listUsers) DeleteUser(context.Context, int64) error                      { return nil }
+func (listUsers) Forget(context.Context, int64) (*ganwei.Forgotten, error)     { return nil, nil }
+func (listUsers) CreateInvite(context.Context, *ganwei.Invite) (string, error) { return "", nil }
+func (listUsers) RedeemInvite(context.Context, string, int64) (*ganwei.User, error) {
+	return nil, nil
+}
+func (listUsers) PersonByAccount(context.Context, ganwei.Account) (int64, error) { return 0, nil }

@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/go-telegram/bot/models"
 )
@@ -32,6 +33,9 @@ type Call struct {
 	Files []File
 	// Error is the error answer the server gave, or nil on success.
 	Error *Fault
+	// At is when the request arrived, by the server's clock (WithClock): tests count calls per
+	// window of time with it.
+	At time.Time
 }
 
 // File is one uploaded file part.

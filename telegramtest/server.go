@@ -220,7 +220,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, Fault{Code: http.StatusBadRequest, Description: "Bad Request: " + err.Error()})
 		return
 	}
-	call := Call{Method: method, Params: params, Files: files}
+	call := Call{Method: method, Params: params, Files: files, At: s.now()}
 	result, fault := s.dispatch(r.Context(), &call)
 	call.Error = fault
 	s.record(call)

@@ -67,7 +67,7 @@ const (
 	AdminID  int64 = 9005
 )
 
-// People are the seeded users by id.
+// People are the seeded users by id. Tests that change one change a copy (maps.Clone).
 var People = map[int64]ganwei.User{
 	CadreID:  {ID: CadreID, Name: "张伟", Unit: "松陵街道", Position: "科员", Role: ganwei.RoleCadre},
 	LeaderID: {ID: LeaderID, Name: "李强", Unit: "震泽镇", Position: "镇长", Role: ganwei.RoleCadre},

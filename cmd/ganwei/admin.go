@@ -20,6 +20,7 @@ var adminCommands = map[string]command{
 	"reminders": {"every appointment with each reminder step's status", runAdminReminders},
 	"summary":   {"the current check-in period: participation, averages, open cases", runAdminSummary},
 	"export":    {"check-in data as csv or xlsx", runAdminExport},
+	"role":      {"change a person's role and, for HR, the units they cover", runAdminRole},
 	"weblink":   {"a one-time sign-in link to the web console for a bound HR or admin", runAdminWeblink},
 }
 

@@ -151,9 +151,10 @@ func (a *app) run(ctx context.Context, httpAddr string, ready chan<- string) err
 			ready <- ln.Addr().String()
 		}
 	}
-	// The schedulers send through the bot's Sender; they stop once the bot has drained.
-	stopReminders := background(ctx, func(ctx context.Context) { _ = a.reminders.Run(ctx) })
-	stopCheckIns := background(ctx, a.checkins.Run)
+	// The schedulers send through the bot's Sender in the bulk lane, behind replies to people
+	// who just wrote; they stop once the bot has drained.
+	stopReminders := background(ctx, func(ctx context.Context) { _ = a.reminders.Run(bot.WithBulk(ctx)) })
+	stopCheckIns := background(ctx, func(ctx context.Context) { a.checkins.Run(bot.WithBulk(ctx)) })
 	runErr := a.bot.Run(ctx)
 	stopReminders()
 	stopCheckIns()

@@ -50,7 +50,11 @@ func runAsk(ctx context.Context, env Env, args []string) error {
 	case !*batch && question == "":
 		return usageErrorf("no question (give one, or use --batch to read stdin)")
 	}
-	ans, err := newAnswerer(env, func(format string, args ...any) { fmt.Fprintf(env.Stderr, format+"\n", args...) })
+	cfg, err := loadConfig(env.Getenv) // the same settings, checked the same way, as serve
+	if err != nil {
+		return err
+	}
+	ans, err := newAnswerer(cfg, func(format string, args ...any) { fmt.Fprintf(env.Stderr, format+"\n", args...) })
 	if err != nil {
 		return err
 	}
@@ -126,17 +130,18 @@ func openLibrary(env Env) (*knowledge.Library, error) {
 	return lib, nil
 }
 
-// newAnswerer builds the Answerer from the environment: the knowledge base, the human contact and,
-// when OPENAI_API_KEY is set, the model.
-func newAnswerer(env Env, logf func(format string, args ...any)) (*knowledge.Answerer, error) {
-	lib, err := openLibrary(env)
+// newAnswerer builds the Answerer from the configuration: the knowledge base, the human contact
+// and, when OPENAI_API_KEY or OPENAI_BASE_URL is set, the model.
+func newAnswerer(cfg *Config, logf func(format string, args ...any)) (*knowledge.Answerer, error) {
+	lib, err := knowledge.Open(cfg.KnowledgeDir)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("load knowledge base: %w", err)
 	}
-	a := &knowledge.Answerer{Library: lib, Contact: env.Getenv("GANWEI_CONTACT")}
-	if cfg, ok := llm.ConfigFromEnv(env.Getenv); ok {
-		a.Phraser = llm.New(cfg)
-		a.PhraseTimeout = cfg.Timeout
+	a := &knowledge.Answerer{Library: lib, Contact: cfg.Contact}
+	if cfg.OpenAIKey != "" || cfg.OpenAIBaseURL != "" {
+		m := llm.Config{APIKey: cfg.OpenAIKey, BaseURL: cfg.OpenAIBaseURL, Model: cfg.OpenAIModel, Timeout: cfg.LLMTimeout}
+		a.Phraser = llm.New(m)
+		a.PhraseTimeout = m.Timeout
 		a.Logf = logf
 	}
 	return a, nil

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/knowledge"
 	"github.com/ganwei-bot/ganwei/redistest"
 )
 
@@ -104,9 +105,10 @@ func TestParticipationNeverExceedsAHundredPercent(t *testing.T) {
 func TestAnswerAfterThePeriodClosedDoesNotChangeIt(t *testing.T) {
 	rd := redistest.New(t)
 	h := newHarness(t, rd.Client, rd.Prefix)
+	h.clock.Set(time.Date(2026, 11, 27, 15, 50, 0, 0, shanghai)) // the last minutes of 2026-W47
 	q := h.startDialog(cadreA.ID)
 	h.press(cadreA.ID, q.ID, "ci:a:w:4")
-	h.clock.Set(time.Date(2026, 11, 27, 16, 30, 0, 0, shanghai)) // the next prompt: 2026-W47 closes
+	h.clock.Set(time.Date(2026, 11, 27, 16, 5, 0, 0, shanghai)) // the next prompt: 2026-W47 closes
 	r := h.press(cadreA.ID, q.ID, "ci:a:s:5")
 	if !strings.Contains(r.Text, "已经结束") {
 		t.Errorf("answer after the close: %q", r.Text)
@@ -114,5 +116,141 @@ func TestAnswerAfterThePeriodClosedDoesNotChangeIt(t *testing.T) {
 	c, err := h.store.CheckIn(h.ctx, cadreA.ID, "2026-W47")
 	if err != nil || c.Wellbeing != 4 || c.Stress != 0 {
 		t.Errorf("2026-W47 answer = %+v, %v; want the wellbeing given before the close only", c, err)
+	}
+}
+
+// 取消 pressed after the check-in's period has closed does not take the answer back out of that
+// period: its figures are on show, and readings before and after the withdrawal would give the
+// answer away. Neither does a second round's 取消 put the earlier answer back, nor does the
+// optional line, sent after the person moved to another unit, move the answer between the
+// closed period's units.
+func TestClosedPeriodFiguresDoNotChangeAfterTheClose(t *testing.T) {
+	// A dialog opened in the last minutes of 2026-W47 and continued (within the dialog's 30
+	// minutes) just after the next prompt closed it.
+	lastMinutes := time.Date(2026, 11, 27, 15, 50, 0, 0, shanghai)
+	closed := time.Date(2026, 11, 27, 16, 5, 0, 0, shanghai)
+	figures := func(h *harness, unit string) ganwei.Aggregate {
+		t.Helper()
+		aggs, err := h.store.Aggregates(h.ctx, []string{"2026-W47"}, unit)
+		if err != nil {
+			t.Fatalf("aggregates: %v", err)
+		}
+		return *aggs[0]
+	}
+	t.Run("取消 of a first round", func(t *testing.T) {
+		rd := redistest.New(t)
+		h := newHarness(t, rd.Client, rd.Prefix)
+		h.clock.Set(lastMinutes)
+		q := h.startDialog(cadreA.ID)
+		h.press(cadreA.ID, q.ID, "ci:a:w:1")
+		h.press(cadreA.ID, q.ID, "ci:a:s:5")
+		before := figures(h, "")
+		h.clock.Set(closed)
+		h.press(cadreA.ID, q.ID, "ci:cancel")
+		if after := figures(h, ""); after.Responses != before.Responses || after.WellbeingSum != before.WellbeingSum || after.StressSum != before.StressSum {
+			t.Errorf("2026-W47 overall changed after it closed: before %+v, after %+v", before, after)
+		}
+		if c, err := h.store.CheckIn(h.ctx, cadreA.ID, "2026-W47"); err != nil || c == nil || c.Wellbeing != 1 {
+			t.Errorf("2026-W47 answer after 取消 past the close = %+v, %v; want it kept", c, err)
+		}
+	})
+	t.Run("取消 of a second round", func(t *testing.T) {
+		rd := redistest.New(t)
+		h := newHarness(t, rd.Client, rd.Prefix)
+		q := h.startDialog(cadreA.ID)
+		h.answer(cadreA.ID, q.ID, 4, 2, "enough", "ok", false, "")
+		h.clock.Set(lastMinutes)
+		q = h.startDialog(cadreA.ID)
+		h.press(cadreA.ID, q.ID, "ci:a:w:1")
+		before := figures(h, "")
+		h.clock.Set(closed)
+		h.press(cadreA.ID, q.ID, "ci:cancel")
+		if after := figures(h, ""); after.WellbeingSum != before.WellbeingSum || after.WellbeingDist != before.WellbeingDist {
+			t.Errorf("2026-W47 overall changed after it closed: before %+v, after %+v", before, after)
+		}
+	})
+	t.Run("optional line after a move to another unit", func(t *testing.T) {
+		rd := redistest.New(t)
+		h := newHarness(t, rd.Client, rd.Prefix)
+		h.clock.Set(lastMinutes)
+		q := h.startDialog(cadreA.ID)
+		for _, data := range []string{"ci:a:w:1", "ci:a:s:5", "ci:a:sup:enough", "ci:a:ben:ok", "ci:a:talk:0"} {
+			h.press(cadreA.ID, q.ID, data)
+		}
+		before := figures(h, cadreA.Unit)
+		h.clock.Set(closed)
+		moved := cadreA
+		moved.Unit = cadreD.Unit
+		if err := h.store.SaveUser(h.ctx, &moved); err != nil {
+			t.Fatal(err)
+		}
+		h.say(cadreA.ID, "最近家里老人住院，有些分心")
+		if after := figures(h, cadreA.Unit); after.Responses != before.Responses || after.WellbeingSum != before.WellbeingSum {
+			t.Errorf("2026-W47 %s changed after it closed: before %+v, after %+v", cadreA.Unit, before, after)
+		}
+		if after := figures(h, cadreD.Unit); after.Responses != 0 {
+			t.Errorf("2026-W47 %s gained an answer after it closed: %+v", cadreD.Unit, after)
+		}
+	})
+}
+
+// The optional line typed while Redis is down cannot be saved (nor can the bot tell that a
+// check-in is open): the person is told it was not saved and to send it again, rather than
+// getting only a policy answer and believing the line reached the organisation. It does not
+// reach the model either.
+func TestCheckInLineTypedDuringAnOutageIsNotLostSilently(t *testing.T) {
+	lib, err := openLibrary(Env{Getenv: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := redistest.StartServer(t)
+	rd := redistest.NewOn(t, srv)
+	spy := &spyPhraser{}
+	h := newHarnessAnswering(t, rd.Client, rd.Prefix, &knowledge.Answerer{Library: lib, Phraser: spy, PhraseTimeout: time.Second})
+	q := h.startDialog(cadreA.ID)
+	for _, d := range []string{"ci:a:w:4", "ci:a:s:2", "ci:a:sup:enough", "ci:a:ben:ok", "ci:a:talk:0"} {
+		h.press(cadreA.ID, q.ID, d)
+	}
+	if err := srv.Stop(); err != nil {
+		t.Fatalf("stop redis: %v", err)
+	}
+	before := len(h.tg.MessagesTo(cadreA.ID))
+	h.settle(h.tg.SendText(cadreA.ID, "最近母亲住院，干部考核压力大"))
+	if err := srv.Restart(); err != nil {
+		t.Fatalf("restart redis: %v", err)
+	}
+	told := false
+	for _, m := range h.tg.MessagesTo(cadreA.ID)[before:] {
+		told = told || strings.Contains(m.Text, "没有保存")
+	}
+	if !told {
+		t.Errorf("the line typed during the outage got %+v; want to be told it was not saved", h.tg.MessagesTo(cadreA.ID)[before:])
+	}
+	spy.mu.Lock()
+	defer spy.mu.Unlock()
+	if len(spy.seen) != 0 {
+		t.Errorf("the model saw %q during the outage", spy.seen)
+	}
+}
+
+// 开始填写 on the new period's prompt, pressed while a dialog of the period just closed is still
+// open, starts the new period's check-in rather than continuing the closed one (whose next
+// answer could only be refused).
+func TestNewPromptStartsTheNewPeriodWhileTheOldDialogIsOpen(t *testing.T) {
+	rd := redistest.New(t)
+	h := newHarness(t, rd.Client, rd.Prefix)
+	h.clock.Set(time.Date(2026, 11, 27, 15, 50, 0, 0, shanghai))
+	q := h.startDialog(cadreA.ID)
+	h.press(cadreA.ID, q.ID, "ci:a:w:4")
+	h.clock.Set(time.Date(2026, 11, 27, 16, 5, 0, 0, shanghai)) // 2026-W48's prompt is out
+	h.app.checkins.Kick()
+	prompt := h.waitText(cadreA.ID, "本期关爱问卷（2026年第48周）")
+	r := h.press(cadreA.ID, prompt.ID, "ci:go")
+	if !strings.Contains(r.Text, "2026年第48周") || !strings.Contains(r.Text, "1/5") {
+		t.Fatalf("开始填写 on the 2026-W48 prompt showed %q; want 2026-W48's first question", r.Text)
+	}
+	r = h.press(cadreA.ID, prompt.ID, "ci:a:w:2")
+	if c, err := h.store.CheckIn(h.ctx, cadreA.ID, "2026-W48"); err != nil || c.Wellbeing != 2 {
+		t.Errorf("2026-W48 answer = %+v, %v (last message %q); want wellbeing 2", c, err, r.Text)
 	}
 }

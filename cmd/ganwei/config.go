@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	_ "time/tzdata" // the container image has no zoneinfo; Asia/Shanghai must still load
+
+	"github.com/ganwei-bot/ganwei/llm"
 )
 
 // Config is every setting, read once from the environment. See the README for each variable.
@@ -31,6 +33,7 @@ type Config struct {
 	OpenAIKey     string
 	OpenAIBaseURL string
 	OpenAIModel   string
+	LLMTimeout    time.Duration // GANWEI_LLM_TIMEOUT: how long one phrasing may take
 
 	CheckIn CheckInConfig // GANWEI_CHECKIN_* (app_checkins.go)
 
@@ -90,6 +93,11 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		if err := checkURL(c.RedisURL, "redis", "rediss"); err != nil {
 			return nil, &configError{"REDIS_URL", err.Error()}
 		}
+		// Cluster (several addr=): the multi-key scripts need every key in one slot, which only a
+		// hash-tagged prefix gives; without one they fail later with CROSSSLOT.
+		if u, err := url.Parse(c.RedisURL); err == nil && len(u.Query()["addr"]) > 0 && !hashTagged(c.RedisPrefix) {
+			return nil, &configError{"GANWEI_REDIS_PREFIX", fmt.Sprintf("%q has no hash tag, which Redis Cluster needs (REDIS_URL names addr=): set GANWEI_REDIS_PREFIX={ganwei}", c.RedisPrefix)}
+		}
 	}
 	for _, f := range strings.FieldsFunc(get("GANWEI_ADMIN_IDS"), func(r rune) bool { return r == ',' || r == ' ' }) {
 		id, err := strconv.ParseInt(f, 10, 64)
@@ -146,6 +154,14 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 			return nil, &configError{"OPENAI_BASE_URL", err.Error()}
 		}
 	}
+	c.LLMTimeout = llm.DefaultTimeout
+	if v := get("GANWEI_LLM_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return nil, &configError{"GANWEI_LLM_TIMEOUT", fmt.Sprintf("%q: want a positive duration such as 5s", v)}
+		}
+		c.LLMTimeout = d
+	}
 	switch strings.ToLower(get("GANWEI_LOG_LEVEL")) {
 	case "", "info":
 		c.LogLevel = slog.LevelInfo
@@ -185,4 +201,14 @@ func checkURL(raw string, schemes ...string) error {
 		}
 	}
 	return fmt.Errorf("scheme must be %s://", strings.Join(schemes, ":// or "))
+}
+
+// hashTagged reports whether a key prefix contains a Redis Cluster hash tag: "{x}" with x non-empty.
+func hashTagged(prefix string) bool {
+	i := strings.IndexByte(prefix, '{')
+	if i < 0 {
+		return false
+	}
+	j := strings.IndexByte(prefix[i+1:], '}')
+	return j > 0
 }

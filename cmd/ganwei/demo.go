@@ -158,7 +158,7 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 		}
 	}
 	cfg.AdminIDs = map[int64]bool{}
-	answerer, err := newAnswerer(env, slogf(logger))
+	answerer, err := newAnswerer(cfg, slogf(logger))
 	if err != nil {
 		return err
 	}

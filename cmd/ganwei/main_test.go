@@ -66,6 +66,10 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{"bad redis timeout", map[string]string{"GANWEI_REDIS_TIMEOUT": "forever"}, []string{"serve"}, "GANWEI_REDIS_TIMEOUT"},
 		{"bad redis dial timeout", map[string]string{"GANWEI_REDIS_DIAL_TIMEOUT": "-1s"}, []string{"serve"}, "GANWEI_REDIS_DIAL_TIMEOUT"},
 		{"bad instance id", map[string]string{"GANWEI_INSTANCE_ID": "a#b"}, []string{"serve"}, "GANWEI_INSTANCE_ID"},
+		{"bad model timeout", map[string]string{"GANWEI_LLM_TIMEOUT": "soon"}, []string{"serve"}, "GANWEI_LLM_TIMEOUT"},
+		{"bad model timeout for ask", map[string]string{"GANWEI_LLM_TIMEOUT": "-5s"}, []string{"ask", "能容错吗"}, "GANWEI_LLM_TIMEOUT"},
+		{"cluster prefix without hash tag", map[string]string{"TELEGRAM_BOT_TOKEN": telegramtest.DefaultToken,
+			"REDIS_URL": "redis://127.0.0.1:1?addr=127.0.0.1:2&addr=127.0.0.1:3"}, []string{"serve"}, "GANWEI_REDIS_PREFIX={ganwei}"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -358,3 +358,107 @@ func TestForgetMeRemovesEveryKeyThatLinksThePerson(t *testing.T) {
 		t.Errorf("the used code after /forgetme: %q, want 已经用过", r.Text)
 	}
 }
+
+// elapse moves the clock on by d and lets Redis expire what it would have expired by then (the
+// test clock does not drive Redis's own expiry).
+func (h *harness) elapse(rd *redistest.Redis, d time.Duration) {
+	h.t.Helper()
+	h.clock.Set(h.clock.Now().Add(d))
+	keys, err := rd.Client.Keys(h.ctx, rd.Prefix+"*").Result()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for _, k := range keys {
+		if ttl := rd.Client.PTTL(h.ctx, k).Val(); ttl > 0 && ttl <= d {
+			rd.Client.Del(h.ctx, k)
+		}
+	}
+}
+
+// Text typed into a dialog that timed out while its message was still on screen — the check-in's
+// optional line, HR's case note — is what the person meant for that dialog: personal, health
+// data about a named person. It never reaches the model nor the unanswered queue, and the person
+// is told the dialog had ended.
+func TestTextTypedIntoATimedOutDialogNeverReachesTheModelOrTheQueue(t *testing.T) {
+	lib, err := openLibrary(Env{Getenv: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(t *testing.T, h *harness, spy *spyPhraser, uid int64, text string) {
+		t.Helper()
+		before := len(h.tg.MessagesTo(uid))
+		h.say(uid, text)
+		spy.mu.Lock()
+		seen := append([]string(nil), spy.seen...)
+		spy.mu.Unlock()
+		if len(seen) != 0 {
+			t.Errorf("the model saw %q", seen)
+		}
+		if top, _ := h.store.TopUnanswered(h.ctx, 10); len(top) != 0 {
+			t.Errorf("unanswered queue holds %+v", top)
+		}
+		got := h.tg.MessagesTo(uid)[before:]
+		if len(got) == 0 || !strings.Contains(got[len(got)-1].Text, "超时") {
+			t.Errorf("text typed into a timed-out dialog got %+v; want to be told the dialog timed out", got)
+		}
+	}
+	t.Run("the check-in's optional line", func(t *testing.T) {
+		rd := redistest.New(t)
+		spy := &spyPhraser{}
+		h := newHarnessAnswering(t, rd.Client, rd.Prefix, &knowledge.Answerer{Library: lib, Phraser: spy, PhraseTimeout: time.Second})
+		q := h.startDialog(cadreA.ID)
+		for _, data := range []string{"ci:a:w:2", "ci:a:s:5", "ci:a:sup:lacking", "ci:a:ben:pending", "ci:a:talk:0"} {
+			h.press(cadreA.ID, q.ID, data)
+		}
+		h.elapse(rd, 31*time.Minute) // a phone call; the note step is still on screen
+		check(t, h, spy, cadreA.ID, "最近母亲住院，我晚上睡不好，干部考核压力也大，想问问能不能调整工作")
+	})
+	t.Run("HR's case note", func(t *testing.T) {
+		rd := redistest.New(t)
+		spy := &spyPhraser{}
+		h := newHarnessAnswering(t, rd.Client, rd.Prefix, &knowledge.Answerer{Library: lib, Phraser: spy, PhraseTimeout: time.Second})
+		caseID := victimWithCase(t, h)
+		list := h.say(hrUser.ID, "/cases")
+		view := h.press(hrUser.ID, list.ID, "cs:v:"+caseID)
+		h.press(hrUser.ID, view.ID, "cs:n:"+caseID)
+		h.elapse(rd, 31*time.Minute)
+		check(t, h, spy, hrUser.ID, "已与张伟同志电话沟通，其母亲病重住院，本人情绪低落，建议调整干部考核安排")
+	})
+}
+
+// A case closed as 本人已删除 by /forgetme stays a shell with no identity: HR's buttons on a
+// case view still on screen from before — 添加备注, 重新打开 — cannot write the person's name or
+// circumstances back into it, nor bring it back among the open cases.
+func TestForgottenCaseTakesNoNotesAndCannotBeReopened(t *testing.T) {
+	rd := redistest.New(t)
+	h := newHarness(t, rd.Client, rd.Prefix)
+	caseID := victimWithCase(t, h)
+	list := h.say(hrUser.ID, "/cases")
+	view := h.press(hrUser.ID, list.ID, "cs:v:"+caseID)
+	confirm := h.say(cadreB.ID, "/forgetme")
+	h.press(cadreB.ID, confirm.ID, "fg:yes")
+
+	h.press(hrUser.ID, view.ID, "cs:n:"+caseID)
+	if r := h.say(hrUser.ID, "已与李强同志电话沟通，其母亲病重住院"); !strings.Contains(r.Text, "本人已删除") {
+		t.Errorf("a note on a forgotten case answered %q; want to be told the person deleted their data", r.Text)
+	}
+	if _, err := h.store.Dialog(h.ctx, hrUser.ID); ganwei.ErrorCode(err) != ganwei.ENOTFOUND {
+		t.Errorf("the refused note left the note dialog open: %v", err)
+	}
+	h.press(hrUser.ID, view.ID, "cs:r:"+caseID)
+	c, err := h.store.Case(h.ctx, caseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Status != ganwei.CaseClosed || c.UserID != 0 || len(c.Notes) != 1 {
+		t.Errorf("forgotten case after HR's note and reopen = %+v; want the closed shell with its one 本人已删除 note", c)
+	}
+	for _, n := range c.Notes {
+		if strings.Contains(n.Text, "李强") || strings.Contains(n.Text, "病重") {
+			t.Errorf("forgotten case carries the note %q", n.Text)
+		}
+	}
+	if total, _, _ := h.store.OpenCases(h.ctx); total != 0 {
+		t.Errorf("open cases after reopening a forgotten one = %d, want 0", total)
+	}
+}

@@ -3,7 +3,12 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 	"log/slog"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/ganwei-bot/ganwei/bot"
 )
@@ -29,17 +34,23 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer closeStore()
-	answerer, err := newAnswerer(env, slogf(logger))
+	answerer, err := newAnswerer(cfg, slogf(logger))
 	if err != nil {
 		return err
 	}
-	a, err := newApp(ctx, cfg, store, bot.Config{
-		Token: cfg.Token, APIURL: cfg.APIURL,
-		WebhookURL: cfg.WebhookURL, WebhookSecret: cfg.WebhookSecret,
-	}, answerer, logger)
+	delivery, err := loadDelivery(env.Getenv)
 	if err != nil {
 		return err
 	}
+	delivery.Token, delivery.APIURL = cfg.Token, cfg.APIURL
+	delivery.WebhookURL, delivery.WebhookSecret = cfg.WebhookURL, cfg.WebhookSecret
+	a, err := newApp(ctx, cfg, store, delivery, answerer, logger)
+	if err != nil {
+		return err
+	}
+	// Building the knowledge index and the other start-up work leave garbage behind; hand its
+	// pages back now rather than whenever the scavenger gets to them, so that an idle bot is small.
+	debug.FreeOSMemory()
 	logger.Info("ganwei starting", "bot", a.bot.Username(), "webhook", cfg.WebhookURL != "")
 	if len(cfg.AdminIDs) == 0 {
 		logger.Warn("GANWEI_ADMIN_IDS is empty: only people bound with an admin invite can manage the bot (ganwei admin invite --role admin)")
@@ -47,4 +58,52 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	err = a.run(ctx, cfg.HTTPAddr, nil)
 	logger.Info("ganwei stopped")
 	return err
+}
+
+// loadDelivery reads the settings of the update inbox, the workers and pacing (see the README):
+//
+//	GANWEI_WORKERS          handlers in flight per process (default 32)
+//	GANWEI_INBOX_LIMIT      backlog at which the webhook answers 429 (default 5000)
+//	GANWEI_DRAIN_TIMEOUT    how long a stop waits for handlers in hand (default 20s)
+//	GANWEI_CLAIM_TIMEOUT    idle time after which another replica takes over a dead one's updates (default 15s)
+//	GANWEI_RATE_LIMIT       outgoing messages per second overall (default 30); "off" only for load tests
+func loadDelivery(getenv func(string) string) (bot.Config, error) {
+	var c bot.Config
+	get := func(name string) string { return strings.TrimSpace(getenv(name)) }
+	for _, v := range []struct {
+		name string
+		dst  *int
+	}{{"GANWEI_WORKERS", &c.Workers}, {"GANWEI_INBOX_LIMIT", &c.InboxLimit}} {
+		if raw := get(v.name); raw != "" {
+			n, err := strconv.Atoi(raw)
+			if err != nil || n <= 0 {
+				return c, &configError{v.name, fmt.Sprintf("%q: want a positive whole number", raw)}
+			}
+			*v.dst = n
+		}
+	}
+	for _, v := range []struct {
+		name string
+		dst  *time.Duration
+	}{{"GANWEI_DRAIN_TIMEOUT", &c.ShutdownTimeout}, {"GANWEI_CLAIM_TIMEOUT", &c.ClaimIdle}} {
+		if raw := get(v.name); raw != "" {
+			d, err := time.ParseDuration(raw)
+			if err != nil || d <= 0 {
+				return c, &configError{v.name, fmt.Sprintf("%q: want a duration such as 20s", raw)}
+			}
+			*v.dst = d
+		}
+	}
+	switch raw := get("GANWEI_RATE_LIMIT"); raw {
+	case "":
+	case "off":
+		c.GlobalRate, c.PerChatRate = -1, -1
+	default:
+		r, err := strconv.ParseFloat(raw, 64)
+		if err != nil || r <= 0 || r > 30 {
+			return c, &configError{"GANWEI_RATE_LIMIT", fmt.Sprintf("%q: want messages per second, at most 30 (Telegram's limit), or off", raw)}
+		}
+		c.GlobalRate = r
+	}
+	return c, nil
 }

@@ -184,21 +184,21 @@ func (h *Handlers) appointText(ctx context.Context, r *Request, d *ganwei.Dialog
 		h.appointWho(ctx, r, d, id)
 	case "name":
 		if text == "" || len([]rune(text)) > ganwei.MaxNameLen {
-			h.send(ctx, r.ChatID, "请发送对方的姓名（不超过 32 个字）。", nil)
+			h.send(ctx, r.ChatID, fmt.Sprintf("请发送对方的姓名（不超过 %d 个字）。", ganwei.MaxNameLen), nil)
 			return
 		}
 		d.Data["name"] = text
 		h.appointAsk(ctx, r, d, "position")
 	case "position":
 		if text == "" || len([]rune(text)) > ganwei.MaxPositionLen {
-			h.send(ctx, r.ChatID, "请发送新任职务（不超过 64 个字），例如：党委书记。", nil)
+			h.send(ctx, r.ChatID, fmt.Sprintf("请发送新任职务（不超过 %d 个字），例如：党委书记。", ganwei.MaxPositionLen), nil)
 			return
 		}
 		d.Data["position"] = text
 		h.appointAsk(ctx, r, d, "unit")
 	case "unit":
 		if len([]rune(text)) > ganwei.MaxUnitLen {
-			h.send(ctx, r.ChatID, "单位名称不能超过 64 个字，请重新发送。", nil)
+			h.send(ctx, r.ChatID, fmt.Sprintf("单位名称不能超过 %d 个字，请重新发送。", ganwei.MaxUnitLen), nil)
 			return
 		}
 		d.Data["unit"] = text

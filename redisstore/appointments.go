@@ -384,9 +384,9 @@ func (s *Store) ClaimReminderJobs(ctx context.Context, instance string, now time
 	return jobs, nil
 }
 
-// renewScript moves the lease deadline of jobs the caller still holds.
+// renewClaimScript moves the lease deadline of jobs the caller still holds.
 // KEYS: inflight, claim. ARGV: deadline ms, then (member, token) pairs. Returns how many.
-var renewScript = redis.NewScript(`
+var renewClaimScript = redis.NewScript(`
 local n = 0
 for i = 2, #ARGV, 2 do
   if redis.call('HGET', KEYS[2], ARGV[i]) == ARGV[i + 1] then
@@ -408,7 +408,7 @@ func (s *Store) RenewReminderJobs(ctx context.Context, jobs []ganwei.ReminderJob
 	for _, j := range jobs {
 		args = append(args, jobMember(j.AppointmentID, j.StepID), j.Token)
 	}
-	n, err := renewScript.Run(ctx, s.client, []string{s.inflightKey(), s.claimKey()}, args...).Int()
+	n, err := renewClaimScript.Run(ctx, s.client, []string{s.inflightKey(), s.claimKey()}, args...).Int()
 	if err != nil {
 		return 0, wrap("renew reminder leases", err)
 	}

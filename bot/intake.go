@@ -1,0 +1,237 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+
+	"github.com/ganwei-bot/ganwei"
+)
+
+// acceptTimeout bounds one webhook request's wait for Redis: Telegram gives up on a slow
+// webhook and resends anyway, so answering 503 early costs nothing.
+const acceptTimeout = 5 * time.Second
+
+// WebhookHandler receives updates in webhook mode and answers:
+//
+//	401 without the configured secret header;
+//	413 for a body over MaxWebhookBody;
+//	400 for a body that is not an update (its content is never logged: size and error only);
+//	429 when the inbox holds InboxLimit entries or more (Telegram resends later);
+//	503 while the bot is not taking updates (starting, stopping) or Redis cannot store it;
+//	200 once the update is stored in the inbox (or was stored before: a resend).
+func (b *Bot) WebhookHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		got := r.Header.Get(webhookSecretHeader)
+		if subtle.ConstantTimeCompare([]byte(got), []byte(b.cfg.WebhookSecret)) != 1 {
+			b.logger.Warn("webhook request rejected: wrong secret", "remote", r.RemoteAddr)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		if !b.accepting.Load() {
+			http.Error(w, "not taking updates", http.StatusServiceUnavailable)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxWebhookBody))
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			b.logger.Warn("webhook body too large", "limit_bytes", tooBig.Limit)
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+			return
+		case err != nil:
+			b.logger.Warn("webhook body unreadable", "bytes", len(body), "err", err)
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		id, err := decodeUpdate(body)
+		if err != nil {
+			// The body is whatever someone sent: never log it, it may be a person's message.
+			b.logger.Warn("webhook body is not an update", "bytes", len(body), "err", err)
+			b.metrics.intakeN("invalid", 1)
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), acceptTimeout)
+		defer cancel()
+		err = b.accepts.do(ctx, ganwei.InboxUpdate{ID: id, Payload: body})
+		switch {
+		case ganwei.ErrorCode(err) == ganwei.EFULL:
+			b.metrics.intakeN("full", 1)
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "busy, retry later", http.StatusTooManyRequests)
+		case ganwei.ErrorCode(err) == ganwei.EUNAVAILABLE:
+			// Redis is down: answer what can be answered from memory now, and tell Telegram only
+			// once it is done.
+			b.metrics.intakeN("direct", 1)
+			b.logger.Warn("inbox unavailable; handling the update directly", "update_id", id, "err", err)
+			if !b.work.handleNow(r.Context(), []ganwei.InboxUpdate{{ID: id, Payload: body}}) {
+				http.Error(w, "try again later", http.StatusServiceUnavailable)
+				return
+			}
+			w.WriteHeader(http.StatusOK)
+		case err != nil:
+			b.metrics.intakeN("error", 1)
+			b.logger.Warn("webhook update not stored; Telegram will resend", "update_id", id, "err", err)
+			http.Error(w, "try again later", http.StatusServiceUnavailable)
+		default:
+			b.metrics.intakeN("accepted", 1)
+			w.WriteHeader(http.StatusOK)
+		}
+	})
+}
+
+// decodeUpdate checks that body is a Telegram update and returns its id. A decode error names
+// the field and type at fault, never the value.
+func decodeUpdate(body []byte) (int64, error) {
+	var upd models.Update
+	if err := json.Unmarshal(body, &upd); err != nil {
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) {
+			return 0, fmt.Errorf("malformed JSON at byte %d", syn.Offset)
+		}
+		return 0, err
+	}
+	if upd.ID <= 0 {
+		return 0, errors.New("no update_id")
+	}
+	return upd.ID, nil
+}
+
+// poll runs long polling until ctx ends. The offset moves past an update only after the inbox
+// stored it: Telegram keeps whatever was not stored, and a stop loses nothing. While the inbox is
+// full, polling waits, so the backlog stays with Telegram.
+func (b *Bot) poll(ctx context.Context) {
+	var offset int64
+	backoff := time.Duration(0)
+	for ctx.Err() == nil {
+		if backoff > 0 {
+			if SleepContext(ctx, backoff) != nil {
+				return
+			}
+		}
+		batch, err := b.getUpdates(ctx, offset)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			b.logger.Warn("getUpdates failed", "err", err)
+			backoff = nextBackoff(backoff)
+			continue
+		}
+		backoff = 0
+		if len(batch) == 0 {
+			continue
+		}
+		full := false
+		for len(batch) > 0 {
+			taken, err := b.inbox.AcceptUpdates(ctx, batch, b.cfg.InboxLimit)
+			if taken > 0 {
+				// Telegram may forget these now: the next getUpdates confirms them.
+				b.metrics.intakeN("accepted", taken)
+				offset = batch[taken-1].ID + 1
+				batch = batch[taken:]
+			}
+			if err == nil {
+				break
+			}
+			if ctx.Err() != nil {
+				return // the rest not stored, offset not moved past them: Telegram sends them again
+			}
+			switch ganwei.ErrorCode(err) {
+			case ganwei.EUNAVAILABLE:
+				b.metrics.intakeN("direct", len(batch))
+				b.logger.Warn("inbox unavailable; handling polled updates directly", "count", len(batch), "err", err)
+				if !b.work.handleNow(ctx, batch) {
+					return
+				}
+				offset = batch[len(batch)-1].ID + 1
+				batch = nil
+				continue
+			case ganwei.EFULL:
+				b.metrics.intakeN("full", len(batch))
+				if !full {
+					b.logger.Warn("inbox full: polling paused, updates stay with Telegram", "limit", b.cfg.InboxLimit, "waiting", len(batch))
+					full = true
+				}
+			default:
+				b.logger.Warn("polled updates not stored; retrying", "count", len(batch), "err", err)
+			}
+			backoff = min(nextBackoff(backoff), time.Second)
+			if SleepContext(ctx, backoff) != nil {
+				return
+			}
+		}
+		backoff = 0
+	}
+}
+
+func nextBackoff(d time.Duration) time.Duration {
+	if d == 0 {
+		return 100 * time.Millisecond
+	}
+	return min(2*d, 5*time.Second)
+}
+
+// getUpdates asks Telegram for updates from offset on. go-telegram/bot's own polling loop moves
+// the offset before handing updates over, so Ganwei calls the method itself. Each update is kept
+// as the JSON Telegram sent.
+func (b *Bot) getUpdates(ctx context.Context, offset int64) ([]ganwei.InboxUpdate, error) {
+	params, err := json.Marshal(map[string]any{
+		"offset": offset, "timeout": int(b.cfg.PollTimeout / time.Second), "allowed_updates": allowedUpdates,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("encode getUpdates: %w", err)
+	}
+	base := b.cfg.APIURL
+	if base == "" {
+		base = "https://api.telegram.org"
+	}
+	url := strings.TrimRight(base, "/") + "/bot" + b.cfg.Token + "/getUpdates"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(params))
+	if err != nil {
+		return nil, fmt.Errorf("getUpdates: %s", redact(err.Error(), b.cfg.Token))
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := b.httpc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("getUpdates: %s", redact(err.Error(), b.cfg.Token))
+	}
+	defer resp.Body.Close()
+	var answer struct {
+		OK          bool              `json:"ok"`
+		Result      []json.RawMessage `json:"result"`
+		ErrorCode   int               `json:"error_code"`
+		Description string            `json:"description"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&answer); err != nil {
+		return nil, fmt.Errorf("getUpdates: decode answer (HTTP %d): %w", resp.StatusCode, err)
+	}
+	if !answer.OK {
+		return nil, fmt.Errorf("getUpdates: telegram error %d: %s", answer.ErrorCode, answer.Description)
+	}
+	out := make([]ganwei.InboxUpdate, 0, len(answer.Result))
+	for _, raw := range answer.Result {
+		var head struct {
+			ID int64 `json:"update_id"`
+		}
+		if err := json.Unmarshal(raw, &head); err != nil || head.ID <= 0 {
+			return nil, fmt.Errorf("getUpdates: an update without update_id")
+		}
+		out = append(out, ganwei.InboxUpdate{ID: head.ID, Payload: raw})
+	}
+	return out, nil
+}

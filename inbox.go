@@ -1,0 +1,56 @@
+package ganwei
+
+import (
+	"context"
+	"time"
+)
+
+// Inbox is the durable queue between a messenger adapter and the handlers. An update is
+// acknowledged to the platform (HTTP 200 to a webhook, a getUpdates offset moved past it) only
+// after AcceptUpdates stored it, so a stop or crash never loses an accepted update. Workers take entries (TakeUpdates),
+// handle them and mark them Done; entries a dead worker left behind are taken over with ReclaimUpdates.
+//
+// Worker names identify one process; an entry taken by a worker stays its own until done, until
+// the worker releases it, or until it has been idle (not renewed) for longer than another
+// worker's reclaim threshold.
+type Inbox interface {
+	// AcceptUpdates stores the updates in order, each id once across restarts and replicas (a
+	// resend of a stored update is taken without storing it again). It returns how many of the
+	// first updates are taken: all of them, or, when the inbox would hold more than limit
+	// entries (limit > 0), the ones that fit, with an error of code EFULL for the rest.
+	AcceptUpdates(ctx context.Context, updates []InboxUpdate, limit int) (taken int, err error)
+	// Take hands worker up to n entries nobody has taken yet, waiting up to block for the first.
+	TakeUpdates(ctx context.Context, worker string, n int, block time.Duration) ([]InboxEntry, error)
+	// Reclaim hands worker up to n entries another worker took and left idle for at least idle.
+	ReclaimUpdates(ctx context.Context, worker string, idle time.Duration, n int) ([]InboxEntry, error)
+	// Renew tells other workers that worker is still busy with these entries.
+	RenewUpdates(ctx context.Context, worker string, refs []string) error
+	// Release gives entries worker took but will not handle back, for any worker to take at once.
+	ReleaseUpdates(ctx context.Context, worker string, refs []string) error
+	// UpdateDone removes handled entries.
+	UpdateDone(ctx context.Context, refs ...string) error
+	// Stats reports the backlog: entries accepted and not yet done, and when the oldest arrived.
+	InboxStats(ctx context.Context) (InboxStats, error)
+}
+
+// EFULL is the code of AcceptUpdates' error when the backlog is at its limit: the adapter asks
+// the platform to resend later (HTTP 429) instead of queueing without bound.
+const EFULL = "full"
+
+// InboxUpdate is one update as the platform sent it.
+type InboxUpdate struct {
+	ID      int64  // the platform's update id (Telegram update_id); duplicates are dropped
+	Payload []byte // the update, encoded as the platform sent it (JSON)
+}
+
+// InboxEntry is an accepted update handed to a worker.
+type InboxEntry struct {
+	Ref string // the inbox's handle for UpdateDone, RenewUpdates and ReleaseUpdates
+	InboxUpdate
+}
+
+// InboxStats describes the backlog.
+type InboxStats struct {
+	Depth  int64     // accepted and not yet done (waiting or being handled)
+	Oldest time.Time // arrival of the oldest such entry; zero when Depth is 0
+}

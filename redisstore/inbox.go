@@ -1,0 +1,245 @@
+package redisstore
+
+// Keys:
+//
+//	{prefix}:inbox             stream  accepted Telegram updates not yet handled, fields
+//	                                   id (update_id) and u (the update's JSON as Telegram sent it);
+//	                                   consumer group "handlers", one consumer per process. A handled
+//	                                   entry is acknowledged and deleted in one transaction, so XLEN
+//	                                   is the backlog and the first entry is the oldest unhandled one.
+//	{prefix}:update:{updateID} string  "1" once the update was accepted (24 h; see users.go), set in
+//	                                   the same script as the XADD so that an update is either
+//	                                   stored and marked or neither.
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/ganwei-bot/ganwei"
+)
+
+var _ ganwei.Inbox = (*Store)(nil)
+
+// inboxGroup is the consumer group every worker of every replica reads the inbox with.
+const inboxGroup = "handlers"
+
+// releasedIdle is the idle time a released entry is given, so that the next Reclaim of any worker
+// takes it at once.
+const releasedIdle = 24 * time.Hour
+
+// acceptScript stores, in order, each update whose id was not seen before, while the inbox has
+// room. KEYS: stream, then one dedupe key per update. ARGV: limit (0: none), ttl seconds, then id
+// and payload per update. Returns how many of the first updates were taken (stored or seen).
+var acceptScript = redis.NewScript(`
+local limit = tonumber(ARGV[1])
+local room = 0
+if limit > 0 then room = limit - redis.call('XLEN', KEYS[1]) end
+local taken = 0
+for i = 2, #KEYS do
+  if limit > 0 and room <= 0 then break end
+  if redis.call('SET', KEYS[i], '1', 'NX', 'EX', ARGV[2]) then
+    redis.call('XADD', KEYS[1], '*', 'id', ARGV[2*i-1], 'u', ARGV[2*i])
+    room = room - 1
+  end
+  taken = taken + 1
+end
+return taken
+`)
+
+// AcceptUpdates implements ganwei.Inbox: one round trip for any number of updates.
+func (s *Store) AcceptUpdates(ctx context.Context, updates []ganwei.InboxUpdate, limit int) (int, error) {
+	if len(updates) == 0 {
+		return 0, nil
+	}
+	keys := make([]string, 0, 1+len(updates))
+	args := make([]any, 0, 2+2*len(updates))
+	keys = append(keys, s.inboxKey())
+	args = append(args, limit, int64(updateSeenTTL/time.Second))
+	for _, u := range updates {
+		keys = append(keys, s.key("update", strconv.FormatInt(u.ID, 10)))
+		args = append(args, u.ID, u.Payload)
+	}
+	taken, err := acceptScript.Run(ctx, s.client, keys, args...).Int()
+	if err != nil {
+		return 0, wrap("store updates in inbox", err)
+	}
+	if taken < len(updates) {
+		return taken, ganwei.Errorf(ganwei.EFULL, "收到的消息较多，请稍后再试")
+	}
+	return taken, nil
+}
+
+// inboxKey is the stream.
+func (s *Store) inboxKey() string { return s.key("inbox") }
+
+// withGroup runs op, creating the stream and its consumer group first when Redis says they do not
+// exist (the first start, or a flushed database). BUSYGROUP means another process was first.
+func (s *Store) withGroup(ctx context.Context, op func() error) error {
+	err := op()
+	if err == nil || !strings.HasPrefix(err.Error(), "NOGROUP") {
+		return err
+	}
+	cerr := s.client.XGroupCreateMkStream(ctx, s.inboxKey(), inboxGroup, "0").Err()
+	if cerr != nil && !strings.HasPrefix(cerr.Error(), "BUSYGROUP") {
+		return cerr
+	}
+	return op()
+}
+
+// TakeUpdates implements ganwei.Inbox with XREADGROUP. It returns no entries and no error when
+// block passes with nothing new.
+func (s *Store) TakeUpdates(ctx context.Context, worker string, n int, block time.Duration) ([]ganwei.InboxEntry, error) {
+	var streams []redis.XStream
+	err := s.withGroup(ctx, func() (err error) {
+		streams, err = s.client.XReadGroup(ctx, &redis.XReadGroupArgs{
+			Group: inboxGroup, Consumer: worker, Streams: []string{s.inboxKey(), ">"},
+			Count: int64(n), Block: max(block, time.Millisecond), // Block 0 would mean forever
+		}).Result()
+		return err
+	})
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	} else if err != nil {
+		return nil, wrap("read inbox", err)
+	}
+	var out []ganwei.InboxEntry
+	for _, st := range streams {
+		out = appendEntries(out, st.Messages)
+	}
+	return out, nil
+}
+
+// ReclaimUpdates implements ganwei.Inbox with XAUTOCLAIM, scanning the whole pending list if
+// need be.
+func (s *Store) ReclaimUpdates(ctx context.Context, worker string, idle time.Duration, n int) ([]ganwei.InboxEntry, error) {
+	var out []ganwei.InboxEntry
+	start := "0-0"
+	for len(out) < n {
+		var msgs []redis.XMessage
+		var next string
+		err := s.withGroup(ctx, func() (err error) {
+			msgs, next, err = s.client.XAutoClaim(ctx, &redis.XAutoClaimArgs{
+				Stream: s.inboxKey(), Group: inboxGroup, Consumer: worker,
+				MinIdle: idle, Start: start, Count: int64(n - len(out)),
+			}).Result()
+			return err
+		})
+		if err != nil {
+			return out, wrap("reclaim inbox entries", err)
+		}
+		out = appendEntries(out, msgs)
+		if next == "0-0" || next == "" {
+			break
+		}
+		start = next
+	}
+	return out, nil
+}
+
+// appendEntries converts stream messages; an entry deleted while pending (no fields) is skipped.
+func appendEntries(out []ganwei.InboxEntry, msgs []redis.XMessage) []ganwei.InboxEntry {
+	for _, m := range msgs {
+		payload, _ := m.Values["u"].(string)
+		idText, _ := m.Values["id"].(string)
+		id, _ := strconv.ParseInt(idText, 10, 64)
+		if payload == "" {
+			continue
+		}
+		out = append(out, ganwei.InboxEntry{Ref: m.ID, InboxUpdate: ganwei.InboxUpdate{ID: id, Payload: []byte(payload)}})
+	}
+	return out
+}
+
+// renewInboxScript resets the idle time of the entries worker still owns; an entry another worker has
+// meanwhile reclaimed is left to it. KEYS: stream. ARGV: group, worker, ids...
+var renewInboxScript = redis.NewScript(`
+local n = 0
+for i = 3, #ARGV do
+  local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1)
+  if p[1] and p[1][2] == ARGV[2] then
+    redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[i], 'JUSTID')
+    n = n + 1
+  end
+end
+return n
+`)
+
+// RenewUpdates implements ganwei.Inbox.
+func (s *Store) RenewUpdates(ctx context.Context, worker string, refs []string) error {
+	if len(refs) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 2+len(refs))
+	args = append(args, inboxGroup, worker)
+	for _, r := range refs {
+		args = append(args, r)
+	}
+	err := s.withGroup(ctx, func() error {
+		return renewInboxScript.Run(ctx, s.client, []string{s.inboxKey()}, args...).Err()
+	})
+	if err != nil {
+		return wrap("renew inbox entries", err)
+	}
+	return nil
+}
+
+// ReleaseUpdates implements ganwei.Inbox: the entries stay pending under worker but look long idle, so
+// any worker's next Reclaim takes them.
+func (s *Store) ReleaseUpdates(ctx context.Context, worker string, refs []string) error {
+	if len(refs) == 0 {
+		return nil
+	}
+	// go-redis's XClaimArgs has no IDLE option, hence the raw command.
+	args := []any{"XCLAIM", s.inboxKey(), inboxGroup, worker, 0}
+	for _, r := range refs {
+		args = append(args, r)
+	}
+	args = append(args, "IDLE", releasedIdle.Milliseconds(), "JUSTID")
+	if err := s.withGroup(ctx, func() error { return s.client.Do(ctx, args...).Err() }); err != nil {
+		return wrap("release inbox entries", err)
+	}
+	return nil
+}
+
+// UpdateDone implements ganwei.Inbox: acknowledge and delete in one transaction.
+func (s *Store) UpdateDone(ctx context.Context, refs ...string) error {
+	if len(refs) == 0 {
+		return nil
+	}
+	_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.XAck(ctx, s.inboxKey(), inboxGroup, refs...)
+		p.XDel(ctx, s.inboxKey(), refs...)
+		return nil
+	})
+	if err != nil {
+		return wrap("mark inbox entries done", err)
+	}
+	return nil
+}
+
+// InboxStats implements ganwei.Inbox: XLEN and the first entry's id, which is its arrival in unix ms.
+func (s *Store) InboxStats(ctx context.Context) (ganwei.InboxStats, error) {
+	var length *redis.IntCmd
+	var first *redis.XMessageSliceCmd
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		length = p.XLen(ctx, s.inboxKey())
+		first = p.XRangeN(ctx, s.inboxKey(), "-", "+", 1)
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return ganwei.InboxStats{}, wrap("inbox stats", err)
+	}
+	st := ganwei.InboxStats{Depth: length.Val()}
+	if msgs := first.Val(); len(msgs) > 0 {
+		ms, _, _ := strings.Cut(msgs[0].ID, "-")
+		if n, err := strconv.ParseInt(ms, 10, 64); err == nil {
+			st.Oldest = time.UnixMilli(n)
+		}
+	}
+	return st, nil
+}

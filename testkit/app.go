@@ -1,0 +1,104 @@
+package testkit
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/checkin"
+	"github.com/ganwei-bot/ganwei/handlers"
+	"github.com/ganwei-bot/ganwei/knowledge"
+	"github.com/ganwei-bot/ganwei/redisstore"
+	"github.com/ganwei-bot/ganwei/redistest"
+	"github.com/ganwei-bot/ganwei/reminders"
+)
+
+// App is the feature layer with every feature wired (policy answers, 四项清单 administration,
+// check-ins, HR's lists) on a real Redis (redistest) and the recording fake front end, with the
+// seeded People and the clock on Monday 2026-11-23 10:00 in Shanghai: no Telegram at all. The
+// package using it needs redistest.Main in its TestMain.
+type App struct {
+	T        testing.TB
+	Ctx      context.Context
+	Front    *Front
+	Store    *redisstore.Store
+	Clock    *Clock
+	Handlers *handlers.Handlers
+}
+
+// NewApp builds an App for one test.
+func NewApp(t testing.TB) *App {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	r := redistest.New(t)
+	store := redisstore.New(r.Client, r.Prefix+"ganwei")
+	clock := NewClock(At("2026-11-23 10:00")) // a Monday morning
+	store.Now = clock.Now
+	if err := Seed(ctx, store); err != nil {
+		t.Fatal(err)
+	}
+	lib, err := knowledge.Open("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, err := checkin.NewCalendar(checkin.DefaultSchedule, Shanghai)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	front := &Front{LinkBase: "https://example.test/start?c="}
+	hs := &handlers.Handlers{Users: store, Dialogs: store, Questions: store, Messenger: front, Logger: logger,
+		Answerer:  &knowledge.Answerer{Library: lib},
+		Reminders: &reminders.Service{Queue: store, Users: store, Logger: logger},
+		CheckIns:  store, Periods: cal, Notices: store, Now: clock.Now, Location: Shanghai}
+	hs.Register()
+	return &App{T: t, Ctx: ctx, Front: front, Store: store, Clock: clock, Handlers: hs}
+}
+
+// Say sends text as person from and returns the newest message in their chat.
+func (a *App) Say(from int64, text string) Sent {
+	a.T.Helper()
+	a.Handlers.Handle(a.Ctx, Say(from, text))
+	m, ok := a.Front.Last(from)
+	if !ok {
+		a.T.Fatalf("%q got no reply", text)
+	}
+	return m
+}
+
+// Press presses the button labelled label on m as person from.
+func (a *App) Press(from int64, m Sent, label string) {
+	a.T.Helper()
+	ev, err := a.Front.Press(from, m, label)
+	if err != nil {
+		a.T.Fatal(err)
+	}
+	a.Handlers.Handle(a.Ctx, ev)
+}
+
+// Message returns message id in chat as it stands now.
+func (a *App) Message(chat int64, id int) Sent {
+	a.T.Helper()
+	for _, m := range a.Front.Messages(chat) {
+		if m.ID == id {
+			return m
+		}
+	}
+	a.T.Fatalf("no message %d in chat %d", id, chat)
+	return Sent{}
+}
+
+// Labels lists a keyboard's labels, row by row.
+func Labels(kb ganwei.Keyboard) []string {
+	var out []string
+	for _, row := range kb {
+		for _, b := range row {
+			out = append(out, b.Label)
+		}
+	}
+	return out
+}
