@@ -25,6 +25,7 @@ type checkInRow struct {
 
 type checkInsData struct {
 	Report  *checkin.Report
+	Unit    unitChoice
 	N       int
 	Choices []int
 	Trend   []checkInRow // newest first
@@ -68,11 +69,12 @@ func hiddenReason(a *ganwei.Aggregate) string {
 // summaryData asks the service for the report (checked and audited there) and lays it out.
 func (s *Server) summaryData(r *http.Request) (*checkInsData, error) {
 	n := periodsParam(r)
-	rep, err := s.Staff.Summary(r.Context(), "", n)
+	unit := unitParam(r)
+	rep, err := s.Staff.Summary(r.Context(), unit.Unit, n)
 	if err != nil {
 		return nil, err
 	}
-	d := &checkInsData{Report: rep, N: n, Choices: periodChoices, Chart: newTrendChart(rep)}
+	d := &checkInsData{Report: rep, Unit: unit, N: n, Choices: periodChoices, Chart: newTrendChart(rep)}
 	for i := len(rep.Trend) - 1; i >= 0; i-- {
 		d.Trend = append(d.Trend, row(rep.Periods[i].Label, rep.Trend[i]))
 	}

@@ -8,6 +8,7 @@ import (
 
 // overviewData is the 总览: each figure links to its page.
 type overviewData struct {
+	Unit        unitChoice
 	Period      ganwei.Period
 	Current     *ganwei.Aggregate
 	OpenCases   int
@@ -21,12 +22,13 @@ type overviewData struct {
 
 func (s *Server) overview(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	rep, err := s.Staff.Summary(ctx, "", 3)
+	unit := unitParam(r)
+	rep, err := s.Staff.Summary(ctx, unit.Unit, 3)
 	if err != nil {
 		s.fail(w, r, "overview summary", err)
 		return
 	}
-	d := overviewData{Period: rep.Period, Current: rep.Current, OpenCases: rep.OpenCases, Units: unitRows(rep.Units)}
+	d := overviewData{Unit: unit, Period: rep.Period, Current: rep.Current, OpenCases: rep.OpenCases, Units: unitRows(rep.Units)}
 	if len(rep.Periods) >= 2 {
 		d.UnitsPeriod = rep.Periods[len(rep.Periods)-2].ID
 	}
