@@ -16,14 +16,19 @@ type pager struct {
 	Prev, Next                   string
 }
 
+// requestedPage is the page ?page= asks for (1 when missing or bad), before clamping to the list.
+func requestedPage(r *http.Request) int {
+	n, err := strconv.Atoi(r.URL.Query().Get("page"))
+	if err != nil || n < 1 {
+		return 1
+	}
+	return n
+}
+
 // pageOf picks the page ?page= asks for (clamped) of a list of total rows under path.
 func pageOf(r *http.Request, path string, total int) pager {
 	pages := max(1, (total+pageSize-1)/pageSize)
-	n, err := strconv.Atoi(r.URL.Query().Get("page"))
-	if err != nil || n < 1 {
-		n = 1
-	}
-	n = min(n, pages)
+	n := min(requestedPage(r), pages)
 	p := pager{Page: n, Pages: pages, From: (n - 1) * pageSize, Total: total}
 	p.To = min(p.From+pageSize, total)
 	link := func(page int) string {

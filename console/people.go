@@ -44,20 +44,20 @@ func (s *Server) peoplePage(r *http.Request, form inviteForm, created *createdIn
 	me := viewerOf(r.Context()).User
 	d := &peopleData{Roles: inviteRoles(me), Me: me.ID, Invite: form, Created: created}
 	if me.Role.AtLeast(ganwei.RoleAdmin) {
-		list, err := s.People.List(r.Context())
+		d.Admin, d.Search = true, strings.TrimSpace(r.URL.Query().Get("q"))
+		page := requestedPage(r)
+		list, total, err := s.People.Page(r.Context(), d.Search, (page-1)*pageSize, pageSize)
 		if err != nil {
 			return nil, err
 		}
-		d.Admin, d.Search = true, strings.TrimSpace(r.URL.Query().Get("q"))
-		var matched []*ganwei.User
-		for _, u := range list {
-			if d.Search == "" || strings.Contains(u.Name, d.Search) || strings.Contains(u.Unit, d.Search) {
-				matched = append(matched, u)
+		d.Matched = total
+		d.Pager = pageOf(r, "/console/people", total)
+		if d.Pager.Page != page { // asked past the end: show the last page
+			if list, _, err = s.People.Page(r.Context(), d.Search, d.Pager.From, pageSize); err != nil {
+				return nil, err
 			}
 		}
-		d.Matched = len(matched)
-		d.Pager = pageOf(r, "/console/people", len(matched))
-		d.People = matched[d.Pager.From:d.Pager.To]
+		d.People = list
 	}
 	return d, nil
 }
