@@ -3,9 +3,9 @@ package console
 import (
 	"context"
 	"net/http"
-	"sort"
 
 	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/checkin"
 )
 
 type caseRow struct {
@@ -39,34 +39,29 @@ func (s *Server) who(ctx context.Context, id int64) string {
 	return "（未知人员）"
 }
 
-// cases is the 跟进事项 list: active cases by status and unit. Listing names people, so the
-// service audits it.
+// cases is the 跟进事项 list: active cases by status and unit, one page read at a time. Listing
+// names people, so the service audits it.
 func (s *Server) cases(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	list, err := s.Staff.Cases(ctx)
+	q := r.URL.Query()
+	d := casesData{Status: q.Get("status"), Unit: q.Get("unit"), Statuses: activeStatuses}
+	f := checkin.CaseFilter{Status: ganwei.CaseStatus(d.Status), Unit: d.Unit}
+	page := requestedPage(r)
+	res, err := s.Staff.CasesPage(ctx, f, (page-1)*pageSize, pageSize)
 	if err != nil {
 		s.fail(w, r, "list cases", err)
 		return
 	}
-	q := r.URL.Query()
-	d := casesData{Total: len(list), Status: q.Get("status"), Unit: q.Get("unit"), Statuses: activeStatuses}
-	var matched []*ganwei.Case
-	units := map[string]bool{}
-	for _, c := range list {
-		if c.Unit != "" && !units[c.Unit] {
-			units[c.Unit] = true
-			d.Units = append(d.Units, c.Unit)
+	d.Pager = pageOf(r, "/console/cases", res.Matched)
+	if d.Pager.Page != page { // asked past the end: show the last page
+		if res, err = s.Staff.CasesPage(ctx, f, d.Pager.From, pageSize); err != nil {
+			s.fail(w, r, "list cases", err)
+			return
 		}
-		if d.Status != "" && string(c.Status) != d.Status || d.Unit != "" && c.Unit != d.Unit {
-			continue
-		}
-		matched = append(matched, c)
 	}
-	sort.Strings(d.Units)
-	d.Matched = len(matched)
-	d.Pager = pageOf(r, "/console/cases", len(matched))
+	d.Total, d.Units, d.Matched = res.Total, res.Units, res.Matched
 	// Names are looked up for the rows shown only.
-	for _, c := range matched[d.Pager.From:d.Pager.To] {
+	for _, c := range res.Cases {
 		row := caseRow{Case: c, Who: s.who(ctx, c.UserID)}
 		if c.Assignee != 0 {
 			row.Assignee = s.who(ctx, c.Assignee)
