@@ -273,6 +273,13 @@ func (s CaseStatus) Label() string {
 	return string(s)
 }
 
+// CaseHead is what a case list filters on: which case, its unit and its status.
+type CaseHead struct {
+	ID     string
+	Unit   string
+	Status CaseStatus
+}
+
 // Case is a follow-up an answer asked for: a talk request, very low scores or benefits not in
 // place. After the cadre uses /forgetme, UserID is 0 and the case keeps only its history.
 type Case struct {
@@ -389,6 +396,11 @@ type CheckInFigures interface {
 type CaseStore interface {
 	// Cases lists cases; active only (not closed) when activeOnly.
 	Cases(ctx context.Context, activeOnly bool) ([]*Case, error)
+	// ActiveCaseHeads lists the active cases' id, unit and status in Cases' order: enough to
+	// filter and count them without reading their notes.
+	ActiveCaseHeads(ctx context.Context) ([]CaseHead, error)
+	// CasesByID reads the cases with the ids, in order, skipping any that do not exist.
+	CasesByID(ctx context.Context, ids []string) ([]*Case, error)
 	// OpenCases counts the cases not closed, overall and per unit.
 	OpenCases(ctx context.Context) (total int, perUnit map[string]int, err error)
 	// Case returns one case, or ENOTFOUND.

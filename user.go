@@ -155,6 +155,9 @@ type UserService interface {
 	SaveUser(ctx context.Context, u *User) error
 	// Users lists every user, ordered by id.
 	Users(ctx context.Context) ([]*User, error)
+	// UsersPage is up to limit users from offset in the same order, and how many there are in
+	// all: a list page reads only its own rows.
+	UsersPage(ctx context.Context, offset, limit int) ([]*User, int, error)
 	// SetRole changes a user's role; RoleGuest revokes it. ENOTFOUND for an unknown user.
 	SetRole(ctx context.Context, id int64, role Role) error
 	// SetScope sets the units an HR officer covers (none: all). ENOTFOUND for an unknown user.

@@ -2,6 +2,7 @@ package checkin_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"testing"
 
@@ -102,5 +103,93 @@ func TestStaffShowsScopedHRTheirUnitsOnly(t *testing.T) {
 	admin := ganwei.NewContextWithActor(ctx, ganwei.Actor{ID: testkit.AdminID})
 	if all, _ := staff.Cases(admin); len(all) != 2 {
 		t.Errorf("admin sees %d cases, want 2", len(all))
+	}
+}
+
+// TestCasesPageFiltersScopesAndPagesLikeCases: a page of CasesPage is the matching slice of what
+// Cases lists (same order, same scope), with the officer's totals and units; below HR is refused.
+func TestCasesPageFiltersScopesAndPagesLikeCases(t *testing.T) {
+	r := redistest.New(t)
+	store := redisstore.New(r.Client, r.Prefix+"ganwei")
+	ctx := context.Background()
+	if err := testkit.Seed(ctx, store); err != nil {
+		t.Fatal(err)
+	}
+	cal, _ := checkin.NewCalendar(checkin.DefaultSchedule, testkit.Shanghai)
+	period := cal.PeriodAt(store.Now()).ID
+	units := []string{"震泽镇", "松陵街道", "震泽镇", "七都镇", "震泽镇"}
+	for i, unit := range units {
+		id := int64(60000 + i)
+		if err := store.SaveUser(ctx, &ganwei.User{ID: id, Name: "干部", Unit: unit, Role: ganwei.RoleCadre}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.SubmitCheckIn(ctx, &ganwei.CheckIn{UserID: id, Unit: unit, Period: period, Wellbeing: 1, Stress: 5,
+			Support: ganwei.SupportLacking, Benefits: ganwei.BenefitsPending, Talk: true, TalkAnswered: true, SubmittedAt: store.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	staff := &checkin.Staff{Users: store, CheckIns: store, Periods: cal, Now: store.Now, Location: testkit.Shanghai}
+	admin := ganwei.NewContextWithActor(ctx, ganwei.Actor{ID: testkit.AdminID})
+	all, err := staff.Cases(admin)
+	if err != nil || len(all) != len(units) {
+		t.Fatalf("cases: %d, %v", len(all), err)
+	}
+	if _, err := staff.UpdateCase(admin, all[0].ID, ganwei.CaseContacted, ""); err != nil {
+		t.Fatal(err)
+	}
+	all, _ = staff.Cases(admin)
+	contacted := all[0].ID // the order is by creation, not by status
+	for _, c := range all {
+		if c.Status == ganwei.CaseContacted {
+			contacted = c.ID
+		}
+	}
+	ids := func(cs []*ganwei.Case) (out []string) {
+		for _, c := range cs {
+			out = append(out, c.ID)
+		}
+		return out
+	}
+	var inScope, songling []string // in Cases' order
+	for _, c := range all {
+		if c.Unit == "松陵街道" {
+			songling = append(songling, c.ID)
+		} else {
+			inScope = append(inScope, c.ID)
+		}
+	}
+	scoped := testkit.People[testkit.HRID]
+	scoped.ID, scoped.Scope = 9200, []string{"震泽镇", "七都镇"}
+	if err := store.SaveUser(ctx, &scoped); err != nil {
+		t.Fatal(err)
+	}
+	hr := ganwei.NewContextWithActor(ctx, ganwei.Actor{ID: scoped.ID})
+	for _, tc := range []struct {
+		name          string
+		ctx           context.Context
+		f             checkin.CaseFilter
+		offset, limit int
+		want          []string
+		total         int
+		units         string
+	}{
+		{"everything", admin, checkin.CaseFilter{}, 0, 10, ids(all), 5, "[七都镇 松陵街道 震泽镇]"},
+		{"second page", admin, checkin.CaseFilter{}, 2, 2, ids(all[2:4]), 5, "[七都镇 松陵街道 震泽镇]"},
+		{"past the end", admin, checkin.CaseFilter{}, 9, 2, nil, 5, "[七都镇 松陵街道 震泽镇]"},
+		{"one unit", admin, checkin.CaseFilter{Unit: "松陵街道"}, 0, 10, songling, 5, "[七都镇 松陵街道 震泽镇]"},
+		{"one status", admin, checkin.CaseFilter{Status: ganwei.CaseContacted}, 0, 10, []string{contacted}, 5, "[七都镇 松陵街道 震泽镇]"},
+		{"scoped", hr, checkin.CaseFilter{}, 0, 10, inScope, 4, "[七都镇 震泽镇]"},
+		{"scoped, another unit", hr, checkin.CaseFilter{Unit: "松陵街道"}, 0, 10, nil, 4, "[七都镇 震泽镇]"},
+	} {
+		page, err := staff.CasesPage(tc.ctx, tc.f, tc.offset, tc.limit)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := ids(page.Cases); fmt.Sprint(got) != fmt.Sprint(tc.want) || page.Total != tc.total || fmt.Sprint(page.Units) != tc.units {
+			t.Errorf("%s: %v total %d units %v; want %v total %d units %s", tc.name, got, page.Total, page.Units, tc.want, tc.total, tc.units)
+		}
+	}
+	if _, err := staff.CasesPage(ganwei.NewContextWithActor(ctx, ganwei.Actor{ID: testkit.CadreID}), checkin.CaseFilter{}, 0, 10); ganwei.ErrorCode(err) != ganwei.EFORBIDDEN {
+		t.Errorf("a cadre: %v, want EFORBIDDEN", err)
 	}
 }

@@ -8,6 +8,7 @@ package people
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/ganwei-bot/ganwei"
@@ -75,6 +76,33 @@ func (s *Service) List(ctx context.Context) ([]*ganwei.User, error) {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
 	return list, nil
+}
+
+// Page is one page of the people whose name or unit contains search ("" = everyone), ordered by
+// id, and how many match, for admins. Without a search only the page's rows are read.
+func (s *Service) Page(ctx context.Context, search string, offset, limit int) ([]*ganwei.User, int, error) {
+	if _, err := s.authorizer().Authorize(ctx, ganwei.RoleAdmin); err != nil {
+		return nil, 0, err
+	}
+	if search == "" {
+		list, total, err := s.Users.UsersPage(ctx, offset, limit)
+		if err != nil {
+			return nil, 0, fmt.Errorf("list users: %w", err)
+		}
+		return list, total, nil
+	}
+	all, err := s.Users.Users(ctx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list users: %w", err)
+	}
+	var matched []*ganwei.User
+	for _, u := range all {
+		if strings.Contains(u.Name, search) || strings.Contains(u.Unit, search) {
+			matched = append(matched, u)
+		}
+	}
+	from := min(offset, len(matched))
+	return matched[from:min(from+limit, len(matched))], len(matched), nil
 }
 
 // SetRole changes or (RoleGuest) revokes a person's role, for admins, and returns them as they

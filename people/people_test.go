@@ -110,3 +110,23 @@ func TestScopedHRInvitesIntoTheirUnitsOnly(t *testing.T) {
 		t.Errorf("inviting inside the scope: %v", err)
 	}
 }
+
+// TestPageIsForAdminsAndSearchesNameOrUnit: one page of people with the number matching; HR is
+// refused, as for List.
+func TestPageIsForAdminsAndSearchesNameOrUnit(t *testing.T) {
+	svc, ctx := newService(t)
+	if _, _, err := svc.Page(as(ctx, testkit.HRID), "", 0, 10); ganwei.ErrorCode(err) != ganwei.EFORBIDDEN {
+		t.Errorf("HR listing people: %v, want EFORBIDDEN", err)
+	}
+	all, total, err := svc.Page(as(ctx, testkit.AdminID), "", 1, 2)
+	if err != nil || total != 4 || len(all) != 2 || all[0].ID != testkit.LeaderID {
+		t.Fatalf("second and third of four: %d %v %v", total, all, err)
+	}
+	found, total, err := svc.Page(as(ctx, testkit.AdminID), "组织部", 0, 1)
+	if err != nil || total != 2 || len(found) != 1 || found[0].ID != testkit.HRID {
+		t.Errorf("search by unit: %d %v %v", total, found, err)
+	}
+	if found, total, _ := svc.Page(as(ctx, testkit.AdminID), "李强", 5, 10); total != 1 || len(found) != 0 {
+		t.Errorf("past the end of a search: %d %v", total, found)
+	}
+}

@@ -31,6 +31,41 @@ func (s *Store) Cases(ctx context.Context, activeOnly bool) ([]*ganwei.Case, err
 	return s.loadCases(ctx, ids)
 }
 
+// ActiveCaseHeads lists the active cases' id, unit and status, newest first (as Cases), reading
+// two fields of each instead of the whole case and its notes.
+func (s *Store) ActiveCaseHeads(ctx context.Context) ([]ganwei.CaseHead, error) {
+	ids, err := s.client.ZRevRange(ctx, s.key("cases", "active"), 0, maxCases-1).Result()
+	if err != nil {
+		return nil, wrap("list cases", err)
+	}
+	fields := make([]*redis.SliceCmd, len(ids))
+	_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			fields[i] = p.HMGet(ctx, s.caseKey(id), "unit", "status")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("read cases", err)
+	}
+	heads := make([]ganwei.CaseHead, 0, len(ids))
+	for i, id := range ids {
+		v := fields[i].Val()
+		status, _ := v[1].(string)
+		if status == "" {
+			continue // deleted between the two reads
+		}
+		unit, _ := v[0].(string)
+		heads = append(heads, ganwei.CaseHead{ID: id, Unit: unit, Status: ganwei.CaseStatus(status)})
+	}
+	return heads, nil
+}
+
+// CasesByID reads the cases with the ids, in order, skipping any that do not exist.
+func (s *Store) CasesByID(ctx context.Context, ids []string) ([]*ganwei.Case, error) {
+	return s.loadCases(ctx, ids)
+}
+
 // Case returns one case, or ENOTFOUND.
 func (s *Store) Case(ctx context.Context, id string) (*ganwei.Case, error) {
 	cs, err := s.loadCases(ctx, []string{id})

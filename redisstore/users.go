@@ -66,6 +66,30 @@ func (s *Store) Users(ctx context.Context) ([]*ganwei.User, error) {
 	if err != nil {
 		return nil, wrap("list users", err)
 	}
+	return s.usersByID(ctx, ids)
+}
+
+// UsersPage is up to limit users from offset, ordered by id, and the number of users.
+func (s *Store) UsersPage(ctx context.Context, offset, limit int) ([]*ganwei.User, int, error) {
+	if offset < 0 || limit <= 0 {
+		return nil, 0, ganwei.Errorf(ganwei.EINVALID, "invalid page %d+%d", offset, limit)
+	}
+	var ids *redis.StringSliceCmd
+	var total *redis.IntCmd
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		ids = p.ZRange(ctx, s.key("users"), int64(offset), int64(offset+limit-1))
+		total = p.ZCard(ctx, s.key("users"))
+		return nil
+	})
+	if err != nil {
+		return nil, 0, wrap("list users", err)
+	}
+	users, err := s.usersByID(ctx, ids.Val())
+	return users, int(total.Val()), err
+}
+
+// usersByID reads the users with the ids, in order, skipping any deleted meanwhile.
+func (s *Store) usersByID(ctx context.Context, ids []string) ([]*ganwei.User, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}

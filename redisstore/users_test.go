@@ -2,6 +2,7 @@ package redisstore_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -254,5 +255,35 @@ func TestRedeemedInviteKeepsNoIdentity(t *testing.T) {
 	}
 	if _, err := s.RedeemInvite(ctx, code, 4343); ganwei.ErrorCode(err) != ganwei.ECONFLICT {
 		t.Errorf("second redeem: %v, want ECONFLICT", err)
+	}
+}
+
+// TestUsersPageReadsOnePageInIDOrder: a page is the slice of Users at offset, with the total.
+func TestUsersPageReadsOnePageInIDOrder(t *testing.T) {
+	ctx := context.Background()
+	s, _ := mustOpenStore(t)
+	for id := int64(1); id <= 7; id++ {
+		if err := s.SaveUser(ctx, &ganwei.User{ID: 100 - id, Name: "干部", Unit: "震泽镇", Role: ganwei.RoleCadre}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		offset, limit int
+		want          []int64
+	}{{0, 3, []int64{93, 94, 95}}, {6, 3, []int64{99}}, {9, 3, nil}} {
+		page, total, err := s.UsersPage(ctx, tc.offset, tc.limit)
+		if err != nil || total != 7 {
+			t.Fatalf("page %d+%d: total %d, %v", tc.offset, tc.limit, total, err)
+		}
+		var got []int64
+		for _, u := range page {
+			got = append(got, u.ID)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("page %d+%d: %v, want %v", tc.offset, tc.limit, got, tc.want)
+		}
+	}
+	if _, _, err := s.UsersPage(ctx, 0, 0); ganwei.ErrorCode(err) != ganwei.EINVALID {
+		t.Errorf("empty page: %v, want EINVALID", err)
 	}
 }

@@ -182,6 +182,9 @@ func (l listUsers) Users(context.Context) ([]*ganwei.User, error) {
 	}
 	return out, nil
 }
+func (listUsers) UsersPage(context.Context, int, int) ([]*ganwei.User, int, error) {
+	return nil, 0, nil
+}
 func (listUsers) SaveUser(context.Context, *ganwei.User) error                 { return nil }
 func (listUsers) SetRole(context.Context, int64, ganwei.Role) error            { return nil }
 func (listUsers) SetScope(context.Context, int64, []string) error              { return nil }

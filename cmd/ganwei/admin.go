@@ -22,6 +22,7 @@ var adminCommands = map[string]command{
 	"export":    {"check-in data as csv or xlsx", runAdminExport},
 	"role":      {"change a person's role and, for HR, the units they cover", runAdminRole},
 	"channel":   {"link a 企业微信 userid to a person and choose the channel of their pushes", runAdminChannel},
+	"weblink":   {"a one-time sign-in link to the web console for a bound HR or admin", runAdminWeblink},
 }
 
 func runAdmin(ctx context.Context, env Env, args []string) error {

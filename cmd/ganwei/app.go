@@ -19,6 +19,7 @@ import (
 	"github.com/ganwei-bot/ganwei/redisstore"
 	"github.com/ganwei-bot/ganwei/reminders"
 	"github.com/ganwei-bot/ganwei/wecom"
+	"github.com/ganwei-bot/ganwei/weblink"
 	"github.com/ganwei-bot/ganwei/workdays"
 )
 
@@ -36,6 +37,9 @@ type app struct {
 	reminders *reminders.Service // the 四项清单 scheduler; runs alongside the bot
 	checkins  *checkin.Scheduler // weekly check-in prompts and reminders
 	wecom     *wecom.Callback    // the 企业微信 channel; nil when not configured
+
+	links   *weblink.Service // sign-in links and sessions of the web console
+	console http.Handler     // the HR web console, under /console/
 }
 
 // openStore connects to REDIS_URL, or starts an embedded in-memory Redis when embedded is true
@@ -132,6 +136,9 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 	}
 	a.wireCheckIns()
 	a.handlers.Register()
+	if err := a.wireConsole(); err != nil {
+		return nil, err
+	}
 	if a.bot != nil {
 		a.bot.SetHandler(front.Updates(channels.From(channels.Telegram, a.handlers.Handle)))
 	}
@@ -160,6 +167,9 @@ func (a *app) run(ctx context.Context, httpAddr string, ready chan<- string) err
 		ln, err := net.Listen("tcp", httpAddr)
 		if err != nil {
 			return fmt.Errorf("listen on GANWEI_HTTP_ADDR %s: %w", httpAddr, err)
+		}
+		if a.links.PublicURL == "" {
+			a.links.PublicURL = defaultPublicURL(ln.Addr())
 		}
 		srv = &http.Server{Handler: a.httpHandler(), ReadHeaderTimeout: 10 * time.Second}
 		go func() { httpErr <- srv.Serve(ln) }()

@@ -40,9 +40,9 @@ func newWeCom(cfg WeComConfig, instance string, store *redisstore.Store, paced b
 	}
 }
 
-// httpHandler serves the operational endpoints (Telegram's, or the same without a bot) and the
+// channelHandler serves the operational endpoints (Telegram's, or the same without a bot) and the
 // 企业微信 callback when that channel runs.
-func (a *app) httpHandler() http.Handler {
+func (a *app) channelHandler() http.Handler {
 	var ops http.Handler
 	if a.bot != nil {
 		ops = a.bot.HTTPHandler(a.store.Ping)

@@ -20,6 +20,7 @@ type Config struct {
 	RedisPrefix   string // GANWEI_REDIS_PREFIX
 	AdminIDs      map[int64]bool
 	HTTPAddr      string // GANWEI_HTTP_ADDR
+	PublicURL     string // GANWEI_PUBLIC_URL: how browsers reach the web console; empty = http:// + the listen address
 	WebhookURL    string // GANWEI_WEBHOOK_URL
 	WebhookSecret string // GANWEI_WEBHOOK_SECRET
 	Location      *time.Location
@@ -56,6 +57,7 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		RedisURL:      get("REDIS_URL"),
 		RedisPrefix:   get("GANWEI_REDIS_PREFIX"),
 		HTTPAddr:      get("GANWEI_HTTP_ADDR"),
+		PublicURL:     strings.TrimRight(get("GANWEI_PUBLIC_URL"), "/"),
 		WebhookURL:    get("GANWEI_WEBHOOK_URL"),
 		WebhookSecret: get("GANWEI_WEBHOOK_SECRET"),
 		Contact:       get("GANWEI_CONTACT"),
@@ -77,6 +79,11 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 	}
 	if c.Token != "" && !validToken(c.Token) {
 		return nil, &configError{"TELEGRAM_BOT_TOKEN", "does not look like a bot token (expected 123456:ABC...)"}
+	}
+	if c.PublicURL != "" {
+		if err := checkURL(c.PublicURL, "http", "https"); err != nil {
+			return nil, &configError{"GANWEI_PUBLIC_URL", err.Error()}
+		}
 	}
 	if c.APIURL != "" {
 		if err := checkURL(c.APIURL, "http", "https"); err != nil {

@@ -186,7 +186,25 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
-	go func() { done <- a.run(runCtx, "", nil) }()
+	// The web console listens on GANWEI_HTTP_ADDR when set, else on a free local port.
+	httpAddr := strings.TrimSpace(env.Getenv("GANWEI_HTTP_ADDR"))
+	if httpAddr == "" {
+		httpAddr = "127.0.0.1:0"
+	}
+	ready := make(chan string, 1)
+	go func() { done <- a.run(runCtx, httpAddr, ready) }()
+	var consoleLink string
+	select {
+	case <-ready:
+		consoleLink, err = demoConsoleLink(ctx, a)
+	case err = <-done:
+		done <- err
+	}
+	if err != nil {
+		stop()
+		<-done
+		return err
+	}
 
 	chat := &demoChat{env: env, tg: tg, app: a, clock: clock}
 	if err := chat.switchTo(*as); err != nil {
@@ -195,6 +213,7 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 		return usageErrorf("%v", err)
 	}
 	chat.banner(cfg.RedisURL != "", cfg.RedisPrefix)
+	chat.printf("组织部工作台（网页）：以“%s”身份登录，请在 5 分钟内用浏览器打开（仅可使用一次；之后切换到 :as hr 发送 /web 可再取）：\n%s\n\n", demoPersonaNamed("hr").user.Name, consoleLink)
 	chat.printf("演示时间从 %s 开始（%s），不是现在的真实时间。\n\n", demoTime(clock.Now(), cfg.Location), cfg.Location)
 	var chatErr error
 	if *tour {
@@ -207,6 +226,25 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 		logger.Warn("bot stopped", "err", err)
 	}
 	return chatErr
+}
+
+// demoConsoleLink is a ready sign-in link to the web console for the HR persona.
+func demoConsoleLink(ctx context.Context, a *app) (string, error) {
+	link, err := a.links.IssueFor(ctx, demoPersonaNamed("hr").user.ID)
+	if err != nil {
+		return "", fmt.Errorf("demo console link: %w", err)
+	}
+	return link, nil
+}
+
+// demoPersonaNamed is the persona with the key.
+func demoPersonaNamed(key string) persona {
+	for _, p := range demoPersonas {
+		if p.key == key {
+			return p
+		}
+	}
+	panic("no demo persona " + key)
 }
 
 // seedDemo stores the demo people.

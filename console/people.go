@@ -1,0 +1,73 @@
+package console
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/ganwei-bot/ganwei"
+)
+
+type peopleData struct {
+	People  []*ganwei.User // one page; nil for HR: the list is for admins (people.Service.List)
+	Search  string         // a name or unit to look for
+	Matched int
+	Pager   pager
+	Admin   bool
+	Roles   []ganwei.Role // the roles the viewer may hand out in an invite
+	Me      int64
+	Invite  inviteForm
+	Created *createdInvite
+}
+
+type inviteForm struct {
+	Name, Unit, Position string
+	Role                 ganwei.Role
+	Error                string
+}
+
+type createdInvite struct {
+	Invite *ganwei.Invite
+	Code   string
+	Link   string
+}
+
+// inviteRoles are the roles a viewer may put on an invite (the service decides again).
+func inviteRoles(u *ganwei.User) []ganwei.Role {
+	if u.Role.AtLeast(ganwei.RoleAdmin) {
+		return []ganwei.Role{ganwei.RoleCadre, ganwei.RoleHR, ganwei.RoleAdmin}
+	}
+	return []ganwei.Role{ganwei.RoleCadre}
+}
+
+// peopleData is the 人员 page's data: the invite form for HR and admins, the list for admins.
+func (s *Server) peoplePage(r *http.Request, form inviteForm, created *createdInvite) (*peopleData, error) {
+	me := viewerOf(r.Context()).User
+	d := &peopleData{Roles: inviteRoles(me), Me: me.ID, Invite: form, Created: created}
+	if me.Role.AtLeast(ganwei.RoleAdmin) {
+		d.Admin, d.Search = true, strings.TrimSpace(r.URL.Query().Get("q"))
+		page := requestedPage(r)
+		list, total, err := s.People.Page(r.Context(), d.Search, (page-1)*pageSize, pageSize)
+		if err != nil {
+			return nil, err
+		}
+		d.Matched = total
+		d.Pager = pageOf(r, "/console/people", total)
+		if d.Pager.Page != page { // asked past the end: show the last page
+			if list, _, err = s.People.Page(r.Context(), d.Search, d.Pager.From, pageSize); err != nil {
+				return nil, err
+			}
+		}
+		d.People = list
+	}
+	return d, nil
+}
+
+// people is the 人员 page.
+func (s *Server) people(w http.ResponseWriter, r *http.Request) {
+	d, err := s.peoplePage(r, inviteForm{Role: ganwei.RoleCadre}, nil)
+	if err != nil {
+		s.fail(w, r, "people", err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "people", "人员", "people", d)
+}
