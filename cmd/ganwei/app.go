@@ -18,8 +18,8 @@ import (
 	"github.com/ganwei-bot/ganwei/knowledge/sequence"
 	"github.com/ganwei-bot/ganwei/redisstore"
 	"github.com/ganwei-bot/ganwei/reminders"
-	"github.com/ganwei-bot/ganwei/wecom"
 	"github.com/ganwei-bot/ganwei/weblink"
+	"github.com/ganwei-bot/ganwei/wecom"
 	"github.com/ganwei-bot/ganwei/workdays"
 )
 
