@@ -75,3 +75,42 @@ func TestAcknowledgedBacklogOfOnePersonIsNotRateLimited(t *testing.T) {
 		}
 	}
 }
+
+// TestBacklogFloodSentInOneSecondIsStillCut: judging the rate by the send time does not open a
+// hole: twelve messages a person sent within one second are cut to the burst (8) also when they
+// wait in the inbox first.
+func TestBacklogFloodSentInOneSecondIsStillCut(t *testing.T) {
+	h := newHarness(t, bot.Config{GlobalRate: -1, PerChatRate: -1})
+	ctx := wait(t)
+	const person = 4343
+	sent := int(time.Now().Add(-10 * time.Minute).Unix())
+	var backlog []ganwei.InboxUpdate
+	var ids []int64
+	for i := range 12 {
+		id := int64(700 + i)
+		payload, err := json.Marshal(models.Update{ID: id, Message: &models.Message{ID: i + 1, Text: "刷屏", Date: sent,
+			Chat: models.Chat{ID: person, Type: models.ChatTypePrivate}, From: &models.User{ID: person}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		backlog = append(backlog, ganwei.InboxUpdate{ID: id, Payload: payload})
+		ids = append(ids, id)
+	}
+	if _, err := h.store.AcceptUpdates(ctx, backlog, 0); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	handled := 0
+	h.bot.SetHandler(func(ctx context.Context, upd *models.Update) { mu.Lock(); handled++; mu.Unlock() })
+	h.start(t)
+	for _, id := range ids {
+		if err := h.bot.WaitHandled(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if handled != bot.DefaultUserBurst {
+		t.Errorf("handled %d of 12 messages sent within one second, want the burst %d", handled, bot.DefaultUserBurst)
+	}
+}
