@@ -33,3 +33,20 @@ func TestFloodWaitsAreHonouredUntilTheReplyGoesOut(t *testing.T) {
 		}
 	}
 }
+
+// TestFloodWaitIsBounded: a flood wait that never ends (the bot banned) does not hold a worker
+// forever: past MaxFloodWait in all, the message is given up with the 429 as the cause.
+func TestFloodWaitIsBounded(t *testing.T) {
+	h := newHarness(t, bot.Config{})
+	s := h.bot.Sender()
+	rec := &recordedSleeps{}
+	s.Sleep = rec.sleep
+	s.MaxFloodWait = 10 * time.Second
+	h.tg.FailNext("sendMessage", 100, telegramtest.TooManyRequests(3))
+	if _, err := s.Send(context.Background(), 42, "您好", nil); err == nil {
+		t.Fatal("Send under endless flood control delivered, want an error")
+	}
+	if got := len(h.tg.Calls("sendMessage")); got != 4 {
+		t.Errorf("sendMessage calls = %d, want 4 (3 waits of 3s fit in 10s, the 4th does not)", got)
+	}
+}
