@@ -307,6 +307,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	// acknowledged to Telegram while the workers drain.
 	b.accepting.Store(false)
 	b.ready.Store(false)
+	b.work.stop()
 	close(b.closed)
 	b.logger.Info("intake stopped; finishing updates in hand", "bound", b.cfg.ShutdownTimeout.String())
 	stopWork()

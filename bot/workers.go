@@ -28,6 +28,7 @@ type workers struct {
 	handlerCtx   context.Context
 	stopHandlers context.CancelFunc
 	stopping     chan struct{} // closed at the stop signal: start nothing more from the queue
+	stopOnce     sync.Once
 	pool         sync.WaitGroup
 	drained      chan struct{} // a worker took an entry off the queue
 
@@ -138,6 +139,13 @@ func (w *workers) work() {
 		select {
 		case e := <-w.queue:
 			select {
+			case <-w.stopping: // both were ready and the queue won: give it back, do not start it
+				w.drop(e.Ref)
+				w.release([]string{e.Ref})
+				return
+			default:
+			}
+			select {
 			case w.drained <- struct{}{}:
 			default:
 			}
@@ -147,6 +155,10 @@ func (w *workers) work() {
 		}
 	}
 }
+
+// stop tells the workers to start nothing more from the queue: at the stop signal, before the
+// reader has returned from its blocking read.
+func (w *workers) stop() { w.stopOnce.Do(func() { close(w.stopping) }) }
 
 func (w *workers) hold(e ganwei.InboxEntry) {
 	w.mu.Lock()
@@ -298,7 +310,7 @@ func (w *workers) drain(timeout time.Duration) error {
 		defer cancel()
 		w.markUnackedDone(ctx) // a last try: what still fails is taken over and answered again
 	}()
-	close(w.stopping)
+	w.stop()
 	var queued []ganwei.InboxEntry
 	for len(w.queue) > 0 {
 		queued = append(queued, <-w.queue)
