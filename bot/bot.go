@@ -307,6 +307,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	// acknowledged to Telegram while the workers drain.
 	b.accepting.Store(false)
 	b.ready.Store(false)
+	b.work.stop()
 	close(b.closed)
 	b.logger.Info("intake stopped; finishing updates in hand", "bound", b.cfg.ShutdownTimeout.String())
 	stopWork()
@@ -420,12 +421,15 @@ func (b *Bot) observe(next tgbot.HandlerFunc) tgbot.HandlerFunc {
 	}
 }
 
-// rateLimit drops updates from someone sending faster than UserRate, telling them once.
+// rateLimit drops updates from someone sending faster than UserRate, telling them once. How
+// fast they sent is judged by when Telegram received each message, not when it is handled: a
+// backlog worked off after an outage or overload holds messages sent calmly that arrive here
+// at once, and those were acknowledged to Telegram, so they must not be dropped.
 func (b *Bot) rateLimit(next tgbot.HandlerFunc) tgbot.HandlerFunc {
 	return func(ctx context.Context, tb *tgbot.Bot, upd *models.Update) {
 		id := senderID(upd)
 		if id != 0 {
-			allowed, warn := b.users.allow(id)
+			allowed, warn := b.users.allow(id, sentAt(upd, time.Now()))
 			if !allowed {
 				setOutcome(ctx, "rate_limited")
 				if warn {
@@ -456,13 +460,25 @@ type userBucket struct {
 	warned bool
 }
 
+// sentAt is when Telegram received the update: the message's date (whole seconds), or now for
+// a button press, which carries no date of its own.
+func sentAt(u *models.Update, now time.Time) time.Time {
+	if u.Message != nil && u.Message.Date > 0 {
+		return time.Unix(int64(u.Message.Date), 0)
+	}
+	return now
+}
+
 func newUserLimiter(r float64, burst int) *userLimiter {
 	return &userLimiter{rate: rate.Limit(r), burst: burst, buckets: map[int64]*userBucket{}}
 }
 
-// allow reports whether the person may send now, and whether this is the first refusal since
-// they were last allowed (the moment to tell them).
-func (l *userLimiter) allow(id int64) (allowed, warn bool) {
+// allow reports whether the person may send something sent at at, and whether this is the
+// first refusal since they were last allowed (the moment to tell them). Workers handle a
+// person's updates slightly out of order; the limiter then counts from the earlier time again,
+// which errs on letting a few more through, never on dropping calm messages. A flood sent within
+// one second carries one date and is still cut to the burst.
+func (l *userLimiter) allow(id int64, at time.Time) (allowed, warn bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	bk, ok := l.buckets[id]
@@ -473,7 +489,7 @@ func (l *userLimiter) allow(id int64) (allowed, warn bool) {
 		bk = &userBucket{lim: rate.NewLimiter(l.rate, l.burst)}
 		l.buckets[id] = bk
 	}
-	if bk.lim.Allow() {
+	if bk.lim.AllowN(at, 1) {
 		bk.warned = false
 		return true, false
 	}

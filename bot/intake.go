@@ -68,6 +68,9 @@ func (b *Bot) WebhookHandler() http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), acceptTimeout)
 		defer cancel()
 		err = b.accepts.do(ctx, ganwei.InboxUpdate{ID: id, Payload: body})
+		if ganwei.ErrorCode(err) == ganwei.EUNAVAILABLE {
+			_, err = b.acceptAgain(ctx, []ganwei.InboxUpdate{{ID: id, Payload: body}})
+		}
 		switch {
 		case ganwei.ErrorCode(err) == ganwei.EFULL:
 			b.metrics.intakeN("full", 1)
@@ -151,6 +154,18 @@ func (b *Bot) poll(ctx context.Context) {
 			if ctx.Err() != nil {
 				return // the rest not stored, offset not moved past them: Telegram sends them again
 			}
+			if ganwei.ErrorCode(err) == ganwei.EUNAVAILABLE {
+				var n int
+				n, err = b.acceptAgain(ctx, batch)
+				if n > 0 {
+					b.metrics.intakeN("accepted", n)
+					offset = batch[n-1].ID + 1
+					batch = batch[n:]
+				}
+				if err == nil {
+					break
+				}
+			}
 			switch ganwei.ErrorCode(err) {
 			case ganwei.EUNAVAILABLE:
 				b.metrics.intakeN("direct", len(batch))
@@ -177,6 +192,16 @@ func (b *Bot) poll(ctx context.Context) {
 		}
 		backoff = 0
 	}
+}
+
+// acceptAgain asks Redis once more after an "unavailable" answer, before the updates are
+// handled in the process: a timeout can come after the script ran (Redis slow, not down), and
+// handling them here as well as from the inbox would answer them twice. A stored update is
+// "seen" now and taken without being stored again.
+func (b *Bot) acceptAgain(ctx context.Context, batch []ganwei.InboxUpdate) (taken int, err error) {
+	ctx, cancel := context.WithTimeout(ctx, acceptTimeout)
+	defer cancel()
+	return b.inbox.AcceptUpdates(ctx, batch, b.cfg.InboxLimit)
 }
 
 func nextBackoff(d time.Duration) time.Duration {

@@ -32,6 +32,10 @@ const (
 // apiCallTimeout bounds one Bot API request, including uploads of exported files.
 const apiCallTimeout = 60 * time.Second
 
+// DefaultMaxFloodWait is how long one message waits on Telegram's flood control (429
+// retry_after, however many times it comes) before it is given up.
+const DefaultMaxFloodWait = 10 * time.Minute
+
 // ErrBlocked means Telegram answered 403: the person blocked the bot or never started it. It is
 // never retried; callers record it and tell HR.
 var ErrBlocked = errors.New("telegram: recipient blocked the bot or never started it")
@@ -191,8 +195,12 @@ type Sender struct {
 	// OnSharedError hears why the shared limiter was skipped (for the log).
 	OnSharedError func(err error)
 
-	// MaxAttempts bounds retries after 429, 5xx and network errors.
+	// MaxAttempts bounds retries after 5xx and network errors.
 	MaxAttempts int
+	// MaxFloodWait bounds the time one message waits on 429 retry_after in all; 429s within it
+	// do not count as attempts. Past it the message is given up (the bot is then banned for
+	// longer than a reply can sensibly wait).
+	MaxFloodWait time.Duration
 	// Backoff is the wait before retry n (1-based) after a 5xx or network error.
 	Backoff func(n int) time.Duration
 	// Sleep waits; tests replace it so that retry_after needs no real waiting.
@@ -202,10 +210,11 @@ type Sender struct {
 // NewSender returns a Sender on client, pacing with limiter (nil for none).
 func NewSender(client *tgbot.Bot, limiter Limiter, metrics *Metrics) *Sender {
 	return &Sender{
-		client:      client,
-		limiter:     limiter,
-		metrics:     metrics,
-		MaxAttempts: 5,
+		client:       client,
+		limiter:      limiter,
+		metrics:      metrics,
+		MaxAttempts:  5,
+		MaxFloodWait: DefaultMaxFloodWait,
 		Backoff: func(n int) time.Duration {
 			return min(time.Duration(1<<(n-1))*200*time.Millisecond, 5*time.Second)
 		},
@@ -233,6 +242,7 @@ func SleepContext(ctx context.Context, d time.Duration) error {
 // to completion within apiCallTimeout instead; ctx only stops waiting and retrying.
 func (s *Sender) do(ctx context.Context, method string, chatID int64, paced bool, call func(ctx context.Context) error) error {
 	var err error
+	var flooded time.Duration // waited on 429s so far; they do not use up attempts
 	for attempt := 1; attempt <= s.MaxAttempts; attempt++ {
 		if paced {
 			if err := s.pace(ctx, chatID); err != nil {
@@ -257,9 +267,17 @@ func (s *Sender) do(ctx context.Context, method string, chatID int64, paced bool
 			return fmt.Errorf("%s to chat %d: %w", method, chatID, ErrChatNotFound)
 		case errors.As(err, &tooMany):
 			wait := time.Duration(max(1, tooMany.RetryAfter)) * time.Second
+			if flooded+wait > s.MaxFloodWait {
+				return fmt.Errorf("%s: flood control for over %s: %w", method, s.MaxFloodWait, err)
+			}
 			if serr := s.Sleep(ctx, wait); serr != nil {
 				return fmt.Errorf("%s: %w", method, serr)
 			}
+			// Telegram asked us to wait and then send: it will take the message, so a 429 is
+			// not a failed attempt (all workers wake at the same retry_after and can hit the
+			// limit again several times).
+			flooded += wait
+			attempt--
 		case code >= 400 && code < 500:
 			return fmt.Errorf("%s: %w", method, err) // our request is wrong: retrying will not help
 		default: // 5xx or network

@@ -28,6 +28,7 @@ type workers struct {
 	handlerCtx   context.Context
 	stopHandlers context.CancelFunc
 	stopping     chan struct{} // closed at the stop signal: start nothing more from the queue
+	stopOnce     sync.Once
 	pool         sync.WaitGroup
 	drained      chan struct{} // a worker took an entry off the queue
 
@@ -36,13 +37,17 @@ type workers struct {
 
 	mu     sync.Mutex
 	inHand map[string]int64 // entry ref -> update id, for renewal and release
+	// unacked holds entries handled but not yet marked done because Redis failed: renewed so
+	// that no worker takes them over (that would answer them twice), and marked done again at
+	// each renewal and at the stop. Never released.
+	unacked map[string]int64
 }
 
 func newWorkers(b *Bot) *workers {
 	n := b.cfg.Workers
 	w := &workers{b: b, queue: make(chan ganwei.InboxEntry, 2*n), room: make(chan struct{}, 2*n),
 		direct: make(chan struct{}, n), stopping: make(chan struct{}), drained: make(chan struct{}, 1),
-		inHand: map[string]int64{}}
+		inHand: map[string]int64{}, unacked: map[string]int64{}}
 	w.handlerCtx, w.stopHandlers = context.WithCancel(context.Background())
 	return w
 }
@@ -134,6 +139,13 @@ func (w *workers) work() {
 		select {
 		case e := <-w.queue:
 			select {
+			case <-w.stopping: // both were ready and the queue won: give it back, do not start it
+				w.drop(e.Ref)
+				w.release([]string{e.Ref})
+				return
+			default:
+			}
+			select {
 			case w.drained <- struct{}{}:
 			default:
 			}
@@ -143,6 +155,10 @@ func (w *workers) work() {
 		}
 	}
 }
+
+// stop tells the workers to start nothing more from the queue: at the stop signal, before the
+// reader has returned from its blocking read.
+func (w *workers) stop() { w.stopOnce.Do(func() { close(w.stopping) }) }
 
 func (w *workers) hold(e ganwei.InboxEntry) {
 	w.mu.Lock()
@@ -168,7 +184,10 @@ func (w *workers) handle(e ganwei.InboxEntry) {
 	ctx, cancel := context.WithTimeout(context.Background(), acceptTimeout)
 	defer cancel()
 	if err := w.b.dones.do(ctx, e.Ref); err != nil {
-		w.b.logger.Warn("inbox entry handled but not marked done; it may be handled again", "update_id", e.ID, "err", err)
+		w.b.logger.Warn("inbox entry handled but not marked done; retrying at each renewal", "update_id", e.ID, "err", err)
+		w.mu.Lock()
+		w.unacked[e.Ref] = e.ID
+		w.mu.Unlock()
 	}
 	w.drop(e.Ref)
 	w.b.handled.add(e.ID)
@@ -233,18 +252,48 @@ func (w *workers) renew(ctx context.Context) {
 		if err := w.b.inbox.RenewUpdates(rctx, w.b.cfg.Worker, refs); err != nil {
 			w.b.logger.Warn("renew inbox entries", "count", len(refs), "err", err)
 		}
+		w.markUnackedDone(rctx)
 		cancel()
 	}
 }
 
+// refsInHand lists the entries to renew: those being worked and those handled but not yet
+// marked done.
 func (w *workers) refsInHand() []string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	refs := make([]string, 0, len(w.inHand))
+	refs := make([]string, 0, len(w.inHand)+len(w.unacked))
 	for ref := range w.inHand {
 		refs = append(refs, ref)
 	}
+	for ref := range w.unacked {
+		refs = append(refs, ref)
+	}
 	return refs
+}
+
+// markUnackedDone tries again to mark done the entries whose marking failed.
+func (w *workers) markUnackedDone(ctx context.Context) {
+	w.mu.Lock()
+	refs := make([]string, 0, len(w.unacked))
+	ids := make([]int64, 0, len(w.unacked))
+	for ref, id := range w.unacked {
+		refs = append(refs, ref)
+		ids = append(ids, id)
+	}
+	w.mu.Unlock()
+	if len(refs) == 0 {
+		return
+	}
+	if err := w.b.inbox.UpdateDone(ctx, refs...); err != nil {
+		w.b.logger.Warn("inbox entries handled but still not marked done", "update_ids", ids, "err", err)
+		return
+	}
+	w.mu.Lock()
+	for _, ref := range refs {
+		delete(w.unacked, ref)
+	}
+	w.mu.Unlock()
 }
 
 // drain runs after the reader stopped. Queued entries not started are released at once; the
@@ -257,8 +306,11 @@ func (w *workers) drain(timeout time.Duration) error {
 			w.stopRenewing()
 			<-w.renewingEnded
 		}
+		ctx, cancel := context.WithTimeout(context.Background(), acceptTimeout)
+		defer cancel()
+		w.markUnackedDone(ctx) // a last try: what still fails is taken over and answered again
 	}()
-	close(w.stopping)
+	w.stop()
 	var queued []ganwei.InboxEntry
 	for len(w.queue) > 0 {
 		queued = append(queued, <-w.queue)
