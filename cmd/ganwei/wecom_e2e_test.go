@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -201,8 +202,16 @@ func (h *wecomHarness) slept() []time.Duration {
 
 // The callback takes only what 企业微信 signed: the URL verification decrypts echostr, a bad
 // signature is refused with 401, a stale timestamp and a replayed callback are dropped.
+// With a Telegram bot in the process the callback goes through the shared inbox (the same dedupe
+// as Telegram's updates); without one, through the 企业微信 queue.
 func TestWeComCallbackChecksSignatureTimestampAndReplays(t *testing.T) {
-	h := newWeComHarness(t, false, nil)
+	for _, withTelegram := range []bool{false, true} {
+		t.Run(fmt.Sprintf("telegram=%v", withTelegram), func(t *testing.T) { testWeComCallback(t, withTelegram) })
+	}
+}
+
+func testWeComCallback(t *testing.T, withTelegram bool) {
+	h := newWeComHarness(t, withTelegram, nil)
 	if code, body := h.wc.Verify(t, "echo-1234", false); code != http.StatusOK || body != "echo-1234" {
 		t.Errorf("URL verification = %d %q, want 200 with the decrypted echostr", code, body)
 	}
@@ -234,6 +243,15 @@ func TestWeComCallbackChecksSignatureTimestampAndReplays(t *testing.T) {
 	}
 	if replies != 1 {
 		t.Errorf("a callback posted twice got %d replies, want 1: %+v", replies, h.wc.Messages(wzhang.userID))
+	}
+	rdb, prefix := h.store.Client(), h.store.Prefix()
+	shared, _ := rdb.Keys(h.ctx, prefix+"*update:wecom:*").Result()
+	own, _ := rdb.Keys(h.ctx, prefix+"*wecom:event:*").Result()
+	if withTelegram && (len(shared) == 0 || len(own) != 0) {
+		t.Errorf("with Telegram: %d shared-inbox marks, %d 企业微信-queue marks; want the shared inbox only", len(shared), len(own))
+	}
+	if !withTelegram && (len(shared) != 0 || len(own) == 0) {
+		t.Errorf("企业微信 only: %d shared-inbox marks, %d 企业微信-queue marks; want its own queue only", len(shared), len(own))
 	}
 
 	h.wc.Now = func() time.Time { return time.Now().Add(-10 * time.Minute) }
