@@ -39,9 +39,18 @@ const EFULL = "full"
 
 // InboxUpdate is one update as the platform sent it.
 type InboxUpdate struct {
-	ID      int64  // the platform's update id (Telegram update_id); duplicates are dropped
+	// Source names the platform: "" for Telegram, SourceWeCom for 企业微信. Each source has its
+	// own dedupe namespace, so ids of two platforms never collide.
+	Source string
+	ID     int64 // Telegram's update_id; Telegram updates are deduplicated by it
+	// Key deduplicates the updates of a source other than Telegram, which may have no integer
+	// id (企业微信 events are named by sender, time and event).
+	Key     string
 	Payload []byte // the update, encoded as the platform sent it (JSON)
 }
+
+// SourceWeCom is the Source of 企业微信 callbacks.
+const SourceWeCom = "wecom"
 
 // InboxEntry is an accepted update handed to a worker.
 type InboxEntry struct {

@@ -135,6 +135,7 @@ type Bot struct {
 	httpc    *http.Client // long polling
 
 	handler   atomic.Pointer[UpdateHandler]
+	sources   sync.Map          // source name -> SourceHandler: entries of other platforms in the same inbox
 	chain     tgbot.HandlerFunc // the middleware around dispatch, built once
 	users     *userLimiter
 	ready     atomic.Bool
@@ -237,6 +238,15 @@ func (b *Bot) WaitStarted(ctx context.Context) error {
 // IntakeClosed is closed once Run, after the stop signal, no longer takes updates (the webhook
 // answers 503) and waits for the handlers in hand.
 func (b *Bot) IntakeClosed() <-chan struct{} { return b.closed }
+
+// SourceHandler handles one inbox entry of a platform other than Telegram (its payload as the
+// platform's adapter stored it). The inbox entry is marked done when it returns.
+type SourceHandler func(ctx context.Context, payload []byte)
+
+// HandleSource makes the workers hand the inbox entries of source (ganwei.InboxUpdate.Source,
+// e.g. ganwei.SourceWeCom) to h: one inbox, one pool and one dedupe for every platform. Call it
+// before Run.
+func (b *Bot) HandleSource(source string, h SourceHandler) { b.sources.Store(source, h) }
 
 // SetHandler sets what handles updates that pass the middleware.
 func (b *Bot) SetHandler(h UpdateHandler) { b.handler.Store(&h) }

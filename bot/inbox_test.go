@@ -485,3 +485,52 @@ func TestSlowHandlerIsNotTakenOver(t *testing.T) {
 	close(gate)
 	h.checkAnsweredOnce(t, ctx, ids(1, 1))
 }
+
+// TestOtherSourcesShareTheInboxAndWorkers: an entry of another platform in the inbox goes to the
+// handler registered for its source, once, and is marked done; Telegram updates still go
+// through the middleware to the update handler.
+func TestOtherSourcesShareTheInboxAndWorkers(t *testing.T) {
+	h := newHarness(t, bot.Config{})
+	tgSeen := make(chan int64, 4)
+	h.bot.SetHandler(func(ctx context.Context, upd *models.Update) { tgSeen <- upd.ID })
+	got := make(chan string, 4)
+	h.bot.HandleSource(ganwei.SourceWeCom, func(ctx context.Context, payload []byte) { got <- string(payload) })
+	ctx := wait(t)
+	ev := ganwei.InboxUpdate{Source: ganwei.SourceWeCom, Key: "m:1", Payload: []byte(`{"MsgID":1}`)}
+	if n, err := h.store.AcceptUpdates(ctx, []ganwei.InboxUpdate{ev, ev}, 0); n != 2 || err != nil {
+		t.Fatalf("Accept = %d, %v", n, err)
+	}
+	h.start(t)
+	select {
+	case p := <-got:
+		if p != `{"MsgID":1}` {
+			t.Fatalf("payload = %s", p)
+		}
+	case <-ctx.Done():
+		t.Fatal("the 企业微信 entry was never handled")
+	}
+	id := h.tg.SendText(42, "你好")
+	if err := h.bot.WaitHandled(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if tg := <-tgSeen; tg != id {
+		t.Fatalf("Telegram handler saw %d, want %d (and nothing of 企业微信)", tg, id)
+	}
+	for {
+		st, err := h.store.InboxStats(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Depth == 0 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("inbox depth %d: the 企业微信 entry was not marked done", st.Depth)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if len(got) != 0 || len(tgSeen) != 0 {
+		t.Fatalf("handled more than once: %d more 企业微信, %d more Telegram", len(got), len(tgSeen))
+	}
+}

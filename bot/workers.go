@@ -190,12 +190,24 @@ func (w *workers) handle(e ganwei.InboxEntry) {
 		w.mu.Unlock()
 	}
 	w.drop(e.Ref)
-	w.b.handled.add(e.ID)
+	if e.Source == "" {
+		w.b.handled.add(e.ID)
+	}
 }
 
 // runUpdate decodes an update and runs it through the middleware and handlers. It reports
 // whether the drain bound cut the handler off.
 func (w *workers) runUpdate(u ganwei.InboxUpdate) (cut bool) {
+	if u.Source != "" {
+		h, ok := w.b.sources.Load(u.Source)
+		if !ok {
+			// Every replica runs the same channels, so nobody would take it: drop it, loudly.
+			w.b.logger.Error("inbox entry of a source nobody handles; dropped", "source", u.Source, "bytes", len(u.Payload))
+			return false
+		}
+		w.runSource(h.(SourceHandler), u)
+		return w.handlerCtx.Err() != nil
+	}
 	var upd models.Update
 	if err := json.Unmarshal(u.Payload, &upd); err != nil {
 		w.b.logger.Error("stored update does not decode; dropped", "update_id", u.ID, "bytes", len(u.Payload), "err", err)
@@ -203,6 +215,17 @@ func (w *workers) runUpdate(u ganwei.InboxUpdate) (cut bool) {
 	}
 	w.b.chain(w.handlerCtx, w.b.client, &upd)
 	return w.handlerCtx.Err() != nil
+}
+
+// runSource runs another platform's handler; a panic is logged, as the middleware does for
+// Telegram's.
+func (w *workers) runSource(h SourceHandler, u ganwei.InboxUpdate) {
+	defer func() {
+		if v := recover(); v != nil {
+			w.b.logger.Error("handler panic", "source", u.Source, "panic", v)
+		}
+	}()
+	h(w.handlerCtx, u.Payload)
 }
 
 // handleNow runs updates in this process without the inbox, at most Workers at a time: the

@@ -4,12 +4,16 @@ package redisstore
 //
 //	{prefix}:inbox             stream  accepted Telegram updates not yet handled, fields
 //	                                   id (update_id) and u (the update's JSON as Telegram sent it);
+//	                                   an update of another source (企业微信) has fields s (its
+//	                                   source), k (its dedupe key) and u instead of id;
 //	                                   consumer group "handlers", one consumer per process. A handled
 //	                                   entry is acknowledged and deleted in one transaction, so XLEN
 //	                                   is the backlog and the first entry is the oldest unhandled one.
 //	{prefix}:update:{updateID} string  "1" once the update was accepted (24 h; see users.go), set in
 //	                                   the same script as the XADD so that an update is either
 //	                                   stored and marked or neither.
+//	{prefix}:update:{source}:{key}     the same for a source other than Telegram (企业微信:
+//	                                   update:wecom:{MsgId or event key}); its own namespace.
 
 import (
 	"context"
@@ -33,8 +37,9 @@ const inboxGroup = "handlers"
 const releasedIdle = 24 * time.Hour
 
 // acceptScript stores, in order, each update whose id was not seen before, while the inbox has
-// room. KEYS: stream, then one dedupe key per update. ARGV: limit (0: none), ttl seconds, then id
-// and payload per update. Returns how many of the first updates were taken (stored or seen).
+// room. KEYS: stream, then one dedupe key per update. ARGV: limit (0: none), ttl seconds, then id,
+// payload, source and key per update (source "": a Telegram update, stored with its id). Returns
+// how many of the first updates were taken (stored or seen).
 var acceptScript = redis.NewScript(`
 local limit = tonumber(ARGV[1])
 local room = 0
@@ -43,7 +48,12 @@ local taken = 0
 for i = 2, #KEYS do
   if limit > 0 and room <= 0 then break end
   if redis.call('SET', KEYS[i], '1', 'NX', 'EX', ARGV[2]) then
-    redis.call('XADD', KEYS[1], '*', 'id', ARGV[2*i-1], 'u', ARGV[2*i])
+    local a = 4*i - 5
+    if ARGV[a+2] == '' then
+      redis.call('XADD', KEYS[1], '*', 'id', ARGV[a], 'u', ARGV[a+1])
+    else
+      redis.call('XADD', KEYS[1], '*', 's', ARGV[a+2], 'k', ARGV[a+3], 'u', ARGV[a+1])
+    end
     room = room - 1
   end
   taken = taken + 1
@@ -57,12 +67,12 @@ func (s *Store) AcceptUpdates(ctx context.Context, updates []ganwei.InboxUpdate,
 		return 0, nil
 	}
 	keys := make([]string, 0, 1+len(updates))
-	args := make([]any, 0, 2+2*len(updates))
+	args := make([]any, 0, 2+4*len(updates))
 	keys = append(keys, s.inboxKey())
 	args = append(args, limit, int64(updateSeenTTL/time.Second))
 	for _, u := range updates {
-		keys = append(keys, s.key("update", strconv.FormatInt(u.ID, 10)))
-		args = append(args, u.ID, u.Payload)
+		keys = append(keys, s.updateSeenKey(u))
+		args = append(args, u.ID, u.Payload, u.Source, u.Key)
 	}
 	taken, err := acceptScript.Run(ctx, s.client, keys, args...).Int()
 	if err != nil {
@@ -72,6 +82,15 @@ func (s *Store) AcceptUpdates(ctx context.Context, updates []ganwei.InboxUpdate,
 		return taken, ganwei.Errorf(ganwei.EFULL, "收到的消息较多，请稍后再试")
 	}
 	return taken, nil
+}
+
+// updateSeenKey is an update's dedupe mark: Telegram's by update_id (shared with users.go),
+// another source's by its key in its own namespace.
+func (s *Store) updateSeenKey(u ganwei.InboxUpdate) string {
+	if u.Source == "" {
+		return s.key("update", strconv.FormatInt(u.ID, 10))
+	}
+	return s.key("update", u.Source, u.Key)
 }
 
 // inboxKey is the stream.
@@ -150,7 +169,10 @@ func appendEntries(out []ganwei.InboxEntry, msgs []redis.XMessage) []ganwei.Inbo
 		if payload == "" {
 			continue
 		}
-		out = append(out, ganwei.InboxEntry{Ref: m.ID, InboxUpdate: ganwei.InboxUpdate{ID: id, Payload: []byte(payload)}})
+		source, _ := m.Values["s"].(string)
+		key, _ := m.Values["k"].(string)
+		out = append(out, ganwei.InboxEntry{Ref: m.ID, InboxUpdate: ganwei.InboxUpdate{
+			Source: source, ID: id, Key: key, Payload: []byte(payload)}})
 	}
 	return out
 }

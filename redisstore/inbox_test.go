@@ -107,3 +107,37 @@ func TestInboxReclaimsWhatAWorkerLeft(t *testing.T) {
 		t.Fatalf("Stats after all done = %+v, want empty", st)
 	}
 }
+
+// TestInboxKeepsEachSourceInItsOwnNamespace: a 企业微信 event is deduplicated by its key, apart from
+// Telegram's update ids, and comes back out with its source and key.
+func TestInboxKeepsEachSourceInItsOwnNamespace(t *testing.T) {
+	ctx := context.Background()
+	s, _ := mustOpenStore(t)
+	tg := ganwei.InboxUpdate{ID: 7, Payload: []byte(`{"update_id":7}`)}
+	wc := ganwei.InboxUpdate{Source: ganwei.SourceWeCom, Key: "m:7", Payload: []byte(`{"MsgID":7}`)}
+	again := ganwei.InboxUpdate{Source: ganwei.SourceWeCom, Key: "m:7", Payload: []byte(`{"MsgID":7}`)}
+	other := ganwei.InboxUpdate{Source: ganwei.SourceWeCom, Key: "7", Payload: []byte(`{"other":1}`)}
+	if n, err := s.AcceptUpdates(ctx, []ganwei.InboxUpdate{tg, wc, again, other}, 0); err != nil || n != 4 {
+		t.Fatalf("Accept = %d, %v; want all 4 taken", n, err)
+	}
+	got, err := s.TakeUpdates(ctx, "a", 10, time.Millisecond)
+	if err != nil || len(got) != 3 {
+		t.Fatalf("Take = %+v, %v; want 3 entries (the resent 企业微信 event once)", got, err)
+	}
+	if got[0].Source != "" || got[0].ID != 7 || string(got[0].Payload) != `{"update_id":7}` {
+		t.Errorf("Telegram entry = %+v", got[0].InboxUpdate)
+	}
+	if got[1].Source != ganwei.SourceWeCom || got[1].Key != "m:7" || string(got[1].Payload) != `{"MsgID":7}` {
+		t.Errorf("企业微信 entry = %+v", got[1].InboxUpdate)
+	}
+	if got[2].Source != ganwei.SourceWeCom || got[2].Key != "7" {
+		t.Errorf("second 企业微信 entry = %+v; a key equal to a Telegram id must not be taken for it", got[2].InboxUpdate)
+	}
+	// Telegram's mark is unchanged (users.go reads the same key).
+	if n, _ := s.AcceptUpdates(ctx, []ganwei.InboxUpdate{tg}, 0); n != 1 {
+		t.Fatal("resent Telegram update not taken")
+	}
+	if st, _ := s.InboxStats(ctx); st.Depth != 3 {
+		t.Fatalf("depth = %d, want 3: the resent Telegram update stored again", st.Depth)
+	}
+}

@@ -142,12 +142,6 @@ func (s *Store) TakeWeComResponseCode(ctx context.Context, id int) (string, erro
 	return c, wrap("take wecom response code", err)
 }
 
-// FirstSeenWeComEvent marks a callback as handled and reports whether it was new.
-func (s *Store) FirstSeenWeComEvent(ctx context.Context, key string) (bool, error) {
-	ok, err := s.client.SetNX(ctx, s.key("wecom", "event", key), 1, updateSeenTTL).Result()
-	return ok, wrap("mark wecom event seen", err)
-}
-
 // accountOf is the account a person id binding an invite gets: the 企业微信 userid behind a
 // 企业微信 chat id, otherwise the Telegram id (see ganwei.Account).
 func (s *Store) accountOf(ctx context.Context, id int64) ganwei.Account {

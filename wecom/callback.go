@@ -44,8 +44,16 @@ type Callback struct {
 	UserRate  float64
 	UserBurst int
 
+	// Inbox, when set, is the inbox Telegram's updates go through (ganwei.Inbox): a callback is
+	// stored there under ganwei.SourceWeCom with its event key as dedupe key, and the shared
+	// worker pool hands it to HandleEntry. InboxLimit is that inbox's backlog bound (503 beyond
+	// it, so that 企业微信 retries). Without an Inbox (a process with no Telegram bot, hence no
+	// shared worker pool) the events go through the 企业微信 queue below and Run's workers.
+	Inbox      ganwei.Inbox
+	InboxLimit int
+
 	// Instance names this replica's busy list (GANWEI_INSTANCE_ID or the host name); Workers is
-	// how many events it handles at once (default 4).
+	// how many events it handles at once (default 4). Only without an Inbox.
 	Instance string
 	Workers  int
 
@@ -98,8 +106,17 @@ func (c *Callback) allow(userID string) (allowed, warn bool) {
 }
 
 // Wait blocks until every event this replica queued has been handled (tests; with several
-// replicas another one may handle it).
+// replicas another one may handle it). With the shared Inbox it waits until the inbox is empty.
 func (c *Callback) Wait() {
+	if c.Inbox != nil {
+		for {
+			st, err := c.Inbox.InboxStats(context.Background())
+			if err == nil && st.Depth == 0 {
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
 	c.pendingMu.Lock()
 	defer c.pendingMu.Unlock()
 	for c.pending > 0 {
@@ -121,6 +138,16 @@ func (c *Callback) addPending(n int) {
 		c.cond().Broadcast()
 	}
 	c.pendingMu.Unlock()
+}
+
+// HandleEntry handles one callback the shared inbox stored (bot.Bot.HandleSource).
+func (c *Callback) HandleEntry(ctx context.Context, payload []byte) {
+	var msg Message
+	if err := json.Unmarshal(payload, &msg); err != nil {
+		c.logger().Warn("wecom inbox: undecodable entry dropped", "err", err)
+		return
+	}
+	c.dispatch(ctx, msg)
 }
 
 // Run handles queued events until ctx ends: first it puts back what this instance held when it
@@ -274,6 +301,10 @@ func (c *Callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "bad message", http.StatusBadRequest)
 			return
 		}
+		if c.Inbox != nil {
+			c.accept(w, r, msg, payload)
+			return
+		}
 		c.addPending(1)
 		first, err := c.Front.Store.QueueWeComEvent(r.Context(), eventKey(msg), string(payload))
 		if err != nil || !first {
@@ -290,6 +321,20 @@ func (c *Callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", "GET, POST")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 	}
+}
+
+// accept stores a callback in the shared inbox before the 200; a full inbox or an unreachable
+// Redis gets 503, and 企业微信 retries.
+func (c *Callback) accept(w http.ResponseWriter, r *http.Request, msg Message, payload []byte) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second) // 企业微信 waits five seconds
+	defer cancel()
+	_, err := c.Inbox.AcceptUpdates(ctx, []ganwei.InboxUpdate{{Source: ganwei.SourceWeCom, Key: eventKey(msg), Payload: payload}}, c.InboxLimit)
+	if err != nil {
+		c.logger().Warn("wecom callback: not stored in the inbox; 企业微信 will retry", "full", ganwei.ErrorCode(err) == ganwei.EFULL, "err", err)
+		http.Error(w, "try again", http.StatusServiceUnavailable)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
 }
 
 // eventKey names a callback for deduplication: a message by its MsgId, an event by who, when

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/bot"
 	"github.com/ganwei-bot/ganwei/channels"
 	"github.com/ganwei-bot/ganwei/checkin"
@@ -144,6 +145,14 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 	}
 	if a.wecom != nil {
 		a.wecom.Handle = channels.From(channels.WeCom, a.handlers.Handle)
+		if a.bot != nil {
+			// One inbox, one dedupe and one worker pool for both platforms.
+			a.wecom.Inbox, a.wecom.InboxLimit = store, botCfg.InboxLimit
+			if a.wecom.InboxLimit <= 0 {
+				a.wecom.InboxLimit = bot.DefaultInboxLimit
+			}
+			a.bot.HandleSource(ganwei.SourceWeCom, a.wecom.HandleEntry)
+		}
 	}
 	return a, nil
 }
@@ -183,8 +192,9 @@ func (a *app) run(ctx context.Context, httpAddr string, ready chan<- string) err
 	stopReminders := background(ctx, func(ctx context.Context) { _ = a.reminders.Run(bot.WithBulk(ctx)) })
 	stopCheckIns := background(ctx, func(ctx context.Context) { a.checkins.Run(bot.WithBulk(ctx)) })
 	stopWeCom := func() {}
-	if a.wecom != nil {
-		stopWeCom = background(ctx, a.wecom.Run) // the 企业微信 inbox's workers
+	if a.wecom != nil && a.wecom.Inbox == nil {
+		// 企业微信 only: no bot, so no shared worker pool; its own queue's workers run instead.
+		stopWeCom = background(ctx, a.wecom.Run)
 	}
 	var runErr error
 	if a.bot != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -42,7 +43,8 @@ type wecomHarness struct {
 	mu     sync.Mutex
 	sleeps []time.Duration // the client's waits (rate-limit retries), recorded instead of slept
 
-	userBurst int // events one person may send at once (setup may lower it; default 100)
+	userBurst int           // events one person may send at once (setup may lower it; default 100)
+	claimIdle time.Duration // the shared inbox's take-over time (setup may lower it)
 }
 
 // The 企业微信 people: a cadre, a new leader and HR, each first met on 企业微信.
@@ -92,6 +94,7 @@ func newWeComHarness(t *testing.T, withTelegram bool, answerer *knowledge.Answer
 			skip[u] = true
 		}
 	}
+	botCfg.ClaimIdle = h.claimIdle
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if os.Getenv("GANWEI_TEST_LOG") != "" {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -201,8 +204,16 @@ func (h *wecomHarness) slept() []time.Duration {
 
 // The callback takes only what 企业微信 signed: the URL verification decrypts echostr, a bad
 // signature is refused with 401, a stale timestamp and a replayed callback are dropped.
+// With a Telegram bot in the process the callback goes through the shared inbox (the same dedupe
+// as Telegram's updates); without one, through the 企业微信 queue.
 func TestWeComCallbackChecksSignatureTimestampAndReplays(t *testing.T) {
-	h := newWeComHarness(t, false, nil)
+	for _, withTelegram := range []bool{false, true} {
+		t.Run(fmt.Sprintf("telegram=%v", withTelegram), func(t *testing.T) { testWeComCallback(t, withTelegram) })
+	}
+}
+
+func testWeComCallback(t *testing.T, withTelegram bool) {
+	h := newWeComHarness(t, withTelegram, nil)
 	if code, body := h.wc.Verify(t, "echo-1234", false); code != http.StatusOK || body != "echo-1234" {
 		t.Errorf("URL verification = %d %q, want 200 with the decrypted echostr", code, body)
 	}
@@ -234,6 +245,15 @@ func TestWeComCallbackChecksSignatureTimestampAndReplays(t *testing.T) {
 	}
 	if replies != 1 {
 		t.Errorf("a callback posted twice got %d replies, want 1: %+v", replies, h.wc.Messages(wzhang.userID))
+	}
+	rdb, prefix := h.store.Client(), h.store.Prefix()
+	shared, _ := rdb.Keys(h.ctx, prefix+"*update:wecom:*").Result()
+	own, _ := rdb.Keys(h.ctx, prefix+"*wecom:event:*").Result()
+	if withTelegram && (len(shared) == 0 || len(own) != 0) {
+		t.Errorf("with Telegram: %d shared-inbox marks, %d 企业微信-queue marks; want the shared inbox only", len(shared), len(own))
+	}
+	if !withTelegram && (len(shared) != 0 || len(own) == 0) {
+		t.Errorf("企业微信 only: %d shared-inbox marks, %d 企业微信-queue marks; want its own queue only", len(shared), len(own))
 	}
 
 	h.wc.Now = func() time.Time { return time.Now().Add(-10 * time.Minute) }
@@ -509,6 +529,42 @@ func TestWeComEventsSurviveACrash(t *testing.T) {
 	help := h.wc.Wait(t, wzhang.userID, 0, wecomtest.Contains("/checkin"))
 	if profile.Seq == 0 || help.Seq == 0 {
 		t.Fatal("queued events not handled")
+	}
+}
+
+// With Telegram in the process the callbacks share Telegram's inbox: what a replica that died
+// held is taken over by a live one after the claim timeout, and the rest is handled once.
+func TestWeComEventsInTheSharedInboxSurviveACrash(t *testing.T) {
+	h := newWeComHarness(t, true, nil, func(h *wecomHarness) []string {
+		h.claimIdle = 300 * time.Millisecond
+		var batch []ganwei.InboxUpdate
+		for i, text := range []string{"/whoami", "/help"} {
+			raw, _ := json.Marshal(wecom.Message{FromUserName: wzhang.userID, MsgType: "text", Content: text, MsgID: int64(900 + i), CreateTime: time.Now().Unix()})
+			batch = append(batch, ganwei.InboxUpdate{Source: ganwei.SourceWeCom, Key: "m:" + strconv.Itoa(900+i), Payload: raw})
+		}
+		if n, err := h.store.AcceptUpdates(h.ctx, batch, 0); n != 2 || err != nil {
+			t.Fatalf("accept: %d %v", n, err)
+		}
+		// Another replica took the first and died handling it.
+		if got, err := h.store.TakeUpdates(h.ctx, "dead-replica", 1, time.Second); len(got) != 1 || err != nil {
+			t.Fatalf("take: %v %v", got, err)
+		}
+		return nil
+	})
+	profile := h.wc.Wait(t, wzhang.userID, 0, wecomtest.Contains("身份："))
+	help := h.wc.Wait(t, wzhang.userID, 0, wecomtest.Contains("/checkin"))
+	if profile.Seq == 0 || help.Seq == 0 {
+		t.Fatal("events in the shared inbox not handled")
+	}
+	h.app.wecom.Wait()
+	var profiles int
+	for _, m := range h.wc.Messages(wzhang.userID) {
+		if strings.Contains(m.Text, "身份：") {
+			profiles++
+		}
+	}
+	if profiles != 1 {
+		t.Errorf("the taken-over event was answered %d times, want 1", profiles)
 	}
 }
 
