@@ -369,12 +369,16 @@ func TestWeComAcknowledgeCardTokenExpiryAndRateLimit(t *testing.T) {
 	h := newWeComHarness(t, false, nil)
 	leader := h.chat(wzhao.userID)
 	before := h.wc.Last()
-	if _, _, err := h.app.reminders.Appoint(h.ctx, &ganwei.Appointment{TelegramID: leader, Name: wzhao.user.Name,
-		Position: "党委书记", Unit: "七都镇", Date: "2026-11-20"}); err != nil {
+	appt, _, err := h.app.reminders.Appoint(h.ctx, &ganwei.Appointment{TelegramID: leader, Name: wzhao.user.Name,
+		Position: "党委书记", Unit: "七都镇", Date: "2026-11-20"})
+	if err != nil {
 		t.Fatalf("appoint: %v", err)
 	}
 	h.wc.Wait(t, wzhao.userID, before, wecomtest.Contains("任职提醒告知"))
 	card := h.wc.Wait(t, wzhao.userID, before, wecomtest.HasButton("已阅知"))
+	// The scheduler records the step as sent once the API has answered; a press that beats that
+	// record is refused as not sent yet. No person taps that fast, a test can: wait for it.
+	waitStepSent(t, h, appt.ID)
 	if fetches := h.wc.TokenFetches(); fetches != 1 {
 		t.Errorf("token fetched %d times before it expired, want once for every send", fetches)
 	}
@@ -577,5 +581,21 @@ func TestWeComHRExportArrivesAsAFile(t *testing.T) {
 	file := h.wc.Wait(t, whr.userID, before, func(m wecomtest.Message) bool { return m.Type == "file" })
 	if !strings.HasSuffix(file.Filename, ".xlsx") {
 		t.Errorf("export arrived as %+v, want an .xlsx file", file)
+	}
+}
+
+// waitStepSent waits until the appointment's first step is recorded as sent.
+func waitStepSent(t *testing.T, h *wecomHarness, id string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		a, err := h.store.Appointment(h.ctx, id)
+		if err == nil && len(a.Steps) > 0 && a.Steps[0].Status != ganwei.StepScheduled {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("step 1 of %s not recorded as sent: %+v, %v", id, a, err)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
