@@ -187,10 +187,3 @@ type Forgotten struct {
 	Invites      int  // used invite codes
 	Appointments int  // 四项清单 appointments and their reminders
 }
-
-// UpdateDeduper remembers which Telegram updates were already handled, so that a redelivered
-// update (webhook retry, restart) is handled once.
-type UpdateDeduper interface {
-	// FirstSeen marks the update id as seen and reports whether it was new.
-	FirstSeen(ctx context.Context, updateID int64) (bool, error)
-}

@@ -265,3 +265,7 @@ func (s *Store) InboxStats(ctx context.Context) (ganwei.InboxStats, error) {
 	}
 	return st, nil
 }
+
+// updateSeenTTL is how long an update id counts as handled. Telegram stops redelivering an update
+// long before a day has passed.
+const updateSeenTTL = 24 * time.Hour

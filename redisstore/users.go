@@ -15,7 +15,6 @@ import (
 )
 
 var _ ganwei.UserService = (*Store)(nil)
-var _ ganwei.UpdateDeduper = (*Store)(nil)
 
 // User returns the user with the Telegram id, or ENOTFOUND.
 func (s *Store) User(ctx context.Context, id int64) (*ganwei.User, error) {
@@ -337,19 +336,6 @@ func normalizeInviteCode(code string) string {
 		return ""
 	}
 	return string(out)
-}
-
-// updateSeenTTL is how long an update id counts as handled. Telegram stops redelivering an update
-// long before a day has passed.
-const updateSeenTTL = 24 * time.Hour
-
-// FirstSeen marks the update id as seen and reports whether it was new.
-func (s *Store) FirstSeen(ctx context.Context, updateID int64) (bool, error) {
-	ok, err := s.client.SetNX(ctx, s.key("update", strconv.FormatInt(updateID, 10)), 1, updateSeenTTL).Result()
-	if err != nil {
-		return false, wrap("mark update seen", err)
-	}
-	return ok, nil
 }
 
 // Forget deletes or anonymizes everything that names or links to the person, in one optimistic

@@ -177,19 +177,6 @@ func TestRedeemInviteConcurrently(t *testing.T) {
 	}
 }
 
-func TestFirstSeen(t *testing.T) {
-	ctx := context.Background()
-	s, _ := mustOpenStore(t)
-	first, err := s.FirstSeen(ctx, 1001)
-	if err != nil || !first {
-		t.Fatalf("FirstSeen(new) = %v, %v; want true", first, err)
-	}
-	again, err := s.FirstSeen(ctx, 1001)
-	if err != nil || again {
-		t.Fatalf("FirstSeen(repeat) = %v, %v; want false", again, err)
-	}
-}
-
 func TestDialogs(t *testing.T) {
 	ctx := context.Background()
 	s, _ := mustOpenStore(t)
