@@ -39,7 +39,8 @@ type UserLookup interface {
 // the store at every call, so a role revoked a second ago counts.
 type Authorizer struct {
 	Users UserLookup
-	// AdminIDs are administrators whatever the store says (GANWEI_ADMIN_IDS).
+	// AdminIDs are the Telegram user ids of operators who are administrators whatever the store
+	// says (GANWEI_ADMIN_IDS); they are matched against the person's accounts (ConfiguredAdmin).
 	AdminIDs map[int64]bool
 }
 
@@ -59,15 +60,24 @@ func (z Authorizer) AuthorizeActor(ctx context.Context, a Actor, min Role) (*Use
 	if a.CommandLine() {
 		return &User{Name: a.Operator, Role: RoleAdmin}, nil
 	}
-	u, err := z.Users.User(ctx, a.ID)
+	var u *User
+	var err error
+	if a.ID != 0 {
+		u, err = z.Users.User(ctx, a.ID)
+	} else {
+		err = Errorf(ENOTFOUND, "stranger") // no person behind the account
+	}
 	switch ErrorCode(err) {
 	case "":
 	case ENOTFOUND:
 		u = &User{ID: a.ID}
+		if a.Account != "" {
+			u.Accounts = []Account{a.Account}
+		}
 	default:
 		return nil, fmt.Errorf("authorize: %w", err)
 	}
-	if z.AdminIDs[a.ID] {
+	if ConfiguredAdmin(z.AdminIDs, u, a.Account) {
 		u.Role = RoleAdmin
 	}
 	if !u.Role.AtLeast(min) {

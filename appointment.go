@@ -10,7 +10,8 @@ import (
 // department, together with the state of each step of the 四项清单 reminder sequence sent to them.
 type Appointment struct {
 	ID         string            `json:"id"`          // short random id; travels in button data
-	TelegramID int64             `json:"telegram_id"` // the leader; also the private chat id
+	PersonID   int64             `json:"person_id"`             // the leader; pushes go to this person
+	TelegramID int64             `json:"telegram_id,omitempty"` // the Telegram user id HR registered them by, shown to HR; 0 when picked among people
 	Name       string            `json:"name"`
 	Position   string            `json:"position"`       // 职务
 	Unit       string            `json:"unit,omitempty"` // 单位
@@ -99,8 +100,8 @@ func (a *Appointment) Step(id string) *StepState {
 
 // Validate returns EINVALID when the appointment cannot be registered.
 func (a *Appointment) Validate() error {
-	if a.TelegramID <= 0 {
-		return Errorf(EINVALID, "Telegram 用户 ID 必须是正整数")
+	if a.PersonID <= 0 && a.TelegramID <= 0 {
+		return Errorf(EINVALID, "请指明新任职领导：Telegram 用户 ID（正整数）或已登记的人员")
 	}
 	if strings.TrimSpace(a.Position) == "" {
 		return Errorf(EINVALID, "职务不能为空")

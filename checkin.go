@@ -313,15 +313,18 @@ type SubmitResult struct {
 	TalkRequested bool
 }
 
-// Actor is who asks a service to do something: a person known to the bot (ID), or an operator at
-// the command line (Operator, the OS user), who holds REDIS_URL and so every right.
+// Actor is who asks a service to do something: a person known to the bot (ID, with the Account
+// they act from), a stranger (ID 0, only an Account), or an operator at the command line
+// (Operator, the OS user), who holds REDIS_URL and so every right.
 type Actor struct {
 	ID       int64
+	Account  Account // the account the person acts from; "" from the command line and the web console
 	Operator string
 }
 
-// CommandLine reports whether the actor is a command-line operator.
-func (a Actor) CommandLine() bool { return a.ID == 0 }
+// CommandLine reports whether the actor is a command-line operator: no person, no account, and
+// an operator's name. A stranger (ID 0 with an account) is not one.
+func (a Actor) CommandLine() bool { return a.ID == 0 && a.Account == "" && a.Operator != "" }
 
 // Audit actions.
 const (

@@ -89,3 +89,14 @@ var (
 	// ErrRecipientUnknown: no such chat (a wrong id, or someone who never opened the bot).
 	ErrRecipientUnknown = errors.New("recipient chat not found")
 )
+
+type toPersonKey struct{}
+
+// ToPerson marks ctx for sends addressed to a person id (a push: an alert for HR, a prompt)
+// rather than to the chat of the event being handled. A front end serving several people
+// (channels.Router) then resolves the number as a person even when it equals that chat's.
+// Schedulers, which handle no event, need not mark theirs.
+func ToPerson(ctx context.Context) context.Context { return context.WithValue(ctx, toPersonKey{}, true) }
+
+// IsToPerson reports whether ctx was marked by ToPerson.
+func IsToPerson(ctx context.Context) bool { v, _ := ctx.Value(toPersonKey{}).(bool); return v }

@@ -6,25 +6,77 @@ import (
 	"strings"
 )
 
-// Account names a person's account on one front end, as "platform:id": "telegram:123456",
-// later "wecom:zhangsan". A person (User, keyed by the internal person id) has one or more; the
-// front end reports the account in each Event and the handlers look the person up by it, so
-// that nothing above the front end assumes a person is a Telegram number.
+// A person is known by an internal person id (User.ID) and has one or more accounts on the
+// front ends (Account): "telegram:123456", "wecom:zhangsan". Front ends report the acting
+// account in each Event; the handlers find the person by it, and a push to a person is
+// addressed to the person id and resolved to one of their accounts (channels.Router). Nothing
+// above the front ends reads a person id as a platform id or the other way round.
 //
-// People who came in through Telegram before accounts existed keep their Telegram number as
-// their person id (the start-up migration adds the account "telegram:<id>" to each of them), and
-// a Telegram account binding an invite today gets the same: the person id of a Telegram person is
-// still numerically their Telegram id, and sends on Telegram go to that chat. A person first met
-// on another platform will get a person id of their own (see docs/frontends.md).
+// Person ids are opaque. A person made by this version (an invite redeemed by an account bound
+// to no one, a leader registered for the 四项清单, a configured administrator) gets the next
+// number from a Redis counter, at or above PersonIDBase. People stored by earlier versions keep
+// the id they had (numerically their Telegram id, or 2^52+n for someone first met on
+// 企业微信): it is only a key now, and the start-up migration made sure each names the accounts
+// that lead to them.
+
+// PersonIDBase is where new person ids start (7 000 000 000 000 001 is the first). It lies above
+// every Telegram user id (at most 52 bits, below 4.6e15) and every chat number of the earlier
+// 企业微信 layout (2^52 + n), and below 2^53, so ids stay exact in the float scores of sorted
+// sets. A person id in this range therefore cannot be mistaken for a Telegram id by eye; code
+// never relies on that, since it never reads a person id as a platform id at all.
+const PersonIDBase int64 = 7_000_000_000_000_000
+
+// Account names a person's account on one front end, as "platform:id".
 type Account string
+
+// Platforms, as accounts spell them.
+const (
+	PlatformTelegram = "telegram"
+	PlatformWeCom    = "wecom"
+)
 
 // TelegramAccount is the account of a Telegram user id.
 func TelegramAccount(id int64) Account { return Account("telegram:" + strconv.FormatInt(id, 10)) }
+
+// WeComAccount is the account of a 企业微信 userid (成员账号).
+func WeComAccount(userID string) Account { return Account("wecom:" + userID) }
+
+// ParseAccount reads "telegram:123" or "wecom:zhangsan"; EINVALID for anything else.
+func ParseAccount(s string) (Account, error) {
+	a := Account(strings.TrimSpace(s))
+	switch {
+	case !a.Valid():
+	case a.Platform() == PlatformTelegram:
+		if id, ok := a.TelegramID(); ok && id > 0 {
+			return a, nil
+		}
+	case a.Platform() == PlatformWeCom:
+		if !strings.ContainsAny(a.PlatformID(), " \t\n:") && len(a.PlatformID()) <= 64 {
+			return a, nil
+		}
+	}
+	return "", Errorf(EINVALID, "账号 %q 的格式应为 telegram:数字 或 wecom:成员账号", s)
+}
 
 // Platform is the part before the colon ("telegram").
 func (a Account) Platform() string {
 	p, _, _ := strings.Cut(string(a), ":")
 	return p
+}
+
+// PlatformID is the part after the colon: the id the platform knows the person by.
+func (a Account) PlatformID() string {
+	_, id, _ := strings.Cut(string(a), ":")
+	return id
+}
+
+// TelegramID is the Telegram user id of a Telegram account; ok is false for any other.
+func (a Account) TelegramID() (int64, bool) {
+	if a.Platform() != PlatformTelegram {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(a.PlatformID(), 10, 64)
+	return id, err == nil
 }
 
 // Valid reports whether a has the form platform:id with both parts non-empty.
@@ -33,8 +85,80 @@ func (a Account) Valid() bool {
 	return ok && p != "" && id != ""
 }
 
+// PlatformLabel is a platform's name as users read it.
+func PlatformLabel(platform string) string {
+	switch platform {
+	case PlatformTelegram:
+		return "Telegram"
+	case PlatformWeCom:
+		return "企业微信"
+	}
+	return platform
+}
+
+// Label is the account as users read it: 「Telegram（123）」, 「企业微信（zhangsan）」.
+func (a Account) Label() string {
+	return PlatformLabel(a.Platform()) + "（" + a.PlatformID() + "）"
+}
+
+// AccountsLabel lists accounts for people: 「Telegram（123）、企业微信（zhangsan）」.
+func AccountsLabel(accounts []Account) string {
+	parts := make([]string, len(accounts))
+	for i, a := range accounts {
+		parts[i] = a.Label()
+	}
+	return strings.Join(parts, "、")
+}
+
+// HasAccount reports whether u names a.
+func (u *User) HasAccount(a Account) bool {
+	for _, x := range u.Accounts {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+// AccountOn is u's account on platform, or "" when they have none there.
+func (u *User) AccountOn(platform string) Account {
+	for _, a := range u.Accounts {
+		if a.Platform() == platform {
+			return a
+		}
+	}
+	return ""
+}
+
+// ConfiguredAdmin reports whether one of u's accounts, or the acting account, is a Telegram
+// account listed in adminIDs (GANWEI_ADMIN_IDS, Telegram user ids of the operators): those are
+// administrators whatever the store says. A person id is never compared with the list.
+func ConfiguredAdmin(adminIDs map[int64]bool, u *User, acting Account) bool {
+	if len(adminIDs) == 0 {
+		return false
+	}
+	check := func(a Account) bool {
+		id, ok := a.TelegramID()
+		return ok && adminIDs[id]
+	}
+	if acting != "" && check(acting) {
+		return true
+	}
+	if u != nil {
+		for _, a := range u.Accounts {
+			if check(a) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // AccountDirectory finds the person behind an account.
 type AccountDirectory interface {
 	// PersonByAccount returns the person id the account is bound to, or ENOTFOUND.
 	PersonByAccount(ctx context.Context, a Account) (int64, error)
+	// UserByAccount returns the person the account is bound to, in one round trip to the
+	// store, or ENOTFOUND.
+	UserByAccount(ctx context.Context, a Account) (*User, error)
 }

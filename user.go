@@ -62,8 +62,8 @@ func (r Role) Label() string {
 
 // User is a person known to the bot, keyed by the person id.
 type User struct {
-	// ID is the person id. For people who came through Telegram it equals their Telegram user id
-	// (and so their private chat id); see Account.
+	// ID is the person id: opaque, never a platform id (see PersonIDBase). A stranger, whose
+	// account is bound to no one, is a guest with ID 0.
 	ID       int64     `json:"id"`
 	Accounts []Account `json:"accounts,omitempty"` // the front-end accounts bound to the person
 	Name     string    `json:"name"`
@@ -88,7 +88,7 @@ const (
 // Validate returns EINVALID when a required field is missing or a field is too long.
 func (u *User) Validate() error {
 	if u.ID <= 0 {
-		return Errorf(EINVALID, "Telegram 用户 ID 必须是正整数")
+		return Errorf(EINVALID, "人员编号必须是正整数")
 	}
 	return validateProfile(u.Name, u.Unit, u.Position)
 }
@@ -107,7 +107,9 @@ func validateProfile(name, unit, position string) error {
 	return nil
 }
 
-// Invite is a one-time, expiring code that binds a Telegram account to a prepared profile.
+// Invite is a one-time, expiring code that binds an account (Telegram, 企业微信) to a prepared
+// profile. With PersonID set it is a link code instead: it binds one more account to that
+// existing person and leaves their profile and role as they are.
 type Invite struct {
 	Code      string    `json:"code"`
 	Name      string    `json:"name"`
@@ -116,6 +118,7 @@ type Invite struct {
 	Role      Role      `json:"role"`
 	CreatedBy int64     `json:"created_by"` // person id of the issuer; 0 from the command line
 	ExpiresAt time.Time `json:"expires_at"`
+	PersonID  int64     `json:"person_id,omitempty"` // a link code for this person's next account
 }
 
 // DefaultInviteTTL is how long an invite code stays valid when the issuer does not say.
@@ -172,10 +175,19 @@ type UserService interface {
 
 	// CreateInvite stores inv under a fresh random code, which it sets and returns.
 	CreateInvite(ctx context.Context, inv *Invite) (string, error)
-	// RedeemInvite binds the Telegram account (telegramID; see Account) to the invite's profile
-	// and consumes the code in one atomic step. ENOTFOUND for an unknown or already used code,
-	// EEXPIRED for an expired one.
-	RedeemInvite(ctx context.Context, code string, telegramID int64) (*User, error)
+	// RedeemInvite binds the account to the invite's profile and consumes the code in one
+	// atomic step: an account bound to no one becomes a new person (a fresh person id), an
+	// account already bound updates its person's profile (same id, same history), and a link
+	// code (Invite.PersonID) adds the account to that person. ENOTFOUND for an unknown code,
+	// ECONFLICT for a used one (or an account bound to someone else), EEXPIRED for an expired one.
+	RedeemInvite(ctx context.Context, code string, a Account) (*User, error)
+	// PersonForAccount returns the person the account is bound to; when it is bound to no one it
+	// makes a person with profile's name, unit and position and no role (a new leader registered
+	// for the 四项清单, an operator from GANWEI_ADMIN_IDS) and reports created.
+	PersonForAccount(ctx context.Context, a Account, profile *User) (id int64, created bool, err error)
+	// LinkAccount binds one more account to an existing person (an administrator's mapping).
+	// ECONFLICT when the account is bound to someone else, ENOTFOUND for an unknown person.
+	LinkAccount(ctx context.Context, personID int64, a Account) error
 }
 
 // Forgotten says what Forget deleted, so that the person can be told precisely.

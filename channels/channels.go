@@ -1,31 +1,36 @@
 // Package channels puts several front ends behind the one ganwei.Messenger the features use.
-// A reply goes back where the event came from; a push to a person (a 四项清单 step, a check-in
-// prompt, an alert for HR) goes to one channel only: the person's preferred one when they have an
-// account there, else the platform of their person id. It never sends the same push twice.
+// A reply goes back where the event came from. Anything else sent to a number (and whatever is
+// marked ganwei.ToPerson) is a push to the
+// person with that person id (a 四项清单 step, a check-in prompt, an alert for HR): the router
+// reads the person and their preferred channel in one round trip and sends to one account of
+// theirs, on the preferred channel when they have an account there that runs, else on the
+// channel of their first account that runs. It never sends the same push twice, and it never
+// reads a person id as a platform id.
 package channels
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/ganwei-bot/ganwei"
 )
 
 // Names of the channels, as accounts spell their platform.
 const (
-	Telegram = "telegram"
-	WeCom    = "wecom"
+	Telegram = ganwei.PlatformTelegram
+	WeCom    = ganwei.PlatformWeCom
 )
 
-// People is what the router reads about a person.
+// People is what the router reads about a person (redisstore.Store).
 type People interface {
-	User(ctx context.Context, id int64) (*ganwei.User, error)
-	// PreferredChannel returns the channel the person chose for pushes, or "".
-	PreferredChannel(ctx context.Context, personID int64) (string, error)
+	// PushTarget returns the person and the channel they chose for pushes ("" when none), or
+	// ENOTFOUND.
+	PushTarget(ctx context.Context, personID int64) (*ganwei.User, string, error)
 }
 
-// WeComChats maps a 企业微信 userid to its chat id (redisstore.Store).
+// WeComChats maps a 企业微信 userid to the chat number the 企业微信 front end addresses it by
+// (redisstore.Store).
 type WeComChats interface {
 	WeComChat(ctx context.Context, userID string) (int64, bool, error)
 }
@@ -36,8 +41,6 @@ type Router struct {
 	WeCom    ganwei.Messenger
 	People   People
 	Chats    WeComChats
-	// IsWeComChat says whether a chat id belongs to 企业微信 (redisstore.WeComChatBase and up).
-	IsWeComChat func(chatID int64) bool
 }
 
 var _ ganwei.Messenger = (*Router)(nil)
@@ -58,69 +61,75 @@ func From(channel string, h func(context.Context, ganwei.Event)) func(context.Co
 }
 
 func (r *Router) front(channel string) ganwei.Messenger {
-	if channel == WeCom {
+	switch channel {
+	case WeCom:
 		return r.WeCom
+	case Telegram:
+		return r.Telegram
 	}
-	return r.Telegram
+	return nil
 }
 
-// route picks the channel and chat for a message to chatID.
+// route picks the channel and chat for a message to chatID: the event's own chat, or a person.
 func (r *Router) route(ctx context.Context, chatID int64) (ganwei.Messenger, int64, error) {
-	if o, ok := ctx.Value(originKey{}).(origin); ok && o.chatID == chatID {
+	if o, ok := ctx.Value(originKey{}).(origin); ok && o.chatID == chatID && !ganwei.IsToPerson(ctx) {
 		if m := r.front(o.channel); m != nil {
 			return m, chatID, nil
 		}
 	}
-	home := Telegram
-	if r.IsWeComChat != nil && r.IsWeComChat(chatID) {
-		home = WeCom
-	}
-	if r.Telegram != nil && r.WeCom != nil && r.People != nil {
-		if m, chat, ok := r.preferred(ctx, chatID, home); ok {
-			return m, chat, nil
-		}
-	}
-	if m := r.front(home); m != nil {
-		return m, chatID, nil
-	}
-	return nil, 0, fmt.Errorf("%w: the %s channel is not configured", ganwei.ErrRecipientUnknown, home)
+	m, chat, _, err := r.person(ctx, chatID, "")
+	return m, chat, err
 }
 
-// preferred finds the person's preferred channel when it is not the one of their person id and
-// they have an account there. Lookup trouble keeps the home channel: a push is never lost to it.
-func (r *Router) preferred(ctx context.Context, personID int64, home string) (ganwei.Messenger, int64, bool) {
-	want, err := r.People.PreferredChannel(ctx, personID)
-	if err != nil || want == "" || want == home {
-		return nil, 0, false
+// person resolves a push to a person: the front end, its chat for the chosen account, and the
+// account. only restricts the choice to one platform ("" for any).
+func (r *Router) person(ctx context.Context, personID int64, only string) (ganwei.Messenger, int64, ganwei.Account, error) {
+	if r.People == nil || personID == 0 {
+		return nil, 0, "", fmt.Errorf("%w: no person %d", ganwei.ErrRecipientUnknown, personID)
 	}
-	u, err := r.People.User(ctx, personID)
-	if err != nil {
-		return nil, 0, false
+	u, preferred, err := r.People.PushTarget(ctx, personID)
+	if ganwei.ErrorCode(err) == ganwei.ENOTFOUND {
+		return nil, 0, "", fmt.Errorf("%w: no person %d", ganwei.ErrRecipientUnknown, personID)
+	} else if err != nil {
+		return nil, 0, "", err // storage trouble: the caller retries later
 	}
-	for _, a := range u.Accounts {
-		if a.Platform() != want {
+	var candidates []ganwei.Account
+	if a := u.AccountOn(preferred); preferred != "" && a != "" {
+		candidates = append(candidates, a)
+	}
+	candidates = append(candidates, u.Accounts...)
+	for _, a := range candidates {
+		if only != "" && a.Platform() != only {
 			continue
 		}
-		_, id, _ := strings.Cut(string(a), ":")
-		switch want {
-		case WeCom:
-			if r.Chats == nil {
-				return nil, 0, false
-			}
-			chat, _, err := r.Chats.WeComChat(ctx, id)
-			if err != nil {
-				return nil, 0, false
-			}
-			return r.WeCom, chat, true
-		case Telegram:
-			var tid int64
-			if _, err := fmt.Sscan(id, &tid); err != nil {
-				return nil, 0, false
-			}
-			return r.Telegram, tid, true
+		m := r.front(a.Platform())
+		if m == nil {
+			continue // that channel does not run here
+		}
+		chat, err := r.chatOf(ctx, a)
+		if err != nil {
+			return nil, 0, "", err
+		}
+		return m, chat, a, nil
+	}
+	return nil, 0, "", fmt.Errorf("%w: person %d has no account on a channel that runs", ganwei.ErrRecipientUnknown, personID)
+}
+
+// chatOf is the chat that reaches an account on its own front end: a Telegram user's private
+// chat has their user id; a 企业微信 userid has the chat number its front end keeps for it.
+func (r *Router) chatOf(ctx context.Context, a ganwei.Account) (int64, error) {
+	switch a.Platform() {
+	case Telegram:
+		if id, ok := a.TelegramID(); ok && id > 0 {
+			return id, nil
+		}
+	case WeCom:
+		if r.Chats != nil {
+			chat, _, err := r.Chats.WeComChat(ctx, a.PlatformID())
+			return chat, err
 		}
 	}
-	return nil, 0, false
+	return 0, fmt.Errorf("%w: account %s cannot be addressed", ganwei.ErrRecipientUnknown, a.Platform())
 }
 
 // Send implements ganwei.Messenger.
@@ -171,12 +180,29 @@ func (r *Router) SendPhoto(ctx context.Context, chatID int64, filename string, d
 	return m.SendPhoto(ctx, chat, filename, data, caption)
 }
 
-// SetCommands implements ganwei.Messenger: menus exist on Telegram only.
+// SetCommands implements ganwei.Messenger: menus exist on Telegram only. Chat 0 is the default
+// menu; the event's own chat is set when the event came from Telegram; any other number is a
+// person, whose Telegram account (if they have one) gets it.
 func (r *Router) SetCommands(ctx context.Context, chatID int64, cmds []ganwei.MenuCommand) error {
-	if r.Telegram == nil || (r.IsWeComChat != nil && r.IsWeComChat(chatID)) {
+	if r.Telegram == nil {
 		return nil
 	}
-	return r.Telegram.SetCommands(ctx, chatID, cmds)
+	if chatID == 0 {
+		return r.Telegram.SetCommands(ctx, 0, cmds)
+	}
+	if o, ok := ctx.Value(originKey{}).(origin); ok && o.chatID == chatID && !ganwei.IsToPerson(ctx) {
+		if o.channel != Telegram {
+			return nil
+		}
+		return r.Telegram.SetCommands(ctx, chatID, cmds)
+	}
+	m, chat, _, err := r.person(ctx, chatID, Telegram)
+	if errors.Is(err, ganwei.ErrRecipientUnknown) {
+		return nil // no Telegram account: no menu to set
+	} else if err != nil {
+		return err
+	}
+	return m.SetCommands(ctx, chat, cmds)
 }
 
 // InviteLink implements ganwei.Messenger: the Telegram deep link when Telegram runs (a

@@ -34,7 +34,7 @@ var aggHeader = []any{"周期", "单位", "应答人数", "作答人数", "参�
 // aggWidths are the 汇总 sheet's column widths, in characters.
 var aggWidths = []float64{11, 16, 9, 9, 8, 12, 12, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 9, 12, 9, 12, 12, 12, 30}
 
-var personHeader = []any{"周期", "Telegram ID", "姓名", "单位", "身心状态", "工作压力", "工作支持", "待遇落实", "希望谈心谈话", "补充说明", "填写时间"}
+var personHeader = []any{"周期", "人员编号", "姓名", "单位", "身心状态", "工作压力", "工作支持", "待遇落实", "希望谈心谈话", "补充说明", "填写时间"}
 
 var personWidths = []float64{11, 14, 10, 16, 9, 9, 10, 12, 12, 40, 17}
 

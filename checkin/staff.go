@@ -302,7 +302,7 @@ func (s *Staff) checkPauseTarget(ctx context.Context, userID int64, unit string)
 	if userID > 0 {
 		_, err := s.Users.User(ctx, userID)
 		if ganwei.ErrorCode(err) == ganwei.ENOTFOUND {
-			return ganwei.Errorf(ganwei.ENOTFOUND, "没有找到 Telegram ID 为 %d 的已登记人员，请核对后再试。", userID)
+			return ganwei.Errorf(ganwei.ENOTFOUND, "没有找到编号为 %d 的已登记人员，请核对后再试（编号见 /users）。", userID)
 		}
 		return err
 	}

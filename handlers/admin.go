@@ -78,23 +78,23 @@ func (h *Handlers) usersPage(ctx context.Context, r *Request, n int) (*listPage,
 	fmt.Fprintf(&b, "已绑定 %d 人：\n", len(list))
 	from, to := pageBounds(n, len(list))
 	for i, u := range list[from:to] {
-		fmt.Fprintf(&b, "%d. %s · %s%s（ID %d）\n", from+i+1, profileLine(u), u.Role.Label(), scopeText(u), u.ID)
+		fmt.Fprintf(&b, "%d. %s · %s%s（编号 %d）\n", from+i+1, profileLine(u), u.Role.Label(), scopeText(u), u.ID)
 	}
-	b.WriteString("\n调整角色：/role Telegram ID 角色（干部、组织部、管理员、撤销）")
+	b.WriteString("\n调整角色：/role 编号 角色（干部、组织部、管理员、撤销）")
 	return &listPage{text: b.String(), total: len(list)}, nil
 }
 
 // role changes or revokes someone's role.
 func (h *Handlers) role(ctx context.Context, r *Request) {
 	fields := strings.Fields(r.Args)
-	usage := "用法：/role Telegram ID 角色 [负责单位]\n角色可选：干部、组织部、管理员、撤销\n例如：/role 123456789 组织部\n只负责部分单位的组织部工作人员，在后面写单位，用顿号隔开：/role 123456789 组织部 七都镇、震泽镇"
+	usage := "用法：/role 编号 角色 [负责单位]\n编号见 /users；也可以写对方的 Telegram 用户 ID，或 wecom:成员账号。\n角色可选：干部、组织部、管理员、撤销\n例如：/role 123456789 组织部\n只负责部分单位的组织部工作人员，在后面写单位，用顿号隔开：/role 123456789 组织部 七都镇、震泽镇"
 	if len(fields) < 2 {
 		h.send(ctx, r.ChatID, usage, nil)
 		return
 	}
-	id, err := strconv.ParseInt(fields[0], 10, 64)
-	role, ok := parseRoleWord(fields[1])
-	if err != nil || id <= 0 || !ok {
+	id, ok := h.personRef(ctx, fields[0])
+	role, known := parseRoleWord(fields[1])
+	if !ok || !known {
 		h.send(ctx, r.ChatID, usage, nil)
 		return
 	}
@@ -143,4 +143,35 @@ func scopeText(u *ganwei.User) string {
 		return ""
 	}
 	return "，负责：" + strings.Join(u.Scope, "、")
+}
+
+// personRef reads how staff name a person: the person's number (编号, shown by /users), an
+// account ("telegram:123", "wecom:zhangsan"), or a bare Telegram user id of someone bound
+// through Telegram. A number is a person's own first; only when no person has it is it read as
+// a Telegram account. ok is false for what is none of these; an unknown person passes through
+// (the service answers ENOTFOUND).
+func (h *Handlers) personRef(ctx context.Context, ref string) (int64, bool) {
+	ref = strings.TrimSpace(ref)
+	if strings.Contains(ref, ":") {
+		a, err := ganwei.ParseAccount(ref)
+		if err != nil {
+			return 0, false
+		}
+		id, err := h.Users.PersonByAccount(ctx, a)
+		if err != nil {
+			return 0, true // nobody: the service says so
+		}
+		return id, true
+	}
+	n, err := strconv.ParseInt(ref, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, false
+	}
+	if _, err := h.Users.User(ctx, n); ganwei.ErrorCode(err) != ganwei.ENOTFOUND {
+		return n, true
+	}
+	if id, err := h.Users.PersonByAccount(ctx, ganwei.TelegramAccount(n)); err == nil {
+		return id, true
+	}
+	return n, true
 }

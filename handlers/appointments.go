@@ -153,7 +153,7 @@ func (h *Handlers) appointStart(ctx context.Context, r *Request) {
 			if u.Role != ganwei.RoleCadre || len(rows) >= 4 {
 				continue
 			}
-			row = append(row, button(u.Name, appointCB+":who:"+strconv.FormatInt(u.ID, 10)))
+			row = append(row, button(u.Name, appointCB+":who:"+strconv.FormatInt(u.ID, 10))) // a person id
 			if len(row) == 2 {
 				rows, row = append(rows, row), nil
 			}
@@ -181,7 +181,7 @@ func (h *Handlers) appointText(ctx context.Context, r *Request, d *ganwei.Dialog
 			h.send(ctx, r.ChatID, "Telegram ID 是一串数字，请重新发送；或发送 /cancel 取消。", nil)
 			return
 		}
-		h.appointWho(ctx, r, d, id)
+		h.appointWho(ctx, r, d, id, 0)
 	case "name":
 		if text == "" || len([]rune(text)) > ganwei.MaxNameLen {
 			h.send(ctx, r.ChatID, fmt.Sprintf("请发送对方的姓名（不超过 %d 个字）。", ganwei.MaxNameLen), nil)
@@ -216,15 +216,51 @@ func (h *Handlers) appointText(ctx context.Context, r *Request, d *ganwei.Dialog
 	}
 }
 
-// appointWho records the person and skips the name question when they are a bound user.
-func (h *Handlers) appointWho(ctx context.Context, r *Request, d *ganwei.Dialog, id int64) {
-	d.Data["id"] = strconv.FormatInt(id, 10)
-	if u, err := h.Users.User(ctx, id); err == nil {
+// appointWho records the leader, by the Telegram id HR typed (telegramID) or as a person picked
+// among the bound ones (personID), and skips the name question when they are a bound person.
+func (h *Handlers) appointWho(ctx context.Context, r *Request, d *ganwei.Dialog, telegramID, personID int64) {
+	var u *ganwei.User
+	var err error
+	if personID > 0 {
+		u, err = h.Users.User(ctx, personID)
+		if err != nil {
+			h.fail(ctx, r.ChatID, "find leader", err)
+			return
+		}
+		if id, ok := u.AccountOn(ganwei.PlatformTelegram).TelegramID(); ok {
+			telegramID = id
+		}
+	} else if u, err = h.Users.UserByAccount(ctx, ganwei.TelegramAccount(telegramID)); err != nil {
+		u = nil // not bound: HR gives the name
+	}
+	d.Data["id"] = strconv.FormatInt(telegramID, 10)
+	if u != nil && u.Role != ganwei.RoleGuest {
+		d.Data["pid"] = strconv.FormatInt(u.ID, 10)
 		d.Data["name"], d.Data["profile_unit"] = u.Name, u.Unit
 		h.appointAsk(ctx, r, d, "position")
 		return
 	}
+	if u != nil {
+		d.Data["pid"] = strconv.FormatInt(u.ID, 10) // known, not bound: registered for an earlier post
+	}
 	h.appointAsk(ctx, r, d, "name")
+}
+
+// leaderAppointment is the appointment the dialog describes.
+func leaderAppointment(d *ganwei.Dialog) *ganwei.Appointment {
+	tg, _ := strconv.ParseInt(d.Data["id"], 10, 64)
+	pid, _ := strconv.ParseInt(d.Data["pid"], 10, 64)
+	return &ganwei.Appointment{PersonID: pid, TelegramID: tg, Name: d.Data["name"],
+		Position: d.Data["position"], Unit: d.Data["unit"], Date: d.Data["date"]}
+}
+
+// leaderRef is how HR told us who the leader is: the Telegram id they typed, else the person's
+// number.
+func leaderRef(a *ganwei.Appointment) string {
+	if a.TelegramID > 0 {
+		return fmt.Sprintf("Telegram ID %d", a.TelegramID)
+	}
+	return fmt.Sprintf("编号 %d", a.PersonID)
 }
 
 // appointAsk moves the dialog to step and asks its question.
@@ -262,9 +298,7 @@ func (h *Handlers) appointAsk(ctx context.Context, r *Request, d *ganwei.Dialog,
 // appointPreview is what HR confirms: the person, the date read back in full (so a misread
 // date shows before anything is sent) and when each step would go out.
 func (h *Handlers) appointPreview(ctx context.Context, d *ganwei.Dialog) (string, error) {
-	id, _ := strconv.ParseInt(d.Data["id"], 10, 64)
-	a, err := h.office.Preview(ctx, &ganwei.Appointment{TelegramID: id, Name: d.Data["name"],
-		Position: d.Data["position"], Unit: d.Data["unit"], Date: d.Data["date"]})
+	a, err := h.office.Preview(ctx, leaderAppointment(d))
 	if err != nil {
 		return "", err
 	}
@@ -273,8 +307,8 @@ func (h *Handlers) appointPreview(ctx context.Context, d *ganwei.Dialog) (string
 		return "", err
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "请确认：\n姓名：%s（Telegram ID %d）\n职务：%s\n单位：%s\n任职日期：%s\n\n发送计划：\n",
-		a.Name, a.TelegramID, a.Position, orDash(a.Unit), workdays.FormatDate(day))
+	fmt.Fprintf(&b, "请确认：\n姓名：%s（%s）\n职务：%s\n单位：%s\n任职日期：%s\n\n发送计划：\n",
+		a.Name, leaderRef(a), a.Position, orDash(a.Unit), workdays.FormatDate(day))
 	now := h.Now()
 	for i, st := range a.Steps {
 		when := h.fmtTime(st.DueAt)
@@ -314,7 +348,7 @@ func (h *Handlers) appointButton(ctx context.Context, r *Request, data string) {
 		if err != nil || id <= 0 {
 			return
 		}
-		h.appointWho(ctx, r, d, id)
+		h.appointWho(ctx, r, d, 0, id)
 	case action == "unit" && d.Step == "unit":
 		d.Data["unit"] = d.Data["profile_unit"]
 		h.appointAsk(ctx, r, d, "date")
@@ -329,9 +363,9 @@ func (h *Handlers) appointButton(ctx context.Context, r *Request, data string) {
 			h.fail(ctx, r.ChatID, "clear dialog", err)
 			return
 		}
-		id, _ := strconv.ParseInt(d.Data["id"], 10, 64)
-		h.register(ctx, r, &ganwei.Appointment{TelegramID: id, Name: d.Data["name"], Position: d.Data["position"],
-			Unit: d.Data["unit"], Date: d.Data["date"], CreatedBy: r.User.ID})
+		a := leaderAppointment(d)
+		a.CreatedBy = r.User.ID
+		h.register(ctx, r, a)
 	}
 }
 
@@ -404,7 +438,7 @@ func progressLine(a *ganwei.Appointment) string {
 
 func (h *Handlers) appointmentText(a *ganwei.Appointment) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s · %s（%s）\n任职日期 %s · %s\n", a.Name, strings.TrimSpace(a.Unit+a.Position), orDash(strconv.FormatInt(a.TelegramID, 10)), a.Date, a.Status.Label())
+	fmt.Fprintf(&b, "%s · %s（%s）\n任职日期 %s · %s\n", a.Name, strings.TrimSpace(a.Unit+a.Position), leaderRef(a), a.Date, a.Status.Label())
 	for i, st := range a.Steps {
 		line := fmt.Sprintf("%d. %s：%s", i+1, st.Title, st.Status.Label())
 		switch st.Status {

@@ -3,7 +3,6 @@ package handlers
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -439,14 +438,17 @@ func (h *Handlers) NotifyKnowledgeRejected(ctx context.Context, err error) {
 	h.Logger.Warn("knowledge edit refused, previous base kept", "err", err)
 	text := "知识库更新未生效：GANWEI_KNOWLEDGE_DIR 中的修改没有通过检查（ganwei kb check），机器人继续使用上一版知识库。请修改后保存，机器人会自动重新检查。\n\n" +
 		shorten(err.Error(), 1500)
-	ids := make([]int64, 0, len(h.AdminIDs))
-	for id, ok := range h.AdminIDs {
-		if ok {
-			ids = append(ids, id)
-		}
+	if h.Users == nil {
+		return
 	}
-	slices.Sort(ids)
-	for _, id := range ids {
-		h.send(ctx, id, text, nil)
+	users, err := h.Users.Users(ctx)
+	if err != nil {
+		h.Logger.Warn("list administrators for the knowledge notice", "err", err)
+		return
+	}
+	for _, u := range users {
+		if ganwei.ConfiguredAdmin(h.AdminIDs, u, "") {
+			h.push(ctx, u.ID, text, nil)
+		}
 	}
 }

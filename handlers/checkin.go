@@ -49,7 +49,7 @@ func (h *Handlers) SendCheckInPrompt(ctx context.Context, u *ganwei.User, p ganw
 	if reminder {
 		text = fmt.Sprintf("%s！提醒一下：本期关爱问卷（%s）您还没有填写。方便时点下面的按钮即可，约需一分钟。", ganwei.GreetingFor(u), p.Label)
 	}
-	_, err := h.Messenger.Send(ctx, u.ID, text, keyboard([]ganwei.Button{button("开始填写", "ci:go")}))
+	_, err := h.Messenger.Send(ganwei.ToPerson(ctx), u.ID, text, keyboard([]ganwei.Button{button("开始填写", "ci:go")}))
 	return err
 }
 
@@ -422,18 +422,15 @@ func (h *Handlers) alertTalkRequest(ctx context.Context, from *ganwei.User, case
 	}
 	staff := map[int64]bool{}
 	for _, u := range users {
-		h.applyAdminIDs(u)
+		h.applyAdminIDs(u) // the operators of GANWEI_ADMIN_IDS, by their accounts
 		if u.Role.IsStaff() && u.Covers(from.Unit) {
 			staff[u.ID] = true
 		}
 	}
-	for id := range h.AdminIDs {
-		staff[id] = true
-	}
 	delete(staff, from.ID)
 	kb := keyboard([]ganwei.Button{button("查看跟进事项", "cs:v:"+caseID)})
 	for id := range staff {
-		h.send(ctx, id, "关爱问卷提醒：有一位同志希望与组织谈心谈话，请尽快安排。\n点下面的按钮查看（查看会记入审计日志），或发送 /cases 查看全部待跟进事项。", kb)
+		h.push(ctx, id, "关爱问卷提醒：有一位同志希望与组织谈心谈话，请尽快安排。\n点下面的按钮查看（查看会记入审计日志），或发送 /cases 查看全部待跟进事项。", kb)
 	}
 }
 
@@ -664,7 +661,7 @@ func (h *Handlers) forgetButton(ctx context.Context, r *Request, data string) {
 		return
 	}
 	h.Logger.Info("user data deleted on request", "user_id", r.User.ID)
-	h.syncMenu(ctx, &ganwei.User{ID: r.User.ID, Role: ganwei.RoleGuest})
+	h.setMenu(ctx, r.ChatID, ganwei.RoleGuest) // the person is gone; this chat was theirs
 	h.edit(ctx, r, ForgottenText(got), nil)
 }
 

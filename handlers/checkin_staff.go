@@ -385,10 +385,12 @@ func (h *Handlers) export(ctx context.Context, r *Request) {
 	}
 }
 
-// pauseTarget parses "Telegram ID" or a unit name.
-func pauseTarget(args string) (int64, string) {
-	if id, err := strconv.ParseInt(args, 10, 64); err == nil && id > 0 {
-		return id, ""
+// pauseTarget parses a person (编号, account or Telegram id; see personRef) or a unit name.
+func (h *Handlers) pauseTarget(ctx context.Context, args string) (int64, string) {
+	if _, err := strconv.ParseInt(args, 10, 64); err == nil || strings.HasPrefix(args, "telegram:") || strings.HasPrefix(args, "wecom:") {
+		if id, ok := h.personRef(ctx, args); ok && id > 0 {
+			return id, ""
+		}
 	}
 	return 0, args
 }
@@ -414,10 +416,10 @@ func (h *Handlers) setPaused(ctx context.Context, r *Request, paused bool) {
 		if len(names) > 0 {
 			list = strings.Join(names, "、")
 		}
-		h.send(ctx, r.ChatID, "用法：/pause Telegram ID 或 单位名（如休假、借调），/resume 同样写法恢复。\n目前暂停："+list, nil)
+		h.send(ctx, r.ChatID, "用法：/pause 编号 或 单位名（如休假、借调；编号见 /users），/resume 同样写法恢复。\n目前暂停："+list, nil)
 		return
 	}
-	id, unit := pauseTarget(r.Args)
+	id, unit := h.pauseTarget(ctx, r.Args)
 	if err := h.staff.SetPaused(ctx, id, unit, paused); err != nil {
 		h.fail(ctx, r.ChatID, "set paused", err)
 		return

@@ -212,55 +212,53 @@ func menuOrder(name string) string {
 	return "99" + name
 }
 
-// resolveUser returns the stored user or a guest, with GANWEI_ADMIN_IDS applied. While Redis
-// is unreachable it falls back to who the person was a moment ago (identityTTL), or else to a
-// guest with unknown set, so that what needs no storage (policy answers) still works for
-// everyone. Any other storage error is returned.
+// resolveUser returns the person behind the event's account (one round trip to the store), or
+// a stranger: a guest with person id 0, whose platform id is never taken for anyone's person id.
+// GANWEI_ADMIN_IDS apply by account. While Redis is unreachable it falls back to who the account
+// was a moment ago (identityTTL), or else to a guest with unknown set, so that what needs no
+// storage (policy answers) still works for everyone. Any other storage error is returned.
 func (h *Handlers) resolveUser(ctx context.Context, ev ganwei.Event) (u *ganwei.User, unknown bool, err error) {
-	id, err := h.personID(ctx, ev)
-	if err == nil {
-		u, err = h.Users.User(ctx, id)
+	err = ganwei.Errorf(ganwei.ENOTFOUND, "no account") // a front end that reports none: a stranger
+	if ev.Account != "" {
+		u, err = h.Users.UserByAccount(ctx, ev.Account)
 	}
 	switch ganwei.ErrorCode(err) {
 	case "":
-		h.identities.put(u)
+		h.identities.put(ev.Account, u)
 	case ganwei.ENOTFOUND:
-		u = &ganwei.User{ID: ev.From, Name: ev.Name}
-		h.identities.put(u)
+		u = stranger(ev)
+		h.identities.put(ev.Account, u)
 	case ganwei.EUNAVAILABLE:
 		h.Logger.Warn("resolve user: storage unavailable, using what this process knows", "err", err)
-		if cached, ok := h.identities.get(ev.From); ok {
+		if cached, ok := h.identities.get(ev.Account); ok {
 			u = cached
 		} else {
-			u, unknown = &ganwei.User{ID: ev.From, Name: ev.Name}, true
+			u, unknown = stranger(ev), true
 		}
 	default:
 		return nil, false, err
 	}
-	h.applyAdminIDs(u)
-	if h.AdminIDs[u.ID] {
+	if ganwei.ConfiguredAdmin(h.AdminIDs, u, ev.Account) {
+		u.Role = ganwei.RoleAdmin
 		unknown = false // configured administrators need no storage to be known
 	}
 	return u, unknown, nil
 }
 
-// personID finds the person behind the event's account. Someone whose account is bound to no
-// one is a stranger, whose platform id stands in until an invite binds the account (for
-// Telegram the person id it then gets); so does anyone a front end reports without an account.
-func (h *Handlers) personID(ctx context.Context, ev ganwei.Event) (int64, error) {
-	if ev.Account == "" {
-		return ev.From, nil
+// stranger is the guest standing for an account bound to no one: no person id, only the
+// account and the name the platform reports.
+func stranger(ev ganwei.Event) *ganwei.User {
+	u := &ganwei.User{Name: ev.Name}
+	if ev.Account != "" {
+		u.Accounts = []ganwei.Account{ev.Account}
 	}
-	id, err := h.Users.PersonByAccount(ctx, ev.Account)
-	if ganwei.ErrorCode(err) == ganwei.ENOTFOUND {
-		return ev.From, nil
-	}
-	return id, err
+	return u
 }
 
-// applyAdminIDs makes the GANWEI_ADMIN_IDS administrators whatever Redis says.
+// applyAdminIDs makes the GANWEI_ADMIN_IDS administrators (by their Telegram accounts) whatever
+// Redis says.
 func (h *Handlers) applyAdminIDs(u *ganwei.User) {
-	if h.AdminIDs[u.ID] {
+	if ganwei.ConfiguredAdmin(h.AdminIDs, u, "") {
 		u.Role = ganwei.RoleAdmin
 	}
 }
@@ -287,7 +285,7 @@ func (h *Handlers) handleMessage(ctx context.Context, ev ganwei.Event) {
 		h.fail(ctx, ev.ChatID, "resolve user", err)
 		return
 	}
-	ctx = ganwei.NewContextWithActor(ctx, ganwei.Actor{ID: u.ID}) // the services decide with it
+	ctx = ganwei.NewContextWithActor(ctx, ganwei.Actor{ID: u.ID, Account: ev.Account}) // the services decide with it
 	r := &Request{Event: ev, User: u, ChatID: ev.ChatID, Text: ev.Text, identityUnknown: unknown}
 	if ev.Text == "" {
 		h.send(ctx, r.ChatID, msgOnlyText, nil)
@@ -379,7 +377,7 @@ func (h *Handlers) handleAction(ctx context.Context, ev ganwei.Event) {
 		h.fail(ctx, chatID, "resolve user for button", err)
 		return
 	}
-	ctx = ganwei.NewContextWithActor(ctx, ganwei.Actor{ID: u.ID})
+	ctx = ganwei.NewContextWithActor(ctx, ganwei.Actor{ID: u.ID, Account: ev.Account})
 	r := &Request{Event: ev, User: u, ChatID: chatID, Text: act.Payload, Action: act,
 		MessageID: act.MessageID, identityUnknown: unknown}
 	prefix, data, ok := strings.Cut(act.Payload, ":")
@@ -465,6 +463,14 @@ func ParseCommand(text, botUsername string) (name, args string, ok bool) {
 	return strings.ToLower(name), strings.TrimSpace(rest), true
 }
 
+// push sends to a person (by person id) wherever they get pushes, not to the chat of the event
+// being handled; it logs (without the text) when it cannot.
+func (h *Handlers) push(ctx context.Context, personID int64, text string, kb ganwei.Keyboard) {
+	if _, err := h.Messenger.Send(ganwei.ToPerson(ctx), personID, text, kb); err != nil {
+		h.Logger.Warn("push message", "person_id", personID, "err", err)
+	}
+}
+
 // send replies and logs (without the text) when it cannot.
 func (h *Handlers) send(ctx context.Context, chatID int64, text string, kb ganwei.Keyboard) int {
 	id, err := h.Messenger.Send(ctx, chatID, text, kb)
@@ -519,6 +525,9 @@ func (h *Handlers) loadDialog(ctx context.Context, userID int64) (*ganwei.Dialog
 // loadDialogAny is loadDialog that also returns a dialog that timed out (untouched for longer
 // than ganwei.DefaultDialogTTL), with timedOut set.
 func (h *Handlers) loadDialogAny(ctx context.Context, userID int64) (d *ganwei.Dialog, timedOut bool, err error) {
+	if userID == 0 {
+		return nil, false, nil // a stranger has no dialogs: they are kept per person
+	}
 	d, err = h.Dialogs.Dialog(ctx, userID)
 	switch ganwei.ErrorCode(err) {
 	case "":
@@ -543,6 +552,12 @@ func timedOutText(kind string) string {
 
 // saveDialog stores d as the person's open dialog; when it cannot, it tells them and returns false.
 func (h *Handlers) saveDialog(ctx context.Context, r *Request, d *ganwei.Dialog) bool {
+	if r.User.ID == 0 {
+		// A stranger (even an administrator by GANWEI_ADMIN_IDS not bound yet) has no person to
+		// keep a dialog under.
+		h.send(ctx, r.ChatID, msgNeedBinding, nil)
+		return false
+	}
 	if err := h.Dialogs.SaveDialog(ctx, r.User.ID, d, ganwei.DefaultDialogTTL+dialogAfterlife); err != nil {
 		h.fail(ctx, r.ChatID, "save dialog", err)
 		return false

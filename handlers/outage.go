@@ -21,13 +21,14 @@ const identityTTL = 10 * time.Minute
 // outage.
 const maxCachedIdentities = 10000
 
-// identityCache remembers, per process, the users recently read from Redis.
+// identityCache remembers, per process, who recently acted from each account. It is read only
+// while Redis cannot answer.
 type identityCache struct {
 	ttl time.Duration
 	now func() time.Time
 
 	mu    sync.Mutex
-	users map[int64]cachedIdentity
+	users map[ganwei.Account]cachedIdentity
 }
 
 type cachedIdentity struct {
@@ -36,22 +37,28 @@ type cachedIdentity struct {
 }
 
 func newIdentityCache(ttl time.Duration, now func() time.Time) *identityCache {
-	return &identityCache{ttl: ttl, now: now, users: map[int64]cachedIdentity{}}
+	return &identityCache{ttl: ttl, now: now, users: map[ganwei.Account]cachedIdentity{}}
 }
 
-func (c *identityCache) put(u *ganwei.User) {
+func (c *identityCache) put(a ganwei.Account, u *ganwei.User) {
+	if a == "" {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.users) >= maxCachedIdentities {
 		clear(c.users)
 	}
-	c.users[u.ID] = cachedIdentity{user: *u, at: c.now()}
+	c.users[a] = cachedIdentity{user: *u, at: c.now()}
 }
 
-func (c *identityCache) get(id int64) (*ganwei.User, bool) {
+func (c *identityCache) get(a ganwei.Account) (*ganwei.User, bool) {
+	if a == "" {
+		return nil, false
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.users[id]
+	e, ok := c.users[a]
 	if !ok || c.now().Sub(e.at) > c.ttl {
 		return nil, false
 	}

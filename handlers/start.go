@@ -22,7 +22,11 @@ func (h *Handlers) start(ctx context.Context, r *Request) {
 		h.send(ctx, r.ChatID, h.welcome(r.User), nil)
 		return
 	}
-	u, err := h.Users.RedeemInvite(ctx, r.Args, r.User.ID)
+	if r.Event.Account == "" {
+		h.send(ctx, r.ChatID, msgTryLater, nil) // a front end that reports no account cannot bind
+		return
+	}
+	u, err := h.Users.RedeemInvite(ctx, r.Args, r.Event.Account)
 	switch ganwei.ErrorCode(err) {
 	case "":
 	case ganwei.ENOTFOUND:
@@ -32,6 +36,10 @@ func (h *Handlers) start(ctx context.Context, r *Request) {
 		h.send(ctx, r.ChatID, "这个邀请码已过期，没有完成绑定。请联系组织部重新获取邀请码。", nil)
 		return
 	case ganwei.ECONFLICT:
+		if msg := ganwei.ErrorMessage(err); msg != "邀请码已被使用" {
+			h.send(ctx, r.ChatID, msg, nil) // the account is someone else's
+			return
+		}
 		h.send(ctx, r.ChatID, "这个邀请码已经用过了，没有完成绑定。每个邀请码只能使用一次，如需帮助请联系组织部。", nil)
 		return
 	default:
@@ -39,9 +47,15 @@ func (h *Handlers) start(ctx context.Context, r *Request) {
 		return
 	}
 	h.applyAdminIDs(u)
-	h.Logger.Info("invite redeemed", "user_id", u.ID, "role", string(u.Role))
-	h.syncMenu(ctx, u)
-	h.send(ctx, r.ChatID, fmt.Sprintf("%s！绑定成功：%s，身份为%s。\n\n%s", ganwei.GreetingFor(u), profileLine(u), u.Role.Label(), h.roleIntro(u.Role)), nil)
+	h.Logger.Info("invite redeemed", "user_id", u.ID, "role", string(u.Role), "platform", r.Event.Account.Platform())
+	h.setMenu(ctx, r.ChatID, u.Role) // this chat is theirs
+	text := fmt.Sprintf("%s！绑定成功：%s，身份为%s。\n\n%s", ganwei.GreetingFor(u), profileLine(u), u.Role.Label(), h.roleIntro(u.Role))
+	if len(u.Accounts) > 1 {
+		// One person on several channels: say so, and where pushes go.
+		text = fmt.Sprintf("%s！绑定成功：%s，身份为%s。\n已绑定：%s。提醒和通知只发到其中一个渠道，不会重复；发送 /channel 可以选择。",
+			ganwei.GreetingFor(u), profileLine(u), u.Role.Label(), ganwei.AccountsLabel(u.Accounts))
+	}
+	h.send(ctx, r.ChatID, text, nil)
 }
 
 // welcome is the greeting for /start without a code.
@@ -73,14 +87,25 @@ func (h *Handlers) roleIntro(role ganwei.Role) string {
 	return strings.Join(lines, "\n")
 }
 
-// whoami shows the person's profile as the bot knows it.
+// whoami shows the person's profile and accounts as the bot knows them.
 func (h *Handlers) whoami(ctx context.Context, r *Request) {
 	u := r.User
 	if u.Role == ganwei.RoleGuest {
-		h.send(ctx, r.ChatID, fmt.Sprintf("您目前是访客（Telegram ID：%d），还没有绑定身份。\n请向组织部索取邀请码，然后发送「/start 邀请码」。", u.ID), nil)
+		h.send(ctx, r.ChatID, fmt.Sprintf("您目前是访客（当前账号：%s），还没有绑定身份。\n请向组织部索取邀请码，然后发送「/start 邀请码」。", accountsText(u, r.Event.Account)), nil)
 		return
 	}
-	h.send(ctx, r.ChatID, fmt.Sprintf("%s\n身份：%s\nTelegram ID：%d", profileLine(u), u.Role.Label(), u.ID), nil)
+	h.send(ctx, r.ChatID, fmt.Sprintf("%s\n身份：%s\n已绑定：%s", profileLine(u), u.Role.Label(), accountsText(u, r.Event.Account)), nil)
+}
+
+// accountsText lists the person's accounts for them, or the one they write from.
+func accountsText(u *ganwei.User, acting ganwei.Account) string {
+	if len(u.Accounts) > 0 {
+		return ganwei.AccountsLabel(u.Accounts)
+	}
+	if acting != "" {
+		return acting.Label()
+	}
+	return "未知"
 }
 
 // cancel ends whatever dialog is open.
@@ -101,10 +126,18 @@ func profileLine(u *ganwei.User) string {
 	return fmt.Sprintf("%s（%s）", u.Name, detail)
 }
 
-// syncMenu gives staff their own command menu in their chat; others see the default menu.
+// syncMenu gives staff their own command menu wherever the person has one (their Telegram
+// chat); others see the default menu.
 func (h *Handlers) syncMenu(ctx context.Context, u *ganwei.User) {
-	if err := h.Messenger.SetCommands(ctx, u.ID, h.Commands(u.Role)); err != nil {
+	if err := h.Messenger.SetCommands(ganwei.ToPerson(ctx), u.ID, h.Commands(u.Role)); err != nil {
 		h.Logger.Warn("set chat commands", "user_id", u.ID, "err", err)
+	}
+}
+
+// setMenu sets the menu of role in the chat of the event being handled.
+func (h *Handlers) setMenu(ctx context.Context, chatID int64, role ganwei.Role) {
+	if err := h.Messenger.SetCommands(ctx, chatID, h.Commands(role)); err != nil {
+		h.Logger.Warn("set chat commands", "err", err)
 	}
 }
 
@@ -118,17 +151,10 @@ func (h *Handlers) SyncMenus(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("list users for menus: %w", err)
 	}
-	seen := map[int64]bool{}
 	for _, u := range users {
-		h.applyAdminIDs(u)
-		seen[u.ID] = true
+		h.applyAdminIDs(u) // an operator of GANWEI_ADMIN_IDS is a person by now (EnsureAdmins)
 		if u.Role.IsStaff() {
 			h.syncMenu(ctx, u)
-		}
-	}
-	for id := range h.AdminIDs {
-		if !seen[id] {
-			h.syncMenu(ctx, &ganwei.User{ID: id, Role: ganwei.RoleAdmin})
 		}
 	}
 	return nil

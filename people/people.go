@@ -124,7 +124,7 @@ func (s *Service) SetRole(ctx context.Context, id int64, role ganwei.Role) (*gan
 	if err != nil {
 		return nil, fmt.Errorf("read changed user: %w", err)
 	}
-	if s.AdminIDs[id] {
+	if ganwei.ConfiguredAdmin(s.AdminIDs, changed, "") {
 		changed.Role = ganwei.RoleAdmin
 	}
 	return changed, nil

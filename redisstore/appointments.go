@@ -2,13 +2,14 @@ package redisstore
 
 // Keys (四项清单 reminder sequences, issue 4):
 //
-//	{prefix}:appt:{id}                     hash    one appointment: tg, name, position, unit, date,
+//	{prefix}:appt:{id}                     hash    one appointment: pid (the leader's person id), tg
+//	                                               (the Telegram id HR typed, or 0), name, position, unit, date,
 //	                                               status, created (ms), by, steps (comma list of
 //	                                               step ids), and per step {step}.{field}: title,
 //	                                               needack, status, due, sent, acked, ackby, rem,
 //	                                               next, esc, msg, err (times in Unix ms)
 //	{prefix}:appts                         zset    appointment ids, score = created (ms)
-//	{prefix}:appt:dup:{telegramID}:{hash}  string  id of the live appointment of that person for
+//	{prefix}:appt:dup:{personID}:{hash}    string  id of the live appointment of that person for
 //	                                               that position (hash of the normalised position);
 //	                                               stops a second registration starting a second
 //	                                               sequence; deleted on cancel
@@ -50,10 +51,10 @@ func (s *Store) claimKey() string         { return s.key("rem", "claim") }
 
 // dupKey is per person and position; the position is normalised (case, spacing) and hashed so
 // that the key stays short and free of separators.
-func (s *Store) dupKey(telegramID int64, position string) string {
+func (s *Store) dupKey(personID int64, position string) string {
 	norm := strings.ToLower(strings.Join(strings.Fields(position), " "))
 	sum := sha256.Sum256([]byte(norm))
-	return s.key("appt", "dup", strconv.FormatInt(telegramID, 10), hex.EncodeToString(sum[:8]))
+	return s.key("appt", "dup", strconv.FormatInt(personID, 10), hex.EncodeToString(sum[:8]))
 }
 
 func jobMember(id, step string) string { return id + "|" + step }
@@ -111,6 +112,9 @@ func (s *Store) CreateAppointment(ctx context.Context, a *ganwei.Appointment) (s
 	if err := a.Validate(); err != nil {
 		return "", false, err
 	}
+	if a.PersonID <= 0 {
+		return "", false, ganwei.Errorf(ganwei.EINVALID, "appointment without a person")
+	}
 	id, err := randomCode(apptIDAlphabet, 10)
 	if err != nil {
 		return "", false, err
@@ -126,7 +130,7 @@ func (s *Store) CreateAppointment(ctx context.Context, a *ganwei.Appointment) (s
 		ids[i] = st.ID
 	}
 	h := []any{
-		"tg", strconv.FormatInt(a.TelegramID, 10), "name", a.Name, "position", a.Position,
+		"pid", strconv.FormatInt(a.PersonID, 10), "tg", strconv.FormatInt(a.TelegramID, 10), "name", a.Name, "position", a.Position,
 		"unit", a.Unit, "date", a.Date, "status", string(a.Status), "created", ms(a.CreatedAt),
 		"by", strconv.FormatInt(a.CreatedBy, 10), "steps", strings.Join(ids, ","),
 	}
@@ -143,7 +147,7 @@ func (s *Store) CreateAppointment(ctx context.Context, a *ganwei.Appointment) (s
 	args := append([]any{id, ms(a.CreatedAt), len(h)}, h...)
 	args = append(args, jobs...)
 	got, err := createApptScript.Run(ctx, s.client,
-		[]string{s.dupKey(a.TelegramID, a.Position), s.apptKey(id), s.key("appts"), s.dueKey()}, args...).Text()
+		[]string{s.dupKey(a.PersonID, a.Position), s.apptKey(id), s.key("appts"), s.dueKey()}, args...).Text()
 	if err != nil {
 		return "", false, wrap("create appointment", err)
 	}
@@ -192,9 +196,10 @@ func (s *Store) Appointments(ctx context.Context) ([]*ganwei.Appointment, error)
 
 func decodeAppointment(id string, m map[string]string) *ganwei.Appointment {
 	tg, _ := strconv.ParseInt(m["tg"], 10, 64)
+	pid, _ := strconv.ParseInt(m["pid"], 10, 64)
 	by, _ := strconv.ParseInt(m["by"], 10, 64)
 	a := &ganwei.Appointment{
-		ID: id, TelegramID: tg, Name: m["name"], Position: m["position"], Unit: m["unit"],
+		ID: id, PersonID: pid, TelegramID: tg, Name: m["name"], Position: m["position"], Unit: m["unit"],
 		Date: m["date"], Status: ganwei.AppointmentStatus(m["status"]), CreatedBy: by,
 		CreatedAt: fromMS(m["created"]),
 	}
@@ -217,10 +222,10 @@ func decodeAppointment(id string, m map[string]string) *ganwei.Appointment {
 }
 
 // ackScript records an acknowledgement by the appointee and drops the step's pending job.
-// KEYS: appt, due. ARGV: step, presser id, now ms, job member.
+// KEYS: appt, due. ARGV: step, presser's person id, now ms, job member.
 var ackScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound'} end
-if redis.call('HGET', KEYS[1], 'tg') ~= ARGV[2] then return {'forbidden'} end
+if redis.call('HGET', KEYS[1], 'pid') ~= ARGV[2] then return {'forbidden'} end
 local st = redis.call('HGET', KEYS[1], ARGV[1] .. '.status')
 if (not st) or redis.call('HGET', KEYS[1], ARGV[1] .. '.needack') ~= '1' then return {'nostep'} end
 if st == 'acknowledged' then return {'already', redis.call('HGET', KEYS[1], ARGV[1] .. '.acked')} end
@@ -298,15 +303,15 @@ func (s *Store) SetAppointmentStatus(ctx context.Context, id string, status ganw
 	}
 	// The dup key needs only the person and the position, not the whole appointment. A missing
 	// appointment reads as empty fields and the script answers notfound.
-	who, err := s.client.HMGet(ctx, s.apptKey(id), "tg", "position").Result()
+	who, err := s.client.HMGet(ctx, s.apptKey(id), "pid", "position").Result()
 	if err != nil {
 		return wrap("get appointment", err)
 	}
-	tg, _ := who[0].(string)
+	pidText, _ := who[0].(string)
 	position, _ := who[1].(string)
-	telegramID, _ := strconv.ParseInt(tg, 10, 64)
+	personID, _ := strconv.ParseInt(pidText, 10, 64)
 	res, err := statusScript.Run(ctx, s.client,
-		[]string{s.apptKey(id), s.dueKey(), s.inflightKey(), s.dupKey(telegramID, position)},
+		[]string{s.apptKey(id), s.dueKey(), s.inflightKey(), s.dupKey(personID, position)},
 		string(status), id).Text()
 	if err != nil {
 		return wrap("set appointment status", err)

@@ -17,7 +17,10 @@ import (
 //
 //	1 (no {prefix}:schema key): people keyed by their Telegram id, no accounts.
 //	2: every person names their accounts and {prefix}:account:{account} leads to them.
-const SchemaVersion = 2
+//	3: person ids are opaque: new people get theirs from {prefix}:person:seq (ganwei.PersonIDBase
+//	   and up) whatever account they came with, and an appointment names its leader by person id
+//	   (field pid; tg keeps the Telegram id HR typed). People stored before keep their ids.
+const SchemaVersion = 3
 
 // migrateLockTTL bounds how long a crashed migrating replica holds the others back.
 const migrateLockTTL = 2 * time.Minute
@@ -86,15 +89,76 @@ func (s *Store) migrateFrom(ctx context.Context, from int, logger *slog.Logger) 
 		return err
 	}
 	logger.Info("migrating Redis layout", "from", from, "to", SchemaVersion, "prefix", s.prefix)
-	n, err := s.migrateAccounts(ctx)
+	n, err := s.migrateAccounts(ctx) // idempotent: layout 2 only adds to what 1 had
 	if err != nil {
 		return fmt.Errorf("migrate to layout 2 (accounts): %w", err)
+	}
+	appts, leaders, err := s.migrateAppointmentLeaders(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate to layout 3 (appointments by person): %w", err)
 	}
 	if err := s.client.Set(ctx, s.key("schema"), SchemaVersion, 0).Err(); err != nil {
 		return wrap("write schema version", err)
 	}
-	logger.Info("Redis layout migrated", "from", from, "to", SchemaVersion, "people", n, "ms", time.Since(start).Milliseconds())
+	logger.Info("Redis layout migrated", "from", from, "to", SchemaVersion, "people", n,
+		"appointments", appts, "leaders_added", leaders, "ms", time.Since(start).Milliseconds())
 	return nil
+}
+
+// migrateAppointmentLeaders names each appointment's leader by person id (pid). Before layout 3
+// an appointment named its leader by the Telegram id HR typed (tg), which was also the person id
+// of someone bound through Telegram (or the chat number of someone picked among 企业微信 people).
+// tg is a person's id when such a person exists; otherwise the account telegram:<tg> leads to
+// them; otherwise the leader never bound an invite, and becomes a person with that account and
+// the appointment's name (no role), as registering them does now. The duplicate guard moves to
+// the person id. Appointments that have a pid are left alone, so a second run changes nothing.
+func (s *Store) migrateAppointmentLeaders(ctx context.Context) (n, added int, err error) {
+	ids, err := s.client.ZRange(ctx, s.key("appts"), 0, -1).Result()
+	if err != nil {
+		return 0, 0, wrap("list appointments", err)
+	}
+	for _, id := range ids {
+		v, err := s.client.HMGet(ctx, s.apptKey(id), "pid", "tg", "name", "unit", "position").Result()
+		if err != nil {
+			return n, added, wrap("read appointment", err)
+		}
+		field := func(i int) string { f, _ := v[i].(string); return f }
+		if field(0) != "" || field(1) == "" {
+			continue // done before, or gone meanwhile
+		}
+		tg, err := strconv.ParseInt(field(1), 10, 64)
+		if err != nil {
+			return n, added, fmt.Errorf("appointment %s: leader %q: %w", id, field(1), err)
+		}
+		pid := tg
+		if exists, err := s.client.Exists(ctx, s.userKey(tg)).Result(); err != nil {
+			return n, added, wrap("read user", err)
+		} else if exists == 0 {
+			created := false
+			pid, created, err = s.PersonForAccount(ctx, ganwei.TelegramAccount(tg),
+				&ganwei.User{Name: field(2), Unit: field(3), Position: field(4)})
+			if err != nil {
+				return n, added, fmt.Errorf("appointment %s: leader: %w", id, err)
+			}
+			if created {
+				added++
+			}
+		}
+		oldDup, newDup := s.dupKey(tg, field(4)), s.dupKey(pid, field(4))
+		_, err = s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+			p.HSet(ctx, s.apptKey(id), "pid", pid)
+			if oldDup != newDup {
+				p.Copy(ctx, oldDup, newDup, 0, false)
+				p.Del(ctx, oldDup)
+			}
+			return nil
+		})
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return n, added, wrap("migrate appointment", err)
+		}
+		n++
+	}
+	return n, added, nil
 }
 
 // migrateAccounts gives every person their Telegram account (their id was their Telegram id) and

@@ -16,7 +16,7 @@ import (
 
 var _ ganwei.UserService = (*Store)(nil)
 
-// User returns the user with the Telegram id, or ENOTFOUND.
+// User returns the user with the person id, or ENOTFOUND.
 func (s *Store) User(ctx context.Context, id int64) (*ganwei.User, error) {
 	raw, err := s.client.Get(ctx, s.userKey(id)).Bytes()
 	if errors.Is(err, redis.Nil) {
@@ -31,7 +31,10 @@ func (s *Store) User(ctx context.Context, id int64) (*ganwei.User, error) {
 	return &u, nil
 }
 
-// SaveUser creates or replaces a user.
+// SaveUser creates or replaces a user, indexing the accounts it names. A profile that names no
+// account and has an id below 2^52 gets the account "telegram:<id>": that is what such a profile
+// meant in the first layout, where people were keyed by their Telegram id (the seeding of tests
+// and demos relies on it). New people get their ids from RedeemInvite and PersonForAccount.
 func (s *Store) SaveUser(ctx context.Context, u *ganwei.User) error {
 	if err := u.Validate(); err != nil {
 		return err
@@ -41,8 +44,8 @@ func (s *Store) SaveUser(ctx context.Context, u *ganwei.User) error {
 		u.CreatedAt = now
 	}
 	u.UpdatedAt = now
-	if len(u.Accounts) == 0 {
-		u.Accounts = []ganwei.Account{ganwei.TelegramAccount(u.ID)} // everyone came through Telegram so far
+	if len(u.Accounts) == 0 && u.ID < legacyIDLimit {
+		u.Accounts = []ganwei.Account{ganwei.TelegramAccount(u.ID)}
 	}
 	raw, err := json.Marshal(u)
 	if err != nil {
@@ -152,51 +155,7 @@ func (s *Store) SetScope(ctx context.Context, id int64, units []string) error {
 	return err
 }
 
-// DeleteUser removes the user's profile. Deleting an unknown user is not an error.
-func (s *Store) DeleteUser(ctx context.Context, id int64) error {
-	accounts := s.accountKeysOf(ctx, id)
-	_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Del(ctx, append(accounts, s.userKey(id))...)
-		p.ZRem(ctx, s.key("users"), id)
-		return nil
-	})
-	return wrap("delete user", err)
-}
-
 func (s *Store) userKey(id int64) string { return s.key("user", strconv.FormatInt(id, 10)) }
-
-// accountKey indexes an account to its person:
-//
-//	{prefix}:account:{platform}:{id}   string  the person id (see ganwei.Account)
-func (s *Store) accountKey(a ganwei.Account) string { return s.key("account", string(a)) }
-
-// PersonByAccount returns the person id the account is bound to, or ENOTFOUND.
-func (s *Store) PersonByAccount(ctx context.Context, a ganwei.Account) (int64, error) {
-	if !a.Valid() {
-		return 0, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这位用户")
-	}
-	id, err := s.client.Get(ctx, s.accountKey(a)).Int64()
-	if errors.Is(err, redis.Nil) {
-		return 0, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这位用户")
-	} else if err != nil {
-		return 0, wrap("find account", err)
-	}
-	return id, nil
-}
-
-// accountKeysOf lists the account index keys of a person: those the profile names and their
-// Telegram account (a profile written before accounts existed names none).
-func (s *Store) accountKeysOf(ctx context.Context, id int64) []string {
-	keys := []string{s.accountKey(ganwei.TelegramAccount(id))}
-	if u, err := s.User(ctx, id); err == nil {
-		for _, a := range u.Accounts {
-			if k := s.accountKey(a); k != keys[0] {
-				keys = append(keys, k)
-			}
-		}
-	}
-	return keys
-}
 
 // inviteAlphabet leaves out look-alike characters (0/O, 1/I/L) because codes get read aloud and
 // typed by hand.
@@ -245,73 +204,6 @@ func (s *Store) CreateInvite(ctx context.Context, inv *ganwei.Invite) (string, e
 		return code, nil
 	}
 	return "", ganwei.Errorf(ganwei.ECONFLICT, "生成邀请码失败，请重试")
-}
-
-// redeemScript consumes an invite and writes the bound user in one step. The used invite keeps
-// only that it was used and when (so that a second attempt is told why it failed): the profile
-// now lives in the user record, and the invite no longer names the person nor links the code to
-// their Telegram id, so /forgetme has nothing to find there.
-// KEYS: invite, user, users. ARGV: now (unix s), telegram id, user JSON.
-// Returns 1 on success, 0 unknown, -1 expired, -2 already used.
-var redeemScript = redis.NewScript(`
-local exp = redis.call('HGET', KEYS[1], 'exp')
-if not exp then return 0 end
-if redis.call('HEXISTS', KEYS[1], 'used_at') == 1 or redis.call('HEXISTS', KEYS[1], 'used_by') == 1 then return -2 end
-if tonumber(exp) <= tonumber(ARGV[1]) then return -1 end
-redis.call('HDEL', KEYS[1], 'payload')
-redis.call('HSET', KEYS[1], 'used_at', ARGV[1])
-redis.call('SET', KEYS[2], ARGV[3])
-redis.call('ZADD', KEYS[3], ARGV[2], ARGV[2])
-redis.call('SET', KEYS[4], ARGV[2])
-return 1
-`)
-
-// RedeemInvite binds the Telegram id to the invite's profile and consumes the code in one atomic
-// step. ENOTFOUND for an unknown code, ECONFLICT for a used one, EEXPIRED for an expired one.
-func (s *Store) RedeemInvite(ctx context.Context, code string, telegramID int64) (*ganwei.User, error) {
-	code = normalizeInviteCode(code)
-	if code == "" {
-		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "邀请码无效")
-	}
-	key := s.key("invite", code)
-	raw, err := s.client.HGet(ctx, key, "payload").Bytes()
-	if errors.Is(err, redis.Nil) {
-		if used, err := s.client.HExists(ctx, key, "used_at").Result(); err == nil && used {
-			return nil, ganwei.Errorf(ganwei.ECONFLICT, "邀请码已被使用")
-		}
-		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "邀请码无效")
-	} else if err != nil {
-		return nil, wrap("read invite", err)
-	}
-	var inv ganwei.Invite
-	if err := json.Unmarshal(raw, &inv); err != nil {
-		return nil, fmt.Errorf("decode invite: %w", err)
-	}
-	now := s.Now()
-	account := s.accountOf(ctx, telegramID) // telegram:<id>, or wecom:<userid> for a 企业微信 chat id
-	u := &ganwei.User{ID: telegramID, Accounts: []ganwei.Account{account}, Name: inv.Name, Unit: inv.Unit, Position: inv.Position, Role: inv.Role, CreatedAt: now, UpdatedAt: now}
-	if old, err := s.User(ctx, telegramID); err == nil {
-		u.CreatedAt = old.CreatedAt
-	}
-	userJSON, err := json.Marshal(u)
-	if err != nil {
-		return nil, fmt.Errorf("encode user: %w", err)
-	}
-	n, err := redeemScript.Run(ctx, s.client,
-		[]string{key, s.userKey(telegramID), s.key("users"), s.accountKey(account)},
-		now.Unix(), telegramID, userJSON).Int()
-	if err != nil {
-		return nil, wrap("redeem invite", err)
-	}
-	switch n {
-	case 1:
-		return u, nil
-	case -1:
-		return nil, ganwei.Errorf(ganwei.EEXPIRED, "邀请码已过期")
-	case -2:
-		return nil, ganwei.Errorf(ganwei.ECONFLICT, "邀请码已被使用")
-	}
-	return nil, ganwei.Errorf(ganwei.ENOTFOUND, "邀请码无效")
 }
 
 // normalizeInviteCode accepts what people type: lower case, spaces, full-width letters.
@@ -467,7 +359,7 @@ func (s *Store) appointmentsOf(ctx context.Context, tx *redis.Tx, uid string) ([
 	cmds := make([]*redis.SliceCmd, len(ids))
 	if _, err := tx.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, aid := range ids {
-			cmds[i] = p.HMGet(ctx, s.apptKey(aid), "tg", "position", "steps")
+			cmds[i] = p.HMGet(ctx, s.apptKey(aid), "pid", "position", "steps")
 		}
 		return nil
 	}); err != nil {
@@ -476,7 +368,7 @@ func (s *Store) appointmentsOf(ctx context.Context, tx *redis.Tx, uid string) ([
 	var out []personAppointment
 	for i, aid := range ids {
 		v := cmds[i].Val()
-		if tg, _ := v[0].(string); tg != uid {
+		if pid, _ := v[0].(string); pid != uid {
 			continue
 		}
 		pos, _ := v[1].(string)

@@ -4,8 +4,8 @@ package redisstore
 //
 //	{prefix}:wecom:token              string  the app's access token, shared by replicas (expires with it)
 //	{prefix}:wecom:token:lock         string  a random owner while one replica refreshes the token (30 s)
-//	{prefix}:wecom:seq                string  counter behind the chat ids of 企业微信 users
-//	{prefix}:wecom:chat:{userid}      string  the number n of a 企业微信 userid (chat id = WeComChatBase + n)
+//	{prefix}:wecom:seq                string  counter behind the chat numbers of 企业微信 users
+//	{prefix}:wecom:chat:{userid}      string  the number n of a 企业微信 userid (chat = WeComChatBase + n)
 //	{prefix}:wecom:user:{n}           string  the userid of number n
 //	{prefix}:wecom:msgseq             string  counter behind message ids (card task ids)
 //	{prefix}:wecom:msg:{id}           string  JSON record of a sent card (user, text, buttons), 90 days
@@ -27,9 +27,11 @@ import (
 	"github.com/ganwei-bot/ganwei"
 )
 
-// WeComChatBase is added to a 企业微信 user's number to make their chat id. Telegram user ids
-// have at most 52 significant bits, so they stay below it, and the ids stay below 2^53, exact in
-// the float scores of the users set: a chat id says by itself which front end it belongs to.
+// WeComChatBase is added to a 企业微信 user's number to make the chat number the 企业微信 front
+// end uses for them (ganwei.Messenger addresses chats by number; wecom.Front maps it back to the
+// userid). A chat number is the front end's own: it is never a person id, and the router does
+// not read it. (People first met on 企业微信 by earlier versions got it as their person id too;
+// they keep it, as an opaque id.)
 const WeComChatBase int64 = 1 << 52
 
 // CachedWeComToken implements wecom.TokenCache.
@@ -142,17 +144,6 @@ func (s *Store) TakeWeComResponseCode(ctx context.Context, id int) (string, erro
 	return c, wrap("take wecom response code", err)
 }
 
-// accountOf is the account a person id binding an invite gets: the 企业微信 userid behind a
-// 企业微信 chat id, otherwise the Telegram id (see ganwei.Account).
-func (s *Store) accountOf(ctx context.Context, id int64) ganwei.Account {
-	if id >= WeComChatBase {
-		if u, err := s.WeComUser(ctx, id); err == nil {
-			return ganwei.Account("wecom:" + u)
-		}
-	}
-	return ganwei.TelegramAccount(id)
-}
-
 // {prefix}:channel:{personID}  string  the channel a person with several accounts gets pushes on
 
 // PreferredChannel returns the channel the person chose for pushes ("telegram", "wecom"), or "".
@@ -173,25 +164,10 @@ func (s *Store) SetPreferredChannel(ctx context.Context, personID int64, channel
 	return wrap("save preferred channel", s.client.Set(ctx, key, channel, 0).Err())
 }
 
-// LinkWeComAccount binds a 企业微信 userid to an existing person (an admin mapping, for someone
-// who already has a Telegram account): the account index and the profile change together.
-// ECONFLICT when the userid is bound to someone else.
+// LinkWeComAccount binds a 企业微信 userid to an existing person (an admin mapping); see
+// LinkAccount.
 func (s *Store) LinkWeComAccount(ctx context.Context, personID int64, userID string) error {
-	account := ganwei.Account("wecom:" + userID)
-	if other, err := s.PersonByAccount(ctx, account); err == nil && other != personID {
-		return ganwei.Errorf(ganwei.ECONFLICT, "该企业微信账号已绑定其他人员")
-	}
-	u, err := s.User(ctx, personID)
-	if err != nil {
-		return err
-	}
-	for _, a := range u.Accounts {
-		if a == account {
-			return nil
-		}
-	}
-	u.Accounts = append(u.Accounts, account)
-	return s.SaveUser(ctx, u) // SaveUser writes the account index with the profile
+	return s.LinkAccount(ctx, personID, ganwei.WeComAccount(userID))
 }
 
 var queueEventScript = redis.NewScript(`

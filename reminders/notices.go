@@ -17,8 +17,8 @@ func (s *Service) when(t time.Time) string {
 	return t.In(s.Calendar.Location).Format("1月2日 15:04")
 }
 
-// HR returns the Telegram ids that receive HR notices about unit: users with role hr or admin
-// who look after it (LooksAfter), and the configured administrators.
+// HR returns the person ids that receive HR notices about unit: people with role hr or admin
+// who look after it (LooksAfter), and the configured administrators (by their accounts).
 func (s *Service) HR(ctx context.Context, unit string) ([]int64, error) {
 	recipients, err := s.hrUsers(ctx)
 	if err != nil {
@@ -47,9 +47,11 @@ func (s *Service) hrUsers(ctx context.Context) ([]hrRecipient, error) {
 	all := func(string) bool { return true }
 	seen := map[int64]bool{}
 	var out []hrRecipient
-	for id := range s.AdminIDs {
-		seen[id] = true
-		out = append(out, hrRecipient{id: id, looksAfter: all})
+	for _, u := range users {
+		if ganwei.ConfiguredAdmin(s.AdminIDs, u, "") {
+			seen[u.ID] = true
+			out = append(out, hrRecipient{id: u.ID, looksAfter: all})
+		}
 	}
 	for _, u := range users {
 		if !u.Role.IsStaff() || seen[u.ID] {
@@ -75,8 +77,8 @@ func (s *Service) notifyHR(ctx context.Context, unit, text string) {
 		s.Logger.Warn("reminder notice for HR, but nobody with role hr or admin looks after the unit")
 	}
 	for _, id := range ids {
-		if _, err := s.Messenger.Send(ctx, id, text, nil); err != nil {
-			s.Logger.Warn("send HR notice", "chat_id", id, "err", err)
+		if _, err := s.Messenger.Send(ganwei.ToPerson(ctx), id, text, nil); err != nil {
+			s.Logger.Warn("send HR notice", "person_id", id, "err", err)
 		}
 	}
 }
@@ -122,8 +124,8 @@ func (s *Service) digest(ctx context.Context, now time.Time, seq *sequence.Seque
 		if text == "" {
 			continue
 		}
-		if _, err := s.Messenger.Send(ctx, r.id, text, nil); err != nil {
-			s.Logger.Warn("send reminder digest", "chat_id", r.id, "err", err)
+		if _, err := s.Messenger.Send(ganwei.ToPerson(ctx), r.id, text, nil); err != nil {
+			s.Logger.Warn("send reminder digest", "person_id", r.id, "err", err)
 		}
 	}
 	return nil

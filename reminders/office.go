@@ -110,7 +110,7 @@ func (o *Office) Mine(ctx context.Context) (*ganwei.Appointment, error) {
 	}
 	var found *ganwei.Appointment
 	for _, x := range all {
-		if x.TelegramID == a.ID && x.Status != ganwei.AppointmentCancelled && (found == nil || x.CreatedAt.After(found.CreatedAt)) {
+		if x.PersonID == a.ID && a.ID != 0 && x.Status != ganwei.AppointmentCancelled && (found == nil || x.CreatedAt.After(found.CreatedAt)) {
 			found = x
 		}
 	}

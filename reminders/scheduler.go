@@ -70,7 +70,8 @@ type Service struct {
 	Messenger Messenger
 	Sequence  *sequence.Source
 	Calendar  *workdays.Calendar
-	// AdminIDs also receive HR notices (GANWEI_ADMIN_IDS).
+	// AdminIDs also receive HR notices (GANWEI_ADMIN_IDS: Telegram user ids, matched against
+	// people's accounts).
 	AdminIDs map[int64]bool
 	Logger   *slog.Logger
 	// Now is the clock; the demo and tests inject one.
@@ -152,6 +153,11 @@ func (s *Service) Wake() {
 func (s *Service) Preview(ctx context.Context, a *ganwei.Appointment) (*ganwei.Appointment, error) {
 	s.init()
 	c := *a
+	if c.PersonID == 0 && c.TelegramID > 0 && s.Users != nil {
+		if id, err := s.Users.PersonByAccount(ctx, ganwei.TelegramAccount(c.TelegramID)); err == nil {
+			c.PersonID = id
+		}
+	}
 	c.Steps = nil
 	if err := c.Validate(); err != nil {
 		return nil, err
@@ -162,10 +168,26 @@ func (s *Service) Preview(ctx context.Context, a *ganwei.Appointment) (*ganwei.A
 	return &c, nil
 }
 
-// Appoint registers a and schedules its sequence; the first step goes out at once.
+// Appoint registers a and schedules its sequence; the first step goes out at once. A leader
+// named by Telegram id (a.TelegramID) is the person that account is bound to; someone who has
+// not bound an invite yet becomes a person with that account, the appointment's name and no
+// role, so that their steps, their presses and a later invite all belong to one person.
 func (s *Service) Appoint(ctx context.Context, a *ganwei.Appointment) (*ganwei.Appointment, bool, error) {
 	s.init()
 	if err := a.Validate(); err != nil {
+		return nil, false, err
+	}
+	if a.PersonID == 0 {
+		id, created, err := s.Users.PersonForAccount(ctx, ganwei.TelegramAccount(a.TelegramID),
+			&ganwei.User{Name: a.Name, Unit: a.Unit, Position: a.Position})
+		if err != nil {
+			return nil, false, err
+		}
+		if created {
+			s.Logger.Info("leader added as a person for the 四项清单", "person_id", id)
+		}
+		a.PersonID = id
+	} else if _, err := s.Users.User(ctx, a.PersonID); err != nil {
 		return nil, false, err
 	}
 	now := s.Now()
@@ -465,7 +487,7 @@ func (s *Service) sendStep(ctx context.Context, job ganwei.ReminderJob, a *ganwe
 	if def.NeedsAck {
 		kb = AckKeyboard(a.ID, st.ID)
 	}
-	msgID, err := s.Messenger.Send(ctx, a.TelegramID, def.Render(a.Name, a.Position, a.Unit), kb)
+	msgID, err := s.Messenger.Send(ganwei.ToPerson(ctx), a.PersonID, def.Render(a.Name, a.Position, a.Unit), kb)
 	if err != nil {
 		return s.sendFailed(ctx, job, a, st, ganwei.StepScheduled, now, err)
 	}
@@ -490,7 +512,7 @@ func (s *Service) remind(ctx context.Context, job ganwei.ReminderJob, a *ganwei.
 	n := st.Reminders + 1
 	text := fmt.Sprintf("【提醒】%s，《%s》于%s发给您，还没有收到您的确认。请抽空阅读，读完后点下方\"已阅知\"。\n\n%s",
 		ganwei.Address(a.Name), def.Title, s.when(st.SentAt), def.Render(a.Name, a.Position, a.Unit))
-	msgID, err := s.Messenger.Send(ctx, a.TelegramID, text, AckKeyboard(a.ID, st.ID))
+	msgID, err := s.Messenger.Send(ganwei.ToPerson(ctx), a.PersonID, text, AckKeyboard(a.ID, st.ID))
 	if err != nil {
 		return s.sendFailed(ctx, job, a, st, ganwei.StepSent, now, err)
 	}
@@ -544,13 +566,31 @@ func (s *Service) sendFailed(ctx context.Context, job ganwei.ReminderJob, a *gan
 	if err != nil || !ok || told {
 		return err
 	}
+	channel := s.channelOf(ctx, a.PersonID)
 	why := "对方可能屏蔽了敢为助手，或还没有和它开始对话"
 	if reason == errChatNotFound {
-		why = "Telegram 找不到这个对话：ID 可能填错了，或对方还从未打开过敢为助手"
+		why = channel + "找不到这个对话：账号可能填错了，或对方还从未打开过敢为助手"
 	}
-	s.notifyHR(ctx, a.Unit, fmt.Sprintf("【四项清单·无法送达】《%s》没能发给%s（%s，Telegram ID %d）：%s。\n请核对 ID，并联系本人在 Telegram 中打开敢为助手、发送 /start；然后在 /reminders 中取消这条登记，再用 /appoint 重新登记。",
-		st.Title, a.Name, strings.TrimSpace(a.Unit+a.Position), a.TelegramID, why))
+	s.notifyHR(ctx, a.Unit, fmt.Sprintf("【四项清单·无法送达】《%s》没能通过%s发给%s（%s）：%s。\n请核对账号，并联系本人在%s中打开敢为助手；然后在 /reminders 中取消这条登记，再用 /appoint 重新登记。",
+		st.Title, channel, a.Name, strings.TrimSpace(a.Unit+a.Position), why, channel))
 	return nil
+}
+
+// channelOf names, for HR, the channel a push to the person goes to: their preferred one when
+// they have an account there, else their first account's (as channels.Router chooses).
+func (s *Service) channelOf(ctx context.Context, personID int64) string {
+	u, err := s.Users.User(ctx, personID)
+	if err != nil || len(u.Accounts) == 0 {
+		return "敢为助手"
+	}
+	if p, ok := s.Users.(interface {
+		PreferredChannel(ctx context.Context, personID int64) (string, error)
+	}); ok {
+		if want, err := p.PreferredChannel(ctx, personID); err == nil && u.AccountOn(want) != "" {
+			return ganwei.PlatformLabel(want)
+		}
+	}
+	return ganwei.PlatformLabel(u.Accounts[0].Platform())
 }
 
 // Reasons recorded on a step that cannot be delivered (shown by `ganwei admin reminders`).

@@ -172,7 +172,11 @@ func printSteps(w io.Writer, list []*ganwei.Appointment, loc *time.Location) {
 		return t.In(loc).Format("2006-01-02 15:04")
 	}
 	for _, a := range list {
-		leader := fmt.Sprintf("%s %s (%d)", a.Name, strings.TrimSpace(a.Unit+" "+a.Position), a.TelegramID)
+		ref := fmt.Sprintf("%d", a.TelegramID) // the Telegram id HR registered them by
+		if a.TelegramID == 0 {
+			ref = fmt.Sprintf("person %d", a.PersonID)
+		}
+		leader := fmt.Sprintf("%s %s (%s)", a.Name, strings.TrimSpace(a.Unit+" "+a.Position), ref)
 		for _, s := range a.Steps {
 			note := ""
 			if a.Status != ganwei.AppointmentActive {

@@ -14,12 +14,25 @@ import (
 func runAdminWeblink(ctx context.Context, env Env, args []string) error {
 	fs := flag.NewFlagSet("admin weblink", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	id := fs.Int64("telegram-id", 0, "Telegram user id of a bound HR or admin (required)")
+	id := fs.Int64("telegram-id", 0, "Telegram user id of a bound HR or admin (this or --account)")
+	acct := fs.String("account", "", "an account of a bound HR or admin: telegram:ID or wecom:USERID (this or --telegram-id)")
 	if err := fs.Parse(args); err != nil {
 		return usageErrorf("%v", err)
 	}
-	if *id <= 0 {
-		return usageErrorf("--telegram-id is required (a positive number)")
+	var account ganwei.Account
+	switch {
+	case *acct != "" && *id != 0:
+		return usageErrorf("give --telegram-id or --account, not both")
+	case *acct != "":
+		a, err := ganwei.ParseAccount(*acct)
+		if err != nil {
+			return usageErrorf("--account: want telegram:ID or wecom:USERID, got %q", *acct)
+		}
+		account = a
+	case *id > 0:
+		account = ganwei.TelegramAccount(*id)
+	default:
+		return usageErrorf("--telegram-id (a positive number) or --account (telegram:ID or wecom:USERID) is required")
 	}
 	cfg, store, closeStore, err := adminStore(ctx, env)
 	if err != nil {
@@ -29,15 +42,15 @@ func runAdminWeblink(ctx context.Context, env Env, args []string) error {
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = defaultPublicURLFromAddr(cfg.HTTPAddr)
 	}
-	person, err := store.PersonByAccount(ctx, ganwei.TelegramAccount(*id))
+	person, err := store.PersonByAccount(ctx, account)
 	if ganwei.ErrorCode(err) == ganwei.ENOTFOUND {
-		return usageErrorf("Telegram id %d is not bound to anyone (invite them first: ganwei admin invite)", *id)
+		return usageErrorf("%s is not bound to anyone (invite them first: ganwei admin invite)", account)
 	} else if err != nil {
 		return fmt.Errorf("find person: %w", err)
 	}
 	link, err := newWebLinks(cfg, store).IssueFor(ctx, person)
 	if ganwei.ErrorCode(err) == ganwei.EFORBIDDEN {
-		return usageErrorf("Telegram id %d: %s", *id, ganwei.ErrorMessage(err))
+		return usageErrorf("%s: %s", account, ganwei.ErrorMessage(err))
 	} else if err != nil {
 		return fmt.Errorf("issue web link: %w", err)
 	}

@@ -79,6 +79,13 @@ func openStore(ctx context.Context, cfg *Config, embedded bool, logger *slog.Log
 		stop()
 		return nil, nil, fmt.Errorf("migrate Redis layout: %w", err)
 	}
+	// The operators of GANWEI_ADMIN_IDS are people too (by their Telegram accounts), so that
+	// their alerts, menus and dialogs are addressed like everyone's.
+	if err := ensureAdmins(ctx, store, cfg.AdminIDs, logger); err != nil {
+		_ = store.Close()
+		stop()
+		return nil, nil, err
+	}
 	return store, func() { _ = store.Close(); stop() }, nil
 }
 
@@ -86,9 +93,11 @@ func openStore(ctx context.Context, cfg *Config, embedded bool, logger *slog.Log
 // wires the handlers behind both. The caller owns store.
 func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bot.Config, answerer *knowledge.Answerer, logger *slog.Logger) (*app, error) {
 	a := &app{cfg: cfg, logger: logger, store: store, metrics: bot.NewMetrics(), answerer: answerer}
+	if err := ensureAdmins(ctx, store, cfg.AdminIDs, logger); err != nil { // idempotent; openStore did it for serve
+		return nil, err
+	}
 	paced := botCfg.GlobalRate >= 0 && botCfg.PerChatRate >= 0 // the demo and tests turn pacing off
-	router := &channels.Router{People: store, Chats: store,
-		IsWeComChat: func(id int64) bool { return id >= redisstore.WeComChatBase }}
+	router := &channels.Router{People: store, Chats: store} // pushes to a person go to one of their accounts
 	var front *bot.Front
 	if botCfg.Token != "" {
 		b, err := bot.New(ctx, botCfg, store, a.metrics, logger)
@@ -259,4 +268,19 @@ func orDefault(v, def float64) float64 {
 		return def
 	}
 	return v
+}
+
+// ensureAdmins makes a person for each Telegram account of GANWEI_ADMIN_IDS bound to no one
+// (named 管理员, no stored role: the setting makes them administrators while it lists them).
+func ensureAdmins(ctx context.Context, store *redisstore.Store, adminIDs map[int64]bool, logger *slog.Logger) error {
+	for id := range adminIDs {
+		pid, created, err := store.PersonForAccount(ctx, ganwei.TelegramAccount(id), &ganwei.User{Name: "管理员"})
+		if err != nil {
+			return fmt.Errorf("GANWEI_ADMIN_IDS: person for an administrator: %w", err)
+		}
+		if created {
+			logger.Info("administrator from GANWEI_ADMIN_IDS added as a person", "person_id", pid)
+		}
+	}
+	return nil
 }

@@ -309,9 +309,9 @@ func (c *demoChat) banner(externalRedis bool, prefix string) {
 func (c *demoChat) whoLine() string {
 	u := c.who.user
 	if u.Role == ganwei.RoleGuest {
-		return fmt.Sprintf("%s（未绑定，Telegram ID %d）", c.who.label, u.ID)
+		return fmt.Sprintf("%s（未绑定，Telegram 账号 %d）", c.who.label, u.ID)
 	}
-	return fmt.Sprintf("%s · %s（%s %s，Telegram ID %d）", c.who.label, u.Name, u.Unit, u.Position, u.ID)
+	return fmt.Sprintf("%s · %s（%s %s，Telegram 账号 %d）", c.who.label, u.Name, u.Unit, u.Position, u.ID)
 }
 
 func (c *demoChat) switchTo(key string) error {

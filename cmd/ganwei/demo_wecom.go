@@ -26,12 +26,13 @@ func runWeComDemo(ctx context.Context, env Env, cfg *Config, as string, clock *d
 		if p.user.Role == ganwei.RoleGuest {
 			continue
 		}
-		chat, _, err := store.WeComChat(ctx, wecomDemoUser(p))
+		account := ganwei.WeComAccount(wecomDemoUser(p))
+		id, _, err := store.PersonForAccount(ctx, account, &p.user)
 		if err != nil {
 			return err
 		}
 		u := p.user
-		u.ID, u.Accounts = chat, []ganwei.Account{ganwei.Account("wecom:" + wecomDemoUser(p))}
+		u.ID, u.Accounts = id, []ganwei.Account{account}
 		if err := store.SaveUser(ctx, &u); err != nil {
 			return fmt.Errorf("seed demo user %s: %w", p.key, err)
 		}
