@@ -98,5 +98,9 @@ type toPersonKey struct{}
 // Schedulers, which handle no event, need not mark theirs.
 func ToPerson(ctx context.Context) context.Context { return context.WithValue(ctx, toPersonKey{}, true) }
 
+// ToChat undoes ToPerson: what is sent with it goes to the chat number as given (a router that
+// resolved a person to a chat passes it on so).
+func ToChat(ctx context.Context) context.Context { return context.WithValue(ctx, toPersonKey{}, false) }
+
 // IsToPerson reports whether ctx was marked by ToPerson.
 func IsToPerson(ctx context.Context) bool { v, _ := ctx.Value(toPersonKey{}).(bool); return v }

@@ -162,3 +162,35 @@ type AccountDirectory interface {
 	// store, or ENOTFOUND.
 	UserByAccount(ctx context.Context, a Account) (*User, error)
 }
+
+// AdminPersons returns the person ids of the operators in adminIDs (GANWEI_ADMIN_IDS), given the
+// list of people: those whose Telegram account is listed, and for a listed Telegram account
+// bound to no one a person made for it (as at start-up; see PersonForAccount), so that notices
+// for administrators reach them like anyone's.
+func AdminPersons(ctx context.Context, users UserService, adminIDs map[int64]bool, people []*User) ([]int64, error) {
+	var out []int64
+	found := map[int64]bool{}
+	for _, u := range people {
+		for _, a := range u.Accounts {
+			if id, ok := a.TelegramID(); ok && adminIDs[id] {
+				found[id] = true
+				if len(out) == 0 || out[len(out)-1] != u.ID {
+					out = append(out, u.ID)
+				}
+			}
+		}
+	}
+	for id, on := range adminIDs {
+		if !on || found[id] {
+			continue
+		}
+		pid, _, err := users.PersonForAccount(ctx, TelegramAccount(id), &User{Name: "管理员"})
+		if err != nil {
+			return out, err
+		}
+		if pid != 0 {
+			out = append(out, pid)
+		}
+	}
+	return out, nil
+}

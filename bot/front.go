@@ -26,6 +26,16 @@ type Front struct {
 	sender   *Sender
 	username string
 	actions  ActionStore
+	// People, when set, resolves a send marked ganwei.ToPerson (a push addressed to a person id)
+	// to the person's Telegram account, for a process where this front end is used on its own
+	// (behind channels.Router the router has resolved it already). Without it such a number is
+	// refused as unknown: a person id is never taken for a Telegram chat.
+	People PushTargets
+}
+
+// PushTargets reads a person for a push (redisstore.Store; see channels.People).
+type PushTargets interface {
+	PushTarget(ctx context.Context, personID int64) (*ganwei.User, string, error)
 }
 
 // ActionStore keeps button payloads too long for Telegram's callback data, under a key the
@@ -54,13 +64,45 @@ func NewFront(sender *Sender, username string, actions ActionStore) *Front {
 	return &Front{sender: sender, username: username, actions: actions}
 }
 
-// Front returns the bot's Telegram front end, keeping long button payloads in actions.
-func (b *Bot) Front(actions ActionStore) *Front { return NewFront(b.sender, b.username, actions) }
+// Front returns the bot's Telegram front end, keeping long button payloads in actions; pushes to
+// a person are resolved through the bot's store when it can read people (redisstore.Store).
+func (b *Bot) Front(actions ActionStore) *Front {
+	f := NewFront(b.sender, b.username, actions)
+	if p, ok := b.inbox.(PushTargets); ok {
+		f.People = p
+	}
+	return f
+}
+
+// chat is the Telegram chat a send goes to: chatID itself, or for a push to a person
+// (ganwei.ToPerson) the private chat of their Telegram account.
+func (f *Front) chat(ctx context.Context, chatID int64) (int64, error) {
+	if !ganwei.IsToPerson(ctx) {
+		return chatID, nil
+	}
+	if f.People == nil {
+		return 0, fmt.Errorf("%w: person %d cannot be resolved here", ganwei.ErrRecipientUnknown, chatID)
+	}
+	u, _, err := f.People.PushTarget(ctx, chatID)
+	if ganwei.ErrorCode(err) == ganwei.ENOTFOUND {
+		return 0, fmt.Errorf("%w: no person %d", ganwei.ErrRecipientUnknown, chatID)
+	} else if err != nil {
+		return 0, err
+	}
+	if id, ok := u.AccountOn(ganwei.PlatformTelegram).TelegramID(); ok && id > 0 {
+		return id, nil
+	}
+	return 0, fmt.Errorf("%w: person %d has no Telegram account", ganwei.ErrRecipientUnknown, chatID)
+}
 
 var _ ganwei.Messenger = (*Front)(nil)
 
 // Send implements ganwei.Messenger.
 func (f *Front) Send(ctx context.Context, chatID int64, text string, kb ganwei.Keyboard) (int, error) {
+	chatID, err := f.chat(ctx, chatID)
+	if err != nil {
+		return 0, err
+	}
 	mk, err := f.markup(ctx, kb)
 	if err != nil {
 		return 0, err
@@ -71,6 +113,10 @@ func (f *Front) Send(ctx context.Context, chatID int64, text string, kb ganwei.K
 
 // Edit implements ganwei.Messenger.
 func (f *Front) Edit(ctx context.Context, chatID int64, messageID int, text string, kb ganwei.Keyboard) error {
+	chatID, err := f.chat(ctx, chatID)
+	if err != nil {
+		return err
+	}
 	mk, err := f.markup(ctx, kb)
 	if err != nil {
 		return err
@@ -85,16 +131,30 @@ func (f *Front) AnswerAction(ctx context.Context, actionID, text string, alert b
 
 // SendDocument implements ganwei.Messenger.
 func (f *Front) SendDocument(ctx context.Context, chatID int64, filename string, data []byte, caption string) error {
+	chatID, err := f.chat(ctx, chatID)
+	if err != nil {
+		return err
+	}
 	return neutralError(f.sender.SendDocument(ctx, chatID, filename, data, caption))
 }
 
 // SendPhoto implements ganwei.Messenger.
 func (f *Front) SendPhoto(ctx context.Context, chatID int64, filename string, data []byte, caption string) error {
+	chatID, err := f.chat(ctx, chatID)
+	if err != nil {
+		return err
+	}
 	return neutralError(f.sender.SendPhoto(ctx, chatID, filename, data, caption))
 }
 
 // SetCommands implements ganwei.Messenger: the menu of one chat, or everyone's when chatID is 0.
 func (f *Front) SetCommands(ctx context.Context, chatID int64, cmds []ganwei.MenuCommand) error {
+	chatID, err := f.chat(ctx, chatID)
+	if errors.Is(err, ganwei.ErrRecipientUnknown) {
+		return nil // no Telegram account: no menu
+	} else if err != nil {
+		return err
+	}
 	out := make([]models.BotCommand, len(cmds))
 	for i, c := range cmds {
 		out[i] = models.BotCommand{Command: c.Name, Description: c.Description}

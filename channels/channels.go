@@ -138,7 +138,7 @@ func (r *Router) Send(ctx context.Context, chatID int64, text string, kb ganwei.
 	if err != nil {
 		return 0, err
 	}
-	return m.Send(ctx, chat, text, kb)
+	return m.Send(ganwei.ToChat(ctx), chat, text, kb)
 }
 
 // Edit implements ganwei.Messenger.
@@ -147,7 +147,7 @@ func (r *Router) Edit(ctx context.Context, chatID int64, messageID int, text str
 	if err != nil {
 		return err
 	}
-	return m.Edit(ctx, chat, messageID, text, kb)
+	return m.Edit(ganwei.ToChat(ctx), chat, messageID, text, kb)
 }
 
 // AnswerAction implements ganwei.Messenger: presses are answered on the channel they came from.
@@ -168,7 +168,7 @@ func (r *Router) SendDocument(ctx context.Context, chatID int64, filename string
 	if err != nil {
 		return err
 	}
-	return m.SendDocument(ctx, chat, filename, data, caption)
+	return m.SendDocument(ganwei.ToChat(ctx), chat, filename, data, caption)
 }
 
 // SendPhoto implements ganwei.Messenger.
@@ -177,7 +177,7 @@ func (r *Router) SendPhoto(ctx context.Context, chatID int64, filename string, d
 	if err != nil {
 		return err
 	}
-	return m.SendPhoto(ctx, chat, filename, data, caption)
+	return m.SendPhoto(ganwei.ToChat(ctx), chat, filename, data, caption)
 }
 
 // SetCommands implements ganwei.Messenger: menus exist on Telegram only. Chat 0 is the default
@@ -188,13 +188,13 @@ func (r *Router) SetCommands(ctx context.Context, chatID int64, cmds []ganwei.Me
 		return nil
 	}
 	if chatID == 0 {
-		return r.Telegram.SetCommands(ctx, 0, cmds)
+		return r.Telegram.SetCommands(ganwei.ToChat(ctx), 0, cmds)
 	}
 	if o, ok := ctx.Value(originKey{}).(origin); ok && o.chatID == chatID && !ganwei.IsToPerson(ctx) {
 		if o.channel != Telegram {
 			return nil
 		}
-		return r.Telegram.SetCommands(ctx, chatID, cmds)
+		return r.Telegram.SetCommands(ganwei.ToChat(ctx), chatID, cmds)
 	}
 	m, chat, _, err := r.person(ctx, chatID, Telegram)
 	if errors.Is(err, ganwei.ErrRecipientUnknown) {
@@ -202,7 +202,7 @@ func (r *Router) SetCommands(ctx context.Context, chatID int64, cmds []ganwei.Me
 	} else if err != nil {
 		return err
 	}
-	return m.SetCommands(ctx, chat, cmds)
+	return m.SetCommands(ganwei.ToChat(ctx), chat, cmds)
 }
 
 // InviteLink implements ganwei.Messenger: the Telegram deep link when Telegram runs (a

@@ -446,9 +446,11 @@ func (h *Handlers) NotifyKnowledgeRejected(ctx context.Context, err error) {
 		h.Logger.Warn("list administrators for the knowledge notice", "err", err)
 		return
 	}
-	for _, u := range users {
-		if ganwei.ConfiguredAdmin(h.AdminIDs, u, "") {
-			h.push(ctx, u.ID, text, nil)
-		}
+	admins, err := ganwei.AdminPersons(ctx, h.Users, h.AdminIDs, users)
+	if err != nil {
+		h.Logger.Warn("find administrators for the knowledge notice", "err", err)
+	}
+	for _, id := range admins {
+		h.push(ctx, id, text, nil)
 	}
 }

@@ -422,10 +422,16 @@ func (h *Handlers) alertTalkRequest(ctx context.Context, from *ganwei.User, case
 	}
 	staff := map[int64]bool{}
 	for _, u := range users {
-		h.applyAdminIDs(u) // the operators of GANWEI_ADMIN_IDS, by their accounts
 		if u.Role.IsStaff() && u.Covers(from.Unit) {
 			staff[u.ID] = true
 		}
+	}
+	admins, err := ganwei.AdminPersons(ctx, h.Users, h.AdminIDs, users) // GANWEI_ADMIN_IDS, by their accounts
+	if err != nil {
+		h.Logger.Warn("find administrators for talk alert", "err", err)
+	}
+	for _, id := range admins {
+		staff[id] = true
 	}
 	delete(staff, from.ID)
 	kb := keyboard([]ganwei.Button{button("查看跟进事项", "cs:v:"+caseID)})

@@ -314,6 +314,9 @@ func (h *Handlers) handleMessage(ctx context.Context, ev ganwei.Event) {
 		return
 	}
 	d, timedOut, err := h.loadDialogAny(ctx, u.ID)
+	if err == nil && r.identityUnknown {
+		err = ganwei.Errorf(ganwei.EUNAVAILABLE, "storage unreachable") // who they are, and so their dialog, cannot be read
+	}
 	if ganwei.ErrorCode(err) == ganwei.EUNAVAILABLE && h.onText != nil {
 		// Storage is down, so whether a dialog is open is unknown: the text may be a check-in's
 		// free line. Answer it from the knowledge base in memory, with no model and nothing

@@ -43,7 +43,7 @@ func (c *chatHarness) say(from int64, text string) string {
 	c.t.Helper()
 	c.nextID++
 	before := len(c.front.Messages(from))
-	c.hs.Handle(c.ctx, ganwei.Event{ID: c.nextID, From: from, Name: "测试", ChatID: from, Private: true, Text: text})
+	c.hs.Handle(c.ctx, ganwei.Event{ID: c.nextID, From: from, Account: ganwei.TelegramAccount(from), Name: "测试", ChatID: from, Private: true, Text: text})
 	msgs := c.front.Messages(from)
 	if len(msgs) != before+1 {
 		c.t.Fatalf("%q got %d replies, want 1", text, len(msgs)-before)

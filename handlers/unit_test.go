@@ -47,7 +47,7 @@ func TestUnitRolesAreCheckedForCommandsAndButtons(t *testing.T) {
 	if got := u.Say(testkit.HRID, "/invite 钱七 区委组织部 科员 hr"); !strings.Contains(got.Text, "只有管理员") {
 		t.Errorf("HR inviting HR: %q", got.Text)
 	}
-	forged := ganwei.Event{From: testkit.CadreID, ChatID: testkit.CadreID, Private: true,
+	forged := ganwei.Event{From: testkit.CadreID, Account: ganwei.TelegramAccount(testkit.CadreID), ChatID: testkit.CadreID, Private: true,
 		Action: &ganwei.Action{ID: "x1", Payload: "pg:us:0"}}
 	u.Handlers.Handle(u.Ctx, forged)
 	if a := u.Front.Answers(); len(a) != 1 || !a[0].Alert || !strings.Contains(a[0].Text, "仅对组织部") {

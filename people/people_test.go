@@ -21,7 +21,7 @@ func newService(t *testing.T) (*people.Service, context.Context) {
 	if err := testkit.Seed(ctx, store); err != nil {
 		t.Fatal(err)
 	}
-	return &people.Service{Users: store, AdminIDs: map[int64]bool{77: true}, Now: store.Now}, ctx
+	return &people.Service{Users: store, AdminIDs: map[int64]bool{77: true, 78: true}, Now: store.Now}, ctx
 }
 
 func as(ctx context.Context, id int64) context.Context {
@@ -32,6 +32,10 @@ func as(ctx context.Context, id int64) context.Context {
 func TestWhoMayInviteWhom(t *testing.T) {
 	s, ctx := newService(t)
 	cli := ganwei.NewContextWithActor(ctx, ganwei.Actor{Operator: "ops"})
+	// 78 is a person id that happens to equal a configured Telegram id: it grants nothing.
+	if err := s.Users.SaveUser(ctx, &ganwei.User{ID: 78, Name: "周洁", Accounts: []ganwei.Account{"wecom:zhoujie"}, Role: ganwei.RoleCadre}); err != nil {
+		t.Fatal(err)
+	}
 	for _, tt := range []struct {
 		name string
 		ctx  context.Context
@@ -45,7 +49,9 @@ func TestWhoMayInviteWhom(t *testing.T) {
 		{"HR invites HR", as(ctx, testkit.HRID), ganwei.RoleHR, ganwei.EFORBIDDEN},
 		{"HR invites an admin", as(ctx, testkit.HRID), ganwei.RoleAdmin, ganwei.EFORBIDDEN},
 		{"admin invites HR", as(ctx, testkit.AdminID), ganwei.RoleHR, ""},
-		{"configured admin", as(ctx, 77), ganwei.RoleAdmin, ""},
+		{"configured admin", as(ctx, configuredAdmin(t, s)), ganwei.RoleAdmin, ""},
+		{"configured admin not bound yet", ganwei.NewContextWithActor(ctx, ganwei.Actor{Account: ganwei.TelegramAccount(77)}), ganwei.RoleAdmin, ""},
+		{"a person whose id is the configured Telegram id", as(ctx, 78), ganwei.RoleAdmin, ganwei.EFORBIDDEN},
 		{"command line", cli, ganwei.RoleAdmin, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -129,4 +135,15 @@ func TestPageIsForAdminsAndSearchesNameOrUnit(t *testing.T) {
 	if found, total, _ := svc.Page(as(ctx, testkit.AdminID), "李强", 5, 10); total != 1 || len(found) != 0 {
 		t.Errorf("past the end of a search: %d %v", total, found)
 	}
+}
+
+// configuredAdmin is the person of the operator whose Telegram id 77 is in GANWEI_ADMIN_IDS (as
+// start-up makes them), with a person id of their own.
+func configuredAdmin(t *testing.T, s *people.Service) int64 {
+	t.Helper()
+	id, _, err := s.Users.PersonForAccount(context.Background(), ganwei.TelegramAccount(77), &ganwei.User{Name: "管理员"})
+	if err != nil || id == 77 {
+		t.Fatalf("person of the configured admin: %d, %v", id, err)
+	}
+	return id
 }

@@ -196,14 +196,14 @@ func TestAccountIndexFollowsThePerson(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := s.RedeemInvite(ctx, code, 4242)
+	u, err := s.RedeemInvite(ctx, code, ganwei.TelegramAccount(4242))
 	if err != nil || len(u.Accounts) != 1 || u.Accounts[0] != "telegram:4242" {
 		t.Fatalf("redeem: %+v, %v", u, err)
 	}
-	if id, err := s.PersonByAccount(ctx, "telegram:4242"); err != nil || id != 4242 {
+	if id, err := s.PersonByAccount(ctx, "telegram:4242"); err != nil || id != u.ID {
 		t.Fatalf("account after binding: %d, %v", id, err)
 	}
-	if _, err := s.Forget(ctx, 4242); err != nil {
+	if _, err := s.Forget(ctx, u.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.PersonByAccount(ctx, "telegram:4242"); ganwei.ErrorCode(err) != ganwei.ENOTFOUND {

@@ -14,7 +14,7 @@ func TestSetAppointmentStatus(t *testing.T) {
 	ctx := context.Background()
 	s, _ := mustOpenStore(t)
 	appt := func() *ganwei.Appointment {
-		return &ganwei.Appointment{TelegramID: 5000000001, Name: "陈刚", Position: "党委书记",
+		return &ganwei.Appointment{PersonID: 5000000001, TelegramID: 5000000001, Name: "陈刚", Position: "党委书记",
 			Steps: []*ganwei.StepState{{ID: "notice", Title: "告知", NeedsAck: true, DueAt: time.Now()}}}
 	}
 	id, created, err := s.CreateAppointment(ctx, appt())
@@ -50,7 +50,7 @@ func TestReclaimTakesBackOnlyTheInstancesOwnClaims(t *testing.T) {
 	s, _ := mustOpenStore(t)
 	now := time.Now()
 	for i := range 4 {
-		a := &ganwei.Appointment{TelegramID: int64(5000000001 + i), Name: "陈刚", Position: "党委书记",
+		a := &ganwei.Appointment{PersonID: int64(5000000001 + i), TelegramID: int64(5000000001 + i), Name: "陈刚", Position: "党委书记",
 			Steps: []*ganwei.StepState{{ID: "notice", Title: "告知", DueAt: now}}}
 		if _, _, err := s.CreateAppointment(ctx, a); err != nil {
 			t.Fatal(err)

@@ -114,12 +114,15 @@ func TestInvites(t *testing.T) {
 
 	// Typed by hand: lower case with spaces still binds.
 	typed := code[:5] + " " + string([]rune(code[5:]))
-	u, err := s.RedeemInvite(ctx, toLower(typed), 77)
-	if err != nil || u.ID != 77 || u.Name != "赵六" || u.Role != ganwei.RoleCadre {
-		t.Fatalf("RedeemInvite = %+v, %v", u, err)
+	u, err := s.RedeemInvite(ctx, toLower(typed), ganwei.TelegramAccount(77))
+	if err != nil || u.ID <= ganwei.PersonIDBase || u.Name != "赵六" || u.Role != ganwei.RoleCadre {
+		t.Fatalf("RedeemInvite = %+v, %v; want a new person id above PersonIDBase", u, err)
 	}
-	if got, err := s.User(ctx, 77); err != nil || got.Unit != "七都镇" {
+	if got, err := s.User(ctx, u.ID); err != nil || got.Unit != "七都镇" || !got.HasAccount("telegram:77") {
 		t.Fatalf("bound user = %+v, %v", got, err)
+	}
+	if _, err := s.User(ctx, 77); ganwei.ErrorCode(err) != ganwei.ENOTFOUND {
+		t.Fatalf("the Telegram id became a person id: %v", err)
 	}
 
 	tests := []struct {
@@ -134,18 +137,18 @@ func TestInvites(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if _, err := s.RedeemInvite(ctx, tt.code, 88); ganwei.ErrorCode(err) != tt.want {
+			if _, err := s.RedeemInvite(ctx, tt.code, ganwei.TelegramAccount(88)); ganwei.ErrorCode(err) != tt.want {
 				t.Errorf("RedeemInvite(%q) = %v, want %s", tt.code, err, tt.want)
 			}
 		})
 	}
-	if _, err := s.User(ctx, 88); ganwei.ErrorCode(err) != ganwei.ENOTFOUND {
-		t.Fatalf("a failed redeem bound the user: %v", err)
+	if _, err := s.PersonByAccount(ctx, ganwei.TelegramAccount(88)); ganwei.ErrorCode(err) != ganwei.ENOTFOUND {
+		t.Fatalf("a failed redeem bound the account: %v", err)
 	}
 
 	expiring := newCode(ganwei.RoleHR, time.Hour)
 	clk.Add(2 * time.Hour)
-	if _, err := s.RedeemInvite(ctx, expiring, 99); ganwei.ErrorCode(err) != ganwei.EEXPIRED {
+	if _, err := s.RedeemInvite(ctx, expiring, ganwei.TelegramAccount(99)); ganwei.ErrorCode(err) != ganwei.EEXPIRED {
 		t.Fatalf("RedeemInvite(expired) = %v, want EEXPIRED", err)
 	}
 }
@@ -164,7 +167,7 @@ func TestRedeemInviteConcurrently(t *testing.T) {
 		wg.Add(1)
 		go func(id int64) {
 			defer wg.Done()
-			if _, err := s.RedeemInvite(ctx, code, id); err == nil {
+			if _, err := s.RedeemInvite(ctx, code, ganwei.TelegramAccount(id)); err == nil {
 				mu.Lock()
 				won++
 				mu.Unlock()
@@ -231,7 +234,7 @@ func TestRedeemedInviteKeepsNoIdentity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.RedeemInvite(ctx, code, 4242); err != nil {
+	if _, err := s.RedeemInvite(ctx, code, ganwei.TelegramAccount(4242)); err != nil {
 		t.Fatal(err)
 	}
 	vals, _ := rd.Client.HGetAll(ctx, rd.Prefix+":invite:"+code).Result()
@@ -240,7 +243,7 @@ func TestRedeemedInviteKeepsNoIdentity(t *testing.T) {
 			t.Errorf("redeemed invite keeps %s=%s", f, v)
 		}
 	}
-	if _, err := s.RedeemInvite(ctx, code, 4343); ganwei.ErrorCode(err) != ganwei.ECONFLICT {
+	if _, err := s.RedeemInvite(ctx, code, ganwei.TelegramAccount(4343)); ganwei.ErrorCode(err) != ganwei.ECONFLICT {
 		t.Errorf("second redeem: %v, want ECONFLICT", err)
 	}
 }

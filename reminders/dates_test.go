@@ -172,8 +172,8 @@ steps:
 	}
 	msgs := h.tg.MessagesTo(hr.ID)
 	if len(msgs) < 1 || !strings.Contains(msgs[0].Text, "【四项清单·无法送达】") || !strings.Contains(msgs[0].Text, "陈刚") ||
-		!strings.Contains(msgs[0].Text, "20002") || !strings.Contains(msgs[0].Text, "/start") {
-		t.Fatalf("HR got %v, want one 无法送达 notice naming 陈刚, the id and what to do", msgs)
+		!strings.Contains(msgs[0].Text, "通过 Telegram 发给") || strings.Contains(msgs[0].Text, "20002") || !strings.Contains(msgs[0].Text, "/start") {
+		t.Fatalf("HR got %v, want one 无法送达 notice naming 陈刚 and the channel (not an id), and what to do", msgs)
 	}
 	h.clock.Set(at("2026-11-26 10:05"))
 	h.tick()

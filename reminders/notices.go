@@ -47,10 +47,14 @@ func (s *Service) hrUsers(ctx context.Context) ([]hrRecipient, error) {
 	all := func(string) bool { return true }
 	seen := map[int64]bool{}
 	var out []hrRecipient
-	for _, u := range users {
-		if ganwei.ConfiguredAdmin(s.AdminIDs, u, "") {
-			seen[u.ID] = true
-			out = append(out, hrRecipient{id: u.ID, looksAfter: all})
+	admins, err := ganwei.AdminPersons(ctx, s.Users, s.AdminIDs, users)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range admins {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, hrRecipient{id: id, looksAfter: all})
 		}
 	}
 	for _, u := range users {

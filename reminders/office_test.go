@@ -100,9 +100,9 @@ func TestOfficeDecidesWhoMayManageReminders(t *testing.T) {
 func TestOfficeMineIsTheNewestRunningAppointment(t *testing.T) {
 	t0 := testkit.At("2026-11-02 09:00")
 	f := &fakeReminders{all: []*ganwei.Appointment{
-		{ID: "1", TelegramID: testkit.LeaderID, CreatedAt: t0},
-		{ID: "2", TelegramID: testkit.LeaderID, CreatedAt: t0.Add(time.Hour), Status: ganwei.AppointmentCancelled},
-		{ID: "3", TelegramID: testkit.CadreID, CreatedAt: t0.Add(2 * time.Hour)},
+		{ID: "1", PersonID: testkit.LeaderID, CreatedAt: t0},
+		{ID: "2", PersonID: testkit.LeaderID, CreatedAt: t0.Add(time.Hour), Status: ganwei.AppointmentCancelled},
+		{ID: "3", PersonID: testkit.CadreID, CreatedAt: t0.Add(2 * time.Hour)},
 	}}
 	o := &reminders.Office{Reminders: f, Users: users(maps.Clone(testkit.People))}
 	got, err := o.Mine(ganwei.NewContextWithActor(context.Background(), ganwei.Actor{ID: testkit.LeaderID}))
@@ -191,7 +191,14 @@ func (listUsers) SetScope(context.Context, int64, []string) error              {
 func (listUsers) DeleteUser(context.Context, int64) error                      { return nil }
 func (listUsers) Forget(context.Context, int64) (*ganwei.Forgotten, error)     { return nil, nil }
 func (listUsers) CreateInvite(context.Context, *ganwei.Invite) (string, error) { return "", nil }
-func (listUsers) RedeemInvite(context.Context, string, int64) (*ganwei.User, error) {
+func (listUsers) RedeemInvite(context.Context, string, ganwei.Account) (*ganwei.User, error) {
 	return nil, nil
 }
 func (listUsers) PersonByAccount(context.Context, ganwei.Account) (int64, error) { return 0, nil }
+func (listUsers) UserByAccount(context.Context, ganwei.Account) (*ganwei.User, error) {
+	return nil, ganwei.Errorf(ganwei.ENOTFOUND, "none")
+}
+func (listUsers) PersonForAccount(context.Context, ganwei.Account, *ganwei.User) (int64, bool, error) {
+	return 0, false, nil
+}
+func (listUsers) LinkAccount(context.Context, int64, ganwei.Account) error { return nil }

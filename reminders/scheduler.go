@@ -569,11 +569,23 @@ func (s *Service) sendFailed(ctx context.Context, job ganwei.ReminderJob, a *gan
 	channel := s.channelOf(ctx, a.PersonID)
 	why := "对方可能屏蔽了敢为助手，或还没有和它开始对话"
 	if reason == errChatNotFound {
-		why = channel + "找不到这个对话：账号可能填错了，或对方还从未打开过敢为助手"
+		why = strings.TrimLeft(spaced(channel), " ") + "找不到这个对话：账号可能填错了，或对方还从未打开过敢为助手"
 	}
-	s.notifyHR(ctx, a.Unit, fmt.Sprintf("【四项清单·无法送达】《%s》没能通过%s发给%s（%s）：%s。\n请核对账号，并联系本人在%s中打开敢为助手；然后在 /reminders 中取消这条登记，再用 /appoint 重新登记。",
-		st.Title, channel, a.Name, strings.TrimSpace(a.Unit+a.Position), why, channel))
+	open := "打开敢为助手"
+	if channel == ganwei.PlatformLabel(ganwei.PlatformTelegram) {
+		open += "、发送 /start"
+	}
+	s.notifyHR(ctx, a.Unit, fmt.Sprintf("【四项清单·无法送达】《%s》没能通过%s发给%s（%s）：%s。\n请核对账号，并联系本人在%s中%s；然后在 /reminders 中取消这条登记，再用 /appoint 重新登记。",
+		st.Title, spaced(channel), a.Name, strings.TrimSpace(a.Unit+a.Position), why, spaced(channel), open))
 	return nil
+}
+
+// spaced puts spaces around a Latin name set in Chinese text (「通过 Telegram 发给」).
+func spaced(name string) string {
+	if name != "" && name[0] < 0x80 {
+		return " " + name + " "
+	}
+	return name
 }
 
 // channelOf names, for HR, the channel a push to the person goes to: their preferred one when

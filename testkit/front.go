@@ -149,6 +149,13 @@ func (f *Front) Answers() []Answer {
 	return slices.Clone(f.answers)
 }
 
+// Count is how many messages were sent, to any chat.
+func (f *Front) Count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.msgs)
+}
+
 // Menu returns the command names last set for chatID (0: the default menu).
 func (f *Front) Menu(chatID int64) []string {
 	f.mu.Lock()
