@@ -13,6 +13,26 @@ func (h *Handlers) registerStart() {
 	h.addCommand(&command{name: "help", desc: "我能做什么", fn: h.help})
 	h.addCommand(&command{name: "whoami", desc: "查看我的身份", fn: h.whoami})
 	h.addCommand(&command{name: "cancel", desc: "取消当前操作", fn: h.cancel})
+	h.addCommand(&command{name: "link", desc: "绑定另一个渠道的账号", minRole: ganwei.RoleCadre, hidden: true, fn: h.link})
+}
+
+// link gives the person a one-time code that binds their account on another channel (Telegram,
+// 企业微信) to them, so that both are one person with one history.
+func (h *Handlers) link(ctx context.Context, r *Request) {
+	code, until, err := h.people.LinkCode(ctx)
+	if err != nil {
+		h.fail(ctx, r.ChatID, "link code", err)
+		return
+	}
+	h.Logger.Info("link code issued", "user_id", r.User.ID)
+	var b strings.Builder
+	fmt.Fprintf(&b, "已为您生成绑定码：%s（%s前有效，仅能使用一次）。\n请在另一个渠道的敢为助手中发送：\n", code, until.In(h.Location).Format("1月2日 15:04"))
+	fmt.Fprintf(&b, "• Telegram：「/start %s」", code)
+	if link := h.Messenger.InviteLink(code); link != "" {
+		fmt.Fprintf(&b, "，或点开 %s", link)
+	}
+	fmt.Fprintf(&b, "\n• 企业微信：「绑定 %s」\n绑定后两个账号是同一个人，记录不变；提醒和通知只发到其中一个渠道，发送 /channel 可以选择。", code)
+	h.send(ctx, r.ChatID, b.String(), nil)
 }
 
 // start welcomes the person, or binds their account when they bring an invite code (typed, or

@@ -66,6 +66,35 @@ func (s *Service) Invite(ctx context.Context, inv *ganwei.Invite) (string, error
 	return code, nil
 }
 
+// LinkCodeTTL is how long a link code (LinkCode) stays valid.
+const LinkCodeTTL = 24 * time.Hour
+
+// LinkCode issues the acting person a one-time code that binds one more account (another
+// channel) to them: sent from the other channel as an invite code, it adds that account to the
+// same person, whose profile, role and history stay as they are. Only a bound person has
+// anything to link; a stranger gets ENOTFOUND.
+func (s *Service) LinkCode(ctx context.Context) (string, time.Time, error) {
+	a, ok := ganwei.ActorFromContext(ctx)
+	if !ok || a.ID == 0 {
+		return "", time.Time{}, ganwei.Errorf(ganwei.ENOTFOUND, "您还没有绑定身份，请先用组织部给您的邀请码绑定。")
+	}
+	u, err := s.Users.User(ctx, a.ID)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	role := u.Role
+	if role == ganwei.RoleGuest {
+		role = ganwei.RoleCadre // unused by a link code; an invite must name one
+	}
+	inv := &ganwei.Invite{Name: u.Name, Unit: u.Unit, Position: u.Position, Role: role, PersonID: u.ID,
+		CreatedBy: u.ID, ExpiresAt: s.now().Add(LinkCodeTTL)}
+	code, err := s.Users.CreateInvite(ctx, inv)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("create link code: %w", err)
+	}
+	return code, inv.ExpiresAt, nil
+}
+
 // List returns everyone who has bound an account, for admins.
 func (s *Service) List(ctx context.Context) ([]*ganwei.User, error) {
 	if _, err := s.authorizer().Authorize(ctx, ganwei.RoleAdmin); err != nil {

@@ -137,7 +137,8 @@ func newWeComHarness(t *testing.T, withTelegram bool, answerer *knowledge.Answer
 	return h
 }
 
-// seed saves a person first met on 企业微信 (person id = their chat id).
+// seed saves a person first met on 企业微信 as the previous version stored them (person id =
+// the chat number the 企业微信 front end keeps for their userid); such ids stay, as opaque ids.
 func (h *wecomHarness) seed(p wecomPerson) int64 {
 	h.t.Helper()
 	chat := h.chat(p.userID)
@@ -296,8 +297,8 @@ func TestWeComBindAnswerAndCheckIn(t *testing.T) {
 		t.Fatalf("binding answered %+v, want a welcome naming 周敏", welcome)
 	}
 	id, err := h.store.PersonByAccount(h.ctx, "wecom:zhoumin")
-	if err != nil || id != h.chat("zhoumin") {
-		t.Fatalf("wecom:zhoumin bound to %d (%v), want person %d", id, err, h.chat("zhoumin"))
+	if err != nil || id <= ganwei.PersonIDBase || id == h.chat("zhoumin") {
+		t.Fatalf("wecom:zhoumin bound to %d (%v), want a person id of their own (not the chat number %d)", id, err, h.chat("zhoumin"))
 	}
 	u, err := h.store.User(h.ctx, id)
 	if err != nil || len(u.Accounts) != 1 || u.Accounts[0] != "wecom:zhoumin" {
@@ -369,7 +370,7 @@ func TestWeComAcknowledgeCardTokenExpiryAndRateLimit(t *testing.T) {
 	h := newWeComHarness(t, false, nil)
 	leader := h.chat(wzhao.userID)
 	before := h.wc.Last()
-	appt, _, err := h.app.reminders.Appoint(h.ctx, &ganwei.Appointment{TelegramID: leader, Name: wzhao.user.Name,
+	appt, _, err := h.app.reminders.Appoint(h.ctx, &ganwei.Appointment{PersonID: leader, Name: wzhao.user.Name,
 		Position: "党委书记", Unit: "七都镇", Date: "2026-11-20"})
 	if err != nil {
 		t.Fatalf("appoint: %v", err)
@@ -412,7 +413,7 @@ func TestWeComUndeliverableLeaderIsReportedToHR(t *testing.T) {
 		return nil
 	})
 	before := h.wc.Last()
-	if _, _, err := h.app.reminders.Appoint(h.ctx, &ganwei.Appointment{TelegramID: leader, Name: nopriv.user.Name,
+	if _, _, err := h.app.reminders.Appoint(h.ctx, &ganwei.Appointment{PersonID: leader, Name: nopriv.user.Name,
 		Position: "镇长", Unit: "七都镇", Date: "2026-11-20"}); err != nil {
 		t.Fatalf("appoint: %v", err)
 	}
