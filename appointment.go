@@ -9,7 +9,7 @@ import (
 // Appointment is a newly appointed principal leader (新任职主要领导) registered by the organization
 // department, together with the state of each step of the 四项清单 reminder sequence sent to them.
 type Appointment struct {
-	ID         string            `json:"id"`          // short random id; travels in button data
+	ID         string            `json:"id"`                    // short random id; travels in button data
 	PersonID   int64             `json:"person_id"`             // the leader; pushes go to this person
 	TelegramID int64             `json:"telegram_id,omitempty"` // the Telegram user id HR registered them by, shown to HR; 0 when picked among people
 	Name       string            `json:"name"`

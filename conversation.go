@@ -96,7 +96,9 @@ type toPersonKey struct{}
 // rather than to the chat of the event being handled. A front end serving several people
 // (channels.Router) then resolves the number as a person even when it equals that chat's.
 // Schedulers, which handle no event, need not mark theirs.
-func ToPerson(ctx context.Context) context.Context { return context.WithValue(ctx, toPersonKey{}, true) }
+func ToPerson(ctx context.Context) context.Context {
+	return context.WithValue(ctx, toPersonKey{}, true)
+}
 
 // ToChat undoes ToPerson: what is sent with it goes to the chat number as given (a router that
 // resolved a person to a chat passes it on so).

@@ -97,7 +97,7 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 		return nil, err
 	}
 	paced := botCfg.GlobalRate >= 0 && botCfg.PerChatRate >= 0 // the demo and tests turn pacing off
-	router := &channels.Router{People: store, Chats: store} // pushes to a person go to one of their accounts
+	router := &channels.Router{People: store, Chats: store}    // pushes to a person go to one of their accounts
 	var front *bot.Front
 	if botCfg.Token != "" {
 		b, err := bot.New(ctx, botCfg, store, a.metrics, logger)
