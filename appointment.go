@@ -12,6 +12,9 @@ type Appointment struct {
 	ID         string            `json:"id"`                    // short random id; travels in button data
 	PersonID   int64             `json:"person_id"`             // the leader; pushes go to this person
 	TelegramID int64             `json:"telegram_id,omitempty"` // the Telegram user id HR registered them by, shown to HR; 0 when picked among people
+	// Account names a leader who is not a person yet by another account than Telegram's
+	// ("wecom:zhangsan"); registering makes them a person with it. Input only, not stored.
+	Account Account `json:"account,omitempty"`
 	Name       string            `json:"name"`
 	Position   string            `json:"position"`       // 职务
 	Unit       string            `json:"unit,omitempty"` // 单位
@@ -100,7 +103,7 @@ func (a *Appointment) Step(id string) *StepState {
 
 // Validate returns EINVALID when the appointment cannot be registered.
 func (a *Appointment) Validate() error {
-	if a.PersonID <= 0 && a.TelegramID <= 0 {
+	if a.PersonID <= 0 && a.TelegramID <= 0 && a.Account == "" {
 		return Errorf(EINVALID, "请指明新任职领导：Telegram 用户 ID（正整数）或已登记的人员")
 	}
 	if strings.TrimSpace(a.Position) == "" {

@@ -162,7 +162,7 @@ func (h *Handlers) appointStart(ctx context.Context, r *Request) {
 			rows = append(rows, row)
 		}
 	}
-	text := "登记新任职领导（共 4 步，随时发送 /cancel 取消）。\n\n第 1 步：请发送对方的 Telegram ID（对方发送 /whoami 可以看到）"
+	text := "登记新任职领导（共 4 步，随时发送 /cancel 取消）。\n\n第 1 步：请发送对方的 Telegram ID，或企业微信账号（写成 wecom:成员账号；对方发送 /whoami 可以看到）"
 	var kb ganwei.Keyboard
 	if len(rows) > 0 {
 		text += "，或点选下方已绑定的干部"
@@ -176,9 +176,18 @@ func (h *Handlers) appointText(ctx context.Context, r *Request, d *ganwei.Dialog
 	text := strings.TrimSpace(r.Text)
 	switch d.Step {
 	case "who":
+		if strings.HasPrefix(strings.ToLower(text), ganwei.PlatformWeCom+":") {
+			a, err := ganwei.ParseAccount(ganwei.PlatformWeCom + text[len(ganwei.PlatformWeCom):])
+			if err != nil {
+				h.send(ctx, r.ChatID, "企业微信账号请写成 wecom:成员账号（如 wecom:zhangsan），请重新发送；或发送 /cancel 取消。", nil)
+				return
+			}
+			h.appointWhoAccount(ctx, r, d, a)
+			return
+		}
 		id, err := strconv.ParseInt(text, 10, 64)
 		if err != nil || id <= 0 {
-			h.send(ctx, r.ChatID, "Telegram ID 是一串数字，请重新发送；或发送 /cancel 取消。", nil)
+			h.send(ctx, r.ChatID, "Telegram ID 是一串数字，请重新发送（企业微信账号写成 wecom:成员账号）；或发送 /cancel 取消。", nil)
 			return
 		}
 		h.appointWho(ctx, r, d, id, 0)
@@ -246,19 +255,34 @@ func (h *Handlers) appointWho(ctx context.Context, r *Request, d *ganwei.Dialog,
 	h.appointAsk(ctx, r, d, "name")
 }
 
+// appointWhoAccount records a leader named by a 企业微信 account: the person bound to it, or
+// (registering will make one) the account itself.
+func (h *Handlers) appointWhoAccount(ctx context.Context, r *Request, d *ganwei.Dialog, a ganwei.Account) {
+	u, err := h.Users.UserByAccount(ctx, a)
+	if err == nil {
+		h.appointWho(ctx, r, d, 0, u.ID)
+		return
+	}
+	d.Data["acct"] = string(a)
+	h.appointAsk(ctx, r, d, "name")
+}
+
 // leaderAppointment is the appointment the dialog describes.
 func leaderAppointment(d *ganwei.Dialog) *ganwei.Appointment {
 	tg, _ := strconv.ParseInt(d.Data["id"], 10, 64)
 	pid, _ := strconv.ParseInt(d.Data["pid"], 10, 64)
-	return &ganwei.Appointment{PersonID: pid, TelegramID: tg, Name: d.Data["name"],
+	return &ganwei.Appointment{PersonID: pid, TelegramID: tg, Account: ganwei.Account(d.Data["acct"]), Name: d.Data["name"],
 		Position: d.Data["position"], Unit: d.Data["unit"], Date: d.Data["date"]}
 }
 
-// leaderRef is how HR told us who the leader is: the Telegram id they typed, else the person's
-// number.
+// leaderRef is how HR told us who the leader is: the Telegram id they typed, the 企业微信 account,
+// else the person's number.
 func leaderRef(a *ganwei.Appointment) string {
-	if a.TelegramID > 0 {
+	switch {
+	case a.TelegramID > 0:
 		return fmt.Sprintf("Telegram ID %d", a.TelegramID)
+	case a.Account != "":
+		return a.Account.Label()
 	}
 	return fmt.Sprintf("编号 %d", a.PersonID)
 }

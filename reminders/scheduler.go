@@ -153,8 +153,8 @@ func (s *Service) Wake() {
 func (s *Service) Preview(ctx context.Context, a *ganwei.Appointment) (*ganwei.Appointment, error) {
 	s.init()
 	c := *a
-	if c.PersonID == 0 && c.TelegramID > 0 && s.Users != nil {
-		if id, err := s.Users.PersonByAccount(ctx, ganwei.TelegramAccount(c.TelegramID)); err == nil {
+	if c.PersonID == 0 && s.Users != nil {
+		if id, err := s.Users.PersonByAccount(ctx, leaderAccount(&c)); err == nil {
 			c.PersonID = id
 		}
 	}
@@ -178,7 +178,7 @@ func (s *Service) Appoint(ctx context.Context, a *ganwei.Appointment) (*ganwei.A
 		return nil, false, err
 	}
 	if a.PersonID == 0 {
-		id, created, err := s.Users.PersonForAccount(ctx, ganwei.TelegramAccount(a.TelegramID),
+		id, created, err := s.Users.PersonForAccount(ctx, leaderAccount(a),
 			&ganwei.User{Name: a.Name, Unit: a.Unit, Position: a.Position})
 		if err != nil {
 			return nil, false, err
@@ -209,6 +209,14 @@ func (s *Service) Appoint(ctx context.Context, a *ganwei.Appointment) (*ganwei.A
 		s.Wake()
 	}
 	return got, created, nil
+}
+
+// leaderAccount is the account an appointment names its leader by when it names no person.
+func leaderAccount(a *ganwei.Appointment) ganwei.Account {
+	if a.Account != "" {
+		return a.Account
+	}
+	return ganwei.TelegramAccount(a.TelegramID)
 }
 
 // Appointment returns one appointment, or ENOTFOUND.
