@@ -9,20 +9,20 @@ import (
 // Appointment is a newly appointed principal leader (新任职主要领导) registered by the organization
 // department, together with the state of each step of the 四项清单 reminder sequence sent to them.
 type Appointment struct {
-	ID         string            `json:"id"`                    // short random id; travels in button data
-	PersonID   int64             `json:"person_id"`             // the leader; pushes go to this person
-	TelegramID int64             `json:"telegram_id,omitempty"` // the Telegram user id HR registered them by, shown to HR; 0 when picked among people
+	ID         string `json:"id"`                    // short random id; travels in button data
+	PersonID   int64  `json:"person_id"`             // the leader; pushes go to this person
+	TelegramID int64  `json:"telegram_id,omitempty"` // the Telegram user id HR registered them by, shown to HR; 0 when picked among people
 	// Account names a leader who is not a person yet by another account than Telegram's
 	// ("wecom:zhangsan"); registering makes them a person with it. Input only, not stored.
-	Account Account `json:"account,omitempty"`
-	Name       string            `json:"name"`
-	Position   string            `json:"position"`       // 职务
-	Unit       string            `json:"unit,omitempty"` // 单位
-	Date       string            `json:"date"`           // appointment date, YYYY-MM-DD in the organization's zone
-	Status     AppointmentStatus `json:"status"`
-	CreatedBy  int64             `json:"created_by,omitempty"` // person id of HR; 0 from the command line
-	CreatedAt  time.Time         `json:"created_at"`
-	Steps      []*StepState      `json:"steps"`
+	Account   Account           `json:"account,omitempty"`
+	Name      string            `json:"name"`
+	Position  string            `json:"position"`       // 职务
+	Unit      string            `json:"unit,omitempty"` // 单位
+	Date      string            `json:"date"`           // appointment date, YYYY-MM-DD in the organization's zone
+	Status    AppointmentStatus `json:"status"`
+	CreatedBy int64             `json:"created_by,omitempty"` // person id of HR; 0 from the command line
+	CreatedAt time.Time         `json:"created_at"`
+	Steps     []*StepState      `json:"steps"`
 }
 
 // AppointmentStatus says whether an appointment's reminders still run.
