@@ -280,9 +280,9 @@ func leaderAppointment(d *ganwei.Dialog) *ganwei.Appointment {
 func leaderRef(a *ganwei.Appointment) string {
 	switch {
 	case a.TelegramID > 0:
-		return fmt.Sprintf("Telegram ID %d", a.TelegramID)
+		return fmt.Sprintf("Telegram 账号 %d", a.TelegramID)
 	case a.Account != "":
-		return a.Account.Label()
+		return ganwei.PlatformLabel(a.Account.Platform()) + "账号 " + a.Account.PlatformID()
 	}
 	return fmt.Sprintf("编号 %d", a.PersonID)
 }

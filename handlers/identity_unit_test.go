@@ -59,7 +59,7 @@ func TestUnitAppointAWeComLeader(t *testing.T) {
 	u.Say(testkit.HRID, "党委书记")
 	u.Say(testkit.HRID, "七都镇")
 	plan := u.Say(testkit.HRID, "2026年11月23日")
-	if !strings.Contains(plan.Text, "企业微信（chengang）") {
+	if !strings.Contains(plan.Text, "企业微信账号 chengang") {
 		t.Fatalf("plan %q: want the leader named by their account", plan.Text)
 	}
 	u.Press(testkit.HRID, plan, "确认登记")
