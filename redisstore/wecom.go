@@ -87,6 +87,12 @@ return {n, 1}
 // WeComChat returns the chat id standing for a 企业微信 userid, making one the first time
 // (created is then true).
 func (s *Store) WeComChat(ctx context.Context, userID string) (int64, bool, error) {
+	// Almost always the number exists: one GET, without running a script.
+	if n, err := s.client.Get(ctx, s.key("wecom", "chat", userID)).Int64(); err == nil {
+		return WeComChatBase + n, false, nil
+	} else if !errors.Is(err, redis.Nil) {
+		return 0, false, wrap("wecom chat id", err)
+	}
 	res, err := chatIDScript.Run(ctx, s.client,
 		[]string{s.key("wecom", "chat", userID), s.key("wecom", "seq"), s.key("wecom", "user") + ":"},
 		userID).Slice()
