@@ -38,9 +38,11 @@ var personHeader = []any{"周期", "Telegram ID", "姓名", "单位", "身心状
 
 var personWidths = []float64{11, 14, 10, 16, 9, 9, 10, 12, 12, 40, 17}
 
+// noteTooFew is the 备注 of a group with too few answers.
+var noteTooFew = "作答不足" + strconv.Itoa(ganwei.MinGroupSize) + "人，不显示"
+
 // Notes of the 备注 column.
 const (
-	noteTooFew     = "作答不足3人，不显示"
 	noteComplement = "为防止推算出人数较少单位的数据，一并不显示"
 	noteOpen       = "本期进行中，结束后显示"
 )

@@ -24,6 +24,9 @@ const dialogCheckIn = "checkin"
 // msgUseLatestCheckIn answers a press on a button of an earlier question or questionnaire.
 const msgUseLatestCheckIn = "请使用最新一条问卷消息里的按钮。"
 
+// checkInQuestions is how many button questions a check-in has: every step but the optional line.
+var checkInQuestions = len(checkinSteps) - 1
+
 // Dialog steps, in order.
 var checkinSteps = []string{ganwei.QuestionWellbeing, ganwei.QuestionStress, ganwei.QuestionSupport, ganwei.QuestionBenefits, ganwei.QuestionTalk, ganwei.QuestionNote}
 
@@ -44,8 +47,8 @@ func (h *Handlers) registerCheckIn() {
 // SendCheckInPrompt is the scheduled prompt (or reminder): a short, kind invitation with a start
 // button. The dialog begins only when the person presses it, so nothing expires unseen.
 func (h *Handlers) SendCheckInPrompt(ctx context.Context, u *ganwei.User, p ganwei.Period, reminder bool) error {
-	text := fmt.Sprintf("%s！本期关爱问卷（%s）请您填写：共 5 个小问题，点按钮作答，约需一分钟。\n"+
-		"您的回答只有您本人和组织部授权人员可见，汇总时不显示个人。", ganwei.GreetingFor(u), p.Label)
+	text := fmt.Sprintf("%s！本期关爱问卷（%s）请您填写：共 %d 个小问题，点按钮作答，约需一分钟。\n"+
+		"您的回答只有您本人和组织部授权人员可见，汇总时不显示个人。", ganwei.GreetingFor(u), p.Label, checkInQuestions)
 	if reminder {
 		text = fmt.Sprintf("%s！提醒一下：本期关爱问卷（%s）您还没有填写。方便时点下面的按钮即可，约需一分钟。", ganwei.GreetingFor(u), p.Label)
 	}

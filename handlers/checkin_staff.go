@@ -363,10 +363,13 @@ func (h *Handlers) caseNoteText(ctx context.Context, r *Request, d *ganwei.Dialo
 	h.showCase(ctx, r, v)
 }
 
+// exportPeriods is how many periods /export covers: a year of weekly check-ins.
+const exportPeriods = 52
+
 // export sends an Excel workbook: aggregates for HR; admins also get one row per answer with
 // "/export 明细". The Staff service checks the role and writes the audit entry.
 func (h *Handlers) export(ctx context.Context, r *Request) {
-	periods := h.Periods.Recent(h.Now(), 52)
+	periods := h.Periods.Recent(h.Now(), exportPeriods)
 	individual := strings.Contains(r.Args, "明细")
 	var buf bytes.Buffer
 	err := h.staff.Export(ctx, &buf, checkin.ExportOptions{Format: "xlsx", Periods: periods, Individual: individual})
@@ -374,7 +377,7 @@ func (h *Handlers) export(ctx context.Context, r *Request) {
 		h.fail(ctx, r.ChatID, "export check-ins", err)
 		return
 	}
-	caption := "关爱问卷汇总（近 52 期；人数不足或可被推算的组不显示数据，详见「说明」页）"
+	caption := fmt.Sprintf("关爱问卷汇总（近 %d 期；人数不足或可被推算的组不显示数据，详见「说明」页）", exportPeriods)
 	if individual {
 		caption += "，含个人明细，已记入审计日志"
 	} else if r.User.Role == ganwei.RoleAdmin {
