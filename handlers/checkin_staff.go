@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -73,17 +72,6 @@ func (h *Handlers) summary(ctx context.Context, r *Request) {
 			unit = r.Args
 		}
 	}
-	if unit != "" {
-		known, err := h.knownUnits(ctx)
-		if err != nil {
-			h.fail(ctx, r.ChatID, "list units", err)
-			return
-		}
-		if !slices.Contains(known, unit) {
-			h.send(ctx, r.ChatID, fmt.Sprintf("没有找到单位「%s」。已登记的单位：%s。", unit, strings.Join(known, "、")), nil)
-			return
-		}
-	}
 	rep, err := h.staff.Summary(ctx, unit, n)
 	if err != nil {
 		h.fail(ctx, r.ChatID, "summarize check-ins", err)
@@ -101,22 +89,6 @@ func (h *Handlers) summary(ctx context.Context, r *Request) {
 			h.Logger.Warn("send trend chart", "err", err)
 		}
 	}
-}
-
-// knownUnits lists the units of registered people, sorted, for checking what HR typed.
-func (h *Handlers) knownUnits(ctx context.Context) ([]string, error) {
-	users, err := h.Users.Users(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var units []string
-	for _, u := range users {
-		if u.Unit != "" && !slices.Contains(units, u.Unit) {
-			units = append(units, u.Unit)
-		}
-	}
-	slices.Sort(units)
-	return units, nil
 }
 
 // SummaryText renders a report for HR in Chinese: the running period's participation, then the
