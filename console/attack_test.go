@@ -1,0 +1,282 @@
+package console_test
+
+// Attacks on the console's sign-in and authorization from outside: what a stranger, a colleague
+// with a copied cookie or a demoted officer would try. Each test passes only while the promise
+// of issue 12 ("Security and quality") holds.
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/console"
+	"github.com/ganwei-bot/ganwei/testkit"
+	"github.com/ganwei-bot/ganwei/weblink"
+)
+
+// cookieOf is the browser's session cookie value.
+func (b *browser) cookieOf() string {
+	u, _ := url.Parse(b.h.srv.URL + "/console/")
+	for _, c := range b.client.Jar.Cookies(u) {
+		if c.Name == "ganwei_console" {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// withCookie is another browser (the attacker's) that presents the value as its session cookie.
+func (h *harness) withCookie(value string) *browser {
+	b := h.browser()
+	u, _ := url.Parse(h.srv.URL + "/console/")
+	b.client.Jar.SetCookies(u, []*http.Cookie{{Name: "ganwei_console", Value: value, Path: "/"}})
+	return b
+}
+
+// TestAttackLinkOpenedTwiceAtOnceSignsInOnce: two browsers press 进入工作台 on the same link at
+// the same moment (a forwarded link, or a double click across two tabs): one session, one 410.
+func TestAttackLinkOpenedTwiceAtOnceSignsInOnce(t *testing.T) {
+	h := newHarness(t)
+	for round := range 5 {
+		link, err := h.links.IssueFor(h.ctx, testkit.HRID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 4
+		codes := make([]int, n)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			b := h.browser()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				req, _ := http.NewRequest(http.MethodPost, link, nil)
+				resp, err := b.client.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				resp.Body.Close()
+				codes[i] = resp.StatusCode
+			}()
+		}
+		close(start)
+		wg.Wait()
+		var ok, gone int
+		for _, c := range codes {
+			switch c {
+			case http.StatusSeeOther:
+				ok++
+			case http.StatusGone:
+				gone++
+			}
+		}
+		if ok != 1 || gone != n-1 {
+			t.Errorf("round %d: %d opens at once gave %v, want one 303 and %d × 410", round, n, codes, n-1)
+		}
+	}
+}
+
+// TestAttackLinkOfADemotedOfficerSignsNobodyIn: a link issued while the person was HR is worthless
+// once they are a cadre, and stays spent when the role comes back.
+func TestAttackLinkOfADemotedOfficerSignsNobodyIn(t *testing.T) {
+	h := newHarness(t)
+	link, err := h.links.IssueFor(h.ctx, testkit.HRID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.store.SetRole(h.ctx, testkit.HRID, ganwei.RoleCadre); err != nil {
+		t.Fatal(err)
+	}
+	b := h.browser()
+	r := b.post(strings.TrimPrefix(link, h.srv.URL), "", nil)
+	if r.Code == http.StatusSeeOther || strings.Contains(r.Header.Get("Set-Cookie"), "ganwei_console=") && b.cookieOf() != "" {
+		t.Fatalf("a demoted officer's link signed in: %d %q", r.Code, r.Header.Get("Set-Cookie"))
+	}
+	if code, _ := b.get("/console/"); code != http.StatusUnauthorized {
+		t.Errorf("after the refused sign-in the overview answers %d, want 401", code)
+	}
+	if err := h.store.SetRole(h.ctx, testkit.HRID, ganwei.RoleHR); err != nil {
+		t.Fatal(err)
+	}
+	if r := h.browser().post(strings.TrimPrefix(link, h.srv.URL), "", nil); r.Code != http.StatusGone {
+		t.Errorf("the link came back with the role: %d, want 410", r.Code)
+	}
+}
+
+// TestAttackGuessedAndMalformedTokensSignNobodyIn: made-up tokens, odd lengths and characters,
+// and the hashed keys Redis holds (a database dump) open nothing, as links or as cookies.
+func TestAttackGuessedAndMalformedTokensSignNobodyIn(t *testing.T) {
+	h := newHarness(t)
+	link, err := h.links.IssueFor(h.ctx, testkit.HRID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimPrefix(link, h.srv.URL+weblink.SignInPath)
+	live := h.signIn(testkit.AdminID)
+
+	rdb, prefix := h.store.Client(), h.store.Prefix()
+	var stored []string // what a dump of the database shows: the key suffixes and values
+	for _, pattern := range []string{prefix + ":weblink:*", prefix + ":websession:*"} {
+		keys, err := rdb.Keys(h.ctx, pattern).Result()
+		if err != nil || len(keys) == 0 {
+			t.Fatalf("keys %s: %v %v", pattern, keys, err)
+		}
+		for _, k := range keys {
+			stored = append(stored, k[strings.LastIndex(k, ":")+1:])
+			v, _ := rdb.Get(h.ctx, k).Result()
+			stored = append(stored, v)
+		}
+	}
+	guesses := append([]string{"x", "0", strings.Repeat("A", 43), token[:len(token)-1], token + "A",
+		strings.ToUpper(token), strings.Repeat("z", 4096), "%00", "..%2f..%2fconsole", "<script>"}, stored...)
+	for _, g := range guesses {
+		r := h.browser().post(weblink.SignInPath+url.PathEscape(g), "", nil)
+		if r.Code == http.StatusSeeOther || strings.Contains(r.Body, "<script>") {
+			t.Errorf("sign-in with guessed token %.40q: %d", g, r.Code)
+		}
+		if code, body := h.withCookie(g).get("/console/"); code != http.StatusUnauthorized || strings.Contains(body, "总览") {
+			t.Errorf("cookie %.40q: %d, want 401", g, code)
+		}
+	}
+	if code, _ := live.get("/console/"); code != http.StatusOK {
+		t.Errorf("the live session was ended by the guesses: %d", code)
+	}
+	if r := h.browser().post(weblink.SignInPath+token, "", nil); r.Code != http.StatusSeeOther {
+		t.Errorf("the real link no longer works after the guesses: %d", r.Code)
+	}
+}
+
+// TestAttackSessionFixation: a cookie planted before sign-in (by a colleague at the same desk)
+// is neither kept nor made valid by signing in.
+func TestAttackSessionFixation(t *testing.T) {
+	h := newHarness(t)
+	const planted = "attacker-chosen-session-id-0123456789abcdef"
+	b := h.withCookie(planted)
+	link, err := h.links.IssueFor(h.ctx, testkit.HRID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := b.post(strings.TrimPrefix(link, h.srv.URL), "", nil); r.Code != http.StatusSeeOther {
+		t.Fatalf("sign in: %d", r.Code)
+	}
+	if got := b.cookieOf(); got == planted || got == "" {
+		t.Errorf("the session cookie after sign-in is %q, want a fresh id", got)
+	}
+	if code, _ := h.withCookie(planted).get("/console/"); code != http.StatusUnauthorized {
+		t.Errorf("the planted id opens the console: %d", code)
+	}
+}
+
+// sessionRace wraps the session store and runs once a function right after a session has been
+// read: another request (退出, or the end of the role) landing between a page's read of the
+// session and its refresh.
+type sessionRace struct {
+	ganwei.WebSessionStore
+	mu    sync.Mutex
+	after func(id string)
+}
+
+func (s *sessionRace) WebSession(ctx context.Context, id string) (*ganwei.WebSession, error) {
+	ws, err := s.WebSessionStore.WebSession(ctx, id)
+	s.mu.Lock()
+	f := s.after
+	s.after = nil
+	s.mu.Unlock()
+	if f != nil {
+		f(id)
+	}
+	return ws, err
+}
+
+// TestAttackSignOutDuringARequestStaysSignedOut: the officer presses 退出 while a copy of their
+// cookie (another tab, a colleague's browser) is loading a page. Whatever that page shows, the
+// session stays ended: the page's refresh of the idle timeout must not bring it back.
+func TestAttackSignOutDuringARequestStaysSignedOut(t *testing.T) {
+	race := &sessionRace{}
+	h := newHarnessWith(t, func(s *console.Server) {
+		race.WebSessionStore = s.Links.Store
+		s.Links.Store = race
+	})
+	b := h.signIn(testkit.HRID)
+	copied := h.withCookie(b.cookieOf())
+	csrf := b.csrf()
+	race.mu.Lock()
+	race.after = func(string) {
+		if r := b.post("/console/signout", csrf, nil); r.Code != http.StatusOK {
+			t.Errorf("退出 during the other request: %d", r.Code)
+		}
+	}
+	race.mu.Unlock()
+	copied.get("/console/") // in flight while 退出 lands
+	if code, _ := copied.get("/console/"); code != http.StatusUnauthorized {
+		t.Errorf("the copied cookie after 退出: %d, want 401 (the session came back)", code)
+	}
+	if code, _ := b.get("/console/"); code != http.StatusUnauthorized {
+		t.Errorf("the officer's own browser after 退出: %d, want 401", code)
+	}
+}
+
+// TestAttackCSRFBypasses: a state change by GET, by a method-override header or field, with the
+// token in the query string instead of the form, or with a token of the right length but wrong
+// value, changes nothing.
+func TestAttackCSRFBypasses(t *testing.T) {
+	h := newHarness(t)
+	id := h.seedCheckIns()
+	hr := h.signIn(testkit.HRID)
+	csrf := hr.csrf()
+	unchanged := func(what string) {
+		t.Helper()
+		c, err := h.store.Case(h.ctx, id)
+		if err != nil || c.Status != ganwei.CaseOpen || len(c.Notes) != 1 {
+			t.Fatalf("%s changed the case: %+v %v", what, c, err)
+		}
+	}
+	for _, step := range []string{"assign", "contacted", "close", "note"} {
+		path := "/console/cases/" + id + "/" + step
+		if step != "close" { // close has a confirmation page under GET
+			if code, _ := hr.get(path + "?csrf=" + url.QueryEscape(csrf) + "&note=x"); code != http.StatusMethodNotAllowed && code != http.StatusNotFound {
+				t.Errorf("GET %s: %d, want 405", path, code)
+			}
+		}
+		unchanged("GET " + step)
+		req, _ := http.NewRequest(http.MethodGet, h.srv.URL+path+"?_method=POST&csrf="+url.QueryEscape(csrf), nil)
+		req.Header.Set("X-HTTP-Method-Override", "POST")
+		if r := hr.do(req); r.Code == http.StatusSeeOther {
+			t.Errorf("GET with method override on %s: %d", step, r.Code)
+		}
+		unchanged("method override " + step)
+		req, _ = http.NewRequest(http.MethodPost, h.srv.URL+path+"?csrf="+url.QueryEscape(csrf), strings.NewReader("note=x"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if r := hr.do(req); r.Code != http.StatusForbidden {
+			t.Errorf("POST %s with the token in the query string: %d, want 403", step, r.Code)
+		}
+		unchanged("token in query " + step)
+		forged := strings.Repeat("A", len(csrf))
+		if r := hr.post(path, forged, url.Values{"note": {"x"}}); r.Code != http.StatusForbidden {
+			t.Errorf("POST %s with a forged token: %d, want 403", step, r.Code)
+		}
+		unchanged("forged token " + step)
+	}
+	if code, _ := hr.get("/console/signout"); code == http.StatusOK {
+		t.Error("GET /console/signout answered 200")
+	}
+	if code, _ := hr.get("/console/"); code != http.StatusOK {
+		t.Errorf("GET signout ended the session: %d", code)
+	}
+	// A token belongs to its session: after 退出 and a new sign-in the old one is refused.
+	if r := hr.post("/console/signout", csrf, nil); r.Code != http.StatusOK {
+		t.Fatalf("sign out: %d", r.Code)
+	}
+	again := h.signIn(testkit.HRID)
+	if r := again.post("/console/cases/"+id+"/assign", csrf, nil); r.Code != http.StatusForbidden {
+		t.Errorf("the ended session's token on the new session: %d, want 403", r.Code)
+	}
+	unchanged("old token")
+}
