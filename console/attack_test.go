@@ -6,11 +6,13 @@ package console_test
 
 import (
 	"context"
+	"encoding/csv"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/console"
@@ -279,4 +281,125 @@ func TestAttackCSRFBypasses(t *testing.T) {
 		t.Errorf("the ended session's token on the new session: %d, want 403", r.Code)
 	}
 	unchanged("old token")
+}
+
+// Text that cadres and HR type (names, units, positions, notes, questions), made to break out of
+// HTML text, attributes, URLs and CSV cells.
+const (
+	evilName  = `<img src=x onerror=alert(1)>`
+	evilUnit  = `"><script>alert(2)</script>`
+	evilNote  = `</textarea><svg onload=alert(3)>`
+	evilQuery = `<iframe src=javascript:alert(4)>`
+)
+
+// TestAttackTypedHTMLIsEscapedEverywhere: every page an admin opens shows such text as text.
+func TestAttackTypedHTMLIsEscapedEverywhere(t *testing.T) {
+	h := newHarness(t)
+	h.seedCheckIns()
+	prev := h.cal.Recent(h.clock.Now(), 2)[0]
+	const evilID = 61001
+	if err := h.store.SaveUser(h.ctx, &ganwei.User{ID: evilID, Name: evilName, Unit: evilUnit, Position: evilName, Role: ganwei.RoleCadre}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.store.SubmitCheckIn(h.ctx, &ganwei.CheckIn{UserID: evilID, Unit: evilUnit, Period: prev.ID, Wellbeing: 1, Stress: 5,
+		Support: ganwei.Supports[0], Benefits: ganwei.BenefitsAll[0], TalkAnswered: true, Talk: true, Note: evilNote,
+		SubmittedAt: prev.Start.Add(3 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.store.RecordUnanswered(h.ctx, evilQuery, evilQuery); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := h.office.Appoint(h.as(testkit.AdminID), &ganwei.Appointment{TelegramID: evilID, Name: evilName, Unit: evilUnit, Position: evilNote, Date: "2026-11-24"}); err != nil {
+		t.Fatal(err)
+	}
+	admin := h.signIn(testkit.AdminID)
+	var evilCase string
+	heads, _ := h.store.ActiveCaseHeads(h.ctx)
+	for _, c := range heads {
+		if c.Unit == evilUnit {
+			evilCase = c.ID
+		}
+	}
+	if evilCase == "" {
+		t.Fatal("no case for the typed unit")
+	}
+	paths := []string{"/console/cases/" + evilCase, "/console/cases/" + evilCase + "/close", "/console/audit",
+		"/console/checkins?unit=" + url.QueryEscape(evilUnit), "/console/cases?unit=" + url.QueryEscape(evilUnit),
+		"/console/people?q=" + url.QueryEscape(evilName), "/console/knowledge?q=" + url.QueryEscape(evilQuery)}
+	for _, p := range pages {
+		paths = append(paths, p.path)
+	}
+	seen := map[string]bool{}
+	for _, p := range paths {
+		code, body := admin.get(p)
+		if code >= 500 {
+			t.Errorf("GET %s: %d", p, code)
+		}
+		for _, raw := range []string{evilName, evilUnit, evilNote, evilQuery, "<script>alert", "<img src=x", "<svg onload", "<iframe"} {
+			if strings.Contains(body, raw) {
+				t.Errorf("GET %s shows %q unescaped", p, raw)
+			}
+		}
+		for _, esc := range []string{"&lt;img src=x onerror=alert(1)&gt;", "&lt;script&gt;alert(2)&lt;/script&gt;", "&lt;svg onload=alert(3)&gt;", "&lt;iframe"} {
+			if strings.Contains(body, esc) {
+				seen[esc] = true
+			}
+		}
+	}
+	for _, esc := range []string{"&lt;img src=x onerror=alert(1)&gt;", "&lt;script&gt;alert(2)&lt;/script&gt;", "&lt;svg onload=alert(3)&gt;", "&lt;iframe"} {
+		if !seen[esc] {
+			t.Errorf("no page showed the typed text as text (%s): the test did not reach it", esc)
+		}
+	}
+}
+
+// TestAttackSpreadsheetFormulasInExportsAreDefused: a name or unit typed as a formula
+// (=HYPERLINK(…), +, -, @) reaches the CSV downloads as text, not as a formula Excel would run.
+func TestAttackSpreadsheetFormulasInExportsAreDefused(t *testing.T) {
+	h := newHarness(t)
+	h.seedCheckIns()
+	prev := h.cal.Recent(h.clock.Now(), 2)[0]
+	formulas := []string{`=HYPERLINK("http://e.cn","点此")`, `+cmd|'/c calc'!A0`, `-2+3`, `@SUM(1+1)`}
+	for i, f := range formulas {
+		id := int64(62001 + i)
+		if err := h.store.SaveUser(h.ctx, &ganwei.User{ID: id, Name: f, Unit: f, Role: ganwei.RoleCadre}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.store.SubmitCheckIn(h.ctx, &ganwei.CheckIn{UserID: id, Unit: f, Period: prev.ID, Wellbeing: 1, Stress: 5,
+			Support: ganwei.Supports[0], Benefits: ganwei.BenefitsAll[0], TalkAnswered: true, Talk: true,
+			SubmittedAt: prev.Start.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin := h.signIn(testkit.AdminID)
+	heads, _ := h.store.ActiveCaseHeads(h.ctx)
+	for _, c := range heads {
+		admin.get("/console/cases/" + c.ID) // audited views that name the typed people
+	}
+	for _, path := range []string{"/console/audit/export", "/console/checkins/export?format=csv"} {
+		r := admin.do(mustGet(h, path))
+		if r.Code != http.StatusOK {
+			t.Fatalf("%s: %d", path, r.Code)
+		}
+		rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(r.Body, "\uFEFF"))).ReadAll()
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		found := 0
+		for _, row := range rows {
+			for _, cell := range row {
+				if cell != "" && strings.ContainsAny(cell[:1], "=+-@\t\r") {
+					t.Errorf("%s: cell %q starts a formula", path, cell)
+				}
+				for _, f := range formulas {
+					if strings.Contains(cell, f) {
+						found++
+					}
+				}
+			}
+		}
+		if found == 0 {
+			t.Errorf("%s carries none of the typed text: the test did not reach it", path)
+		}
+	}
 }
