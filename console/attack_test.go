@@ -7,8 +7,11 @@ package console_test
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -401,5 +404,167 @@ func TestAttackSpreadsheetFormulasInExportsAreDefused(t *testing.T) {
 		if found == 0 {
 			t.Errorf("%s carries none of the typed text: the test did not reach it", path)
 		}
+	}
+}
+
+// failingAudit is the check-in store with an audit log that cannot be written.
+type failingAudit struct {
+	ganwei.CheckInService
+}
+
+func (failingAudit) Audit(context.Context, *ganwei.AuditEntry) error {
+	return errors.New("audit log unavailable")
+}
+
+// TestAttackNothingIsShownWhenTheAuditEntryCannotBeWritten: opening a case, the summaries and
+// the export show nothing of the person or the figures unless the audit entry was written first.
+func TestAttackNothingIsShownWhenTheAuditEntryCannotBeWritten(t *testing.T) {
+	h := newHarnessWith(t, func(s *console.Server) {
+		st := *s.Staff
+		st.CheckIns = failingAudit{s.Staff.CheckIns}
+		s.Staff = &st
+	})
+	id := h.seedCheckIns()
+	hr := h.signIn(testkit.HRID)
+	for _, p := range []string{"/console/cases/" + id, "/console/cases/" + id + "/close", "/console/cases",
+		"/console/checkins", "/console/checkins/print", "/console/checkins/export?format=csv"} {
+		code, body := hr.get(p)
+		if code < 500 || strings.Contains(body, "加班") || strings.Contains(body, "张伟") {
+			t.Errorf("GET %s without an audit entry: %d, want 5xx showing nothing of the person", p, code)
+		}
+	}
+	if r := hr.post("/console/cases/"+id+"/note", hr.csrf(), url.Values{"note": {"备注"}}); r.Code == http.StatusOK && strings.Contains(r.Body, "加班") {
+		t.Error("a note showed the case without an audit entry")
+	}
+}
+
+// TestAttackUnitViewDoesNotUndoComplementarySuppression: everyone's table hides 震泽镇 (3
+// answers) because 全体 minus 松陵街道 minus 震泽镇 would give 七都镇's single answer away; asking
+// for 震泽镇 by itself (?unit=, the print view, a unit-scoped officer) must keep it hidden too.
+func TestAttackUnitViewDoesNotUndoComplementarySuppression(t *testing.T) {
+	h := newHarness(t)
+	h.seedCheckIns()
+	prev := h.cal.Recent(h.clock.Now(), 2)[0]
+	trendRow := regexp.MustCompile(`(?s)<th scope="row">` + regexp.QuoteMeta(prev.Label) + `</th>(.*?)</tr>`)
+	unitRow := regexp.MustCompile(`(?s)<th scope="row">震泽镇</th>(.*?)</tr>`)
+	hr := h.signIn(testkit.HRID)
+	_, body := hr.get("/console/checkins")
+	if m := unitRow.FindStringSubmatch(body); m == nil || !strings.Contains(m[1], "不显示") {
+		t.Fatalf("everyone's table shows 震泽镇 (the setup expects it hidden by complement): %q", m)
+	}
+	check := func(who string, b *browser, path string) {
+		t.Helper()
+		code, body := b.get(path)
+		m := trendRow.FindStringSubmatch(body)
+		if code != http.StatusOK || m == nil || !strings.Contains(m[1], "不显示") {
+			t.Errorf("%s GET %s: %d, 震泽镇's %s row %q, want hidden", who, path, code, prev.Label, m)
+		}
+	}
+	for _, p := range []string{"/console/checkins?unit=" + url.QueryEscape("震泽镇"), "/console/checkins/print?unit=" + url.QueryEscape("震泽镇")} {
+		check("unscoped HR", hr, p)
+	}
+	if err := h.store.SetScope(h.ctx, testkit.HRID, []string{"震泽镇"}); err != nil {
+		t.Fatal(err)
+	}
+	check("scoped HR", hr, "/console/checkins")
+	check("scoped HR", hr, "/console/checkins/print")
+	// CSV: per period, what 全体 leaves after the shown units rests on none or at least 3 answers.
+	if err := h.store.SetScope(h.ctx, testkit.HRID, nil); err != nil {
+		t.Fatal(err)
+	}
+	r := hr.do(mustGet(h, "/console/checkins/export?format=csv&n=13"))
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(r.Body, "\uFEFF"))).ReadAll()
+	if err != nil || len(rows) < 2 {
+		t.Fatalf("csv: %v %d rows", err, len(rows))
+	}
+	type sums struct{ all, shown, allSet int }
+	left := map[string]*sums{}
+	for _, row := range rows[1:] {
+		w := 0
+		for _, c := range row[7:12] { // 身心1..5: answers to the wellbeing question
+			n, err := strconv.Atoi(c)
+			if err != nil {
+				w = -1
+				break
+			}
+			w += n
+		}
+		if w < 0 {
+			continue // hidden: no figures
+		}
+		s := left[row[0]]
+		if s == nil {
+			s = &sums{}
+			left[row[0]] = s
+		}
+		if row[1] == "全体" {
+			s.all, s.allSet = w, 1
+		} else {
+			s.shown += w
+		}
+	}
+	for period, s := range left {
+		if d := s.all - s.shown; s.allSet == 1 && d > 0 && d < ganwei.MinGroupSize {
+			t.Errorf("%s: 全体 minus the shown units leaves %d answers", period, d)
+		}
+	}
+}
+
+// TestAttackScopedOfficerCannotReachOtherUnitsByEditingForms: an officer of 震泽镇 cannot invite
+// into another unit, change roles, read the audit log or open another unit's case under the
+// confirmation page; an out-of-scope try is not audited as a view.
+func TestAttackScopedOfficerCannotReachOtherUnitsByEditingForms(t *testing.T) {
+	h := newHarness(t)
+	caseID := h.seedCheckIns()
+	if err := h.store.SetScope(h.ctx, testkit.HRID, []string{"震泽镇"}); err != nil {
+		t.Fatal(err)
+	}
+	hr := h.signIn(testkit.HRID)
+	csrf := hr.csrf()
+	r := hr.post("/console/people/invite", csrf, url.Values{"name": {"冒名"}, "unit": {"松陵街道"}, "position": {"科员"}, "role": {"cadre"}})
+	if r.Code == http.StatusOK || !strings.Contains(r.Body, "您负责的单位是") {
+		t.Errorf("invite into another unit: %d, want refused with the scope", r.Code)
+	}
+	for _, role := range []string{"admin", "hr", ""} { // "" revokes
+		if r := hr.post("/console/people/"+strconv.FormatInt(testkit.CadreID, 10)+"/role", csrf, url.Values{"role": {role}}); r.Code != http.StatusForbidden {
+			t.Errorf("HR sets a role %s: %d, want 403", role, r.Code)
+		}
+		if r := hr.post("/console/people/"+strconv.FormatInt(testkit.HRID, 10)+"/role", csrf, url.Values{"role": {role}}); r.Code != http.StatusForbidden {
+			t.Errorf("HR sets their own role %s: %d, want 403", role, r.Code)
+		}
+	}
+	if u, _ := h.store.User(h.ctx, testkit.HRID); u.Role != ganwei.RoleHR {
+		t.Errorf("the officer's role is now %s", u.Role)
+	}
+	for _, p := range []string{"/console/audit", "/console/audit/export", "/console/people/" + strconv.FormatInt(testkit.CadreID, 10) + "/revoke",
+		"/console/checkins/export?format=xlsx&unit=" + url.QueryEscape("震泽镇")} {
+		if code, body := hr.get(p); code != http.StatusForbidden || strings.Contains(body, "张伟") {
+			t.Errorf("GET %s: %d, want 403", p, code)
+		}
+	}
+	if code, body := hr.get("/console/cases/" + caseID + "/close"); code != http.StatusNotFound || strings.Contains(body, "加班") {
+		t.Errorf("close confirmation of another unit's case: %d, want 404", code)
+	}
+	if code, body := hr.get("/console/cases?unit=" + url.QueryEscape("松陵街道")); code != http.StatusOK || strings.Contains(body, caseID) {
+		t.Errorf("case list filtered to another unit: %d, lists its case", code)
+	}
+	log, _ := h.staff.AuditLog(h.as(testkit.AdminID), 100)
+	for _, e := range log {
+		if e.Actor == testkit.HRID && (e.Action == ganwei.AuditViewCase || e.Unit == "松陵街道") {
+			t.Errorf("out-of-scope try audited as a view: %+v", e)
+		}
+	}
+}
+
+// TestAttackForgottenPersonsSessionEnds: someone who deletes their data (/forgetme) while signed
+// in is signed out at their next click.
+func TestAttackForgottenPersonsSessionEnds(t *testing.T) {
+	h := newHarness(t)
+	hr := h.signIn(testkit.HRID)
+	if err := h.store.DeleteUser(h.ctx, testkit.HRID); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := hr.get("/console/"); code != http.StatusUnauthorized || strings.Contains(body, "总览") {
+		t.Errorf("after the person was deleted: %d, want 401", code)
 	}
 }
