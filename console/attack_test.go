@@ -568,3 +568,22 @@ func TestAttackForgottenPersonsSessionEnds(t *testing.T) {
 		t.Errorf("after the person was deleted: %d, want 401", code)
 	}
 }
+
+// TestAttackCookieTossingUnderHTTPS: under https the console reads only its __Host- cookie, so a
+// neighbour site (a sub-domain, or a plain-http page on the host) that sets "ganwei_console" to
+// the attacker's own valid session id cannot sign the officer in as the attacker.
+func TestAttackCookieTossingUnderHTTPS(t *testing.T) {
+	h := newHarnessWith(t, func(s *console.Server) { s.Secure = true })
+	link, err := h.links.IssueFor(h.ctx, testkit.AdminID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := strings.TrimPrefix(link, h.srv.URL+weblink.SignInPath)
+	ws, err := h.links.SignIn(h.ctx, token) // the attacker's own session
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := h.withCookie(ws.ID).get("/console/"); code != http.StatusUnauthorized {
+		t.Errorf("a tossed plain-name cookie with a valid session id: %d, want 401", code)
+	}
+}
