@@ -386,16 +386,22 @@ func (f *Front) Event(ctx context.Context, m Message) (ganwei.Event, bool, error
 		id := parseTaskID(m.TaskID)
 		act := &ganwei.Action{ID: strconv.FormatInt(chatID, 10), Payload: m.EventKey, MessageID: id}
 		if id > 0 {
-			if m.ResponseCode != "" {
-				if err := f.Store.SaveWeComResponseCode(ctx, id, m.ResponseCode); err != nil {
-					return ev, false, err
-				}
-			}
 			if raw, err := f.Store.WeComMessage(ctx, id); err == nil {
 				var rec record
-				if json.Unmarshal([]byte(raw), &rec) == nil && rec.User == m.FromUserName {
-					act.MessageText, act.Buttons = rec.Text, rec.Buttons
+				if json.Unmarshal([]byte(raw), &rec) == nil {
+					if rec.User == m.FromUserName {
+						act.MessageText, act.Buttons = rec.Text, rec.Buttons
+					} else {
+						// Another person's card: the press may not update it, nor leave its
+						// response code there for a later edit of that card.
+						id, act.MessageID = 0, 0
+					}
 				}
+			}
+		}
+		if id > 0 && m.ResponseCode != "" {
+			if err := f.Store.SaveWeComResponseCode(ctx, id, m.ResponseCode); err != nil {
+				return ev, false, err
 			}
 		}
 		ev.Action = act

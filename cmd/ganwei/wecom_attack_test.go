@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -34,6 +35,10 @@ func TestWeComAttackAckPressedByAnotherPerson(t *testing.T) {
 		}
 		if got.Updates != 0 || got.Replaced != "" {
 			t.Errorf("%s's press changed the leader's card: %+v", intruder, got)
+		}
+		cardID, _ := strconv.Atoi(strings.TrimPrefix(card.TaskID, "gw"))
+		if code, err := h.store.TakeWeComResponseCode(h.ctx, cardID); err != nil || code != "" {
+			t.Errorf("%s's press left its response code %q on the leader's card (%v)", intruder, code, err)
 		}
 		a, err := h.store.Appointment(h.ctx, appt.ID)
 		if err != nil {
