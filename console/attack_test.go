@@ -459,6 +459,9 @@ func TestAttackUnitViewDoesNotUndoComplementarySuppression(t *testing.T) {
 		if code != http.StatusOK || m == nil || !strings.Contains(m[1], "不显示") {
 			t.Errorf("%s GET %s: %d, 震泽镇's %s row %q, want hidden", who, path, code, prev.Label, m)
 		}
+		if strings.Contains(body, "<title>"+prev.Label+" 身心状态") || strings.Contains(body, "<title>"+prev.Label+" 工作压力") {
+			t.Errorf("%s GET %s: the chart plots 震泽镇's hidden %s", who, path, prev.Label)
+		}
 	}
 	for _, p := range []string{"/console/checkins?unit=" + url.QueryEscape("震泽镇"), "/console/checkins/print?unit=" + url.QueryEscape("震泽镇")} {
 		check("unscoped HR", hr, p)
