@@ -23,6 +23,10 @@ const CallbackPath = "/wecom/callback"
 // MaxClockSkew is how far a callback's timestamp may be from now; older ones are replays.
 const MaxClockSkew = 5 * time.Minute
 
+// DefaultReadTimeout is how long a callback's body may take to arrive; 企业微信 posts a few
+// hundred bytes and gives up after five seconds itself.
+const DefaultReadTimeout = 10 * time.Second
+
 // EventHandler handles one platform-neutral event (handlers.Handlers.Handle).
 type EventHandler func(ctx context.Context, ev ganwei.Event)
 
@@ -39,6 +43,10 @@ type Callback struct {
 	Handle  EventHandler
 	Logger  *slog.Logger
 	Now     func() time.Time
+	// ReadTimeout bounds how long a callback's body may take to arrive (default
+	// DefaultReadTimeout): the URL is open to the internet, and a sender trickling a body byte by
+	// byte must not hold a connection and a goroutine for ever.
+	ReadTimeout time.Duration
 	// UserRate and UserBurst bound the events one person may send (default 1/s, burst 8, as
 	// on Telegram); the first refused one gets a notice.
 	UserRate  float64
@@ -260,6 +268,12 @@ func (c *Callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		_, _ = w.Write(plain)
 	case http.MethodPost:
+		timeout := c.ReadTimeout
+		if timeout <= 0 {
+			timeout = DefaultReadTimeout
+		}
+		// Network deadlines are wall-clock time, whatever c.Now says.
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(timeout))
 		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		if err != nil {
 			http.Error(w, "read body", http.StatusBadRequest)

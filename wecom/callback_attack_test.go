@@ -9,8 +9,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -53,7 +55,7 @@ type callbackRig struct {
 	now   time.Time
 }
 
-func newCallbackRig(t *testing.T) *callbackRig {
+func newCallbackRig(t *testing.T, adjust ...func(*wecom.Callback)) *callbackRig {
 	rd := redistest.New(t)
 	store := redisstore.New(rd.Client, rd.Prefix+"ganwei")
 	r := &callbackRig{t: t, logs: &syncBuffer{}, store: store, now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
@@ -62,6 +64,9 @@ func newCallbackRig(t *testing.T) *callbackRig {
 		Handle: nil, // nothing is handled here: the queue is what is checked
 		Logger: slog.New(slog.NewTextHandler(r.logs, nil)),
 		Now:    func() time.Time { return r.now }}
+	for _, f := range adjust {
+		f(cb)
+	}
 	srv := httptest.NewServer(cb)
 	t.Cleanup(srv.Close)
 	r.url = srv.URL + wecom.CallbackPath
@@ -283,5 +288,37 @@ func TestCallbackAttackMalformedAndOversized(t *testing.T) {
 		if resp.StatusCode != http.StatusMethodNotAllowed {
 			t.Errorf("%s: %d, want 405", m, resp.StatusCode)
 		}
+	}
+}
+
+// TestCallbackAttackSlowBody: a sender that announces a body and trickles it (slowloris) is cut
+// off once the read timeout has passed instead of holding the connection for ever.
+func TestCallbackAttackSlowBody(t *testing.T) {
+	r := newCallbackRig(t, func(c *wecom.Callback) { c.ReadTimeout = 200 * time.Millisecond })
+	u, err := url.Parse(r.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	q, _ := r.seal("zhangsan", 40, "x", sealOpts{})
+	head := "POST " + u.Path + "?" + q.Encode() + " HTTP/1.1\r\nHost: " + u.Host +
+		"\r\nContent-Type: text/xml\r\nContent-Length: 100000\r\n\r\n<xml><Encrypt>"
+	if _, err := conn.Write([]byte(head)); err != nil {
+		t.Fatal(err)
+	}
+	// The rest never comes. The server must answer or hang up well before this guard.
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 512)
+	_, err = conn.Read(buf)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatal("the server still waits for the trickled body after 5 s")
+	}
+	if n := r.queued(); n != 0 {
+		t.Errorf("%d callbacks queued from a body that never arrived", n)
 	}
 }
