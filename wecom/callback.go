@@ -45,7 +45,8 @@ type Callback struct {
 	Now     func() time.Time
 	// ReadTimeout bounds how long a callback's body may take to arrive (default
 	// DefaultReadTimeout): the URL is open to the internet, and a sender trickling a body byte by
-	// byte must not hold a connection and a goroutine for ever.
+	// byte must not hold a connection and a goroutine for ever. It replaces the server's read
+	// deadline for the request, so it should not be longer than http.Server.ReadTimeout.
 	ReadTimeout time.Duration
 	// UserRate and UserBurst bound the events one person may send (default 1/s, burst 8, as
 	// on Telegram); the first refused one gets a notice.

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"errors"
+	"io"
+	"net"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/wecomtest"
@@ -107,5 +111,35 @@ func TestWeComAttackLookalikeUserIDsAreStrangers(t *testing.T) {
 	}
 	if _, err := h.store.PersonByAccount(h.ctx, "wecom:intruder"); ganwei.ErrorCode(err) != ganwei.ENOTFOUND {
 		t.Errorf("the intruder is bound to someone: %v", err)
+	}
+}
+
+// A client that sends a request's head and trickles its body (slowloris) to the public listener
+// — the console's sign-in, which reads no body, or the callback — is hung up on once the read
+// timeout has passed, instead of holding the connection for ever.
+func TestAttackSlowRequestsAreCutOff(t *testing.T) {
+	old := httpReadTimeout
+	httpReadTimeout = 300 * time.Millisecond
+	t.Cleanup(func() { httpReadTimeout = old })
+	h := newWeComHarness(t, false, nil)
+	for _, path := range []string{"/console/signin/abc", "/console/signout", "/wecom/callback?msg_signature=x&timestamp=1&nonce=n"} {
+		conn, err := net.Dial("tcp", h.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		head := "POST " + path + " HTTP/1.1\r\nHost: " + h.addr +
+			"\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\ncsrf=abc"
+		if _, err := conn.Write([]byte(head)); err != nil {
+			t.Fatal(err)
+		}
+		// The rest never comes. Whether or not the server answered, it must hang up well before
+		// this guard.
+		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, err = io.Copy(io.Discard, conn)
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Errorf("POST %s: the connection is still held after 5 s of a trickled body", path)
+		}
+		conn.Close()
 	}
 }
