@@ -157,8 +157,12 @@ func (s *Service) Resume(ctx context.Context, id string) (*ganwei.WebSession, *g
 	}
 	ws.SeenAt = now
 	ttl := min(IdleTimeout, ws.CreatedAt.Add(MaxAge).Sub(now))
-	if err := s.Store.SaveWebSession(ctx, ws, ttl); err != nil {
+	kept, err := s.Store.RefreshWebSession(ctx, ws, ttl)
+	if err != nil {
 		return nil, nil, fmt.Errorf("resume session: %w", err)
+	}
+	if !kept { // ended (退出) since it was read: it stays ended
+		return nil, nil, gone
 	}
 	return ws, u, nil
 }
