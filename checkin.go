@@ -71,6 +71,19 @@ const MinGroupSize = 3
 // MaxNoteLen bounds the optional free-text line.
 const MaxNoteLen = 200
 
+// The check-in's questions, as they are named in stored answers (the {prefix}:ci:* hash fields),
+// in open dialogs (the step) and in button payloads ("ci:a:<question>:<value>"). The stored forms
+// are short for the 64-byte button limit and must not change: answers and dialogs written
+// earlier, and buttons already in people's chats, carry them.
+const (
+	QuestionWellbeing = "w"    // 身心状态, 1–5 (5 best)
+	QuestionStress    = "s"    // 工作压力, 1–5 (5 heaviest)
+	QuestionSupport   = "sup"  // 工作支持 (Support)
+	QuestionBenefits  = "ben"  // 待遇落实 (Benefits)
+	QuestionTalk      = "talk" // 想谈心谈话 ("1" yes, "0" no)
+	QuestionNote      = "note" // the optional line
+)
+
 // CheckIn is one cadre's answer for one period. A second answer in the same period replaces the
 // first. It is saved as the person answers, question by question, so a check-in may be partial: a
 // zero Wellbeing or Stress, an empty Support or Benefits, and TalkAnswered false mean "not

@@ -25,8 +25,12 @@ type WebSessionStore interface {
 	// TakeSignInLink consumes the token in one atomic step and returns whose it was and until when
 	// it was valid; ENOTFOUND when it is unknown or already used.
 	TakeSignInLink(ctx context.Context, token string) (personID int64, expires time.Time, err error)
-	// SaveWebSession stores (or refreshes) a session that lapses after ttl without use.
+	// SaveWebSession stores a new session that lapses after ttl without use.
 	SaveWebSession(ctx context.Context, s *WebSession, ttl time.Duration) error
+	// RefreshWebSession stores the session again with a new ttl only if it still exists, and
+	// reports whether it did: a session ended (退出, revoked) while a request was under way must
+	// not be written back by that request.
+	RefreshWebSession(ctx context.Context, s *WebSession, ttl time.Duration) (bool, error)
 	// WebSession returns the session with the id, or ENOTFOUND.
 	WebSession(ctx context.Context, id string) (*WebSession, error)
 	// DeleteWebSession ends a session; ending an unknown one is not an error.

@@ -38,9 +38,11 @@ var personHeader = []any{"周期", "人员编号", "姓名", "单位", "身心�
 
 var personWidths = []float64{11, 14, 10, 16, 9, 9, 10, 12, 12, 40, 17}
 
+// noteTooFew is the 备注 of a group with too few answers.
+var noteTooFew = "作答不足" + strconv.Itoa(ganwei.MinGroupSize) + "人，不显示"
+
 // Notes of the 备注 column.
 const (
-	noteTooFew     = "作答不足3人，不显示"
 	noteComplement = "为防止推算出人数较少单位的数据，一并不显示"
 	noteOpen       = "本期进行中，结束后显示"
 )
@@ -164,6 +166,16 @@ func userNames(ctx context.Context, users ganwei.UserService) (map[int64]string,
 // utf8BOM lets Excel on Chinese Windows open the CSV as UTF-8 rather than GBK.
 const utf8BOM = "\ufeff"
 
+// CSVText is typed text (a name, a unit, a note) made safe for a CSV cell: text starting with
+// = + - @ or a tab or carriage return is what Excel and WPS read as a formula (=HYPERLINK(…),
+// DDE), so it gets a leading apostrophe and is shown as text. Numbers are not passed here.
+func CSVText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
 // Export writes the check-in data. CSV carries the per-person rows when Individual, otherwise the
 // aggregates; xlsx carries the aggregates, a 说明 sheet and, when Individual, a sheet of
 // per-person rows. Rows are streamed, so a year of 10,000 cadres never sits in memory as cells.
@@ -196,6 +208,8 @@ func Export(ctx context.Context, w io.Writer, o ExportOptions) error {
 					rec[i] = strconv.FormatFloat(float64(x)*100, 'f', 0, 64) + "%"
 				case float64:
 					rec[i] = strconv.FormatFloat(x, 'f', 2, 64)
+				case string:
+					rec[i] = CSVText(x)
 				default:
 					rec[i] = fmt.Sprint(v)
 				}

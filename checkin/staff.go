@@ -73,6 +73,13 @@ func (s *Staff) Summary(ctx context.Context, unit string, n int) (*Report, error
 	if !u.Covers(unit) {
 		return nil, ganwei.ErrOutOfScope(u)
 	}
+	if unit != "" && !actor.CommandLine() {
+		// A typo would otherwise show an empty summary as if nobody there had answered. A
+		// script (the command line) may ask about a unit nobody is registered in yet.
+		if err := s.checkUnit(ctx, u, unit); err != nil {
+			return nil, err
+		}
+	}
 	rep, err := Summarize(ctx, s.CheckIns, s.Periods, s.Now(), unit, n)
 	if err != nil {
 		return nil, err
@@ -284,28 +291,41 @@ func (s *Staff) Export(ctx context.Context, w io.Writer, o ExportOptions) error 
 
 // SetPaused pauses (or resumes) prompts for a person (userID) or a unit, for HR.
 func (s *Staff) SetPaused(ctx context.Context, userID int64, unit string, paused bool) error {
-	if _, err := s.Authorize(ctx, ganwei.RoleHR); err != nil {
+	officer, err := s.Authorize(ctx, ganwei.RoleHR)
+	if err != nil {
 		return err
 	}
+	if userID > 0 {
+		// A typo would otherwise pause nobody while HR believes the person is left alone; a
+		// person since deleted may still be resumed, so that their pause can be lifted.
+		p, err := s.Users.User(ctx, userID)
+		switch {
+		case ganwei.ErrorCode(err) == ganwei.ENOTFOUND && !paused:
+			return s.CheckIns.SetPaused(ctx, userID, unit, paused)
+		case ganwei.ErrorCode(err) == ganwei.ENOTFOUND:
+			return ganwei.Errorf(ganwei.ENOTFOUND, "没有找到编号为 %d 的已登记人员，请核对后再试。", userID)
+		case err != nil:
+			return err
+		case !officer.Covers(p.Unit):
+			return ganwei.ErrOutOfScope(officer)
+		}
+		return s.CheckIns.SetPaused(ctx, userID, unit, paused)
+	}
+	if !officer.Covers(unit) {
+		return ganwei.ErrOutOfScope(officer)
+	}
 	if paused {
-		// A typo would otherwise pause nobody while HR believes the person is left alone.
-		// Resuming is not checked, so that a pause of someone since deleted can be lifted.
-		if err := s.checkPauseTarget(ctx, userID, unit); err != nil {
+		if err := s.checkUnit(ctx, officer, unit); err != nil {
 			return err
 		}
 	}
 	return s.CheckIns.SetPaused(ctx, userID, unit, paused)
 }
 
-// checkPauseTarget returns ENOTFOUND unless a registered person has the id, or the unit.
-func (s *Staff) checkPauseTarget(ctx context.Context, userID int64, unit string) error {
-	if userID > 0 {
-		_, err := s.Users.User(ctx, userID)
-		if ganwei.ErrorCode(err) == ganwei.ENOTFOUND {
-			return ganwei.Errorf(ganwei.ENOTFOUND, "没有找到编号为 %d 的已登记人员，请核对后再试（编号见 /users）。", userID)
-		}
-		return err
-	}
+// checkUnit returns ENOTFOUND unless a registered person belongs to unit. The refusal lists the
+// units the officer may name, so that they can correct a typo; only those, since the list of
+// other units is none of a unit-scoped officer's business.
+func (s *Staff) checkUnit(ctx context.Context, officer *ganwei.User, unit string) error {
 	users, err := s.Users.Users(ctx)
 	if err != nil {
 		return err
@@ -315,7 +335,7 @@ func (s *Staff) checkPauseTarget(ctx context.Context, userID int64, unit string)
 		if u.Unit == unit {
 			return nil
 		}
-		if u.Unit != "" && !slices.Contains(units, u.Unit) {
+		if u.Unit != "" && officer.Covers(u.Unit) && !slices.Contains(units, u.Unit) {
 			units = append(units, u.Unit)
 		}
 	}

@@ -3,6 +3,8 @@ package console
 import (
 	"encoding/csv"
 	"net/http"
+
+	"github.com/ganwei-bot/ganwei/checkin"
 )
 
 // auditExport downloads the filtered audit entries as CSV (with a byte-order mark, so Excel reads
@@ -19,7 +21,8 @@ func (s *Server) auditExport(w http.ResponseWriter, r *http.Request) {
 	cw := csv.NewWriter(w)
 	_ = cw.Write([]string{"时间", "谁", "操作", "对象", "范围", "周期"})
 	for _, row := range d.Rows {
-		_ = cw.Write([]string{row.Entry.At.In(s.Location).Format("2006-01-02 15:04:05"), row.Who, row.What, row.Subject, row.Scope, row.Periods})
+		_ = cw.Write([]string{row.Entry.At.In(s.Location).Format("2006-01-02 15:04:05"), checkin.CSVText(row.Who), row.What,
+			checkin.CSVText(row.Subject), checkin.CSVText(row.Scope), row.Periods})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

@@ -142,25 +142,23 @@ func (h *Handlers) fmtTime(t time.Time) string {
 
 // appointStart opens the dialog: who is appointed.
 func (h *Handlers) appointStart(ctx context.Context, r *Request) {
+	// The office decides who may register and whom they may pick (their units' cadres).
+	candidates, err := h.office.Candidates(ctx, 8)
+	if err != nil {
+		h.fail(ctx, r.ChatID, "list appointment candidates", err)
+		return
+	}
 	d := &ganwei.Dialog{Kind: appointDialog, Step: "who", Data: map[string]string{}}
 	if !h.saveDialog(ctx, r, d) {
 		return
 	}
 	var rows [][]ganwei.Button
-	if users, err := h.Users.Users(ctx); err == nil {
+	for i := 0; i < len(candidates); i += 2 {
 		var row []ganwei.Button
-		for _, u := range users {
-			if u.Role != ganwei.RoleCadre || len(rows) >= 4 {
-				continue
-			}
-			row = append(row, button(u.Name, appointCB+":who:"+strconv.FormatInt(u.ID, 10))) // a person id
-			if len(row) == 2 {
-				rows, row = append(rows, row), nil
-			}
+		for _, u := range candidates[i:min(i+2, len(candidates))] {
+			row = append(row, button(u.Name, appointCB+":who:"+strconv.FormatInt(u.ID, 10)))
 		}
-		if len(row) > 0 && len(rows) < 4 {
-			rows = append(rows, row)
-		}
+		rows = append(rows, row)
 	}
 	text := "登记新任职领导（共 4 步，随时发送 /cancel 取消）。\n\n第 1 步：请发送对方的 Telegram ID，或企业微信账号（写成 wecom:成员账号；对方发送 /whoami 可以看到）"
 	var kb ganwei.Keyboard

@@ -24,8 +24,11 @@ const dialogCheckIn = "checkin"
 // msgUseLatestCheckIn answers a press on a button of an earlier question or questionnaire.
 const msgUseLatestCheckIn = "请使用最新一条问卷消息里的按钮。"
 
+// checkInQuestions is how many button questions a check-in has: every step but the optional line.
+var checkInQuestions = len(checkinSteps) - 1
+
 // Dialog steps, in order.
-var checkinSteps = []string{"w", "s", "sup", "ben", "talk", "note"}
+var checkinSteps = []string{ganwei.QuestionWellbeing, ganwei.QuestionStress, ganwei.QuestionSupport, ganwei.QuestionBenefits, ganwei.QuestionTalk, ganwei.QuestionNote}
 
 func (h *Handlers) registerCheckIn() {
 	if h.CheckIns == nil || h.Periods == nil {
@@ -44,8 +47,8 @@ func (h *Handlers) registerCheckIn() {
 // SendCheckInPrompt is the scheduled prompt (or reminder): a short, kind invitation with a start
 // button. The dialog begins only when the person presses it, so nothing expires unseen.
 func (h *Handlers) SendCheckInPrompt(ctx context.Context, u *ganwei.User, p ganwei.Period, reminder bool) error {
-	text := fmt.Sprintf("%s！本期关爱问卷（%s）请您填写：共 5 个小问题，点按钮作答，约需一分钟。\n"+
-		"您的回答只有您本人和组织部授权人员可见，汇总时不显示个人。", ganwei.GreetingFor(u), p.Label)
+	text := fmt.Sprintf("%s！本期关爱问卷（%s）请您填写：共 %d 个小问题，点按钮作答，约需一分钟。\n"+
+		"您的回答只有您本人和组织部授权人员可见，汇总时不显示个人。", ganwei.GreetingFor(u), p.Label, checkInQuestions)
 	if reminder {
 		text = fmt.Sprintf("%s！提醒一下：本期关爱问卷（%s）您还没有填写。方便时点下面的按钮即可，约需一分钟。", ganwei.GreetingFor(u), p.Label)
 	}
@@ -85,7 +88,7 @@ func (h *Handlers) newCheckInDialog(ctx context.Context, userID int64) *ganwei.D
 		}
 		if prev.Note != "" {
 			// Kept until a new line replaces it: 跳过 in a second round keeps the first line.
-			d.Data["note"], d.Data["old.note"] = prev.Note, prev.Note
+			d.Data[ganwei.QuestionNote], d.Data["old."+ganwei.QuestionNote] = prev.Note, prev.Note
 		}
 	}
 	return d
@@ -95,21 +98,21 @@ func (h *Handlers) newCheckInDialog(ctx context.Context, userID int64) *ganwei.D
 func checkInFields(c *ganwei.CheckIn) map[string]string {
 	m := map[string]string{}
 	if c.Wellbeing > 0 {
-		m["w"] = strconv.Itoa(c.Wellbeing)
+		m[ganwei.QuestionWellbeing] = strconv.Itoa(c.Wellbeing)
 	}
 	if c.Stress > 0 {
-		m["s"] = strconv.Itoa(c.Stress)
+		m[ganwei.QuestionStress] = strconv.Itoa(c.Stress)
 	}
 	if c.Support != "" {
-		m["sup"] = string(c.Support)
+		m[ganwei.QuestionSupport] = string(c.Support)
 	}
 	if c.Benefits != "" {
-		m["ben"] = string(c.Benefits)
+		m[ganwei.QuestionBenefits] = string(c.Benefits)
 	}
 	if c.TalkAnswered {
-		m["talk"] = "0"
+		m[ganwei.QuestionTalk] = "0"
 		if c.Talk {
-			m["talk"] = "1"
+			m[ganwei.QuestionTalk] = "1"
 		}
 	}
 	return m
@@ -118,13 +121,13 @@ func checkInFields(c *ganwei.CheckIn) map[string]string {
 // checkInFromDialog builds the check-in from the dialog's answers; prefix "old." gives the answer
 // the dialog started from.
 func checkInFromDialog(u *ganwei.User, d *ganwei.Dialog, prefix string) *ganwei.CheckIn {
-	w, _ := strconv.Atoi(d.Data[prefix+"w"])
-	s, _ := strconv.Atoi(d.Data[prefix+"s"])
-	talk := d.Data[prefix+"talk"]
+	w, _ := strconv.Atoi(d.Data[prefix+ganwei.QuestionWellbeing])
+	s, _ := strconv.Atoi(d.Data[prefix+ganwei.QuestionStress])
+	talk := d.Data[prefix+ganwei.QuestionTalk]
 	return &ganwei.CheckIn{
 		UserID: u.ID, Unit: u.Unit, Period: d.Data["period"], Wellbeing: w, Stress: s,
-		Support: ganwei.Support(d.Data[prefix+"sup"]), Benefits: ganwei.Benefits(d.Data[prefix+"ben"]),
-		Talk: talk == "1", TalkAnswered: talk != "", Note: d.Data[prefix+"note"],
+		Support: ganwei.Support(d.Data[prefix+ganwei.QuestionSupport]), Benefits: ganwei.Benefits(d.Data[prefix+ganwei.QuestionBenefits]),
+		Talk: talk == "1", TalkAnswered: talk != "", Note: d.Data[prefix+ganwei.QuestionNote],
 	}
 }
 
@@ -132,21 +135,21 @@ func checkInFromDialog(u *ganwei.User, d *ganwei.Dialog, prefix string) *ganwei.
 func (h *Handlers) question(d *ganwei.Dialog) string {
 	head := fmt.Sprintf("关爱问卷 · %s\n", ganwei.PeriodLabel(d.Data["period"]))
 	switch d.Step {
-	case "w":
+	case ganwei.QuestionWellbeing:
 		intro := "回答只有您本人和组织部授权人员可见，每答一题即保存。\n\n"
 		if d.Data["again"] == "1" {
 			intro = "您本期已经填过了，重新选择会逐题替换上次的回答。\n\n"
 		}
 		return head + intro + "1/5 最近一段时间，您的身心状态怎么样？\n" + scaleLegend(d.Step)
-	case "s":
+	case ganwei.QuestionStress:
 		return head + "2/5 最近的工作压力有多大？\n" + scaleLegend(d.Step)
-	case "sup":
+	case ganwei.QuestionSupport:
 		return head + "3/5 工作中得到的支持够吗？"
-	case "ben":
+	case ganwei.QuestionBenefits:
 		return head + "4/5 休假、体检、补贴等待遇落实了吗？"
-	case "talk":
+	case ganwei.QuestionTalk:
 		return head + "5/5 想和组织谈一谈吗？（谈心谈话）"
-	case "note":
+	case ganwei.QuestionNote:
 		return head + "五个问题都已保存，谢谢！\n最后，还有什么想对组织说的吗？直接回复一句话即可，也可以点「跳过」。"
 	}
 	return head
@@ -156,8 +159,8 @@ func (h *Handlers) question(d *ganwei.Dialog) string {
 // heaviest: the stored meaning is unchanged so earlier answers and aggregates stay comparable).
 // Every button says in words what it means, so the direction of the numbers does not matter.
 var scaleLabels = map[string][]string{
-	"w": {"很差", "较差", "一般", "较好", "很好"},
-	"s": {"很轻", "较轻", "一般", "较重", "很重"},
+	ganwei.QuestionWellbeing: {"很差", "较差", "一般", "较好", "很好"},
+	ganwei.QuestionStress:    {"很轻", "较轻", "一般", "较重", "很重"},
 }
 
 // scaleLegend is the one line above a scale's buttons.
@@ -170,21 +173,21 @@ func scaleLegend(step string) string {
 // ("1", "2", ...) picks the same value.
 func stepOptions(step string) []string {
 	switch step {
-	case "w", "s":
+	case ganwei.QuestionWellbeing, ganwei.QuestionStress:
 		return []string{"1", "2", "3", "4", "5"}
-	case "sup":
+	case ganwei.QuestionSupport:
 		out := make([]string, len(ganwei.Supports))
 		for i, v := range ganwei.Supports {
 			out[i] = string(v)
 		}
 		return out
-	case "ben":
+	case ganwei.QuestionBenefits:
 		out := make([]string, len(ganwei.BenefitsAll))
 		for i, v := range ganwei.BenefitsAll {
 			out[i] = string(v)
 		}
 		return out
-	case "talk":
+	case ganwei.QuestionTalk:
 		return []string{"1", "0"}
 	}
 	return nil
@@ -194,34 +197,34 @@ func (h *Handlers) questionKeyboard(d *ganwei.Dialog) ganwei.Keyboard {
 	a := func(text, val string) ganwei.Button { return button(text, "ci:a:"+d.Step+":"+val) }
 	var rows [][]ganwei.Button
 	switch d.Step {
-	case "w", "s":
+	case ganwei.QuestionWellbeing, ganwei.QuestionStress:
 		var row []ganwei.Button
 		for i, label := range scaleLabels[d.Step] {
 			row = append(row, a(label, strconv.Itoa(i+1)))
 		}
 		rows = append(rows, row)
-	case "sup":
+	case ganwei.QuestionSupport:
 		var row []ganwei.Button
 		for _, v := range ganwei.Supports {
 			row = append(row, a(v.Label(), string(v)))
 		}
 		rows = append(rows, row)
-	case "ben":
+	case ganwei.QuestionBenefits:
 		var row []ganwei.Button
 		for _, v := range ganwei.BenefitsAll {
 			row = append(row, a(v.Label(), string(v)))
 		}
 		rows = append(rows, row)
-	case "talk":
+	case ganwei.QuestionTalk:
 		rows = append(rows, []ganwei.Button{a("希望谈一谈", "1"), a("暂时不用", "0")})
-	case "note":
+	case ganwei.QuestionNote:
 		rows = append(rows, []ganwei.Button{button("跳过", "ci:skip")})
 	}
 	nav := []ganwei.Button{}
 	if d.Step != checkinSteps[0] {
 		nav = append(nav, button("← 上一步", "ci:back"))
 	}
-	if d.Step != "note" {
+	if d.Step != ganwei.QuestionNote {
 		nav = append(nav, button("取消", "ci:cancel"))
 	}
 	return keyboard(append(rows, nav)...)
@@ -254,21 +257,21 @@ func typedAnswer(step, text string) (string, bool) {
 	}
 	labels := map[string]string{}
 	switch step {
-	case "w", "s":
+	case ganwei.QuestionWellbeing, ganwei.QuestionStress:
 		for i, l := range scaleLabels[step] {
 			labels[l] = strconv.Itoa(i + 1)
 		}
-	case "sup":
+	case ganwei.QuestionSupport:
 		for _, v := range ganwei.Supports {
 			labels[v.Label()] = string(v)
 		}
 		labels["部分"] = string(ganwei.SupportPartly)
-	case "ben":
+	case ganwei.QuestionBenefits:
 		for _, v := range ganwei.BenefitsAll {
 			labels[v.Label()] = string(v)
 		}
 		labels["已落实"], labels["未落实"] = string(ganwei.BenefitsOK), string(ganwei.BenefitsPending)
-	case "talk":
+	case ganwei.QuestionTalk:
 		for _, w := range []string{"希望谈一谈", "想", "希望", "是", "要"} {
 			labels[w] = "1"
 		}
@@ -322,7 +325,7 @@ func (h *Handlers) checkinButton(ctx context.Context, r *Request, data string) {
 			d.Step = checkinSteps[i-1]
 		}
 	case data == "skip":
-		if d.Step != "note" {
+		if d.Step != ganwei.QuestionNote {
 			h.answer(ctx, r.Action.ID, msgUseLatestCheckIn, false)
 			return
 		}
@@ -478,7 +481,7 @@ var skipWords = map[string]bool{"跳过": true, "跳过吧": true, "不用了": 
 // recorded; anything else a reminder of where the check-in stands. At the last step the text is
 // the optional line, and 跳过 skips it.
 func (h *Handlers) checkinText(ctx context.Context, r *Request, d *ganwei.Dialog) {
-	if d.Step != "note" {
+	if d.Step != ganwei.QuestionNote {
 		if val, ok := typedAnswer(d.Step, r.Text); ok {
 			old := d.MessageID
 			if !h.recordAnswer(ctx, r, d, d.Step, val) {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -73,17 +72,6 @@ func (h *Handlers) summary(ctx context.Context, r *Request) {
 			unit = r.Args
 		}
 	}
-	if unit != "" {
-		known, err := h.knownUnits(ctx)
-		if err != nil {
-			h.fail(ctx, r.ChatID, "list units", err)
-			return
-		}
-		if !slices.Contains(known, unit) {
-			h.send(ctx, r.ChatID, fmt.Sprintf("没有找到单位「%s」。已登记的单位：%s。", unit, strings.Join(known, "、")), nil)
-			return
-		}
-	}
 	rep, err := h.staff.Summary(ctx, unit, n)
 	if err != nil {
 		h.fail(ctx, r.ChatID, "summarize check-ins", err)
@@ -101,22 +89,6 @@ func (h *Handlers) summary(ctx context.Context, r *Request) {
 			h.Logger.Warn("send trend chart", "err", err)
 		}
 	}
-}
-
-// knownUnits lists the units of registered people, sorted, for checking what HR typed.
-func (h *Handlers) knownUnits(ctx context.Context) ([]string, error) {
-	users, err := h.Users.Users(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var units []string
-	for _, u := range users {
-		if u.Unit != "" && !slices.Contains(units, u.Unit) {
-			units = append(units, u.Unit)
-		}
-	}
-	slices.Sort(units)
-	return units, nil
 }
 
 // SummaryText renders a report for HR in Chinese: the running period's participation, then the
@@ -363,10 +335,13 @@ func (h *Handlers) caseNoteText(ctx context.Context, r *Request, d *ganwei.Dialo
 	h.showCase(ctx, r, v)
 }
 
+// exportPeriods is how many periods /export covers: a year of weekly check-ins.
+const exportPeriods = 52
+
 // export sends an Excel workbook: aggregates for HR; admins also get one row per answer with
 // "/export 明细". The Staff service checks the role and writes the audit entry.
 func (h *Handlers) export(ctx context.Context, r *Request) {
-	periods := h.Periods.Recent(h.Now(), 52)
+	periods := h.Periods.Recent(h.Now(), exportPeriods)
 	individual := strings.Contains(r.Args, "明细")
 	var buf bytes.Buffer
 	err := h.staff.Export(ctx, &buf, checkin.ExportOptions{Format: "xlsx", Periods: periods, Individual: individual})
@@ -374,7 +349,7 @@ func (h *Handlers) export(ctx context.Context, r *Request) {
 		h.fail(ctx, r.ChatID, "export check-ins", err)
 		return
 	}
-	caption := "关爱问卷汇总（近 52 期；人数不足或可被推算的组不显示数据，详见「说明」页）"
+	caption := fmt.Sprintf("关爱问卷汇总（近 %d 期；人数不足或可被推算的组不显示数据，详见「说明」页）", exportPeriods)
 	if individual {
 		caption += "，含个人明细，已记入审计日志"
 	} else if r.User.Role == ganwei.RoleAdmin {

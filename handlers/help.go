@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/ganwei-bot/ganwei"
@@ -12,7 +13,7 @@ import (
 // /help is written per role: what this person can do, in the order they will need it, then the
 // commands. The texts live here and only here.
 
-const (
+var (
 	helpAsk = "【政策咨询】直接打字提问即可，例如「提拔看哪些方面？」「犯了错误还能容错吗？」；发送 /topics 按主题浏览。回答都注明出处。"
 
 	helpGuest = "【绑定身份】如您是本区干部，请向组织部索取邀请码，发送「/start 邀请码」完成绑定，之后可使用关爱问卷等功能。"
@@ -24,7 +25,7 @@ const (
 	helpHR = "【组织部工作】\n" +
 		"• 新任职领导：/appoint 登记，之后四项清单按时自动发出；/reminders 查看谁已阅知、谁还没有。\n" +
 		"• 干部绑定：/invite 生成邀请码，发给本人绑定身份。\n" +
-		"• 关爱问卷：/summary 查看汇总（每期结束后显示数据，作答不足 3 人的单位不显示）；/cases 处理谈心谈话等跟进事项，查看个人回答会记入审计日志。\n" +
+		"• 关爱问卷：/summary 查看汇总（每期结束后显示数据，作答不足 " + strconv.Itoa(ganwei.MinGroupSize) + " 人的单位不显示）；/cases 处理谈心谈话等跟进事项，查看个人回答会记入审计日志。\n" +
 		"• 知识库：/unanswered 查看答不上来的提问，供补充知识库。"
 
 	helpAdmin = "【管理员】/users 查看已绑定用户，/role 调整或撤销角色，/audit 查看个人数据的查看记录。"
@@ -32,7 +33,7 @@ const (
 
 // helpCheckIn explains the check-in to a cadre: who sees the answers and how to delete them.
 func helpCheckIn() string {
-	return "【关爱问卷】组织部定期请您花一分钟回答 5 个小问题（身心状态、工作压力、支持、待遇、是否想谈一谈），也可随时发送 /checkin 填写。" +
+	return fmt.Sprintf("【关爱问卷】组织部定期请您花一分钟回答 %d 个小问题（身心状态、工作压力、支持、待遇、是否想谈一谈），也可随时发送 /checkin 填写。", checkInQuestions) +
 		"您的具体回答只有您本人和组织部授权人员可见，每次查看都记入审计日志；汇总只显示整体情况，不显示个人。" +
 		fmt.Sprintf("如选择希望谈一谈，组织部会在 %d 个工作日内与您联系。", checkin.FollowUpWorkingDays) +
 		"/mycheckins 查看自己的记录，/forgetme 删除您的问卷和资料。"

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/weblink"
 )
 
 // WebLinks issues one-time sign-in links to the HR web console for the context's actor
@@ -27,5 +28,5 @@ func (h *Handlers) webLink(ctx context.Context, r *Request, links WebLinks) {
 		h.fail(ctx, r.ChatID, "issue web link", err)
 		return
 	}
-	h.send(ctx, r.ChatID, fmt.Sprintf("组织部工作台登录链接（仅限本人使用，5 分钟内有效，只能使用一次）：\n%s\n\n请在办公电脑的浏览器中打开。不要转发此链接。", link), nil)
+	h.send(ctx, r.ChatID, fmt.Sprintf("组织部工作台登录链接（仅限本人使用，%d 分钟内有效，只能使用一次）：\n%s\n\n请在办公电脑的浏览器中打开。不要转发此链接。", int(weblink.LinkTTL.Minutes()), link), nil)
 }

@@ -294,13 +294,13 @@ func decodeCheckIn(uid int64, period string, h map[string]string, note string) *
 	if len(h) == 0 || h["at"] == "" {
 		return nil
 	}
-	w, _ := strconv.Atoi(h["w"])
-	st, _ := strconv.Atoi(h["s"])
+	w, _ := strconv.Atoi(h[ganwei.QuestionWellbeing])
+	st, _ := strconv.Atoi(h[ganwei.QuestionStress])
 	at, _ := strconv.ParseInt(h["at"], 10, 64)
 	return &ganwei.CheckIn{
 		UserID: uid, Unit: h["unit"], Period: period, Wellbeing: w, Stress: st,
-		Support: ganwei.Support(h["sup"]), Benefits: ganwei.Benefits(h["ben"]), Talk: h["talk"] == "1",
-		TalkAnswered: h["talk"] == "0" || h["talk"] == "1", Note: note, SubmittedAt: time.Unix(at, 0),
+		Support: ganwei.Support(h[ganwei.QuestionSupport]), Benefits: ganwei.Benefits(h[ganwei.QuestionBenefits]), Talk: h[ganwei.QuestionTalk] == "1",
+		TalkAnswered: h[ganwei.QuestionTalk] == "0" || h[ganwei.QuestionTalk] == "1", Note: note, SubmittedAt: time.Unix(at, 0),
 	}
 }
 

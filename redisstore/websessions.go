@@ -65,6 +65,23 @@ func (s *Store) SaveWebSession(ctx context.Context, ws *ganwei.WebSession, ttl t
 	return wrap("save web session", s.client.Set(ctx, s.key("websession", hashed(ws.ID)), b, ttl).Err())
 }
 
+// RefreshWebSession rewrites a console session with a new TTL only while its key exists (SET XX),
+// so that a request that read the session before 退出 cannot bring it back.
+func (s *Store) RefreshWebSession(ctx context.Context, ws *ganwei.WebSession, ttl time.Duration) (bool, error) {
+	b, err := json.Marshal(ws)
+	if err != nil {
+		return false, wrap("refresh web session", err)
+	}
+	err = s.client.SetArgs(ctx, s.key("websession", hashed(ws.ID)), b, redis.SetArgs{Mode: "XX", TTL: ttl}).Err()
+	if errors.Is(err, redis.Nil) {
+		return false, nil
+	}
+	if err != nil {
+		return false, wrap("refresh web session", err)
+	}
+	return true, nil
+}
+
 // WebSession returns a console session, or ENOTFOUND.
 func (s *Store) WebSession(ctx context.Context, id string) (*ganwei.WebSession, error) {
 	b, err := s.client.Get(ctx, s.key("websession", hashed(id))).Bytes()

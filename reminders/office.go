@@ -2,6 +2,9 @@ package reminders
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/ganwei-bot/ganwei"
 )
@@ -12,9 +15,40 @@ import (
 // whether they may, so the bot, the command line and later the web console share one rule.
 type Office struct {
 	Reminders ganwei.ReminderService
-	Users     ganwei.UserLookup
+	Users     People
 	// AdminIDs are administrators whatever the store says (GANWEI_ADMIN_IDS).
 	AdminIDs map[int64]bool
+}
+
+// People is what the office reads about people: one by id (the actor's current role), and
+// everyone (whom an officer may register).
+type People interface {
+	ganwei.UserLookup
+	Users(ctx context.Context) ([]*ganwei.User, error)
+}
+
+// Candidates lists the bound cadres an HR officer may register as new leaders: those in the
+// units the officer covers, by name, at most limit (0 = all).
+func (o *Office) Candidates(ctx context.Context, limit int) ([]*ganwei.User, error) {
+	u, err := o.hr(ctx)
+	if err != nil {
+		return nil, err
+	}
+	all, err := o.Users.Users(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list candidates: %w", err)
+	}
+	var out []*ganwei.User
+	for _, p := range all {
+		if p.Role == ganwei.RoleCadre && u.Covers(p.Unit) {
+			out = append(out, p)
+		}
+	}
+	slices.SortFunc(out, func(a, b *ganwei.User) int { return strings.Compare(a.Name, b.Name) })
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
 }
 
 func (o *Office) hr(ctx context.Context) (*ganwei.User, error) {

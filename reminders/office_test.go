@@ -47,6 +47,14 @@ func (f *fakeReminders) SetAppointmentStatus(context.Context, string, ganwei.App
 
 type users map[int64]ganwei.User
 
+func (u users) Users(context.Context) ([]*ganwei.User, error) {
+	var out []*ganwei.User
+	for _, p := range u {
+		out = append(out, &p)
+	}
+	return out, nil
+}
+
 func (u users) User(_ context.Context, id int64) (*ganwei.User, error) {
 	if p, ok := u[id]; ok {
 		return &p, nil
@@ -175,13 +183,6 @@ func TestHRNoticesFollowTheScope(t *testing.T) {
 // listUsers is a UserService with only the lookups the scheduler uses.
 type listUsers struct{ users }
 
-func (l listUsers) Users(context.Context) ([]*ganwei.User, error) {
-	var out []*ganwei.User
-	for _, u := range l.users {
-		out = append(out, &u)
-	}
-	return out, nil
-}
 func (listUsers) UsersPage(context.Context, int, int) ([]*ganwei.User, int, error) {
 	return nil, 0, nil
 }

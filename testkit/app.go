@@ -80,6 +80,16 @@ func (a *App) Press(from int64, m Sent, label string) {
 	a.Handlers.Handle(a.Ctx, ev)
 }
 
+// Forge presses a button that m never had, with any payload: what a modified client or an old
+// message from another conversation delivers.
+func (a *App) Forge(from int64, m Sent, payload string) {
+	a.T.Helper()
+	ev := Say(from, "")
+	ev.ChatID = from
+	ev.Action = &ganwei.Action{ID: "forged", Payload: payload, MessageID: m.ID, MessageText: m.Text, Buttons: m.Buttons}
+	a.Handlers.Handle(a.Ctx, ev)
+}
+
 // Message returns message id in chat as it stands now.
 func (a *App) Message(chat int64, id int) Sent {
 	a.T.Helper()

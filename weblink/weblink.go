@@ -26,11 +26,13 @@ const (
 	LinkRequestWindow = 10 * time.Minute
 )
 
+// MsgTooManyLinks refuses a link request over MaxLinkRequests in LinkRequestWindow.
+var MsgTooManyLinks = fmt.Sprintf("登录链接申请过于频繁，请 %d 分钟后再试。", int(LinkRequestWindow.Minutes()))
+
 // Refusals, as the person reads them.
 const (
-	MsgTooManyLinks = "登录链接申请过于频繁，请 10 分钟后再试。"
-	MsgLinkGone     = "该登录链接已使用或已过期。请在机器人中重新发送 /web 获取新链接。"
-	MsgSignedOut    = "登录已失效，请在机器人中发送 /web 重新获取登录链接。"
+	MsgLinkGone  = "该登录链接已使用或已过期。请在机器人中重新发送 /web 获取新链接。"
+	MsgSignedOut = "登录已失效，请在机器人中发送 /web 重新获取登录链接。"
 )
 
 // SignInPath is where a link points, under the public URL.
@@ -155,8 +157,12 @@ func (s *Service) Resume(ctx context.Context, id string) (*ganwei.WebSession, *g
 	}
 	ws.SeenAt = now
 	ttl := min(IdleTimeout, ws.CreatedAt.Add(MaxAge).Sub(now))
-	if err := s.Store.SaveWebSession(ctx, ws, ttl); err != nil {
+	kept, err := s.Store.RefreshWebSession(ctx, ws, ttl)
+	if err != nil {
 		return nil, nil, fmt.Errorf("resume session: %w", err)
+	}
+	if !kept { // ended (退出) since it was read: it stays ended
+		return nil, nil, gone
 	}
 	return ws, u, nil
 }

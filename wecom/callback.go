@@ -23,6 +23,10 @@ const CallbackPath = "/wecom/callback"
 // MaxClockSkew is how far a callback's timestamp may be from now; older ones are replays.
 const MaxClockSkew = 5 * time.Minute
 
+// DefaultReadTimeout is how long a callback's body may take to arrive; 企业微信 posts a few
+// hundred bytes and gives up after five seconds itself.
+const DefaultReadTimeout = 10 * time.Second
+
 // EventHandler handles one platform-neutral event (handlers.Handlers.Handle).
 type EventHandler func(ctx context.Context, ev ganwei.Event)
 
@@ -39,6 +43,11 @@ type Callback struct {
 	Handle  EventHandler
 	Logger  *slog.Logger
 	Now     func() time.Time
+	// ReadTimeout bounds how long a callback's body may take to arrive (default
+	// DefaultReadTimeout): the URL is open to the internet, and a sender trickling a body byte by
+	// byte must not hold a connection and a goroutine for ever. It replaces the server's read
+	// deadline for the request, so it should not be longer than http.Server.ReadTimeout.
+	ReadTimeout time.Duration
 	// UserRate and UserBurst bound the events one person may send (default 1/s, burst 8, as
 	// on Telegram); the first refused one gets a notice.
 	UserRate  float64
@@ -260,6 +269,12 @@ func (c *Callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		_, _ = w.Write(plain)
 	case http.MethodPost:
+		timeout := c.ReadTimeout
+		if timeout <= 0 {
+			timeout = DefaultReadTimeout
+		}
+		// Network deadlines are wall-clock time, whatever c.Now says.
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(timeout))
 		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		if err != nil {
 			http.Error(w, "read body", http.StatusBadRequest)
@@ -386,16 +401,22 @@ func (f *Front) Event(ctx context.Context, m Message) (ganwei.Event, bool, error
 		id := parseTaskID(m.TaskID)
 		act := &ganwei.Action{ID: strconv.FormatInt(chatID, 10), Payload: m.EventKey, MessageID: id}
 		if id > 0 {
-			if m.ResponseCode != "" {
-				if err := f.Store.SaveWeComResponseCode(ctx, id, m.ResponseCode); err != nil {
-					return ev, false, err
-				}
-			}
 			if raw, err := f.Store.WeComMessage(ctx, id); err == nil {
 				var rec record
-				if json.Unmarshal([]byte(raw), &rec) == nil && rec.User == m.FromUserName {
-					act.MessageText, act.Buttons = rec.Text, rec.Buttons
+				if json.Unmarshal([]byte(raw), &rec) == nil {
+					if rec.User == m.FromUserName {
+						act.MessageText, act.Buttons = rec.Text, rec.Buttons
+					} else {
+						// Another person's card: the press may not update it, nor leave its
+						// response code there for a later edit of that card.
+						id, act.MessageID = 0, 0
+					}
 				}
+			}
+		}
+		if id > 0 && m.ResponseCode != "" {
+			if err := f.Store.SaveWeComResponseCode(ctx, id, m.ResponseCode); err != nil {
+				return ev, false, err
 			}
 		}
 		ev.Action = act

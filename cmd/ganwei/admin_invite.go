@@ -52,7 +52,7 @@ func runAdminInvite(ctx context.Context, env Env, args []string) error {
 	}
 	username := *bot
 	if username == "" {
-		username = env.Getenv("GANWEI_BOT_USERNAME")
+		username = cfg.BotUsername
 	}
 	link := tgbot.InviteLink(username, code)
 	if *asJSON {

@@ -24,6 +24,12 @@ import (
 	"github.com/ganwei-bot/ganwei/workdays"
 )
 
+// httpReadTimeout bounds reading a whole request, headers and body. The listener serves the
+// 企业微信 callback, which must be reachable from the internet, next to the console: a client
+// trickling a request byte by byte must not hold a connection for ever. A minute leaves room
+// for an Excel upload over a slow office line.
+var httpReadTimeout = time.Minute
+
 // app is the running bot: its store, Telegram side, handlers and HTTP endpoints. serve and demo
 // build the same app; only where Telegram and Redis are differs.
 type app struct {
@@ -189,7 +195,8 @@ func (a *app) run(ctx context.Context, httpAddr string, ready chan<- string) err
 		if a.links.PublicURL == "" {
 			a.links.PublicURL = defaultPublicURL(ln.Addr())
 		}
-		srv = &http.Server{Handler: a.httpHandler(), ReadHeaderTimeout: 10 * time.Second}
+		srv = &http.Server{Handler: a.httpHandler(), ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout: httpReadTimeout, IdleTimeout: 2 * time.Minute}
 		go func() { httpErr <- srv.Serve(ln) }()
 		a.logger.Info("http listening", "addr", ln.Addr().String())
 		if ready != nil {

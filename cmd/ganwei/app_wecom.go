@@ -37,6 +37,8 @@ func newWeCom(cfg WeComConfig, instance string, store *redisstore.Store, paced b
 		Front:    front,
 		Logger:   logger,
 		Instance: instance,
+		// Its own deadline replaces the server's: never give a callback longer than any request.
+		ReadTimeout: min(wecom.DefaultReadTimeout, httpReadTimeout),
 	}
 }
 

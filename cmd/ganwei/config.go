@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -14,12 +15,16 @@ import (
 
 // Config is every setting, read once from the environment. See the README for each variable.
 type Config struct {
-	Token         string // TELEGRAM_BOT_TOKEN
-	APIURL        string // TELEGRAM_API_URL
-	RedisURL      string // REDIS_URL
-	RedisPrefix   string // GANWEI_REDIS_PREFIX
-	AdminIDs      map[int64]bool
-	HTTPAddr      string // GANWEI_HTTP_ADDR
+	Token       string // TELEGRAM_BOT_TOKEN
+	APIURL      string // TELEGRAM_API_URL
+	RedisURL    string // REDIS_URL
+	RedisPrefix string // GANWEI_REDIS_PREFIX
+	AdminIDs    map[int64]bool
+	HTTPAddr    string // GANWEI_HTTP_ADDR (default :8080)
+	// HTTPAddrGiven says GANWEI_HTTP_ADDR was set: the demo then listens there instead of on a
+	// free local port.
+	HTTPAddrGiven bool
+	BotUsername   string // GANWEI_BOT_USERNAME: for t.me invite links printed by the CLI
 	PublicURL     string // GANWEI_PUBLIC_URL: how browsers reach the web console; empty = http:// + the listen address
 	WebhookURL    string // GANWEI_WEBHOOK_URL
 	WebhookSecret string // GANWEI_WEBHOOK_SECRET
@@ -67,10 +72,19 @@ func loadConfig(getenv func(string) string) (*Config, error) {
 		OpenAIKey:     get("OPENAI_API_KEY"),
 		OpenAIBaseURL: get("OPENAI_BASE_URL"),
 		OpenAIModel:   get("OPENAI_MODEL"),
+		BotUsername:   strings.TrimPrefix(get("GANWEI_BOT_USERNAME"), "@"),
 		AdminIDs:      map[int64]bool{},
 	}
+	c.HTTPAddrGiven = c.HTTPAddr != ""
 	if c.HTTPAddr == "" {
 		c.HTTPAddr = ":8080"
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		return nil, &configError{"GANWEI_HTTP_ADDR", fmt.Sprintf("%q: want host:port, for example :8080 or 127.0.0.1:8080", c.HTTPAddr)}
+	}
+	// Telegram usernames: 5-32 characters of letters, digits and underscores.
+	if u := c.BotUsername; u != "" && (len(u) < 5 || len(u) > 32 || strings.Trim(u, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") != "") {
+		return nil, &configError{"GANWEI_BOT_USERNAME", "a Telegram bot username: 5-32 letters, digits or _ (without t.me/)"}
 	}
 	if c.RedisPrefix == "" {
 		c.RedisPrefix = "ganwei"

@@ -187,9 +187,9 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	// The web console listens on GANWEI_HTTP_ADDR when set, else on a free local port.
-	httpAddr := strings.TrimSpace(env.Getenv("GANWEI_HTTP_ADDR"))
-	if httpAddr == "" {
-		httpAddr = "127.0.0.1:0"
+	httpAddr := "127.0.0.1:0"
+	if cfg.HTTPAddrGiven {
+		httpAddr = cfg.HTTPAddr
 	}
 	ready := make(chan string, 1)
 	go func() { done <- a.run(runCtx, httpAddr, ready) }()

@@ -5,18 +5,18 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 )
 
 // runHealthcheck asks a running `ganwei serve` on GANWEI_HTTP_ADDR for /healthz. The container
 // image has no shell or curl, so its HEALTHCHECK calls the binary itself.
 func runHealthcheck(ctx context.Context, env Env, args []string) error {
-	addr := strings.TrimSpace(env.Getenv("GANWEI_HTTP_ADDR"))
-	if addr == "" {
-		addr = ":8080"
+	// The same settings, checked the same way, as the serve it probes.
+	cfg, err := loadConfig(env.Getenv)
+	if err != nil {
+		return err
 	}
-	host, port, err := net.SplitHostPort(addr)
+	host, port, err := net.SplitHostPort(cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("GANWEI_HTTP_ADDR: %w", err)
 	}

@@ -68,6 +68,9 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{"bad instance id", map[string]string{"GANWEI_INSTANCE_ID": "a#b"}, []string{"serve"}, "GANWEI_INSTANCE_ID"},
 		{"bad model timeout", map[string]string{"GANWEI_LLM_TIMEOUT": "soon"}, []string{"serve"}, "GANWEI_LLM_TIMEOUT"},
 		{"bad model timeout for ask", map[string]string{"GANWEI_LLM_TIMEOUT": "-5s"}, []string{"ask", "能容错吗"}, "GANWEI_LLM_TIMEOUT"},
+		{"bad http addr", map[string]string{"GANWEI_HTTP_ADDR": "8080"}, []string{"serve"}, "GANWEI_HTTP_ADDR"},
+		{"bad http addr for the healthcheck", map[string]string{"GANWEI_HTTP_ADDR": "localhost"}, []string{"healthcheck"}, "GANWEI_HTTP_ADDR"},
+		{"bad bot username", map[string]string{"GANWEI_BOT_USERNAME": "t.me/ganwei_bot"}, []string{"serve"}, "GANWEI_BOT_USERNAME"},
 		{"cluster prefix without hash tag", map[string]string{"TELEGRAM_BOT_TOKEN": telegramtest.DefaultToken,
 			"REDIS_URL": "redis://127.0.0.1:1?addr=127.0.0.1:2&addr=127.0.0.1:3"}, []string{"serve"}, "GANWEI_REDIS_PREFIX={ganwei}"},
 	}

@@ -43,6 +43,7 @@ type wecomHarness struct {
 	mu     sync.Mutex
 	sleeps []time.Duration // the client's waits (rate-limit retries), recorded instead of slept
 
+	addr      string        // the app's HTTP listener
 	userBurst int           // events one person may send at once (setup may lower it; default 100)
 	claimIdle time.Duration // the shared inbox's take-over time (setup may lower it)
 }
@@ -125,6 +126,7 @@ func newWeComHarness(t *testing.T, withTelegram bool, answerer *knowledge.Answer
 	t.Cleanup(func() { stop(); <-done })
 	select {
 	case addr := <-ready:
+		h.addr = addr
 		h.wc.SetCallback("http://" + addr + "/wecom/callback")
 	case <-ctx.Done():
 		t.Fatal("app did not start listening")
