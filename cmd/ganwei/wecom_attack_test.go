@@ -20,7 +20,7 @@ func TestWeComAttackAckPressedByAnotherPerson(t *testing.T) {
 	h := newWeComHarness(t, false, nil)
 	leader := h.chat(wzhao.userID)
 	before := h.wc.Last()
-	appt, _, err := h.app.reminders.Appoint(h.ctx, &ganwei.Appointment{TelegramID: leader, Name: wzhao.user.Name,
+	appt, _, err := h.app.reminders.Appoint(h.ctx, &ganwei.Appointment{PersonID: leader, Name: wzhao.user.Name,
 		Position: "党委书记", Unit: "七都镇", Date: "2026-11-20"})
 	if err != nil {
 		t.Fatalf("appoint: %v", err)
