@@ -202,6 +202,12 @@ func (h *Handlers) appointText(ctx context.Context, r *Request, d *ganwei.Dialog
 		d.Data["unit"] = text
 		h.appointAsk(ctx, r, d, "date")
 	case "date":
+		if todayWords[strings.TrimRight(text, "。.！!")] {
+			// The question offers 「今天」: typing it means the same as pressing it.
+			d.Data["date"] = h.Now().In(h.Location).Format(time.DateOnly)
+			h.appointAsk(ctx, r, d, "confirm")
+			return
+		}
 		day, err := workdays.ParseDate(text, h.Now(), h.Location)
 		if err != nil {
 			h.send(ctx, r.ChatID, err.Error()+"也可以点「今天」。", nil)
@@ -213,6 +219,9 @@ func (h *Handlers) appointText(ctx context.Context, r *Request, d *ganwei.Dialog
 		h.send(ctx, r.ChatID, "请点上方的「确认登记」或「取消」。", nil)
 	}
 }
+
+// todayWords are what HR types for the 「今天」 button of the date step.
+var todayWords = map[string]bool{"今天": true, "今日": true, "当天": true}
 
 // appointWho records the person and skips the name question when they are a bound user.
 func (h *Handlers) appointWho(ctx context.Context, r *Request, d *ganwei.Dialog, id int64) {
@@ -407,7 +416,14 @@ func (h *Handlers) appointmentText(a *ganwei.Appointment) string {
 		line := fmt.Sprintf("%d. %s：%s", i+1, st.Title, st.Status.Label())
 		switch st.Status {
 		case ganwei.StepScheduled:
-			line += " " + h.fmtTime(st.DueAt)
+			switch a.Status {
+			case ganwei.AppointmentCancelled:
+				line = fmt.Sprintf("%d. %s：不再发送（登记已取消）", i+1, st.Title)
+			case ganwei.AppointmentPaused:
+				line += " " + h.fmtTime(st.DueAt) + "（已暂停，恢复后再发送）"
+			default:
+				line += " " + h.fmtTime(st.DueAt)
+			}
 		case ganwei.StepSent:
 			line += " " + h.fmtTime(st.SentAt)
 			if st.Reminders > 0 {
