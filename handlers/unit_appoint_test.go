@@ -301,3 +301,32 @@ func TestUnitAckButton(t *testing.T) {
 		}
 	}
 }
+
+// TestUnitRemindersListOrderAndStaleCard: /reminders lists running registrations before
+// cancelled ones; a card of a registration that no longer exists is refused kindly.
+func TestUnitRemindersListOrderAndStaleCard(t *testing.T) {
+	u := testkit.NewApp(t)
+	hr := testkit.HRID
+	wantText(t, "empty", u.Say(hr, "/reminders").Text, []string{"还没有登记新任职领导", "/appoint"})
+	u.Press(hr, u.Say(hr, "/appoint "+strconv.FormatInt(testkit.CadreID, 10)+" 张伟 副镇长 松陵街道"), "确认登记")
+	u.Press(hr, u.Say(hr, "/appoint "+leader+" 李强 镇长"), "确认登记")
+	list := u.Say(hr, "/reminders")
+	u.Press(hr, list, "查看进度：张伟")
+	u.Press(hr, last(t, u, hr), "取消登记")
+	u.Press(hr, last(t, u, hr), "确定取消")
+	got := u.Say(hr, "/reminders")
+	wantText(t, "/reminders", got.Text, []string{"共 2 条登记", "1. 李强 · 镇长 · 进行中", "2. 张伟 · 松陵街道副镇长 · 已取消"})
+	if l := testkit.Labels(got.Buttons); len(l) != 2 || l[0] != "查看进度：李强" {
+		t.Errorf("buttons %v; want the running one first", l)
+	}
+	for _, tc := range []struct{ payload, want string }{
+		{"apptm:show:nosuch", "没有找到这条任职登记"},
+		{"apptm:pause:nosuch", "没有找到这条任职登记"},
+		{"apptm:zz:x", "按钮已失效"},
+	} {
+		u.Forge(hr, got, tc.payload)
+		if a := lastAnswer(t, u); !a.Alert || !strings.Contains(a.Text, tc.want) {
+			t.Errorf("forged %q answered %+v; want an alert saying %q", tc.payload, a, tc.want)
+		}
+	}
+}

@@ -127,3 +127,75 @@ func TestUnitCaseNoteOnAForgottenCase(t *testing.T) {
 	wantText(t, "note on a forgotten case", got.Text, []string{"本人已删除个人资料", "不能再添加备注"}, "备注已保存")
 	noDialog(t, u, hr)
 }
+
+// TestUnitCaseLifecycle: 我来跟进, 已联系, 结案 (asked first; 暂不结案 keeps it), 确认结案 and 重新打开,
+// each stored with who did it and shown with the buttons that fit the new state.
+func TestUnitCaseLifecycle(t *testing.T) {
+	u := testkit.NewApp(t)
+	hr := testkit.HRID
+	talkRequests(t, u, 1)
+	u.Press(hr, u.Say(hr, "/cases"), "查看：干部00")
+	status := func() ganwei.CaseStatus {
+		all, err := u.Store.Cases(u.Ctx, false)
+		if err != nil || len(all) != 1 {
+			t.Fatalf("cases %v, %v", all, err)
+		}
+		return all[0].Status
+	}
+	steps := []struct {
+		press      string
+		status     ganwei.CaseStatus
+		want       string
+		buttons    []string
+		notButtons []string
+	}{
+		{"我来跟进", ganwei.CaseAssigned, "由王芳跟进", []string{"已联系", "添加备注", "结案"}, []string{"我来跟进"}},
+		{"已联系", ganwei.CaseContacted, "状态：已联系", []string{"添加备注", "结案"}, []string{"已联系"}},
+	}
+	for _, s := range steps {
+		u.Press(hr, last(t, u, hr), s.press)
+		card := last(t, u, hr)
+		wantText(t, s.press, card.Text, []string{s.want})
+		for _, b := range s.buttons {
+			if !has(card, b) {
+				t.Errorf("after %s the buttons %v lack %s", s.press, testkit.Labels(card.Buttons), b)
+			}
+		}
+		for _, b := range s.notButtons {
+			if has(card, b) {
+				t.Errorf("after %s the buttons %v still offer %s", s.press, testkit.Labels(card.Buttons), b)
+			}
+		}
+		if got := status(); got != s.status {
+			t.Errorf("after %s the case is %s, want %s", s.press, got, s.status)
+		}
+	}
+	card := last(t, u, hr)
+	u.Press(hr, card, "结案")
+	confirm := last(t, u, hr)
+	wantText(t, "confirm close", confirm.Text, []string{"确认将这件跟进事项结案吗", "重新打开"})
+	if confirm.Buttons[0][0].Label != "确认结案" {
+		t.Errorf("confirm buttons %v; want 确认结案 first, away from where 结案 was", testkit.Labels(confirm.Buttons))
+	}
+	u.Press(hr, confirm, "暂不结案")
+	wantText(t, "暂不结案", u.Message(hr, confirm.ID).Text, []string{"没有结案"})
+	if got := status(); got != ganwei.CaseContacted {
+		t.Errorf("暂不结案 left the case %s", got)
+	}
+	u.Press(hr, card, "结案")
+	u.Press(hr, last(t, u, hr), "确认结案")
+	closed := last(t, u, hr)
+	wantText(t, "closed", closed.Text, []string{"状态：已结案", "由王芳结案"})
+	if !has(closed, "重新打开") || has(closed, "添加备注") {
+		t.Errorf("closed case buttons %v", testkit.Labels(closed.Buttons))
+	}
+	if got := status(); got != ganwei.CaseClosed {
+		t.Errorf("the case is %s after 确认结案", got)
+	}
+	wantText(t, "/cases after close", u.Say(hr, "/cases").Text, []string{"目前没有待跟进的关爱事项"})
+	u.Press(hr, closed, "重新打开")
+	wantText(t, "reopened", last(t, u, hr).Text, []string{"状态：待跟进", "由王芳重新打开"})
+	if got := status(); got != ganwei.CaseOpen {
+		t.Errorf("the case is %s after 重新打开", got)
+	}
+}

@@ -326,3 +326,79 @@ func TestUnitMyCheckInsShowsUnansweredQuestions(t *testing.T) {
 	wantText(t, "/mycheckins", got, []string{"身心状态 4 · 工作压力 未作答 · 工作支持 未作答 · 待遇 未作答 · 希望谈心 未作答"},
 		"希望谈心 否", "压力 0")
 }
+
+// TestUnitCheckInButtons: ← 上一步 goes back and an answer can be changed; a button of another
+// step, a forged value or 跳过 before the last step changes nothing.
+func TestUnitCheckInButtons(t *testing.T) {
+	u := testkit.NewApp(t)
+	c := testkit.CadreID
+	q := u.Say(c, "/checkin")
+	if has(q, "上一步") {
+		t.Errorf("the first question offers ← 上一步: %v", testkit.Labels(q.Buttons))
+	}
+	u.Press(c, q, "很差")
+	two := u.Message(c, q.ID)
+	wantText(t, "question 2", two.Text, []string{"2/5", "工作压力", "很轻 → 很重"})
+	u.Press(c, two, "← 上一步")
+	back := u.Message(c, q.ID)
+	wantText(t, "back", back.Text, []string{"1/5"})
+	u.Press(c, back, "较好")
+	if got := stored(t, u, c, period); got.Wellbeing != 4 {
+		t.Errorf("the changed answer is %d, want 4", got.Wellbeing)
+	}
+	cur := u.Message(c, q.ID)
+	for _, p := range []string{"ci:a:" + ganwei.QuestionWellbeing + ":1", "ci:a:" + ganwei.QuestionStress + ":9", "ci:skip", "ci:zz"} {
+		u.Forge(c, cur, p)
+	}
+	if got := stored(t, u, c, period); got.Wellbeing != 4 || got.Stress != 0 {
+		t.Errorf("forged presses changed the answer: %+v", got)
+	}
+	if now := u.Message(c, q.ID); now.Text != cur.Text {
+		t.Errorf("forged presses moved the check-in to %q", now.Text)
+	}
+	answers := u.Front.Answers()
+	for _, a := range answers[len(answers)-4 : len(answers)-1] {
+		if !strings.Contains(a.Text, "最新一条问卷消息") {
+			t.Errorf("a press of another step answered %+v", a)
+		}
+	}
+	if a := answers[len(answers)-1]; !a.Alert || !strings.Contains(a.Text, "按钮已失效") {
+		t.Errorf("an unknown check-in button answered %+v", a)
+	}
+}
+
+// TestUnitForgetMe: /forgetme asks first; 取消 deletes nothing; 确认删除 says exactly what was
+// deleted (answers, the line, the appointment, the case) and the person is a guest again.
+func TestUnitForgetMe(t *testing.T) {
+	u := testkit.NewApp(t)
+	c := testkit.CadreID
+	u.Say(c, "/checkin")
+	for _, s := range []string{"4", "1", "1", "1", "希望", "想聊聊工作安排"} {
+		u.Say(c, s)
+	}
+	plan := u.Say(testkit.HRID, "/appoint "+strconv.FormatInt(c, 10)+" 张伟 副镇长 松陵街道")
+	u.Press(testkit.HRID, plan, "确认登记")
+	ask := u.Say(c, "/forgetme")
+	wantText(t, "ask", ask.Text, []string{"确定要删除", "无法恢复"})
+	u.Press(c, ask, "取消")
+	wantText(t, "取消", u.Message(c, ask.ID).Text, []string{"没有删除任何内容"})
+	if stored(t, u, c, period) == nil {
+		t.Fatal("取消 deleted the check-in")
+	}
+	ask = u.Say(c, "/forgetme")
+	u.Press(c, ask, "确认删除")
+	wantText(t, "deleted", u.Message(c, ask.ID).Text, []string{"已删除：个人资料", "1 次问卷回答（含 1 条补充说明）",
+		"1 项新任职提醒登记", "关爱跟进事项已以「本人已删除」结案"})
+	if got := stored(t, u, c, period); got != nil {
+		t.Errorf("the check-in survived /forgetme: %+v", got)
+	}
+	if _, err := u.Store.User(u.Ctx, c); ganwei.ErrorCode(err) != ganwei.ENOTFOUND {
+		t.Errorf("the profile survived /forgetme: %v", err)
+	}
+	if n := len(appointments(t, u)); n != 0 {
+		t.Errorf("%d appointments survived /forgetme", n)
+	}
+	if got := u.Say(c, "/checkin").Text; !strings.Contains(got, "需要先绑定身份") {
+		t.Errorf("/checkin after /forgetme: %q", got)
+	}
+}
