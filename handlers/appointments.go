@@ -305,6 +305,10 @@ func orDash(s string) string {
 	return s
 }
 
+// appointButtonStep is the step each dialog button belongs to (取消 belongs to none: it works at
+// any step).
+var appointButtonStep = map[string]string{"who": "who", "unit": "unit", "date": "date", "ok": "confirm"}
+
 // appointButton handles the dialog's buttons; a button from a finished or expired dialog is stale.
 func (h *Handlers) appointButton(ctx context.Context, r *Request, data string) {
 	d, err := h.loadDialog(ctx, r.User.ID)
@@ -312,9 +316,15 @@ func (h *Handlers) appointButton(ctx context.Context, r *Request, data string) {
 		h.answer(ctx, r.Action.ID, "这次登记已结束或已超时，请重新发送 /appoint。", true)
 		return
 	}
+	action, arg, _ := strings.Cut(data, ":")
+	if step := appointButtonStep[action]; step != "" && step != d.Step {
+		// A button of a step already answered (by typing, or another press): the dialog has
+		// moved on, and HR must know the press changed nothing.
+		h.answer(ctx, r.Action.ID, "这一步已经填过了，这个按钮不再起作用。请按最新一条消息继续，或发送 /cancel 重新开始。", true)
+		return
+	}
 	h.answer(ctx, r.Action.ID, "", false)
 	h.dropButtons(ctx, r) // a step's buttons are used once; the next step brings its own
-	action, arg, _ := strings.Cut(data, ":")
 	switch {
 	case action == "who" && d.Step == "who":
 		id, err := strconv.ParseInt(arg, 10, 64)

@@ -330,3 +330,38 @@ func TestUnitRemindersListOrderAndStaleCard(t *testing.T) {
 		}
 	}
 }
+
+// TestUnitAppointStaleStepButton: HR types the id at step 1 (a bound person: the name is not
+// asked), then presses a candidate on the step-1 message: the dialog keeps the typed person and
+// HR is told why the press did nothing; 今天 pressed before its step is refused the same way.
+func TestUnitAppointStaleStepButton(t *testing.T) {
+	u := testkit.NewApp(t)
+	hr := testkit.HRID
+	first := u.Say(hr, "/appoint")
+	wantText(t, "typed bound id", u.Say(hr, leader).Text, []string{"第 2 步：李强 新任什么职务"})
+	u.Press(hr, first, "张伟")
+	if a := lastAnswer(t, u); !a.Alert || !strings.Contains(a.Text, "最新一条消息") {
+		t.Errorf("a candidate pressed after the step was answered: %+v; want an alert saying why nothing happened", a)
+	}
+	d, err := u.Store.Dialog(u.Ctx, hr)
+	if err != nil || d.Step != "position" || d.Data["name"] != "李强" {
+		t.Fatalf("dialog %+v, %v; want 李强 at the position step", d, err)
+	}
+	u.Say(hr, "镇长")
+	u.Say(hr, "震泽镇")
+	date := last(t, u, hr)
+	u.Say(hr, "12月1日")
+	plan := last(t, u, hr)
+	u.Press(hr, date, "今天") // the date step's button, after a date was typed
+	if a := lastAnswer(t, u); !a.Alert {
+		t.Errorf("今天 pressed after the date was typed answered %+v", a)
+	}
+	wantText(t, "plan kept", plan.Text, []string{"姓名：李强", "任职日期：2026年12月1日"})
+	if d, _ := u.Store.Dialog(u.Ctx, hr); d == nil || d.Data["date"] != "2026-12-01" {
+		t.Errorf("the stale 今天 changed the date: %+v", d)
+	}
+	u.Press(hr, plan, "确认登记")
+	if all := appointments(t, u); len(all) != 1 || all[0].Name != "李强" || all[0].Date != "2026-12-01" {
+		t.Errorf("stored %+v", all)
+	}
+}
