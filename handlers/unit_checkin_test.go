@@ -402,3 +402,39 @@ func TestUnitForgetMe(t *testing.T) {
 		t.Errorf("/checkin after /forgetme: %q", got)
 	}
 }
+
+// TestUnitCheckInAfterThePeriodClosed: a dialog left open across the period's end: 取消 cannot
+// take back what the closed period counted, and the optional line typed afterwards is added to
+// the answer as it was counted.
+func TestUnitCheckInAfterThePeriodClosed(t *testing.T) {
+	u := testkit.NewApp(t)
+	c := testkit.CadreID
+	u.Clock.Set(testkit.At("2026-11-27 15:40"))
+	q := u.Say(c, "/checkin")
+	u.Press(c, q, "一般")
+	u.Clock.Set(testkit.At("2026-11-27 16:10"))
+	u.Press(c, u.Message(c, q.ID), "取消")
+	wantText(t, "取消 after the close", last(t, u, c).Text, []string{"2026年第47周的问卷已经结束", "不能再修改或取消"})
+	if got := stored(t, u, c, period); got == nil || got.Wellbeing != 3 {
+		t.Errorf("取消 after the close took back the closed period's answer: %+v", got)
+	}
+
+	u2 := testkit.NewApp(t)
+	u2.Clock.Set(testkit.At("2026-11-27 15:40"))
+	u2.Say(c, "/checkin")
+	for _, s := range []string{"3", "3", "1", "1", "不"} {
+		u2.Say(c, s)
+	}
+	u2.Clock.Set(testkit.At("2026-11-27 16:10"))
+	wantText(t, "line after the close", u2.Say(c, "周末加班较多").Text, []string{"已记录"})
+	if got := stored(t, u2, c, period); got == nil || got.Note != "周末加班较多" || got.Wellbeing != 3 {
+		t.Errorf("the line after the close: %+v; want it on the closed period's answer", got)
+	}
+	if got := stored(t, u2, c, "2026-W48"); got != nil {
+		t.Errorf("the line started an answer in the new period: %+v", got)
+	}
+	aggs, err := u2.Store.Aggregates(u2.Ctx, []string{period}, "")
+	if err != nil || aggs[0].Responses != 1 {
+		t.Errorf("closed period counted %+v, %v; want 1 answer", aggs, err)
+	}
+}
