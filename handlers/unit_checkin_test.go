@@ -244,8 +244,27 @@ func TestUnitCheckInTimedOut(t *testing.T) {
 	// Any other dialog (here /appoint) gets the general sentence.
 	u.Say(testkit.HRID, "/appoint")
 	u.Clock.Advance(ganwei.DefaultDialogTTL + time.Minute)
-	wantText(t, "appoint timed out", u.Say(testkit.HRID, "77777").Text, []string{"刚才的操作已超时结束", "没有保存"}, "关爱问卷")
+	wantText(t, "appoint timed out", u.Say(testkit.HRID, "77777").Text, []string{"刚才的操作已超时结束", "没有保存", "请重新发送 /appoint"}, "关爱问卷")
 	noDialog(t, u, testkit.HRID)
+	if n := len(appointments(t, u)); n != 0 {
+		t.Errorf("%d appointments after a timed-out dialog", n)
+	}
+
+	// A case note typed after its dialog timed out is not stored.
+	talkRequests(t, u, 1)
+	u.Press(testkit.HRID, u.Say(testkit.HRID, "/cases"), "查看：干部00")
+	u.Press(testkit.HRID, last(t, u, testkit.HRID), "添加备注")
+	u.Clock.Advance(ganwei.DefaultDialogTTL + time.Minute)
+	wantText(t, "case note timed out", u.Say(testkit.HRID, "已面谈，情况稳定").Text, []string{"刚才的操作已超时结束", "重新点「添加备注」"})
+	cases, err := u.Store.Cases(u.Ctx, true)
+	if err != nil || len(cases) != 1 {
+		t.Fatal(cases, err)
+	}
+	for _, n := range cases[0].Notes {
+		if strings.Contains(n.Text, "已面谈") {
+			t.Errorf("a timed-out note was stored: %+v", n)
+		}
+	}
 }
 
 // TestUnitCheckInPeriodClosedMidDialog: an answer given after the period closed does not change
