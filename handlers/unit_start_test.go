@@ -90,6 +90,17 @@ func TestUnitSyncMenus(t *testing.T) {
 	if slices.Contains(admin, "channel") {
 		t.Errorf("/channel is hidden from menus: %v", admin)
 	}
+
+	// An administrator configured by GANWEI_ADMIN_IDS, whether stored or not, gets the admin menu.
+	u.Handlers.AdminIDs = map[int64]bool{777: true, testkit.CadreID: true}
+	if err := u.Handlers.SyncMenus(u.Ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []int64{777, testkit.CadreID} {
+		if m := u.Front.Menu(id); !slices.Contains(m, "users") {
+			t.Errorf("configured admin %d got menu %v", id, m)
+		}
+	}
 }
 
 // TestUnitChannel: /channel shows where pushes go; someone with one account is told there is
