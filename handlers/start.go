@@ -83,13 +83,22 @@ func (h *Handlers) whoami(ctx context.Context, r *Request) {
 	h.send(ctx, r.ChatID, fmt.Sprintf("%s\n身份：%s\nTelegram ID：%d", profileLine(u), u.Role.Label(), u.ID), nil)
 }
 
-// cancel ends whatever dialog is open.
+// cancel ends whatever dialog is open. A check-in keeps what was answered (each answer is
+// saved when given; only its 取消 button takes the round back), and the person is told so.
 func (h *Handlers) cancel(ctx context.Context, r *Request) {
+	d, _ := h.loadDialog(ctx, r.User.ID) // unreadable: ClearDialog below says so
 	if err := h.Dialogs.ClearDialog(ctx, r.User.ID); err != nil {
 		h.fail(ctx, r.ChatID, "clear dialog", err)
 		return
 	}
-	h.send(ctx, r.ChatID, "已取消当前操作。", nil)
+	switch {
+	case d != nil && d.Kind == dialogCheckIn && d.Data["saved"] == "1":
+		h.send(ctx, r.ChatID, "已退出关爱问卷，已作答的题目都已保存。想接着填写或修改，随时发送 /checkin。", nil)
+	case d != nil && d.Kind == dialogCheckIn:
+		h.send(ctx, r.ChatID, "已退出关爱问卷，这次没有保存任何回答。想填写时随时发送 /checkin。", nil)
+	default:
+		h.send(ctx, r.ChatID, "已取消当前操作。", nil)
+	}
 }
 
 // profileLine renders "张三（吴江区发改委 副主任）".
