@@ -211,6 +211,12 @@ func (h *Handlers) appointText(ctx context.Context, r *Request, d *ganwei.Dialog
 		d.Data["unit"] = text
 		h.appointAsk(ctx, r, d, "date")
 	case "date":
+		if todayWords[strings.TrimRight(text, "。.！!")] {
+			// The question offers 「今天」: typing it means the same as pressing it.
+			d.Data["date"] = h.Now().In(h.Location).Format(time.DateOnly)
+			h.appointAsk(ctx, r, d, "confirm")
+			return
+		}
 		day, err := workdays.ParseDate(text, h.Now(), h.Location)
 		if err != nil {
 			h.send(ctx, r.ChatID, err.Error()+"也可以点「今天」。", nil)
@@ -222,6 +228,9 @@ func (h *Handlers) appointText(ctx context.Context, r *Request, d *ganwei.Dialog
 		h.send(ctx, r.ChatID, "请点上方的「确认登记」或「取消」。", nil)
 	}
 }
+
+// todayWords are what HR types for the 「今天」 button of the date step.
+var todayWords = map[string]bool{"今天": true, "今日": true, "当天": true}
 
 // appointWho records the leader, by the Telegram id HR typed (telegramID) or as a person picked
 // among the bound ones (personID), and skips the name question when they are a bound person.
@@ -354,6 +363,10 @@ func orDash(s string) string {
 	return s
 }
 
+// appointButtonStep is the step each dialog button belongs to (取消 belongs to none: it works at
+// any step).
+var appointButtonStep = map[string]string{"who": "who", "unit": "unit", "date": "date", "ok": "confirm"}
+
 // appointButton handles the dialog's buttons; a button from a finished or expired dialog is stale.
 func (h *Handlers) appointButton(ctx context.Context, r *Request, data string) {
 	d, err := h.loadDialog(ctx, r.User.ID)
@@ -361,9 +374,15 @@ func (h *Handlers) appointButton(ctx context.Context, r *Request, data string) {
 		h.answer(ctx, r.Action.ID, "这次登记已结束或已超时，请重新发送 /appoint。", true)
 		return
 	}
+	action, arg, _ := strings.Cut(data, ":")
+	if step := appointButtonStep[action]; step != "" && step != d.Step {
+		// A button of a step already answered (by typing, or another press): the dialog has
+		// moved on, and HR must know the press changed nothing.
+		h.answer(ctx, r.Action.ID, "这一步已经填过了，这个按钮不再起作用。请按最新一条消息继续，或发送 /cancel 重新开始。", true)
+		return
+	}
 	h.answer(ctx, r.Action.ID, "", false)
 	h.dropButtons(ctx, r) // a step's buttons are used once; the next step brings its own
-	action, arg, _ := strings.Cut(data, ":")
 	switch {
 	case action == "who" && d.Step == "who":
 		id, err := strconv.ParseInt(arg, 10, 64)
@@ -465,7 +484,14 @@ func (h *Handlers) appointmentText(a *ganwei.Appointment) string {
 		line := fmt.Sprintf("%d. %s：%s", i+1, st.Title, st.Status.Label())
 		switch st.Status {
 		case ganwei.StepScheduled:
-			line += " " + h.fmtTime(st.DueAt)
+			switch a.Status {
+			case ganwei.AppointmentCancelled:
+				line = fmt.Sprintf("%d. %s：不再发送（登记已取消）", i+1, st.Title)
+			case ganwei.AppointmentPaused:
+				line += " " + h.fmtTime(st.DueAt) + "（已暂停，恢复后再发送）"
+			default:
+				line += " " + h.fmtTime(st.DueAt)
+			}
 		case ganwei.StepSent:
 			line += " " + h.fmtTime(st.SentAt)
 			if st.Reminders > 0 {

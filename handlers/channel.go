@@ -72,7 +72,7 @@ func (h *Handlers) channel(ctx context.Context, r *Request) {
 				continue
 			}
 			if !contains(have, c.platform) {
-				h.send(ctx, r.ChatID, fmt.Sprintf("您还没有绑定%s账号，无法把提醒改发到那里。如需绑定，请发送 /link 获取绑定码，在%s中发送即可。", c.label, c.label), nil)
+				h.send(ctx, r.ChatID, fmt.Sprintf("您还没有绑定%s账号，无法把提醒改发到那里。如需绑定，请发送 /link 获取绑定码，在%s中发送即可；也可以联系组织部。", c.label, c.label), nil)
 				return
 			}
 			if err := h.Channels.SetPreferredChannel(ctx, r.User.ID, c.platform); err != nil {

@@ -616,14 +616,35 @@ func (h *Handlers) edit(ctx context.Context, r *Request, text string, kb ganwei.
 	}
 }
 
-// answerLine renders one answer for its owner or authorised HR.
+// notAnswered stands for a question someone left (they stopped half-way: each answer is saved
+// when given).
+const notAnswered = "未作答"
+
+// answerLine renders one answer for its owner or authorised HR; a question left unanswered says
+// so, never a value the person did not give.
 func answerLine(c *ganwei.CheckIn) string {
-	talk := "否"
-	if c.Talk {
-		talk = "是"
+	scale := func(v int) string {
+		if v < 1 {
+			return notAnswered
+		}
+		return strconv.Itoa(v)
 	}
-	line := fmt.Sprintf("身心状态 %d · 工作压力 %d · 工作支持 %s · 待遇 %s · 希望谈心 %s",
-		c.Wellbeing, c.Stress, c.Support.Label(), c.Benefits.Label(), talk)
+	label := func(v string, l string) string {
+		if v == "" {
+			return notAnswered
+		}
+		return l
+	}
+	talk := notAnswered
+	if c.TalkAnswered {
+		talk = "否"
+		if c.Talk {
+			talk = "是"
+		}
+	}
+	line := fmt.Sprintf("身心状态 %s · 工作压力 %s · 工作支持 %s · 待遇 %s · 希望谈心 %s",
+		scale(c.Wellbeing), scale(c.Stress), label(string(c.Support), c.Support.Label()),
+		label(string(c.Benefits), c.Benefits.Label()), talk)
 	if c.Note != "" {
 		line += "\n  补充：" + c.Note
 	}

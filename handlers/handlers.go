@@ -554,7 +554,14 @@ func timedOutText(kind string) string {
 	if kind == dialogCheckIn {
 		return fmt.Sprintf("您的关爱问卷已超时结束（超过 %d 分钟未操作），已作答的部分都已保存。刚才这条消息没有保存，也没有发送给任何人。如需补充说明，请发送 /checkin 重新填写；如果是想咨询政策，请再发送一次。", int(ganwei.DefaultDialogTTL.Minutes()))
 	}
-	return fmt.Sprintf("刚才的操作已超时结束（超过 %d 分钟未操作），这条消息没有保存，也没有发送给任何人。如需继续，请重新开始；如果是想咨询政策，请再发送一次。", int(ganwei.DefaultDialogTTL.Minutes()))
+	again := "请重新开始"
+	switch kind {
+	case appointDialog:
+		again = "请重新发送 /appoint 登记"
+	case dialogCaseNote:
+		again = "请在跟进事项中重新点「添加备注」"
+	}
+	return fmt.Sprintf("刚才的操作已超时结束（超过 %d 分钟未操作），这条消息没有保存，也没有发送给任何人。如需继续，%s；如果是想咨询政策，请再发送一次。", int(ganwei.DefaultDialogTTL.Minutes()), again)
 }
 
 // saveDialog stores d as the person's open dialog; when it cannot, it tells them and returns false.

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ganwei-bot/ganwei"
@@ -128,13 +129,22 @@ func accountsText(u *ganwei.User, acting ganwei.Account) string {
 	return "未知"
 }
 
-// cancel ends whatever dialog is open.
+// cancel ends whatever dialog is open. A check-in keeps what was answered (each answer is
+// saved when given; only its 取消 button takes the round back), and the person is told so.
 func (h *Handlers) cancel(ctx context.Context, r *Request) {
+	d, _ := h.loadDialog(ctx, r.User.ID) // unreadable: ClearDialog below says so
 	if err := h.Dialogs.ClearDialog(ctx, r.User.ID); err != nil {
 		h.fail(ctx, r.ChatID, "clear dialog", err)
 		return
 	}
-	h.send(ctx, r.ChatID, "已取消当前操作。", nil)
+	switch {
+	case d != nil && d.Kind == dialogCheckIn && d.Data["saved"] == "1":
+		h.send(ctx, r.ChatID, "已退出关爱问卷，已作答的题目都已保存。想接着填写或修改，随时发送 /checkin。", nil)
+	case d != nil && d.Kind == dialogCheckIn:
+		h.send(ctx, r.ChatID, "已退出关爱问卷，这次没有保存任何回答。想填写时随时发送 /checkin。", nil)
+	default:
+		h.send(ctx, r.ChatID, "已取消当前操作。", nil)
+	}
 }
 
 // profileLine renders "张三（吴江区发改委 副主任）".
@@ -171,10 +181,19 @@ func (h *Handlers) SyncMenus(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("list users for menus: %w", err)
 	}
+	admins, err := ganwei.AdminPersons(ctx, h.Users, h.AdminIDs, users) // GANWEI_ADMIN_IDS, by account
+	if err != nil {
+		return fmt.Errorf("find administrators for menus: %w", err)
+	}
 	for _, u := range users {
-		h.applyAdminIDs(u) // an operator of GANWEI_ADMIN_IDS is a person by now (EnsureAdmins)
+		h.applyAdminIDs(u)
 		if u.Role.IsStaff() {
 			h.syncMenu(ctx, u)
+		}
+	}
+	for _, id := range admins {
+		if !slices.ContainsFunc(users, func(u *ganwei.User) bool { return u.ID == id }) {
+			h.syncMenu(ctx, &ganwei.User{ID: id, Role: ganwei.RoleAdmin}) // made just now
 		}
 	}
 	return nil

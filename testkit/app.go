@@ -16,8 +16,8 @@ import (
 	"github.com/ganwei-bot/ganwei/reminders"
 )
 
-// App is the feature layer with every feature wired (policy answers, 四项清单 administration,
-// check-ins, HR's lists) on a real Redis (redistest) and the recording fake front end, with the
+// App is the feature layer with every feature wired (policy answers, 四项清单 administration and
+// its scheduler, check-ins, HR's lists, the channel preference) on a real Redis (redistest) and the recording fake front end, with the
 // seeded People and the clock on Monday 2026-11-23 10:00 in Shanghai: no Telegram at all. The
 // package using it needs redistest.Main in its TestMain.
 type App struct {
@@ -27,6 +27,8 @@ type App struct {
 	Store    *redisstore.Store
 	Clock    *Clock
 	Handlers *handlers.Handlers
+	// Reminders is the 四项清单 scheduler on the same clock and front end: Tick sends what is due.
+	Reminders *reminders.Service
 }
 
 // NewApp builds an App for one test.
@@ -50,13 +52,14 @@ func NewApp(t testing.TB) *App {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	front := &Front{LinkBase: "https://example.test/start?c="}
+	front := &Front{LinkBase: "https://example.test/start?c=", People: store} // pushes land in the person's Telegram chat
+	rem := &reminders.Service{Queue: store, Users: store, Messenger: front, Logger: logger, Now: clock.Now, Instance: "testkit"}
 	hs := &handlers.Handlers{Users: store, Dialogs: store, Questions: store, Messenger: front, Logger: logger,
 		Answerer:  &knowledge.Answerer{Library: lib},
-		Reminders: &reminders.Service{Queue: store, Users: store, Logger: logger},
-		CheckIns:  store, Periods: cal, Notices: store, Now: clock.Now, Location: Shanghai}
+		Reminders: rem,
+		CheckIns:  store, Periods: cal, Notices: store, Channels: store, Now: clock.Now, Location: Shanghai}
 	hs.Register()
-	return &App{T: t, Ctx: ctx, Front: front, Store: store, Clock: clock, Handlers: hs}
+	return &App{T: t, Ctx: ctx, Front: front, Store: store, Clock: clock, Handlers: hs, Reminders: rem}
 }
 
 // Say sends text as person from and returns the newest message in their chat.

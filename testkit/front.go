@@ -46,12 +46,34 @@ type Front struct {
 	FailSend func(chatID int64) error
 	// LinkBase makes InviteLink return LinkBase+code; empty gives no link.
 	LinkBase string
+	// People, when set, makes the fake behave as a Telegram front end for pushes: a send marked
+	// ganwei.ToPerson is recorded under the person's Telegram account id (their private chat),
+	// or under the person id when they have no Telegram account. Unset, the number is kept.
+	People interface {
+		PushTarget(ctx context.Context, personID int64) (*ganwei.User, string, error)
+	}
+}
+
+// chat is where a send is recorded (see People).
+func (f *Front) chat(ctx context.Context, chatID int64) int64 {
+	if f.People == nil || !ganwei.IsToPerson(ctx) {
+		return chatID
+	}
+	u, _, err := f.People.PushTarget(ctx, chatID)
+	if err != nil {
+		return chatID
+	}
+	if id, ok := u.AccountOn(ganwei.PlatformTelegram).TelegramID(); ok {
+		return id
+	}
+	return chatID
 }
 
 var _ ganwei.Messenger = (*Front)(nil)
 
 // Send implements ganwei.Messenger.
-func (f *Front) Send(_ context.Context, chatID int64, text string, kb ganwei.Keyboard) (int, error) {
+func (f *Front) Send(ctx context.Context, chatID int64, text string, kb ganwei.Keyboard) (int, error) {
+	chatID = f.chat(ctx, chatID)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.FailSend != nil {
@@ -65,7 +87,8 @@ func (f *Front) Send(_ context.Context, chatID int64, text string, kb ganwei.Key
 }
 
 // Edit implements ganwei.Messenger.
-func (f *Front) Edit(_ context.Context, chatID int64, messageID int, text string, kb ganwei.Keyboard) error {
+func (f *Front) Edit(ctx context.Context, chatID int64, messageID int, text string, kb ganwei.Keyboard) error {
+	chatID = f.chat(ctx, chatID)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if messageID < 1 || messageID > len(f.msgs) || f.msgs[messageID-1].ChatID != chatID {
@@ -86,7 +109,8 @@ func (f *Front) AnswerAction(_ context.Context, actionID, text string, alert boo
 }
 
 // SendDocument implements ganwei.Messenger.
-func (f *Front) SendDocument(_ context.Context, chatID int64, filename string, data []byte, caption string) error {
+func (f *Front) SendDocument(ctx context.Context, chatID int64, filename string, data []byte, caption string) error {
+	chatID = f.chat(ctx, chatID)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.msgs = append(f.msgs, &Sent{ID: len(f.msgs) + 1, ChatID: chatID, File: filename, Document: data, Caption: caption})
@@ -94,7 +118,8 @@ func (f *Front) SendDocument(_ context.Context, chatID int64, filename string, d
 }
 
 // SendPhoto implements ganwei.Messenger.
-func (f *Front) SendPhoto(_ context.Context, chatID int64, filename string, data []byte, caption string) error {
+func (f *Front) SendPhoto(ctx context.Context, chatID int64, filename string, data []byte, caption string) error {
+	chatID = f.chat(ctx, chatID)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.msgs = append(f.msgs, &Sent{ID: len(f.msgs) + 1, ChatID: chatID, File: filename, Photo: true, Document: data, Caption: caption})
@@ -102,7 +127,8 @@ func (f *Front) SendPhoto(_ context.Context, chatID int64, filename string, data
 }
 
 // SetCommands implements ganwei.Messenger.
-func (f *Front) SetCommands(_ context.Context, chatID int64, cmds []ganwei.MenuCommand) error {
+func (f *Front) SetCommands(ctx context.Context, chatID int64, cmds []ganwei.MenuCommand) error {
+	chatID = f.chat(ctx, chatID)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.menus == nil {
