@@ -112,7 +112,7 @@ func (h *Handlers) roleIntro(role ganwei.Role) string {
 func (h *Handlers) whoami(ctx context.Context, r *Request) {
 	u := r.User
 	if u.Role == ganwei.RoleGuest {
-		h.send(ctx, r.ChatID, fmt.Sprintf("您目前是访客（当前账号：%s），还没有绑定身份。\n请向组织部索取邀请码，然后发送「/start 邀请码」。", accountsText(u, r.Event.Account)), nil)
+		h.send(ctx, r.ChatID, fmt.Sprintf("您目前是访客，还没有绑定身份。当前账号：%s。\n请向组织部索取邀请码，然后发送「/start 邀请码」。", accountsText(u, r.Event.Account)), nil)
 		return
 	}
 	h.send(ctx, r.ChatID, fmt.Sprintf("%s\n身份：%s\n已绑定：%s", profileLine(u), u.Role.Label(), accountsText(u, r.Event.Account)), nil)
