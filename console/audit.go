@@ -1,6 +1,7 @@
 package console
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -18,6 +19,10 @@ var auditActions = []struct{ Key, Label string }{
 	{ganwei.AuditViewSummary, "查看了汇总统计"},
 	{ganwei.AuditExportAggregates, "导出了汇总统计"},
 	{ganwei.AuditExportIndividual, "导出了个人明细"},
+	{ganwei.AuditRemindNow, "请机器人立即提醒了"},
+	{ganwei.AuditInviteMany, "按花名册批量生成了邀请码"},
+	{ganwei.AuditExportInvites, "下载了本人生成的邀请码"},
+	{ganwei.AuditSetScope, "调整了负责单位"},
 }
 
 func auditLabel(action string) string {
@@ -36,6 +41,8 @@ type auditRow struct {
 	Subject string
 	Scope   string
 	Periods string
+	Detail  string // what else the entry says, readably (how many, which step, which units)
+	Repeat  string // "共 3 次，最后 10:02" for coalesced views
 }
 
 type auditData struct {
@@ -58,6 +65,8 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {
 }
 
 // auditRows reads the newest entries through Staff.AuditLog and keeps those the filters match.
+// Names are looked up once per person per request (the log of a busy week names few people many
+// times).
 func (s *Server) auditRows(r *http.Request) (*auditData, error) {
 	ctx := r.Context()
 	list, err := s.Staff.AuditLog(ctx, auditLimit)
@@ -66,6 +75,15 @@ func (s *Server) auditRows(r *http.Request) (*auditData, error) {
 	}
 	q := r.URL.Query()
 	d := auditData{Actions: auditActions, Action: q.Get("action"), Person: strings.TrimSpace(q.Get("person")), Date: q.Get("date")}
+	names := map[int64]string{}
+	who := func(id int64) string {
+		n, ok := names[id]
+		if !ok {
+			n = s.who(ctx, id)
+			names[id] = n
+		}
+		return n
+	}
 	for _, e := range list {
 		if d.Action != "" && e.Action != d.Action {
 			continue
@@ -77,20 +95,32 @@ func (s *Server) auditRows(r *http.Request) (*auditData, error) {
 		if e.Actor == 0 {
 			row.Who = "命令行（" + e.Operator + "）"
 		} else {
-			row.Who = s.who(ctx, e.Actor)
+			row.Who = who(e.Actor)
 		}
 		if d.Person != "" && !strings.Contains(row.Who, d.Person) && strconv.FormatInt(e.Actor, 10) != d.Person {
 			continue
 		}
 		if e.Subject != 0 {
-			row.Subject = s.who(ctx, e.Subject)
+			row.Subject = who(e.Subject)
 		}
-		switch {
-		case e.Action == ganwei.AuditViewSummary || e.Action == ganwei.AuditExportAggregates:
+		switch e.Action {
+		case ganwei.AuditViewSummary, ganwei.AuditExportAggregates:
 			row.Scope = "全体"
 			if e.Unit != "" {
 				row.Scope = e.Unit
 			}
+		case ganwei.AuditRemindNow:
+			row.Detail = "《" + e.Detail + "》"
+		case ganwei.AuditInviteMany, ganwei.AuditExportInvites:
+			row.Detail = "共 " + e.Detail + " 人"
+		case ganwei.AuditSetScope:
+			row.Detail = "负责单位：" + e.Detail
+			if e.Detail == "" {
+				row.Detail = "负责单位：全部"
+			}
+		}
+		if e.Count > 1 {
+			row.Repeat = fmt.Sprintf("%d 分钟内共 %d 次，最后一次 %s", int(ganwei.CoalesceWindow.Minutes()), e.Count, e.LastAt.In(s.Location).Format("15:04"))
 		}
 		d.Rows = append(d.Rows, row)
 	}

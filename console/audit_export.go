@@ -3,6 +3,7 @@ package console
 import (
 	"encoding/csv"
 	"net/http"
+	"strings"
 )
 
 // auditExport downloads the filtered audit entries as CSV (with a byte-order mark, so Excel reads
@@ -17,12 +18,21 @@ func (s *Server) auditExport(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", `attachment; filename="audit.csv"; filename*=UTF-8''`+pathEscape("审计日志.csv"))
 	_, _ = w.Write([]byte("\uFEFF"))
 	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"时间", "谁", "操作", "对象", "范围", "周期"})
+	_ = cw.Write([]string{"时间", "谁", "操作", "对象", "范围", "周期", "说明", "重复"})
 	for _, row := range d.Rows {
-		_ = cw.Write([]string{row.Entry.At.In(s.Location).Format("2006-01-02 15:04:05"), row.Who, row.What, row.Subject, row.Scope, row.Periods})
+		_ = cw.Write([]string{row.Entry.At.In(s.Location).Format("2006-01-02 15:04:05"), cell(row.Who), row.What, cell(row.Subject), cell(row.Scope), row.Periods, cell(row.Detail), row.Repeat})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		s.Logger.Warn("console: write audit csv", "err", err)
 	}
+}
+
+// cell keeps a spreadsheet from reading text someone typed (a name, a unit) as a formula: text
+// that starts like one gets a leading apostrophe, which Excel and WPS show as plain text.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }

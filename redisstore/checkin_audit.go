@@ -4,16 +4,22 @@ package redisstore
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ganwei-bot/ganwei"
 )
 
-// Audit appends an entry to the audit log.
+// Audit appends an entry to the audit log. A view of aggregate figures identical (same person,
+// operator, unit and periods) to one logged less than ganwei.CoalesceWindow before is counted on
+// that entry instead (Count, LastAt), so that paging through a summary is one line, not dozens;
+// anything else is always a new entry.
 func (s *Store) Audit(ctx context.Context, e *ganwei.AuditEntry) error {
 	if e.At.IsZero() {
 		e.At = s.Now()
@@ -22,13 +28,55 @@ func (s *Store) Audit(ctx context.Context, e *ganwei.AuditEntry) error {
 	if err != nil {
 		return fmt.Errorf("encode audit entry: %w", err)
 	}
-	_, err = s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.LPush(ctx, s.key("audit"), raw)
-		p.LTrim(ctx, s.key("audit"), 0, auditCap-1)
-		return nil
-	})
+	fp := ""
+	if e.Coalescable() {
+		sum := sha256.Sum256([]byte(strings.Join(append([]string{e.Action, strconv.FormatInt(e.Actor, 10), e.Operator, e.Unit}, e.Periods...), "\x00")))
+		fp = s.key("auditco", hex.EncodeToString(sum[:12]))
+	}
+	last, _ := json.Marshal(e.At)
+	keys := []string{s.key("audit"), s.key("auditseq"), fp}
+	err = auditScript.Run(ctx, s.client, keys, raw, auditCap, ganwei.CoalesceWindow.Milliseconds(), string(last), e.At.UnixMilli()).Err()
 	return wrap("write audit log", err)
 }
+
+// auditScript pushes an entry, numbered (seq) so that an entry's place in the list is known
+// later: the list holds entries seq, seq-1, … from the head. With a fingerprint key (KEYS[3])
+// that names a recent identical entry still in the list, it bumps that entry's count instead.
+// The fingerprint key holds "seq:first-time-ms"; the window is measured on the entries' own
+// times (the store's clock), the key's expiry only tidies up.
+// ARGV: entry JSON, cap, window (ms), the time as JSON, the time in ms.
+var auditScript = redis.NewScript(`
+if KEYS[3] ~= "" then
+  local v = redis.call('GET', KEYS[3])
+  local mark, first
+  if v then
+    local i = string.find(v, ':', 1, true)
+    mark, first = tonumber(string.sub(v, 1, i - 1)), tonumber(string.sub(v, i + 1))
+  end
+  if mark and tonumber(ARGV[5]) - first < tonumber(ARGV[3]) and tonumber(ARGV[5]) >= first then
+    local idx = tonumber(redis.call('GET', KEYS[2]) or "0") - mark
+    if idx >= 0 and idx < tonumber(ARGV[2]) then
+      local raw = redis.call('LINDEX', KEYS[1], idx)
+      if raw then
+        local e = cjson.decode(raw)
+        if e.seq == mark then
+          e.count = (e.count or 1) + 1
+          e.last_at = cjson.decode(ARGV[4])
+          redis.call('LSET', KEYS[1], idx, cjson.encode(e))
+          return 0
+        end
+      end
+    end
+  end
+end
+local seq = redis.call('INCR', KEYS[2])
+redis.call('LPUSH', KEYS[1], '{"seq":' .. seq .. ',' .. string.sub(ARGV[1], 2))
+redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
+if KEYS[3] ~= "" then
+  redis.call('SET', KEYS[3], seq .. ':' .. ARGV[5], 'PX', ARGV[3])
+end
+return 1
+`)
 
 // AuditLog returns the newest entries first, at most limit.
 func (s *Store) AuditLog(ctx context.Context, limit int) ([]*ganwei.AuditEntry, error) {

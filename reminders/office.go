@@ -2,6 +2,7 @@ package reminders
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/ganwei-bot/ganwei"
 )
@@ -15,6 +16,8 @@ type Office struct {
 	Users     ganwei.UserLookup
 	// AdminIDs are administrators whatever the store says (GANWEI_ADMIN_IDS).
 	AdminIDs map[int64]bool
+	// Audit records actions HR takes on someone's behalf (RemindNow); required for them.
+	Audit ganwei.AuditTrail
 }
 
 func (o *Office) hr(ctx context.Context) (*ganwei.User, error) {
@@ -125,4 +128,34 @@ func (o *Office) Acknowledge(ctx context.Context, appointmentID, stepID string) 
 		return nil, ganwei.Errorf(ganwei.EFORBIDDEN, "只有本人可以确认阅知。")
 	}
 	return o.Reminders.Acknowledge(ctx, appointmentID, stepID, a.ID)
+}
+
+// RemindNow has the leader reminded of a sent, unacknowledged step at once, for HR covering the
+// appointment's unit; each reminder sent is written to the audit log (who had whom reminded of
+// what). See Service.RemindNow for the refusals, which are not logged: nothing was sent.
+func (o *Office) RemindNow(ctx context.Context, appointmentID, stepID string) error {
+	u, err := o.hr(ctx)
+	if err != nil {
+		return err
+	}
+	a, err := o.inScope(ctx, u, appointmentID)
+	if err != nil {
+		return err
+	}
+	if o.Audit == nil {
+		return fmt.Errorf("remind now: no audit log configured")
+	}
+	if err := o.Reminders.RemindNow(ctx, appointmentID, stepID); err != nil {
+		return err
+	}
+	actor, _ := ganwei.ActorFromContext(ctx)
+	title := stepID
+	if st := a.Step(stepID); st != nil && st.Title != "" {
+		title = st.Title
+	}
+	if err := o.Audit.Audit(ctx, &ganwei.AuditEntry{Actor: actor.ID, Operator: actor.Operator, Action: ganwei.AuditRemindNow,
+		Subject: a.TelegramID, Unit: a.Unit, Detail: title}); err != nil {
+		return fmt.Errorf("reminder sent, but the audit log was not written: %w", err)
+	}
+	return nil
 }
