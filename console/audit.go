@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -65,8 +66,7 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {
 }
 
 // auditRows reads the newest entries through Staff.AuditLog and keeps those the filters match.
-// Names are looked up once per person per request (the log of a busy week names few people many
-// times).
+// The people it names are looked up together, once each (namesOf).
 func (s *Server) auditRows(r *http.Request) (*auditData, error) {
 	ctx := r.Context()
 	list, err := s.Staff.AuditLog(ctx, auditLimit)
@@ -75,7 +75,17 @@ func (s *Server) auditRows(r *http.Request) (*auditData, error) {
 	}
 	q := r.URL.Query()
 	d := auditData{Actions: auditActions, Action: q.Get("action"), Person: strings.TrimSpace(q.Get("person")), Date: q.Get("date")}
-	names := map[int64]string{}
+	var kept []*ganwei.AuditEntry
+	for _, e := range list {
+		if d.Action != "" && e.Action != d.Action {
+			continue
+		}
+		if d.Date != "" && e.At.In(s.Location).Format("2006-01-02") != d.Date {
+			continue
+		}
+		kept = append(kept, e)
+	}
+	names := s.namesOf(ctx, kept)
 	who := func(id int64) string {
 		n, ok := names[id]
 		if !ok {
@@ -84,13 +94,7 @@ func (s *Server) auditRows(r *http.Request) (*auditData, error) {
 		}
 		return n
 	}
-	for _, e := range list {
-		if d.Action != "" && e.Action != d.Action {
-			continue
-		}
-		if d.Date != "" && e.At.In(s.Location).Format("2006-01-02") != d.Date {
-			continue
-		}
+	for _, e := range kept {
 		row := auditRow{Entry: e, What: auditLabel(e.Action), Periods: strings.Join(e.Periods, "、")}
 		if e.Actor == 0 {
 			row.Who = "命令行（" + e.Operator + "）"
@@ -125,4 +129,38 @@ func (s *Server) auditRows(r *http.Request) (*auditData, error) {
 		d.Rows = append(d.Rows, row)
 	}
 	return &d, nil
+}
+
+// usersByID is a store that reads many people in one round trip (redisstore.Store).
+type usersByID interface {
+	UsersByID(ctx context.Context, ids []int64) ([]*ganwei.User, error)
+}
+
+// namesOf looks up at once everyone the entries name (actors and subjects), when the store can;
+// who is asked for anyone missing (deleted people, another store).
+func (s *Server) namesOf(ctx context.Context, entries []*ganwei.AuditEntry) map[int64]string {
+	names := map[int64]string{}
+	batch, ok := s.Names.(usersByID)
+	if !ok {
+		return names
+	}
+	var ids []int64
+	seen := map[int64]bool{0: true}
+	for _, e := range entries {
+		for _, id := range []int64{e.Actor, e.Subject} {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+	}
+	users, err := batch.UsersByID(ctx, ids)
+	if err != nil {
+		s.Logger.Warn("console: look up names for the audit log", "err", err)
+		return names
+	}
+	for _, u := range users {
+		names[u.ID] = u.Name
+	}
+	return names
 }

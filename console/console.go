@@ -86,6 +86,11 @@ func (s *Server) Handler() (http.Handler, error) {
 	page("POST /console/reminders/new", s.reminderRegister)
 	page("POST /console/reminders/{id}/status", s.reminderStatus)
 	page("GET /console/reminders/{id}/cancel", s.reminderCancelConfirm)
+	page("POST /console/reminders/{id}/remind/{step}", s.reminderRemindNow)
+	page("GET /console/reminders/import", s.reminderImportForm)
+	page("POST /console/reminders/import", s.reminderImportPreview)
+	page("POST /console/reminders/import/confirm", s.reminderImportConfirm)
+	page("GET /console/reminders/import/template", s.reminderImportTemplate)
 	page("GET /console/audit", s.auditLog)
 	page("GET /console/audit/export", s.auditExport)
 	if s.Answerer != nil && s.Curation != nil {

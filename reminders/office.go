@@ -159,3 +159,12 @@ func (o *Office) RemindNow(ctx context.Context, appointmentID, stepID string) er
 	}
 	return nil
 }
+
+// Appointee is the person who bound the Telegram id, for HR registering them (the bot's /appoint
+// shows the same name); ENOTFOUND when nobody has bound it yet.
+func (o *Office) Appointee(ctx context.Context, telegramID int64) (*ganwei.User, error) {
+	if _, err := o.hr(ctx); err != nil {
+		return nil, err
+	}
+	return o.Users.User(ctx, telegramID)
+}
