@@ -101,6 +101,12 @@ func (s *Server) Handler() (http.Handler, error) {
 		page("POST /console/people/invite", s.peopleInvite)
 		page("POST /console/people/{id}/role", s.peopleRole)
 		page("GET /console/people/{id}/revoke", s.peopleRevokeConfirm)
+		page("POST /console/people/{id}/scope", s.peopleScope)
+		page("GET /console/people/import", s.peopleImportForm)
+		page("POST /console/people/import", s.peopleImportPreview)
+		page("POST /console/people/import/confirm", s.peopleImportConfirm)
+		page("POST /console/people/import/codes", s.peopleImportCodes)
+		page("GET /console/people/import/template", s.peopleImportTemplate)
 	}
 	mux.HandleFunc("/console/", s.notFound)
 	return securityHeaders(mux), nil
