@@ -106,7 +106,7 @@ func (s *Server) peopleImportPreview(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if ue, ok := err.(*uploadError); ok {
 			d.Error = ue.msg
-			s.render(w, r, http.StatusBadRequest, "people_import", "按花名册邀请", "people", d)
+			s.render(w, r, ue.status(), "people_import", "按花名册邀请", "people", d)
 			return
 		}
 		s.fail(w, r, "read upload", err)

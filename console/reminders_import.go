@@ -103,7 +103,7 @@ func (s *Server) reminderImportPreview(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if ue, ok := err.(*uploadError); ok {
 			d.Error = ue.msg
-			s.render(w, r, http.StatusBadRequest, "reminder_import", "批量登记", "reminders", d)
+			s.render(w, r, ue.status(), "reminder_import", "批量登记", "reminders", d)
 			return
 		}
 		s.fail(w, r, "read upload", err)

@@ -81,6 +81,14 @@ type uploadError struct{ msg string }
 
 func (e *uploadError) Error() string { return e.msg }
 
+// status is the HTTP status of the refusal.
+func (e *uploadError) status() int {
+	if e.msg == msgTooBig {
+		return http.StatusRequestEntityTooLarge
+	}
+	return http.StatusBadRequest
+}
+
 // readUpload reads the uploaded file of field "file" (already parsed into memory by signedIn) as
 // an Excel sheet, with every limit applied. The bytes are dropped when it returns.
 func readUpload(r *http.Request) (*sheet, error) {
