@@ -103,12 +103,12 @@ func TestImportAppointmentsPreviewsEveryRowThenRegistersOnConfirm(t *testing.T) 
 	hr := h.signIn(testkit.HRID)
 	csrf := hr.csrf()
 	sheet := xlsxOf(t, apptHeader,
-		[]any{9003, "李强", "镇长", "震泽镇", "2026-11-20"},                                    // 2: good (bound)
-		[]any{9002, "王五", "党委书记", "松陵街道", "2026-11-20"},                                 // 3: not the bound name
+		[]any{9003, "李强", "镇长", "震泽镇", "2026-11-20"},                                   // 2: good (bound)
+		[]any{9002, "王五", "党委书记", "松陵街道", "2026-11-20"},                                // 3: not the bound name
 		[]any{30001, "陈刚", "党委书记", "七都镇", "11/2"},                                      // 4: ambiguous date
 		[]any{"9003", "李强", "镇长", "震泽镇", "2026年11月21日"},                                // 5: repeats row 2
 		[]any{30002, "赵敏", "镇长", "七都镇", time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)}, // 6: good, Excel date, not bound
-		[]any{"abc", "钱明", "科长", "七都镇", "2026-11-20"},                                   // 7: bad id
+		[]any{"abc", "钱明", "科长", "七都镇", "2026-11-20"},                                  // 7: bad id
 		[]any{30003, "孙丽", "镇长", "七都镇", ""},                                            // 8: no date
 	)
 	r := hr.upload("/console/reminders/import", csrf, "新任职.xlsx", sheet)
@@ -292,4 +292,3 @@ func TestImportTemplatesAreWorkbooksTheImportReads(t *testing.T) {
 		}
 	}
 }
-
