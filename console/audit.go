@@ -52,12 +52,13 @@ type auditData struct {
 	Action  string
 	Person  string
 	Date    string
+	Pager   pager
 }
 
 // auditLog is the 审计 page, for admins (the service refuses others): readable sentences,
 // filtered by person, action and date.
 func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {
-	d, err := s.auditRows(r)
+	d, err := s.auditRows(r, true)
 	if err != nil {
 		s.fail(w, r, "audit log", err)
 		return
@@ -67,7 +68,10 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {
 
 // auditRows reads the newest entries through Staff.AuditLog and keeps those the filters match.
 // The people it names are looked up together, once each (namesOf).
-func (s *Server) auditRows(r *http.Request) (*auditData, error) {
+//
+// paged keeps one page of pageSize rows (the page; the export takes all): without a person to
+// look for, only that page's entries are named and rendered.
+func (s *Server) auditRows(r *http.Request, paged bool) (*auditData, error) {
 	ctx := r.Context()
 	list, err := s.Staff.AuditLog(ctx, auditLimit)
 	if err != nil {
@@ -84,6 +88,10 @@ func (s *Server) auditRows(r *http.Request) (*auditData, error) {
 			continue
 		}
 		kept = append(kept, e)
+	}
+	if paged && d.Person == "" {
+		d.Pager = pageOf(r, "/console/audit", len(kept))
+		kept = kept[d.Pager.From:d.Pager.To]
 	}
 	names := s.namesOf(ctx, kept)
 	who := func(id int64) string {
@@ -127,6 +135,10 @@ func (s *Server) auditRows(r *http.Request) (*auditData, error) {
 			row.Repeat = fmt.Sprintf("%d 分钟内共 %d 次，最后一次 %s", int(ganwei.CoalesceWindow.Minutes()), e.Count, e.LastAt.In(s.Location).Format("15:04"))
 		}
 		d.Rows = append(d.Rows, row)
+	}
+	if paged && d.Person != "" {
+		d.Pager = pageOf(r, "/console/audit", len(d.Rows))
+		d.Rows = d.Rows[d.Pager.From:d.Pager.To]
 	}
 	return &d, nil
 }
