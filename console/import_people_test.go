@@ -29,13 +29,13 @@ func TestInviteFromRosterPreviewConfirmDownload(t *testing.T) {
 	formula := `=cmd|'/C calc'!A0` // DDE: would run a program if read as a formula
 	r := hr.upload("/console/people/import", csrf, "花名册.xlsx", xlsxOf(t, rosterHeader,
 		[]any{"周杰", "七都镇", "科员", ""},      // 2: good
-		[]any{"吴芳", "震泽镇", "副镇长", "干部"},    // 3: good
-		[]any{"郑强", "七都镇", "科员", "组织部"},    // 4: HR may not hand out HR rights
-		[]any{"冯雪", "松陵街道", "科员", "干部"},    // 5: outside the scope
-		[]any{"周杰", "七都镇", "科员", "干部"},     // 6: repeats row 2
-		[]any{"", "七都镇", "科员", "干部"},       // 7: no name
-		[]any{"陈亮", "七都镇", "科员", "局长"},     // 8: unknown role
-		[]any{formula, "七都镇", "科员", "干部"},    // 9: a formula, kept as text
+		[]any{"吴芳", "震泽镇", "副镇长", "干部"},   // 3: good
+		[]any{"郑强", "七都镇", "科员", "组织部"},   // 4: HR may not hand out HR rights
+		[]any{"冯雪", "松陵街道", "科员", "干部"},   // 5: outside the scope
+		[]any{"周杰", "七都镇", "科员", "干部"},    // 6: repeats row 2
+		[]any{"", "七都镇", "科员", "干部"},      // 7: no name
+		[]any{"陈亮", "七都镇", "科员", "局长"},    // 8: unknown role
+		[]any{formula, "七都镇", "科员", "干部"}, // 9: a formula, kept as text
 	))
 	if r.Code != http.StatusOK {
 		t.Fatalf("preview: %d\n%s", r.Code, r.Body)
