@@ -20,7 +20,7 @@ var auditActions = []struct{ Key, Label string }{
 	{ganwei.AuditViewSummary, "查看了汇总统计"},
 	{ganwei.AuditExportAggregates, "导出了汇总统计"},
 	{ganwei.AuditExportIndividual, "导出了个人明细"},
-	{ganwei.AuditRemindNow, "请机器人立即提醒了"},
+	{ganwei.AuditRemindNow, "请敢为助手立即提醒"},
 	{ganwei.AuditInviteMany, "按花名册批量生成了邀请码"},
 	{ganwei.AuditExportInvites, "下载了本人生成的邀请码"},
 	{ganwei.AuditSetScope, "调整了负责单位"},
@@ -112,7 +112,7 @@ func (s *Server) auditRows(r *http.Request, paged bool) (*auditData, error) {
 		if d.Person != "" && !strings.Contains(row.Who, d.Person) && strconv.FormatInt(e.Actor, 10) != d.Person {
 			continue
 		}
-		if e.Subject != 0 {
+		if e.Subject != 0 && e.Action != ganwei.AuditRemindNow { // a reminded leader is named in Detail
 			row.Subject = who(e.Subject)
 		}
 		switch e.Action {
@@ -122,7 +122,7 @@ func (s *Server) auditRows(r *http.Request, paged bool) (*auditData, error) {
 				row.Scope = e.Unit
 			}
 		case ganwei.AuditRemindNow:
-			row.Detail = "《" + e.Detail + "》"
+			row.Detail = e.Detail
 		case ganwei.AuditInviteMany, ganwei.AuditExportInvites:
 			row.Detail = "共 " + e.Detail + " 人"
 		case ganwei.AuditSetScope:

@@ -66,7 +66,7 @@ func TestRemindNowFromTheBoard(t *testing.T) {
 	if r := admin.post(path, admin.csrf(), nil); r.Code != http.StatusConflict || !strings.Contains(r.Body, "无需再提醒") {
 		t.Errorf("remind an acknowledged step: %d", r.Code)
 	}
-	if _, body := admin.get("/console/audit"); !strings.Contains(body, "王芳</strong> 请机器人立即提醒了：<strong>李强</strong>") {
+	if _, body := admin.get("/console/audit"); !strings.Contains(body, "王芳</strong> 请敢为助手立即提醒 李强阅读《任职提醒告知》") {
 		t.Error("the 审计 page does not say who had whom reminded")
 	}
 }

@@ -52,11 +52,11 @@ type inviteImport struct {
 	Issued      []*inviteRow // after confirmation: the codes
 	Signature   string       // of Issued, for the download
 	Failed      string       // a storage error part-way
-	Max, MaxKB  int
+	Max, MaxMB  int
 }
 
 func newInviteImport() *inviteImport {
-	return &inviteImport{Max: MaxUploadRows, MaxKB: MaxUploadBytes >> 10}
+	return &inviteImport{Max: MaxUploadRows, MaxMB: MaxUploadBytes >> 20}
 }
 
 func (d *inviteImport) count() {

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -39,6 +40,7 @@ type apptRow struct {
 	TelegramID, Name, Position, Unit, Date string // Date: as written; YYYY-MM-DD once read
 	DateLong                               string // the date read back in full
 	Preview                                *ganwei.Appointment
+	Plan                                   []planStep // the preview's steps as the officer reads them
 	Problems                               []string // why the row cannot be registered
 	Notes                                  []string // worth knowing, not blocking
 	Outcome                                string   // after confirmation
@@ -46,6 +48,9 @@ type apptRow struct {
 }
 
 func (r *apptRow) OK() bool { return len(r.Problems) == 0 }
+
+// planStep is one step of a previewed plan: its title and when it would go out.
+type planStep struct{ Title, When string }
 
 type apptImport struct {
 	Rows        []*apptRow
@@ -55,6 +60,7 @@ type apptImport struct {
 	Confirmed   bool
 	Max         int
 	MaxKB       int
+	MaxMB       int
 }
 
 func (d *apptImport) count() {
@@ -89,7 +95,7 @@ func (s *Server) reminderImportForm(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "open import form", err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "reminder_import", "批量登记", "reminders", &apptImport{Max: MaxUploadRows, MaxKB: MaxUploadBytes >> 10})
+	s.render(w, r, http.StatusOK, "reminder_import", "批量登记", "reminders", &apptImport{Max: MaxUploadRows, MaxMB: MaxUploadBytes >> 20})
 }
 
 // reminderImportPreview reads the uploaded sheet and shows every row checked; nothing is stored.
@@ -98,7 +104,7 @@ func (s *Server) reminderImportPreview(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	d := &apptImport{Max: MaxUploadRows, MaxKB: MaxUploadBytes >> 10}
+	d := &apptImport{Max: MaxUploadRows, MaxMB: MaxUploadBytes >> 20}
 	sh, err := readUpload(r)
 	if err != nil {
 		if ue, ok := err.(*uploadError); ok {
@@ -141,7 +147,7 @@ func (s *Server) reminderImportConfirm(w http.ResponseWriter, r *http.Request) {
 		s.renderMessage(w, r, http.StatusBadRequest, "输入有误", "没有可登记的行，请重新上传表格。")
 		return
 	}
-	d := &apptImport{Confirmed: true, Max: MaxUploadRows, MaxKB: MaxUploadBytes >> 10}
+	d := &apptImport{Confirmed: true, Max: MaxUploadRows, MaxMB: MaxUploadBytes >> 20}
 	for i := range n {
 		line, _ := strconv.Atoi(f["line"][i])
 		d.Rows = append(d.Rows, &apptRow{Line: line, TelegramID: f["tid"][i], Name: f["name"][i], Position: f["position"][i], Unit: f["unit"][i], Date: f["date"][i]})
@@ -198,7 +204,7 @@ func (s *Server) checkAppointments(ctx context.Context, rows []*apptRow) error {
 	seen := map[string]int{}
 	now := s.Now()
 	for _, row := range rows {
-		row.Problems, row.Notes, row.Preview, row.DateLong = nil, nil, nil, ""
+		row.Problems, row.Notes, row.Preview, row.Plan, row.DateLong = nil, nil, nil, nil, ""
 		id, err := strconv.ParseInt(strings.TrimSuffix(row.TelegramID, ".0"), 10, 64)
 		switch {
 		case row.TelegramID == "":
@@ -250,6 +256,13 @@ func (s *Server) checkAppointments(ctx context.Context, rows []*apptRow) error {
 		case "":
 			if len(row.Problems) == 0 {
 				row.Preview = p
+				for _, st := range p.Steps {
+					when := "确认后立即发出"
+					if st.DueAt.After(now) {
+						when = st.DueAt.In(s.Location).Format("2006-01-02 15:04")
+					}
+					row.Plan = append(row.Plan, planStep{Title: cmp.Or(st.Title, st.ID), When: when})
+				}
 			}
 		case ganwei.EINVALID, ganwei.EFORBIDDEN:
 			row.Problems = append(row.Problems, strings.TrimSuffix(ganwei.ErrorMessage(err), "。"))

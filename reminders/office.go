@@ -153,8 +153,9 @@ func (o *Office) RemindNow(ctx context.Context, appointmentID, stepID string) er
 	if st := a.Step(stepID); st != nil && st.Title != "" {
 		title = st.Title
 	}
+	// The leader need not have bound an account, so the entry carries their name as well as the id.
 	if err := o.Audit.Audit(ctx, &ganwei.AuditEntry{Actor: actor.ID, Operator: actor.Operator, Action: ganwei.AuditRemindNow,
-		Subject: a.TelegramID, Unit: a.Unit, Detail: title}); err != nil {
+		Subject: a.TelegramID, Unit: a.Unit, Detail: a.Name + "阅读《" + title + "》"}); err != nil {
 		return fmt.Errorf("reminder sent, but the audit log was not written: %w", err)
 	}
 	return nil
