@@ -41,9 +41,9 @@ type apptRow struct {
 	DateLong                               string // the date read back in full
 	Preview                                *ganwei.Appointment
 	Plan                                   []planStep // the preview's steps as the officer reads them
-	Problems                               []string // why the row cannot be registered
-	Notes                                  []string // worth knowing, not blocking
-	Outcome                                string   // after confirmation
+	Problems                               []string   // why the row cannot be registered
+	Notes                                  []string   // worth knowing, not blocking
+	Outcome                                string     // after confirmation
 	Done                                   bool
 }
 
