@@ -3,6 +3,7 @@ package console_test
 import (
 	"archive/zip"
 	"bytes"
+	"fmt"
 	"html"
 	"io"
 	"mime/multipart"
@@ -16,6 +17,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/console"
 	"github.com/ganwei-bot/ganwei/testkit"
 )
 
@@ -224,8 +226,8 @@ func TestUploadAttacks(t *testing.T) {
 	h := newHarness(t)
 	hr := h.signIn(testkit.HRID)
 	csrf := hr.csrf()
-	many := make([][]any, 0, 501)
-	for i := range 501 {
+	many := make([][]any, 0, 101)
+	for i := range 101 {
 		many = append(many, []any{40000 + i, "某人", "镇长", "七都镇", "2026-11-20"})
 	}
 	bomb := zipBomb(t)
@@ -241,7 +243,7 @@ func TestUploadAttacks(t *testing.T) {
 		{"far oversized", "huge.xlsx", append([]byte("PK\x03\x04"), make([]byte, 5<<20)...), http.StatusRequestEntityTooLarge, "文件超过 1 MB"},
 		{"oversized", "big.xlsx", append([]byte("PK\x03\x04"), make([]byte, 1<<20+10)...), http.StatusRequestEntityTooLarge, "文件超过 1 MB"},
 		{"zip bomb", "bomb.xlsx", bomb, http.StatusBadRequest, "解压后过大"},
-		{"too many rows", "many.xlsx", xlsxOf(t, apptHeader, many...), http.StatusBadRequest, "一次最多导入 500 行"},
+		{"too many rows", "many.xlsx", xlsxOf(t, apptHeader, many...), http.StatusBadRequest, "一次最多导入 100 行"},
 		{"pdf named xlsx", "fake.xlsx", []byte("%PDF-1.4\n1 0 obj <<>> endobj\n"), http.StatusBadRequest, "这不是 Excel 工作簿"},
 		{"old xls", "old.xls", append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 500)...), http.StatusBadRequest, "另存为"},
 		{"zip, not a workbook", "x.xlsx", zipOf(t, "readme.txt", "hello"), http.StatusBadRequest, "这不是 Excel 工作簿"},
@@ -289,6 +291,34 @@ func TestImportTemplatesAreWorkbooksTheImportReads(t *testing.T) {
 		p := hr.upload(c.upload, csrf, "template.xlsx", []byte(r.Body))
 		if p.Code != http.StatusOK || !strings.Contains(p.Body, c.want) {
 			t.Errorf("template of %s uploaded back: %d, want %q", c.upload, p.Code, c.want)
+		}
+	}
+}
+
+// TestFullestImportPreviewsStayUnder200KB: a preview of the most rows each import takes, with
+// the stylesheet, stays within the console's page weight.
+func TestFullestImportPreviewsStayUnder200KB(t *testing.T) {
+	h := newHarness(t)
+	hr := h.signIn(testkit.HRID)
+	csrf := hr.csrf()
+	css := hr.do(mustGet(h, "/console/static/style.css"))
+	var leaders, roster [][]any
+	for i := range console.MaxAppointmentRows {
+		leaders = append(leaders, []any{40000 + i, fmt.Sprintf("欧阳某某%03d", i), "党委副书记、镇长", "七都镇人民政府", "2026-11-20"})
+	}
+	for i := range console.MaxRosterRows {
+		roster = append(roster, []any{fmt.Sprintf("欧阳某某%03d", i), "七都镇人民政府", "党政办副主任", "干部"})
+	}
+	for _, c := range []struct {
+		path string
+		data []byte
+	}{{"/console/reminders/import", xlsxOf(t, apptHeader, leaders...)}, {"/console/people/import", xlsxOf(t, rosterHeader, roster...)}} {
+		r := hr.upload(c.path, csrf, "a.xlsx", c.data)
+		if r.Code != http.StatusOK {
+			t.Fatalf("%s: %d", c.path, r.Code)
+		}
+		if w := len(r.Body) + len(css.Body); w > 200<<10 {
+			t.Errorf("the fullest preview of %s weighs %d bytes with its stylesheet, over 200 KB", c.path, w)
 		}
 	}
 }

@@ -56,7 +56,7 @@ type inviteImport struct {
 }
 
 func newInviteImport() *inviteImport {
-	return &inviteImport{Max: MaxUploadRows, MaxMB: MaxUploadBytes >> 20}
+	return &inviteImport{Max: MaxRosterRows, MaxMB: MaxUploadBytes >> 20}
 }
 
 func (d *inviteImport) count() {
@@ -102,7 +102,7 @@ func (s *Server) peopleImportForm(w http.ResponseWriter, r *http.Request) {
 // peopleImportPreview reads the roster and checks every row; nothing is issued.
 func (s *Server) peopleImportPreview(w http.ResponseWriter, r *http.Request) {
 	d := newInviteImport()
-	sh, err := readUpload(r)
+	sh, err := readUpload(r, MaxRosterRows)
 	if err != nil {
 		if ue, ok := err.(*uploadError); ok {
 			d.Error = ue.msg
@@ -278,7 +278,7 @@ func (s *Server) peopleImportTemplate(w http.ResponseWriter, r *http.Request) {
 	for i, line := range []string{
 		"每行一人；第一行是表头，请勿改动。请把示例行换成实际内容。",
 		"姓名、单位必填；职务可不填。角色可填 干部、组织部 或 管理员，不填为干部；组织部和管理员只能由管理员邀请。",
-		fmt.Sprintf("一次最多 %d 行、1 MB。上传后逐行预览，确认后才生成邀请码，并可下载为 Excel。", MaxUploadRows),
+		fmt.Sprintf("一次最多 %d 行、1 MB。上传后逐行预览，确认后才生成邀请码，并可下载为 Excel。", MaxRosterRows),
 	} {
 		if err == nil {
 			err = setRow(x, "填写说明", i+1, line)

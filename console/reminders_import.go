@@ -95,7 +95,7 @@ func (s *Server) reminderImportForm(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "open import form", err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "reminder_import", "批量登记", "reminders", &apptImport{Max: MaxUploadRows, MaxMB: MaxUploadBytes >> 20})
+	s.render(w, r, http.StatusOK, "reminder_import", "批量登记", "reminders", &apptImport{Max: MaxAppointmentRows, MaxMB: MaxUploadBytes >> 20})
 }
 
 // reminderImportPreview reads the uploaded sheet and shows every row checked; nothing is stored.
@@ -104,8 +104,8 @@ func (s *Server) reminderImportPreview(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	d := &apptImport{Max: MaxUploadRows, MaxMB: MaxUploadBytes >> 20}
-	sh, err := readUpload(r)
+	d := &apptImport{Max: MaxAppointmentRows, MaxMB: MaxUploadBytes >> 20}
+	sh, err := readUpload(r, MaxAppointmentRows)
 	if err != nil {
 		if ue, ok := err.(*uploadError); ok {
 			d.Error = ue.msg
@@ -143,11 +143,11 @@ func (s *Server) reminderImportConfirm(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	f := r.PostForm
 	n := len(f["line"])
-	if n == 0 || n > MaxUploadRows || len(f["tid"]) != n || len(f["name"]) != n || len(f["position"]) != n || len(f["unit"]) != n || len(f["date"]) != n {
+	if n == 0 || n > MaxAppointmentRows || len(f["tid"]) != n || len(f["name"]) != n || len(f["position"]) != n || len(f["unit"]) != n || len(f["date"]) != n {
 		s.renderMessage(w, r, http.StatusBadRequest, "输入有误", "没有可登记的行，请重新上传表格。")
 		return
 	}
-	d := &apptImport{Confirmed: true, Max: MaxUploadRows, MaxMB: MaxUploadBytes >> 20}
+	d := &apptImport{Confirmed: true, Max: MaxAppointmentRows, MaxMB: MaxUploadBytes >> 20}
 	for i := range n {
 		line, _ := strconv.Atoi(f["line"][i])
 		d.Rows = append(d.Rows, &apptRow{Line: line, TelegramID: f["tid"][i], Name: f["name"][i], Position: f["position"][i], Unit: f["unit"][i], Date: f["date"][i]})
@@ -292,7 +292,7 @@ func (s *Server) reminderImportTemplate(w http.ResponseWriter, r *http.Request) 
 			"Telegram ID：本人的 Telegram 用户 ID（数字）。本人可在敢为助手中发送 /start 查看。",
 			"姓名、职务必填；单位可不填，不填时沿用本人已绑定的资料。",
 			"任职日期：写成 2026-03-02、2026年3月2日 或 2026/3/2，也可用 Excel 日期格式。",
-			fmt.Sprintf("一次最多 %d 行、1 MB。上传后会逐行预览发送日期和问题，确认后才登记并发出第一项提醒。", MaxUploadRows),
+			fmt.Sprintf("一次最多 %d 行、1 MB。上传后会逐行预览发送日期和问题，确认后才登记并发出第一项提醒。", MaxAppointmentRows),
 		} {
 			if err = setRow(x, "填写说明", i+1, line); err != nil {
 				break

@@ -21,8 +21,11 @@ import (
 const (
 	// MaxUploadBytes is the largest sheet accepted (a 花名册 of 500 people is about 30 KB).
 	MaxUploadBytes = 1 << 20
-	// MaxUploadRows is the most data rows one sheet may hold.
-	MaxUploadRows = 500
+	// MaxAppointmentRows and MaxRosterRows are the most data rows one sheet may hold: a preview
+	// of every row stays within a page weight of 200 KB (measured: about 1.1 KB a leader with
+	// their plan, 0.5 KB a roster row).
+	MaxAppointmentRows = 100
+	MaxRosterRows      = 300
 	// unzipLimit bounds what the sheet may unpack to (a zip bomb stops here). excelize's limit
 	// for keeping a part in memory is set to the same, so it never unpacks to a temporary file.
 	unzipLimit = 8 << 20
@@ -91,7 +94,7 @@ func (e *uploadError) status() int {
 
 // readUpload reads the uploaded file of field "file" (already parsed into memory by signedIn) as
 // an Excel sheet, with every limit applied. The bytes are dropped when it returns.
-func readUpload(r *http.Request) (*sheet, error) {
+func readUpload(r *http.Request, maxRows int) (*sheet, error) {
 	if r.MultipartForm == nil || len(r.MultipartForm.File["file"]) == 0 {
 		return nil, &uploadError{msgNoFile}
 	}
@@ -111,12 +114,12 @@ func readUpload(r *http.Request) (*sheet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read upload: %w", err)
 	}
-	return parseSheet(data)
+	return parseSheet(data, maxRows)
 }
 
 // parseSheet reads the first worksheet of an .xlsx held in data. The type is decided by the
 // content (a zip holding a workbook), never by the file's name or the browser's word for it.
-func parseSheet(data []byte) (*sheet, error) {
+func parseSheet(data []byte, maxRows int) (*sheet, error) {
 	if len(data) > MaxUploadBytes {
 		return nil, &uploadError{msgTooBig}
 	}
@@ -172,8 +175,8 @@ func parseSheet(data []byte) (*sheet, error) {
 			s.Header = cells
 			continue
 		}
-		if len(s.Rows) == MaxUploadRows {
-			return nil, &uploadError{fmt.Sprintf("一次最多导入 %d 行，请分批上传。", MaxUploadRows)}
+		if len(s.Rows) == maxRows {
+			return nil, &uploadError{fmt.Sprintf("一次最多导入 %d 行，请分批上传。", maxRows)}
 		}
 		s.Rows = append(s.Rows, sheetRow{Line: line, Cells: cells})
 	}
