@@ -8,6 +8,7 @@ package people
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -147,7 +148,7 @@ func (s *Service) SetScope(ctx context.Context, id int64, units []string) (*ganw
 	if len(units) > 0 && target.Role != ganwei.RoleHR {
 		return nil, ganwei.Errorf(ganwei.EINVALID, "负责单位只对组织部工作人员有意义；%s 是%s。", target.Name, target.Role.Label())
 	}
-	if s.Audit != nil {
+	if s.Audit != nil && !slices.Equal(target.Scope, units) && (len(target.Scope) > 0 || len(units) > 0) {
 		if err := s.audit(ctx, ganwei.AuditEntry{Action: ganwei.AuditSetScope, Subject: id, Detail: strings.Join(units, "、")}); err != nil {
 			return nil, err
 		}
