@@ -17,7 +17,8 @@ var rosterHeader = []string{"姓名", "单位", "职务", "角色"}
 
 // TestInviteFromRosterPreviewConfirmDownload: the roster is previewed row by row (HR may not hand
 // out HR rights, nor invite into a unit outside their scope, nor the same person twice); on
-// confirmation the codes are issued through people.Service, shown once, and download as Excel
+// confirmation (after the officer's scope was narrowed: that row is reported, not issued) the
+// codes are issued through people.Service, shown once, and download as Excel
 // whose cells are text (a formula in a name stays text); the download is audited.
 func TestInviteFromRosterPreviewConfirmDownload(t *testing.T) {
 	h := newHarness(t)
@@ -50,12 +51,15 @@ func TestInviteFromRosterPreviewConfirmDownload(t *testing.T) {
 		t.Fatalf("the preview issued something: %+v", log)
 	}
 	form := formFields(t, r.Body, "/console/people/import/confirm")
+	if err := h.store.SetScope(h.ctx, testkit.HRID, []string{"七都镇"}); err != nil { // narrowed before 确认
+		t.Fatal(err)
+	}
 	c := hr.post("/console/people/import/confirm", csrf, form)
-	if c.Code != http.StatusOK || !strings.Contains(c.Body, "已为 3 人生成邀请码") {
+	if c.Code != http.StatusOK || !strings.Contains(c.Body, "已为 2 人生成邀请码") || !strings.Contains(c.Body, "第 3 行 吴芳（震泽镇）：您负责的单位是：七都镇") {
 		t.Fatalf("confirm: %d\n%s", c.Code, c.Body)
 	}
 	dl := formFields(t, c.Body, "/console/people/import/codes")
-	if len(dl["code"]) != 3 || dl.Get("sig") == "" {
+	if len(dl["code"]) != 2 || dl.Get("sig") == "" {
 		t.Fatalf("download form: %v", dl)
 	}
 	for _, code := range dl["code"] {
@@ -72,10 +76,10 @@ func TestInviteFromRosterPreviewConfirmDownload(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows, _ := x.GetRows("邀请码")
-	if len(rows) != 4 || rows[1][4] != dl["code"][0] || !strings.HasPrefix(rows[1][5], "https://t.me/") {
+	if len(rows) != 3 || rows[1][4] != dl["code"][0] || !strings.HasPrefix(rows[1][5], "https://t.me/") {
 		t.Fatalf("codes sheet rows: %v", rows)
 	}
-	for row := 2; row <= 4; row++ {
+	for row := 2; row <= 3; row++ {
 		for col := 1; col <= 7; col++ {
 			ref, _ := excelize.CoordinatesToCellName(col, row)
 			if f, _ := x.GetCellFormula("邀请码", ref); f != "" {
@@ -83,11 +87,11 @@ func TestInviteFromRosterPreviewConfirmDownload(t *testing.T) {
 			}
 		}
 	}
-	if rows[3][0] != formula {
+	if rows[2][0] != formula {
 		t.Errorf("the formula-like name became %q, want the text as typed", rows[3][0])
 	}
 	log := inviteAudits(h)
-	if len(log) != 2 || log[0].Action != ganwei.AuditExportInvites || log[1].Action != ganwei.AuditInviteMany || log[0].Actor != testkit.HRID || log[0].Detail != "3" {
+	if len(log) != 2 || log[0].Action != ganwei.AuditExportInvites || log[1].Action != ganwei.AuditInviteMany || log[0].Actor != testkit.HRID || log[0].Detail != "2" {
 		t.Errorf("audit log %+v, want the batch then its download by HR", log)
 	}
 	// Someone else's session, even an admin's, cannot turn the codes into a file.

@@ -50,6 +50,7 @@ type inviteImport struct {
 	Fingerprint string
 	Error       string
 	Issued      []*inviteRow // after confirmation: the codes
+	Skipped     []*inviteRow // rows that failed the check again at confirmation
 	Signature   string       // of Issued, for the download
 	Failed      string       // a storage error part-way
 	Max, MaxMB  int
@@ -74,7 +75,7 @@ func (d *inviteImport) fingerprint() string {
 	h := sha256.New()
 	for _, r := range d.Rows {
 		if r.OK() {
-			fmt.Fprintf(h, "%d\x00%s\x00%s\x00%s\x00%s\x01", r.Line, r.Name, r.Unit, r.Position, r.Role)
+			fmt.Fprintf(h, "%d\x00%s\x00%s\x00%s\x00%s\x01", r.Line, r.Name, r.Unit, r.Position, r.RoleText)
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil)[:8])
@@ -176,12 +177,12 @@ func (s *Server) peopleImportConfirm(w http.ResponseWriter, r *http.Request) {
 		line, _ := strconv.Atoi(f["line"][i])
 		d.Rows = append(d.Rows, &inviteRow{Line: line, Name: f["name"][i], Unit: f["unit"][i], Position: f["position"][i], RoleText: f["role"][i]})
 	}
-	if err := s.checkInvites(ctx, d.Rows); err != nil {
-		s.fail(w, r, "check roster", err)
-		return
-	}
 	if d.fingerprint() != f.Get("previewed") {
 		s.renderMessage(w, r, http.StatusBadRequest, "需要重新预览", "预览后的内容有变化，没有生成任何邀请码。请重新上传花名册并核对预览。")
+		return
+	}
+	if err := s.checkInvites(ctx, d.Rows); err != nil {
+		s.fail(w, r, "check roster", err)
 		return
 	}
 	var invs []*ganwei.Invite
@@ -190,6 +191,8 @@ func (s *Server) peopleImportConfirm(w http.ResponseWriter, r *http.Request) {
 		if row.OK() {
 			invs = append(invs, &ganwei.Invite{Name: row.Name, Unit: row.Unit, Position: row.Position, Role: row.Role})
 			good = append(good, row)
+		} else {
+			d.Skipped = append(d.Skipped, row)
 		}
 	}
 	if len(invs) == 0 {

@@ -28,14 +28,17 @@ func (s *Store) Audit(ctx context.Context, e *ganwei.AuditEntry) error {
 	if err != nil {
 		return fmt.Errorf("encode audit entry: %w", err)
 	}
-	fp := ""
+	// The fingerprint key is always a real key under the prefix (Cluster: same slot); "0" in the
+	// last argument says there is nothing to coalesce.
+	fp, coalesce := s.key("auditco", "-"), "0"
 	if e.Coalescable() {
+		coalesce = "1"
 		sum := sha256.Sum256([]byte(strings.Join(append([]string{e.Action, strconv.FormatInt(e.Actor, 10), e.Operator, e.Unit}, e.Periods...), "\x00")))
 		fp = s.key("auditco", hex.EncodeToString(sum[:12]))
 	}
 	last, _ := json.Marshal(e.At)
 	keys := []string{s.key("audit"), s.key("auditseq"), fp}
-	err = auditScript.Run(ctx, s.client, keys, raw, auditCap, ganwei.CoalesceWindow.Milliseconds(), string(last), e.At.UnixMilli()).Err()
+	err = auditScript.Run(ctx, s.client, keys, raw, auditCap, ganwei.CoalesceWindow.Milliseconds(), string(last), e.At.UnixMilli(), coalesce).Err()
 	return wrap("write audit log", err)
 }
 
@@ -44,9 +47,9 @@ func (s *Store) Audit(ctx context.Context, e *ganwei.AuditEntry) error {
 // that names a recent identical entry still in the list, it bumps that entry's count instead.
 // The fingerprint key holds "seq:first-time-ms"; the window is measured on the entries' own
 // times (the store's clock), the key's expiry only tidies up.
-// ARGV: entry JSON, cap, window (ms), the time as JSON, the time in ms.
+// ARGV: entry JSON, cap, window (ms), the time as JSON, the time in ms, "1" to coalesce.
 var auditScript = redis.NewScript(`
-if KEYS[3] ~= "" then
+if ARGV[6] == "1" then
   local v = redis.call('GET', KEYS[3])
   local mark, first
   if v then
@@ -72,7 +75,7 @@ end
 local seq = redis.call('INCR', KEYS[2])
 redis.call('LPUSH', KEYS[1], '{"seq":' .. seq .. ',' .. string.sub(ARGV[1], 2))
 redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
-if KEYS[3] ~= "" then
+if ARGV[6] == "1" then
   redis.call('SET', KEYS[3], seq .. ':' .. ARGV[5], 'PX', ARGV[3])
 end
 return 1
