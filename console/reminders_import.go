@@ -258,7 +258,7 @@ func (s *Server) checkAppointments(ctx context.Context, rows []*apptRow) error {
 				row.Preview = p
 				for _, st := range p.Steps {
 					when := "确认后立即发出"
-					if st.DueAt.After(now) {
+					if st.DueAt.After(now.Add(time.Minute)) { // planned "now" by the service's clock
 						when = st.DueAt.In(s.Location).Format("2006-01-02 15:04")
 					}
 					row.Plan = append(row.Plan, planStep{Title: cmp.Or(st.Title, st.ID), When: when})
