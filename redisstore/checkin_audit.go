@@ -43,39 +43,45 @@ func (s *Store) Audit(ctx context.Context, e *ganwei.AuditEntry) error {
 }
 
 // auditScript pushes an entry, numbered (seq) so that an entry's place in the list is known
-// later: the list holds entries seq, seq-1, … from the head. With a fingerprint key (KEYS[3])
-// that names a recent identical entry still in the list, it bumps that entry's count instead.
-// The fingerprint key holds "seq:first-time-ms"; the window is measured on the entries' own
-// times (the store's clock), the key's expiry only tidies up.
+// later: the list holds entries seq, seq-1, … from the head. A coalescable entry starts with its
+// count and last time, '{"seq":N,"count":C,"last_at":"…",' followed by the entry as Go encoded
+// it; with a fingerprint key (KEYS[3]) naming a recent identical entry still in the list, the
+// script rewrites only that prefix (the rest is never decoded and re-encoded, so ids of any size
+// stay exact). The fingerprint key holds "seq:first-time-ms"; the window is measured on the
+// entries' own times (the store's clock), the key's expiry only tidies up.
 // ARGV: entry JSON, cap, window (ms), the time as JSON, the time in ms, "1" to coalesce.
 var auditScript = redis.NewScript(`
-if ARGV[6] == "1" then
+local coalesce = ARGV[6] == "1"
+if coalesce then
   local v = redis.call('GET', KEYS[3])
-  local mark, first
   if v then
     local i = string.find(v, ':', 1, true)
-    mark, first = tonumber(string.sub(v, 1, i - 1)), tonumber(string.sub(v, i + 1))
-  end
-  if mark and tonumber(ARGV[5]) - first < tonumber(ARGV[3]) and tonumber(ARGV[5]) >= first then
-    local idx = tonumber(redis.call('GET', KEYS[2]) or "0") - mark
-    if idx >= 0 and idx < tonumber(ARGV[2]) then
-      local raw = redis.call('LINDEX', KEYS[1], idx)
-      if raw then
-        local e = cjson.decode(raw)
-        if e.seq == mark then
-          e.count = (e.count or 1) + 1
-          e.last_at = cjson.decode(ARGV[4])
-          redis.call('LSET', KEYS[1], idx, cjson.encode(e))
-          return 0
+    local mark, first = tonumber(string.sub(v, 1, i - 1)), tonumber(string.sub(v, i + 1))
+    local now = tonumber(ARGV[5])
+    if now >= first and now - first < tonumber(ARGV[3]) then
+      local idx = tonumber(redis.call('GET', KEYS[2]) or "0") - mark
+      if idx >= 0 and idx < tonumber(ARGV[2]) then
+        local raw = redis.call('LINDEX', KEYS[1], idx)
+        if raw then
+          local _, stop, seq, count = string.find(raw, '^{"seq":(%d+),"count":(%d+),"last_at":"[^"]*",')
+          if stop and tonumber(seq) == mark then
+            redis.call('LSET', KEYS[1], idx, '{"seq":' .. seq .. ',"count":' .. (tonumber(count) + 1) ..
+              ',"last_at":' .. ARGV[4] .. ',' .. string.sub(raw, stop + 1))
+            return 0
+          end
         end
       end
     end
   end
 end
 local seq = redis.call('INCR', KEYS[2])
-redis.call('LPUSH', KEYS[1], '{"seq":' .. seq .. ',' .. string.sub(ARGV[1], 2))
+local head = '{"seq":' .. seq .. ','
+if coalesce then
+  head = head .. '"count":1,"last_at":' .. ARGV[4] .. ','
+end
+redis.call('LPUSH', KEYS[1], head .. string.sub(ARGV[1], 2))
 redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
-if ARGV[6] == "1" then
+if coalesce then
   redis.call('SET', KEYS[3], seq .. ':' .. ARGV[5], 'PX', ARGV[3])
 end
 return 1

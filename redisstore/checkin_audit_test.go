@@ -25,7 +25,9 @@ func TestAuditCoalescesRepeatedSummaryViewsOnly(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	view := ganwei.AuditEntry{Actor: 9004, Action: ganwei.AuditViewSummary, Unit: "七都镇", Periods: []string{"2026-W47", "2026-W48"}}
+	// A Telegram id may use 52 bits: the coalesced entry must keep it exact.
+	const bigID = 4503599627370495
+	view := ganwei.AuditEntry{Actor: bigID, Action: ganwei.AuditViewSummary, Unit: "七都镇", Periods: []string{"2026-W47", "2026-W48"}}
 	write(view)
 	write(ganwei.AuditEntry{Actor: 9004, Action: ganwei.AuditViewCase, Subject: 9002, Detail: "c1"})
 	now = now.Add(time.Minute)
@@ -51,7 +53,7 @@ func TestAuditCoalescesRepeatedSummaryViewsOnly(t *testing.T) {
 		t.Errorf("case views were coalesced: %+v %+v", log[1], log[2])
 	}
 	v := log[3]
-	if v.Action != ganwei.AuditViewSummary || v.Count != 3 || !v.LastAt.Equal(now) || v.At.Equal(now) || len(v.Periods) != 2 || v.Actor != 9004 {
+	if v.Action != ganwei.AuditViewSummary || v.Count != 3 || !v.LastAt.Equal(now) || v.At.Equal(now) || len(v.Periods) != 2 || v.Actor != bigID {
 		t.Errorf("coalesced view: %+v, want count 3, last at %v, first earlier, periods kept", v, now)
 	}
 	now = now.Add(ganwei.CoalesceWindow)
