@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/reminders"
@@ -164,4 +165,43 @@ func TestNewHandlersRefuseWithoutARightfulSession(t *testing.T) {
 		}
 	}
 	unchanged("revoked officer")
+}
+
+// TestAuditPageCoalescesRepeatedSummaryViewsNotCaseViews: five looks at the same summary within
+// minutes are one line saying how many; every opening of a case stays a line of its own; the CSV
+// export quotes a name that starts like a formula.
+func TestAuditPageCoalescesRepeatedSummaryViewsNotCaseViews(t *testing.T) {
+	h := newHarness(t)
+	caseID := h.seedCheckIns()
+	hr := h.signIn(testkit.HRID)
+	for range 5 {
+		if code, _ := hr.get("/console/checkins"); code != http.StatusOK {
+			t.Fatal(code)
+		}
+		h.clock.Advance(time.Minute)
+	}
+	for range 3 {
+		if code, _ := hr.get("/console/cases/" + caseID); code != http.StatusOK {
+			t.Fatal(code)
+		}
+	}
+	admin := h.signIn(testkit.AdminID)
+	_, body := admin.get("/console/audit?person=王芳")
+	if n := strings.Count(body, "王芳</strong> 查看了汇总统计"); n != 1 || !strings.Contains(body, "10 分钟内共 5 次") {
+		t.Errorf("%d summary lines for five views, want one saying 共 5 次", n)
+	}
+	if n := strings.Count(body, "王芳</strong> 查看了跟进事项及本人答卷"); n != 3 {
+		t.Errorf("%d case-view lines for three openings, want 3", n)
+	}
+	formula := ganwei.User{ID: 9010, Name: "=1+2", Unit: "七都镇", Role: ganwei.RoleHR}
+	if err := h.store.SaveUser(h.ctx, &formula); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.staff.Summary(h.as(formula.ID), "", 4); err != nil {
+		t.Fatal(err)
+	}
+	r := admin.do(mustGet(h, "/console/audit/export"))
+	if !strings.Contains(r.Body, ",'=1+2,查看了汇总统计") {
+		t.Errorf("the export does not quote a formula-like name:\n%s", r.Body)
+	}
 }
