@@ -39,7 +39,7 @@ func browserImports(t *testing.T, h *harness, run func(string, ...chromedp.Actio
 	shoot("reminders-import-preview")
 	run("confirm import", chromedp.Click(`form[action$="/import/confirm"] button`, chromedp.ByQuery),
 		chromedp.WaitVisible(`//h1[contains(., "批量登记结果")]`, chromedp.BySearch))
-	if got := text("table.rows"); strings.Count(got, "已登记，第一项提醒已发出") != 2 {
+	if got := text("table.rows"); strings.Count(got, "已登记，第一项提醒即将发出") != 2 {
 		t.Errorf("import result %q", got)
 	}
 	shoot("reminders-import-result")

@@ -55,6 +55,7 @@ type planStep struct{ Title, When string }
 type apptImport struct {
 	Rows        []*apptRow
 	Good, Bad   int
+	Done        int // registered at confirmation
 	Fingerprint string
 	Error       string
 	Confirmed   bool
@@ -175,7 +176,8 @@ func (s *Server) reminderImportConfirm(w http.ResponseWriter, r *http.Request) {
 		case !created:
 			row.Outcome = fmt.Sprintf("此前已登记（%s），没有重复登记。", saved.Status.Label())
 		default:
-			row.Done, row.Outcome = true, "已登记，第一项提醒已发出。"
+			row.Done, row.Outcome = true, "已登记，第一项提醒即将发出。"
+			d.Done++
 		}
 	}
 	d.count()
