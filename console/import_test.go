@@ -275,22 +275,22 @@ func zipOf(t testing.TB, name, content string) []byte {
 }
 
 // TestImportTemplatesAreWorkbooksTheImportReads: each template downloads as .xlsx and, uploaded
-// as it is, previews its example row.
+// as it is, previews its example row, refused as the example (never registered by mistake).
 func TestImportTemplatesAreWorkbooksTheImportReads(t *testing.T) {
 	h := newHarness(t)
 	hr := h.signIn(testkit.HRID)
 	csrf := hr.csrf()
 	for _, c := range []struct{ template, upload, want string }{
-		{"/console/reminders/import/template", "/console/reminders/import", "共 1 行"},
-		{"/console/people/import/template", "/console/people/import", "可邀请 1 人"},
+		{"/console/reminders/import/template", "/console/reminders/import", "共 1 行，可登记 0 行"},
+		{"/console/people/import/template", "/console/people/import", "共 1 行，可邀请 0 人"},
 	} {
 		r := hr.do(mustGet(h, c.template))
 		if r.Code != http.StatusOK || !strings.Contains(r.Header.Get("Content-Type"), "spreadsheetml") {
 			t.Fatalf("%s: %d %s", c.template, r.Code, r.Header.Get("Content-Type"))
 		}
 		p := hr.upload(c.upload, csrf, "template.xlsx", []byte(r.Body))
-		if p.Code != http.StatusOK || !strings.Contains(p.Body, c.want) {
-			t.Errorf("template of %s uploaded back: %d, want %q", c.upload, p.Code, c.want)
+		if p.Code != http.StatusOK || !strings.Contains(p.Body, c.want) || !strings.Contains(p.Body, "这是模板里的示例行") {
+			t.Errorf("template of %s uploaded back: %d, want %q and the example refused", c.upload, p.Code, c.want)
 		}
 	}
 }

@@ -31,6 +31,9 @@ var rosterColumns = struct{ Name, Unit, Position, Role []string }{
 	Role:     []string{"角色", "权限"},
 }
 
+// rosterExample is the template's example row (姓名, 单位, 职务, 角色), refused if left in.
+var rosterExample = [4]string{"张三", "某某镇", "科员", "干部"}
+
 type inviteRow struct {
 	Line                 int
 	Name, Unit, Position string
@@ -141,6 +144,9 @@ func (s *Server) checkInvites(ctx context.Context, rows []*inviteRow) error {
 			row.Problems = append(row.Problems, fmt.Sprintf("角色「%s」无法识别，请填 干部、组织部 或 管理员", row.RoleText))
 		}
 		row.Role = role
+		if [4]string{row.Name, row.Unit, row.Position, row.RoleText} == rosterExample {
+			row.Problems = append(row.Problems, msgExampleRow)
+		}
 		key := row.Name + "\x00" + row.Unit
 		if first, dup := seen[key]; dup {
 			row.Problems = append(row.Problems, fmt.Sprintf("与第 %d 行重复", first))
@@ -273,7 +279,7 @@ func (s *Server) peopleImportTemplate(w http.ResponseWriter, r *http.Request) {
 	const name = "花名册"
 	x, err := newWorkbook(name, []string{"姓名", "单位", "职务", "角色"}, []float64{10, 20, 16, 10})
 	if err == nil {
-		err = setRow(x, name, 2, "张伟", "松陵街道", "科员", "干部")
+		err = setRow(x, name, 2, rosterExample[0], rosterExample[1], rosterExample[2], rosterExample[3])
 	}
 	if err == nil {
 		_, err = x.NewSheet("填写说明")

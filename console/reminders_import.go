@@ -34,6 +34,13 @@ var apptColumns = struct{ ID, Name, Position, Unit, Date []string }{
 	Date:     []string{"任职日期", "任职时间", "日期"},
 }
 
+// apptExample is the template's example row (Telegram ID, 姓名, 职务, 单位): left in a sheet by
+// mistake, it is refused rather than registered.
+var apptExample = [4]string{"12345678", "张三", "党委书记", "某某镇"}
+
+// msgExampleRow refuses a template's example row.
+const msgExampleRow = "这是模板里的示例行，请换成实际内容"
+
 // apptRow is one row of an import: what the sheet says, and what the services made of it.
 type apptRow struct {
 	Line                                   int
@@ -234,6 +241,9 @@ func (s *Server) checkAppointments(ctx context.Context, rows []*apptRow) error {
 				return err
 			}
 		}
+		if [4]string{row.TelegramID, row.Name, row.Position, row.Unit} == apptExample {
+			row.Problems = append(row.Problems, msgExampleRow)
+		}
 		if row.Date == "" {
 			row.Problems = append(row.Problems, "缺少任职日期")
 		} else if day, err := workdays.ParseDate(row.Date, now, s.Location); err != nil {
@@ -283,7 +293,7 @@ func (s *Server) reminderImportTemplate(w http.ResponseWriter, r *http.Request) 
 	}
 	x, err := newWorkbook("新任职领导", []string{"Telegram ID", "姓名", "职务", "单位", "任职日期"}, []float64{16, 10, 16, 20, 16})
 	if err == nil {
-		err = setRow(x, "新任职领导", 2, "20002", "陈刚", "党委书记", "七都镇", s.Now().In(s.Location).Format("2006-01-02"))
+		err = setRow(x, "新任职领导", 2, apptExample[0], apptExample[1], apptExample[2], apptExample[3], s.Now().In(s.Location).Format("2006-01-02"))
 	}
 	if err == nil {
 		_, err = x.NewSheet("填写说明")
