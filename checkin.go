@@ -433,6 +433,8 @@ type AuditTrail interface {
 	Audit(ctx context.Context, e *AuditEntry) error
 	// AuditLog returns the newest entries first, at most limit.
 	AuditLog(ctx context.Context, limit int) ([]*AuditEntry, error)
+	// AuditLogPage returns limit entries from offset (0 = the newest), and how many there are.
+	AuditLogPage(ctx context.Context, offset, limit int) ([]*AuditEntry, int, error)
 }
 
 // PromptClaims is the prompt schedule's shared state: who was prompted, who is paused.

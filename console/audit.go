@@ -10,7 +10,8 @@ import (
 	"github.com/ganwei-bot/ganwei"
 )
 
-// auditLimit is how many of the newest entries the page reads before filtering.
+// auditLimit is how many of the newest entries a filter (person, action, date) and the export
+// search; without a filter the page reads just its 50 entries, anywhere in the log.
 const auditLimit = 500
 
 // auditActions are the actions as the page says them (谁 在何时 查看了 谁 的什么).
@@ -73,12 +74,27 @@ func (s *Server) auditLog(w http.ResponseWriter, r *http.Request) {
 // look for, only that page's entries are named and rendered.
 func (s *Server) auditRows(r *http.Request, paged bool) (*auditData, error) {
 	ctx := r.Context()
+	q := r.URL.Query()
+	d := auditData{Actions: auditActions, Action: q.Get("action"), Person: strings.TrimSpace(q.Get("person")), Date: q.Get("date")}
+	if paged && d.Action == "" && d.Person == "" && d.Date == "" {
+		// Unfiltered: read only the page asked for, anywhere in the log.
+		from := (requestedPage(r) - 1) * pageSize
+		list, total, err := s.Staff.AuditLogPage(ctx, from, pageSize)
+		if err != nil {
+			return nil, err
+		}
+		if d.Pager = pageOf(r, "/console/audit", total); d.Pager.From != from { // past the end: the last page
+			if list, _, err = s.Staff.AuditLogPage(ctx, d.Pager.From, pageSize); err != nil {
+				return nil, err
+			}
+		}
+		d.Rows = s.auditLines(ctx, list)
+		return &d, nil
+	}
 	list, err := s.Staff.AuditLog(ctx, auditLimit)
 	if err != nil {
 		return nil, err
 	}
-	q := r.URL.Query()
-	d := auditData{Actions: auditActions, Action: q.Get("action"), Person: strings.TrimSpace(q.Get("person")), Date: q.Get("date")}
 	var kept []*ganwei.AuditEntry
 	for _, e := range list {
 		if d.Action != "" && e.Action != d.Action {
@@ -93,7 +109,23 @@ func (s *Server) auditRows(r *http.Request, paged bool) (*auditData, error) {
 		d.Pager = pageOf(r, "/console/audit", len(kept))
 		kept = kept[d.Pager.From:d.Pager.To]
 	}
-	names := s.namesOf(ctx, kept)
+	for _, row := range s.auditLines(ctx, kept) {
+		if d.Person != "" && !strings.Contains(row.Who, d.Person) && strconv.FormatInt(row.Entry.Actor, 10) != d.Person {
+			continue
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	if paged && d.Person != "" {
+		d.Pager = pageOf(r, "/console/audit", len(d.Rows))
+		d.Rows = d.Rows[d.Pager.From:d.Pager.To]
+	}
+	return &d, nil
+}
+
+// auditLines turns entries into readable rows, naming everyone they mention (namesOf).
+func (s *Server) auditLines(ctx context.Context, entries []*ganwei.AuditEntry) []auditRow {
+	rows := make([]auditRow, 0, len(entries))
+	names := s.namesOf(ctx, entries)
 	who := func(id int64) string {
 		n, ok := names[id]
 		if !ok {
@@ -102,15 +134,12 @@ func (s *Server) auditRows(r *http.Request, paged bool) (*auditData, error) {
 		}
 		return n
 	}
-	for _, e := range kept {
+	for _, e := range entries {
 		row := auditRow{Entry: e, What: auditLabel(e.Action), Periods: strings.Join(e.Periods, "、")}
 		if e.Actor == 0 {
 			row.Who = "命令行（" + e.Operator + "）"
 		} else {
 			row.Who = who(e.Actor)
-		}
-		if d.Person != "" && !strings.Contains(row.Who, d.Person) && strconv.FormatInt(e.Actor, 10) != d.Person {
-			continue
 		}
 		if e.Subject != 0 && e.Action != ganwei.AuditRemindNow { // a reminded leader is named in Detail
 			row.Subject = who(e.Subject)
@@ -134,13 +163,10 @@ func (s *Server) auditRows(r *http.Request, paged bool) (*auditData, error) {
 		if e.Count > 1 {
 			row.Repeat = fmt.Sprintf("%d 分钟内共 %d 次，最后一次 %s", int(ganwei.CoalesceWindow.Minutes()), e.Count, e.LastAt.In(s.Location).Format("15:04"))
 		}
-		d.Rows = append(d.Rows, row)
+		rows = append(rows, row)
 	}
-	if paged && d.Person != "" {
-		d.Pager = pageOf(r, "/console/audit", len(d.Rows))
-		d.Rows = d.Rows[d.Pager.From:d.Pager.To]
-	}
-	return &d, nil
+
+	return rows
 }
 
 // usersByID is a store that reads many people in one round trip (redisstore.Store).

@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -203,5 +204,37 @@ func TestAuditPageCoalescesRepeatedSummaryViewsNotCaseViews(t *testing.T) {
 	r := admin.do(mustGet(h, "/console/audit/export"))
 	if !strings.Contains(r.Body, ",'=1+2,查看了汇总统计") {
 		t.Errorf("the export does not quote a formula-like name:\n%s", r.Body)
+	}
+}
+
+// TestAuditPagePagesThroughTheWholeLog: without a filter the page reads one page of the log (600
+// entries: beyond the 500 a filter searches), a page past the end shows the last one, and a
+// filter still finds its entries.
+func TestAuditPagePagesThroughTheWholeLog(t *testing.T) {
+	h := newHarness(t)
+	at := h.clock.Now().Add(-700 * time.Minute)
+	for i := range 600 {
+		e := &ganwei.AuditEntry{At: at.Add(time.Duration(i) * time.Minute), Actor: testkit.HRID, Action: ganwei.AuditViewCase,
+			Subject: testkit.CadreID, Detail: fmt.Sprintf("c%03d", i), Periods: []string{"2026-W46"}}
+		if i == 0 {
+			e.Action, e.Subject, e.Detail = ganwei.AuditExportIndividual, 0, "xlsx"
+		}
+		if err := h.store.Audit(h.ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin := h.signIn(testkit.AdminID)
+	code, body := admin.get("/console/audit")
+	if code != http.StatusOK || !strings.Contains(body, "第 1 / 12 页（第 1–50 条，共 600 条）") || strings.Count(body, "<li><time>") != 50 {
+		t.Fatalf("first page: %d\n%s", code, body)
+	}
+	if _, body = admin.get("/console/audit?page=99"); !strings.Contains(body, "第 12 / 12 页（第 551–600 条，共 600 条）") || !strings.Contains(body, "王芳</strong> 导出了个人明细") {
+		t.Errorf("past the end: want the last page with the oldest entry")
+	}
+	if _, body = admin.get("/console/audit?action=export_individual"); strings.Contains(body, "王芳</strong> 导出了个人明细") {
+		t.Errorf("a filter found an entry older than the newest %d", 500)
+	}
+	if _, body = admin.get("/console/audit?action=view_case&person=王芳"); !strings.Contains(body, "共 500 条") {
+		t.Errorf("filter by action and person over the newest 500: %s", body[strings.Index(body, "<main"):])
 	}
 }

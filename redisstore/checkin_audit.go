@@ -107,6 +107,33 @@ func (s *Store) AuditLog(ctx context.Context, limit int) ([]*ganwei.AuditEntry, 
 	return out, nil
 }
 
+// AuditLogPage returns limit entries from offset (0 = the newest) and the log's length, in one
+// round trip.
+func (s *Store) AuditLogPage(ctx context.Context, offset, limit int) ([]*ganwei.AuditEntry, int, error) {
+	if offset < 0 || limit <= 0 {
+		return nil, 0, ganwei.Errorf(ganwei.EINVALID, "invalid page %d+%d", offset, limit)
+	}
+	var raws *redis.StringSliceCmd
+	var n *redis.IntCmd
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		raws = p.LRange(ctx, s.key("audit"), int64(offset), int64(offset+limit-1))
+		n = p.LLen(ctx, s.key("audit"))
+		return nil
+	})
+	if err != nil {
+		return nil, 0, wrap("read audit log", err)
+	}
+	out := make([]*ganwei.AuditEntry, 0, len(raws.Val()))
+	for _, raw := range raws.Val() {
+		var e ganwei.AuditEntry
+		if err := json.Unmarshal([]byte(raw), &e); err != nil {
+			return nil, 0, fmt.Errorf("decode audit entry: %w", err)
+		}
+		out = append(out, &e)
+	}
+	return out, int(n.Val()), nil
+}
+
 // ClaimPrompt reports whether this caller is the first to claim sending kind to the person for
 // the period (HSETNX: one winner among replicas).
 func (s *Store) ClaimPrompt(ctx context.Context, userID int64, period, kind string) (bool, error) {
