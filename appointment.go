@@ -146,6 +146,9 @@ type ReminderService interface {
 	// SetAppointmentStatus pauses, resumes or cancels an appointment's reminders. A cancelled
 	// appointment stays cancelled (ECONFLICT).
 	SetAppointmentStatus(ctx context.Context, id string, status AppointmentStatus) error
+	// RemindNow sends the reminder of a sent, unacknowledged step at once. ECONFLICT (with words
+	// for HR) for a step or appointment where a reminder makes no sense, ENOTFOUND for none.
+	RemindNow(ctx context.Context, appointmentID, stepID string) error
 }
 
 // ReminderJob is a claimed piece of due work: send, remind or escalate one step of one

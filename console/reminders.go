@@ -11,6 +11,11 @@ type boardCell struct {
 	Step  *ganwei.StepState
 	Class string // sent, acknowledged, overdue, failed, scheduled
 	Label string
+	// Remind offers 立即提醒: a sent step awaiting acknowledgement of a running appointment
+	// (reminders.Office.RemindNow decides again).
+	Remind        bool
+	AppointmentID string
+	Name          string
 }
 
 type boardRow struct {
@@ -25,8 +30,9 @@ type boardData struct {
 
 // cellOf classifies a step as the board shows it: overdue is a sent step HR was already told had
 // not been acknowledged in time (the scheduler's escalation decides; the page does not re-count).
-func cellOf(st *ganwei.StepState) boardCell {
-	c := boardCell{Step: st, Class: string(st.Status), Label: st.Status.Label()}
+func cellOf(a *ganwei.Appointment, st *ganwei.StepState) boardCell {
+	c := boardCell{Step: st, Class: string(st.Status), Label: st.Status.Label(), AppointmentID: a.ID, Name: a.Name,
+		Remind: a.Status == ganwei.AppointmentActive && st.Status == ganwei.StepSent && st.NeedsAck}
 	if st.Status == ganwei.StepSent && !st.Escalated.IsZero() {
 		c.Class, c.Label = "overdue", "逾期未阅知"
 	}
@@ -48,7 +54,7 @@ func (s *Server) reminderBoard(w http.ResponseWriter, r *http.Request) {
 	for _, a := range list {
 		row := boardRow{Appointment: a}
 		for i, st := range a.Steps {
-			row.Cells = append(row.Cells, cellOf(st))
+			row.Cells = append(row.Cells, cellOf(a, st))
 			if i >= len(d.Titles) {
 				title := st.Title
 				if title == "" {

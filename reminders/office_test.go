@@ -45,6 +45,11 @@ func (f *fakeReminders) SetAppointmentStatus(context.Context, string, ganwei.App
 	return nil
 }
 
+func (f *fakeReminders) RemindNow(context.Context, string, string) error {
+	f.calls = append(f.calls, "remind")
+	return nil
+}
+
 type users map[int64]ganwei.User
 
 func (u users) Users(context.Context) ([]*ganwei.User, error) {

@@ -488,8 +488,7 @@ func (s *Service) recordSent(ctx context.Context, job ganwei.ReminderJob, res ga
 
 func (s *Service) remind(ctx context.Context, job ganwei.ReminderJob, a *ganwei.Appointment, st *ganwei.StepState, def *sequence.Step, seq *sequence.Sequence, now time.Time) error {
 	n := st.Reminders + 1
-	text := fmt.Sprintf("【提醒】%s，《%s》于%s发给您，还没有收到您的确认。请抽空阅读，读完后点下方\"已阅知\"。\n\n%s",
-		ganwei.Address(a.Name), def.Title, s.when(st.SentAt), def.Render(a.Name, a.Position, a.Unit))
+	text := s.reminderText(a, st, def.Title, def.Render(a.Name, a.Position, a.Unit))
 	msgID, err := s.Messenger.Send(ctx, a.TelegramID, text, AckKeyboard(a.ID, st.ID))
 	if err != nil {
 		return s.sendFailed(ctx, job, a, st, ganwei.StepSent, now, err)
