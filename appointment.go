@@ -70,6 +70,20 @@ func (s StepStatus) Label() string {
 	return string(s)
 }
 
+// StepLabel is how a step reads to HR, given its registration's state: a step not yet sent
+// will never go once the registration is cancelled, and waits while it is paused.
+func (a *Appointment) StepLabel(st *StepState) string {
+	if st.Status == StepScheduled {
+		switch a.Status {
+		case AppointmentCancelled:
+			return "不再发送"
+		case AppointmentPaused:
+			return "暂停中"
+		}
+	}
+	return st.Status.Label()
+}
+
 // StepState is one step of one appointment's sequence.
 type StepState struct {
 	ID        string     `json:"id"`

@@ -238,3 +238,17 @@ func TestAuditPagePagesThroughTheWholeLog(t *testing.T) {
 		t.Errorf("filter by action and person over the newest 500: %s", body[strings.Index(body, "<main"):])
 	}
 }
+
+// TestBoardSaysCancelledStepsWillNotGo: once a registration is cancelled, its unsent steps read
+// 不再发送 without a due date, rather than 待发送 on a day they will never go out.
+func TestBoardSaysCancelledStepsWillNotGo(t *testing.T) {
+	h := newHarness(t)
+	a := h.sentAppointment()
+	if err := h.office.SetStatus(h.as(testkit.AdminID), a.ID, ganwei.AppointmentCancelled); err != nil {
+		t.Fatal(err)
+	}
+	_, body := h.signIn(testkit.HRID).get("/console/reminders")
+	if strings.Contains(body, `tag scheduled">`+ganwei.StepScheduled.Label()+"</span><br>") || strings.Count(body, `tag stopped">不再发送</span></td>`) != len(a.Steps)-1 {
+		t.Errorf("board of a cancelled registration with %d unsent steps:\n%s", len(a.Steps)-1, body)
+	}
+}
