@@ -63,6 +63,7 @@ type options struct {
 	bareServe   string // internal: run the bare bot on this address
 	smaps       string
 	hold        time.Duration
+	settle      time.Duration
 	keepLogs    bool
 	stopMidway  bool
 	drainBound  time.Duration
@@ -89,6 +90,7 @@ func main() {
 	flag.DurationVar(&o.drainBound, "drain", 0, "GANWEI_DRAIN_TIMEOUT for -stop-midway (0: the default)")
 	flag.BoolVar(&o.kill, "kill", false, "with -stop-midway: SIGKILL instead of SIGTERM (a crash)")
 	flag.DurationVar(&o.claimAfter, "claim", 0, "GANWEI_CLAIM_TIMEOUT (0: the default)")
+	flag.DurationVar(&o.settle, "settle", 2*time.Second, "wait this long after the bot is ready before taking its idle RSS (start-up finishing)")
 	flag.DurationVar(&o.hold, "hold", 0, "wait this long at idle before sending, to inspect the bot (pid printed)")
 	flag.StringVar(&o.smaps, "smaps", "", "write the bot's /proc/PID/smaps at idle to this file (where the idle RSS lives)")
 	flag.StringVar(&o.bareServe, "bare-serve", "", "internal: serve the bare bot on this address")
@@ -133,6 +135,7 @@ func run(o options) error {
 	if err := waitReady(tg, addr, o.bare); err != nil {
 		return err
 	}
+	time.Sleep(o.settle)
 	idle := rss(cmd.Process.Pid)
 	idleAnon, idleFile := procStatus(cmd.Process.Pid, "RssAnon:"), procStatus(cmd.Process.Pid, "RssFile:")
 	if o.smaps != "" {
