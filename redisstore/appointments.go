@@ -189,21 +189,25 @@ const (
 	legacyScoreMax = "(100000000000000" // year 5138
 )
 
+// personApptsScript returns the ids scored with the person's id, then any still scored in the
+// old layout: one command, one round trip. KEYS: appts. ARGV: person id, legacy min, legacy max.
+var personApptsScript = redis.NewScript(`
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1])
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[2], ARGV[3])) do ids[#ids + 1] = id end
+return ids
+`)
+
 // AppointmentsOf lists one person's appointments (cancelled ones too), newest first, reading
 // only theirs: the ids scored with their id in {prefix}:appts, plus any entry still in the old
 // layout (none once IndexAppointmentsByPerson has run, but a replica of the previous version
 // may write one during a rolling upgrade).
 func (s *Store) AppointmentsOf(ctx context.Context, telegramID int64) ([]*ganwei.Appointment, error) {
-	tg := strconv.FormatInt(telegramID, 10)
-	var own, legacy *redis.StringSliceCmd
-	if _, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
-		own = p.ZRangeByScore(ctx, s.key("appts"), &redis.ZRangeBy{Min: tg, Max: tg})
-		legacy = p.ZRangeByScore(ctx, s.key("appts"), &redis.ZRangeBy{Min: legacyScoreMin, Max: legacyScoreMax})
-		return nil
-	}); err != nil {
+	ids, err := personApptsScript.Run(ctx, s.client, []string{s.key("appts")},
+		telegramID, legacyScoreMin, legacyScoreMax).StringSlice()
+	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, wrap("list the person's appointments", err)
 	}
-	list, err := s.appointmentsByID(ctx, append(own.Val(), legacy.Val()...), "list the person's appointments")
+	list, err := s.appointmentsByID(ctx, ids, "list the person's appointments")
 	if err != nil {
 		return nil, err
 	}

@@ -139,6 +139,14 @@ func BenchmarkMineAmong1000(b *testing.B) {
 			}
 		}
 	})
+	b.Run("index-none", func(b *testing.B) { // most people who ask for /help have none
+		b.ReportAllocs()
+		for b.Loop() {
+			if list, err := s.AppointmentsOf(ctx, 6000000001); err != nil || len(list) != 0 {
+				b.Fatal(len(list), err)
+			}
+		}
+	})
 	b.Run("list-all", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
