@@ -56,6 +56,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 		// (package initialisation, loading, registering the webhook) leave the resident set.
 		go func() {
 			if a.bot.WaitStarted(ctx) == nil {
+				debug.FreeOSMemory() // registering the webhook and the menus left garbage too
 				releaseStartupPages()
 			}
 		}()
