@@ -14,7 +14,8 @@ import (
 // lost, and whatever the bot runs afterwards is mapped again from the page cache on first touch.
 // Linux maps file pages in 64 KB blocks around each fault ("fault-around"), so start-up — package
 // initialisation, reading the knowledge base, registering the webhook — leaves most of the binary
-// mapped although it touched little of it. Writable mappings are left alone. It returns the
+// mapped although it touched little of it. Writable mappings are left alone. (A debugger's
+// breakpoints set in code before this runs are private copies of those pages and are dropped.) It returns the
 // number of bytes of mappings advised (0 when /proc is not readable).
 func releaseStartupPages() int {
 	exe, err := os.Readlink("/proc/self/exe")
