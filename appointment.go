@@ -154,6 +154,8 @@ type ReminderService interface {
 	Appointment(ctx context.Context, id string) (*Appointment, error)
 	// Appointments lists every appointment, newest first.
 	Appointments(ctx context.Context) ([]*Appointment, error)
+	// AppointmentsOf lists one person's appointments (cancelled ones too), newest first.
+	AppointmentsOf(ctx context.Context, telegramID int64) ([]*Appointment, error)
 	// Acknowledge records that by read the step. EFORBIDDEN when by is not the appointee,
 	// ENOTFOUND for an unknown appointment or step, ECONFLICT for a step not (yet) awaiting it.
 	Acknowledge(ctx context.Context, appointmentID, stepID string, by int64) (*AckResult, error)
@@ -208,6 +210,9 @@ type ReminderQueue interface {
 	Appointment(ctx context.Context, id string) (*Appointment, error)
 	// Appointments lists every appointment, newest first.
 	Appointments(ctx context.Context) ([]*Appointment, error)
+	// AppointmentsOf lists one person's appointments (cancelled ones too), newest first, reading
+	// only theirs.
+	AppointmentsOf(ctx context.Context, telegramID int64) ([]*Appointment, error)
 	// AcknowledgeStep records an acknowledgement and drops the step's pending reminders.
 	AcknowledgeStep(ctx context.Context, id, stepID string, by int64, at time.Time) (*AckResult, error)
 	// SetAppointmentStatus pauses, resumes or cancels; see ReminderService.

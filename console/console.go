@@ -46,7 +46,7 @@ type Server struct {
 	// Secure marks the session cookie Secure (the public URL is https).
 	Secure bool
 
-	pages map[string]*pageTemplate
+	pages pageSet
 }
 
 // Handler returns the console's routes, all under Prefix.

@@ -40,7 +40,7 @@ func (s *Store) Migrate(ctx context.Context, logger *slog.Logger) error {
 			return err
 		}
 		if v >= SchemaVersion {
-			return nil
+			return s.indexAppointments(ctx, logger)
 		}
 		token := strconv.FormatInt(time.Now().UnixNano(), 36)
 		got, err := s.client.SetNX(ctx, lock, token, migrateLockTTL).Result()
@@ -59,8 +59,23 @@ func (s *Store) Migrate(ctx context.Context, logger *slog.Logger) error {
 		if _, uerr := unlockScript.Run(ctx, s.client, []string{lock}, token).Result(); uerr != nil && !errors.Is(uerr, redis.Nil) {
 			logger.Warn("release migration lock", "err", uerr)
 		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// indexAppointments runs IndexAppointmentsByPerson (nothing to do but one read once done) and
+// logs what it rewrote.
+func (s *Store) indexAppointments(ctx context.Context, logger *slog.Logger) error {
+	n, err := s.IndexAppointmentsByPerson(ctx)
+	if err != nil {
 		return err
 	}
+	if n > 0 {
+		logger.Info("appointments indexed by person", "appointments", n)
+	}
+	return nil
 }
 
 var unlockScript = redis.NewScript(`

@@ -140,12 +140,12 @@ func (o *Office) Mine(ctx context.Context) (*ganwei.Appointment, error) {
 	if !ok || a.CommandLine() {
 		return nil, nil
 	}
-	all, err := o.Reminders.Appointments(ctx)
+	own, err := o.Reminders.AppointmentsOf(ctx, a.ID) // only theirs: /help runs this for everyone
 	if err != nil {
 		return nil, err
 	}
 	var found *ganwei.Appointment
-	for _, x := range all {
+	for _, x := range own {
 		if x.TelegramID == a.ID && x.Status != ganwei.AppointmentCancelled && (found == nil || x.CreatedAt.After(found.CreatedAt)) {
 			found = x
 		}

@@ -35,6 +35,16 @@ func (f *fakeReminders) Appointments(context.Context) ([]*ganwei.Appointment, er
 	f.calls = append(f.calls, "appointments")
 	return f.all, nil
 }
+func (f *fakeReminders) AppointmentsOf(_ context.Context, id int64) ([]*ganwei.Appointment, error) {
+	f.calls = append(f.calls, "appointmentsof")
+	var own []*ganwei.Appointment
+	for _, a := range f.all {
+		if a.TelegramID == id {
+			own = append(own, a)
+		}
+	}
+	return own, nil
+}
 func (f *fakeReminders) Acknowledge(_ context.Context, _, _ string, by int64) (*ganwei.AckResult, error) {
 	f.calls = append(f.calls, "ack")
 	f.by = by
@@ -121,6 +131,9 @@ func TestOfficeMineIsTheNewestRunningAppointment(t *testing.T) {
 	got, err := o.Mine(ganwei.NewContextWithActor(context.Background(), ganwei.Actor{ID: testkit.LeaderID}))
 	if err != nil || got == nil || got.ID != "1" {
 		t.Errorf("Mine = %+v, %v; want appointment 1", got, err)
+	}
+	if slices.Contains(f.calls, "appointments") {
+		t.Errorf("Mine listed every appointment (%v); it reads only the person's own", f.calls)
 	}
 }
 

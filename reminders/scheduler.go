@@ -199,6 +199,11 @@ func (s *Service) Appointments(ctx context.Context) ([]*ganwei.Appointment, erro
 	return s.Queue.Appointments(ctx)
 }
 
+// AppointmentsOf lists one person's appointments, newest first.
+func (s *Service) AppointmentsOf(ctx context.Context, telegramID int64) ([]*ganwei.Appointment, error) {
+	return s.Queue.AppointmentsOf(ctx, telegramID)
+}
+
 // Acknowledge records that by read the step.
 func (s *Service) Acknowledge(ctx context.Context, appointmentID, stepID string, by int64) (*ganwei.AckResult, error) {
 	s.init()
