@@ -5,7 +5,8 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/ganwei ./cmd/ganwei
+# -tags nodemo leaves out the offline demo, its stand-ins and the embedded Redis (see README).
+RUN CGO_ENABLED=0 go build -tags nodemo -trimpath -ldflags="-s -w" -o /out/ganwei ./cmd/ganwei
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/ganwei /usr/local/bin/ganwei

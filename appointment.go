@@ -74,6 +74,20 @@ func (s StepStatus) Label() string {
 	return string(s)
 }
 
+// StepLabel is how a step reads to HR, given its registration's state: a step not yet sent
+// will never go once the registration is cancelled, and waits while it is paused.
+func (a *Appointment) StepLabel(st *StepState) string {
+	if st.Status == StepScheduled {
+		switch a.Status {
+		case AppointmentCancelled:
+			return "不再发送"
+		case AppointmentPaused:
+			return "暂停中"
+		}
+	}
+	return st.Status.Label()
+}
+
 // StepState is one step of one appointment's sequence.
 type StepState struct {
 	ID        string     `json:"id"`
@@ -144,12 +158,17 @@ type ReminderService interface {
 	Appointment(ctx context.Context, id string) (*Appointment, error)
 	// Appointments lists every appointment, newest first.
 	Appointments(ctx context.Context) ([]*Appointment, error)
+	// AppointmentsOf lists one person's appointments (cancelled ones too), newest first.
+	AppointmentsOf(ctx context.Context, personID int64) ([]*Appointment, error)
 	// Acknowledge records that by read the step. EFORBIDDEN when by is not the appointee,
 	// ENOTFOUND for an unknown appointment or step, ECONFLICT for a step not (yet) awaiting it.
 	Acknowledge(ctx context.Context, appointmentID, stepID string, by int64) (*AckResult, error)
 	// SetAppointmentStatus pauses, resumes or cancels an appointment's reminders. A cancelled
 	// appointment stays cancelled (ECONFLICT).
 	SetAppointmentStatus(ctx context.Context, id string, status AppointmentStatus) error
+	// RemindNow sends the reminder of a sent, unacknowledged step at once. ECONFLICT (with words
+	// for HR) for a step or appointment where a reminder makes no sense, ENOTFOUND for none.
+	RemindNow(ctx context.Context, appointmentID, stepID string) error
 }
 
 // ReminderJob is a claimed piece of due work: send, remind or escalate one step of one
@@ -195,6 +214,9 @@ type ReminderQueue interface {
 	Appointment(ctx context.Context, id string) (*Appointment, error)
 	// Appointments lists every appointment, newest first.
 	Appointments(ctx context.Context) ([]*Appointment, error)
+	// AppointmentsOf lists one person's appointments (cancelled ones too), newest first, reading
+	// only theirs.
+	AppointmentsOf(ctx context.Context, personID int64) ([]*Appointment, error)
 	// AcknowledgeStep records an acknowledgement and drops the step's pending reminders.
 	AcknowledgeStep(ctx context.Context, id, stepID string, by int64, at time.Time) (*AckResult, error)
 	// SetAppointmentStatus pauses, resumes or cancels; see ReminderService.

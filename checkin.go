@@ -346,6 +346,10 @@ const (
 	AuditExportIndividual = "export_individual" // exported one row per answer
 	AuditViewSummary      = "view_summary"      // viewed aggregate figures
 	AuditExportAggregates = "export_aggregates" // exported aggregate figures
+	AuditRemindNow        = "remind_now"        // had a 四项清单 reminder sent at once (Subject: the leader)
+	AuditInviteMany       = "invite_many"       // issued invite codes from a 花名册 sheet (Detail: how many)
+	AuditExportInvites    = "export_invites"    // downloaded the invite codes they issued (Detail: how many)
+	AuditSetScope         = "set_scope"         // changed an HR officer's units (Subject; Detail: the units)
 )
 
 // AuditEntry records that someone viewed individual check-in data, or aggregate figures.
@@ -358,7 +362,19 @@ type AuditEntry struct {
 	Unit     string    `json:"unit,omitempty"`     // which unit's figures ("" = everyone)
 	Periods  []string  `json:"periods,omitempty"`  // which periods
 	Detail   string    `json:"detail,omitempty"`
+	// Count and LastAt: identical views of aggregate figures within a short window are one entry,
+	// seen Count times, the last at LastAt (see CoalesceWindow). Zero Count means once.
+	Count  int       `json:"count,omitempty"`
+	LastAt time.Time `json:"last_at,omitzero"`
 }
+
+// CoalesceWindow is how long identical views of aggregate figures (same person, unit and
+// periods) count as one audit entry. Views of individual answers are never coalesced.
+const CoalesceWindow = 10 * time.Minute
+
+// Coalescable reports whether e may share an entry with identical ones: views of aggregate
+// figures only, never anything that shows or lists individual people.
+func (e *AuditEntry) Coalescable() bool { return e.Action == AuditViewSummary }
 
 // CheckInService stores check-ins, their aggregates and follow-up cases: the union of the
 // interfaces below, one per use case, which consumers take when they need only that part.
@@ -433,6 +449,8 @@ type AuditTrail interface {
 	Audit(ctx context.Context, e *AuditEntry) error
 	// AuditLog returns the newest entries first, at most limit.
 	AuditLog(ctx context.Context, limit int) ([]*AuditEntry, error)
+	// AuditLogPage returns limit entries from offset (0 = the newest), and how many there are.
+	AuditLogPage(ctx context.Context, offset, limit int) ([]*AuditEntry, int, error)
 }
 
 // PromptClaims is the prompt schedule's shared state: who was prompted, who is paused.

@@ -351,6 +351,15 @@ func (s *Staff) Paused(ctx context.Context) (map[int64]bool, map[string]bool, er
 	return s.CheckIns.Paused(ctx)
 }
 
+// AuditLogPage returns limit audit entries from offset (0 = the newest) and how many there are,
+// for admins.
+func (s *Staff) AuditLogPage(ctx context.Context, offset, limit int) ([]*ganwei.AuditEntry, int, error) {
+	if _, err := s.Authorize(ctx, ganwei.RoleAdmin); err != nil {
+		return nil, 0, err
+	}
+	return s.CheckIns.AuditLogPage(ctx, offset, limit)
+}
+
 // AuditLog returns the newest audit entries, for admins.
 func (s *Staff) AuditLog(ctx context.Context, limit int) ([]*ganwei.AuditEntry, error) {
 	if _, err := s.Authorize(ctx, ganwei.RoleAdmin); err != nil {

@@ -62,10 +62,11 @@ func seedDistrict(b *testing.B, h *harness) {
 }
 
 // BenchmarkConsolePages measures the server time of each page for a district of 10,000 cadres
-// with a year of weekly check-ins, and reports its p99 (go test -bench Console -run ^$ ./console/).
+// with a year of weekly check-ins and of audit entries, and reports its p99 (go test -bench Console -run ^$ ./console/).
 func BenchmarkConsolePages(b *testing.B) {
 	h := newHarness(b)
 	seedDistrict(b, h)
+	seedAuditLog(b, h)
 	admin := h.signIn(testkit.AdminID)
 	for _, p := range append(pages, struct{ path, want string }{"/console/audit", "审计"}) {
 		b.Run(p.path, func(b *testing.B) {

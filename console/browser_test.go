@@ -32,7 +32,8 @@ func chromiumPath(t *testing.T) string {
 
 // TestBrowserSignsInWorksAndSignsOut drives a real headless Chromium: it opens a sign-in link,
 // presses 进入工作台, opens every page of the navigation, adds a note to a case through its form,
-// registers a leader after the date preview, and signs out. With GANWEI_SCREENSHOTS=dir it writes
+// registers a leader after the date preview, imports leaders and invites from Excel
+// (browserImports), and signs out. With GANWEI_SCREENSHOTS=dir it writes
 // a screenshot of each page at 1366×768 and at a phone's width.
 func TestBrowserSignsInWorksAndSignsOut(t *testing.T) {
 	chromium := chromiumPath(t)
@@ -147,6 +148,8 @@ func TestBrowserSignsInWorksAndSignsOut(t *testing.T) {
 	}
 	shoot("reminders-board")
 
+	browserImports(t, h, run, text, shoot)
+
 	run("sign out", chromedp.Click(".signout button", chromedp.ByQuery), chromedp.WaitVisible(".message", chromedp.ByQuery))
 	if got := text("h1"); got != "已退出" {
 		t.Errorf("after 退出 h1 = %q", got)
@@ -169,4 +172,6 @@ func TestBrowserSignsInWorksAndSignsOut(t *testing.T) {
 		t.Errorf("the audit page lacks HR's view of the case: %q", text("ul.audit"))
 	}
 	shoot("audit")
+	run("admin's 人员", chromedp.Navigate(h.srv.URL+"/console/people"), chromedp.WaitVisible(`input[name="units"]`, chromedp.ByQuery))
+	shoot("people-admin")
 }

@@ -46,7 +46,7 @@ type Server struct {
 	// Secure marks the session cookie Secure (the public URL is https).
 	Secure bool
 
-	pages map[string]*pageTemplate
+	pages pageSet
 }
 
 // Handler returns the console's routes, all under Prefix.
@@ -86,6 +86,11 @@ func (s *Server) Handler() (http.Handler, error) {
 	page("POST /console/reminders/new", s.reminderRegister)
 	page("POST /console/reminders/{id}/status", s.reminderStatus)
 	page("GET /console/reminders/{id}/cancel", s.reminderCancelConfirm)
+	page("POST /console/reminders/{id}/remind/{step}", s.reminderRemindNow)
+	page("GET /console/reminders/import", s.reminderImportForm)
+	page("POST /console/reminders/import", s.reminderImportPreview)
+	page("POST /console/reminders/import/confirm", s.reminderImportConfirm)
+	page("GET /console/reminders/import/template", s.reminderImportTemplate)
 	page("GET /console/audit", s.auditLog)
 	page("GET /console/audit/export", s.auditExport)
 	if s.Answerer != nil && s.Curation != nil {
@@ -96,6 +101,12 @@ func (s *Server) Handler() (http.Handler, error) {
 		page("POST /console/people/invite", s.peopleInvite)
 		page("POST /console/people/{id}/role", s.peopleRole)
 		page("GET /console/people/{id}/revoke", s.peopleRevokeConfirm)
+		page("POST /console/people/{id}/scope", s.peopleScope)
+		page("GET /console/people/import", s.peopleImportForm)
+		page("POST /console/people/import", s.peopleImportPreview)
+		page("POST /console/people/import/confirm", s.peopleImportConfirm)
+		page("POST /console/people/import/codes", s.peopleImportCodes)
+		page("GET /console/people/import/template", s.peopleImportTemplate)
 	}
 	mux.HandleFunc("/console/", s.notFound)
 	return securityHeaders(mux), nil

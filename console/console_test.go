@@ -23,6 +23,8 @@ var pages = []struct{ path, want string }{
 	{"/console/reminders", "四项清单"},
 	{"/console/reminders/new", "登记新任职领导"},
 	{"/console/people", "邀请一人"},
+	{"/console/reminders/import", "批量登记新任职领导"},
+	{"/console/people/import", "按花名册邀请"},
 	{"/console/knowledge", "命中测试"},
 }
 

@@ -74,12 +74,12 @@ func newHarnessWith(t testing.TB, adjust func(*console.Server)) *harness {
 	rem := &reminders.Service{Queue: store, Users: store, Messenger: h.front, Sequence: sequence.Fixed(sequence.Default()),
 		Calendar: workdays.New(testkit.Shanghai), Now: clock.Now, Instance: "test",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	h.office = &reminders.Office{Reminders: rem, Users: store}
+	h.office = &reminders.Office{Reminders: rem, Users: store, Audit: store}
 	srv := &console.Server{
 		Links: h.links, Staff: h.staff,
 		Office:     h.office,
 		Curation:   &curation.Queue{Questions: store, Users: store},
-		People:     &people.Service{Users: store, Now: clock.Now},
+		People:     &people.Service{Users: store, Now: clock.Now, Audit: store},
 		Answerer:   &knowledge.Answerer{Library: lib},
 		InviteLink: func(code string) string { return "https://t.me/ganwei_test_bot?start=" + code },
 		Names:      store, Periods: cal, Location: testkit.Shanghai, Now: clock.Now,

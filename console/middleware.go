@@ -3,8 +3,11 @@ package console
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
+	"mime"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/ganwei-bot/ganwei"
 )
@@ -93,6 +96,9 @@ func (s *Server) signedIn(next http.Handler) http.Handler {
 			return
 		}
 		if r.Method == http.MethodPost {
+			if !s.parseUpload(w, r) {
+				return
+			}
 			token := r.PostFormValue("csrf")
 			if crossSite(r) || subtle.ConstantTimeCompare([]byte(token), []byte(ws.CSRF)) != 1 {
 				s.renderMessage(w, r, http.StatusForbidden, "页面已过期", "表单已过期，请返回上一页刷新后重试。")
@@ -103,4 +109,29 @@ func (s *Server) signedIn(next http.Handler) http.Handler {
 		ctx = context.WithValue(ctx, viewerKey{}, &viewer{User: u, Session: ws})
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// parseUpload reads a multipart form (an Excel upload) into memory, within uploadForm bytes, so
+// the file is never written to a temporary file; it answers an oversized or broken upload itself
+// and reports false. Other requests pass untouched.
+func (s *Server) parseUpload(w http.ResponseWriter, r *http.Request) bool {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
+		return true
+	}
+	if r.ContentLength > uploadForm {
+		s.renderMessage(w, r, http.StatusRequestEntityTooLarge, "文件太大", msgTooBig)
+		return false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, uploadForm)
+	// Parts up to maxMemory stay in memory; the body cannot exceed it, so none goes to disk.
+	if err := r.ParseMultipartForm(uploadForm); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) || strings.Contains(err.Error(), "request body too large") {
+			s.renderMessage(w, r, http.StatusRequestEntityTooLarge, "文件太大", msgTooBig)
+		} else {
+			s.renderMessage(w, r, http.StatusBadRequest, "上传没有完成", "文件没有完整上传，请重新选择文件再试。")
+		}
+		return false
+	}
+	return true
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ganwei-bot/ganwei"
@@ -30,7 +31,17 @@ type page struct {
 	Data   any
 }
 
-// parseTemplates builds one template per page: the layout plus the page's file.
+// pageSet holds the page templates. Each is parsed on its first use rather than at start: an
+// idle bot whose console nobody opens keeps no parsed templates (about 1 MB of heap).
+// TestEveryPageTemplateParses parses them all, so a broken template fails the tests, not a visit.
+type pageSet struct {
+	funcs  template.FuncMap
+	files  map[string]string // page name -> its template file
+	mu     sync.Mutex
+	parsed map[string]*pageTemplate
+}
+
+// parseTemplates finds the page templates; each page is the layout plus the page's own file.
 func (s *Server) parseTemplates() error {
 	funcs := template.FuncMap{
 		"periodLabel": ganwei.PeriodLabel,
@@ -63,19 +74,34 @@ func (s *Server) parseTemplates() error {
 	if err != nil {
 		return err
 	}
-	s.pages = map[string]*pageTemplate{}
+	s.pages = pageSet{funcs: funcs, files: map[string]string{}, parsed: map[string]*pageTemplate{}}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".html")
 		if name == "layout" || name == "_partials" {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/_partials.html", f)
-		if err != nil {
-			return fmt.Errorf("parse console template %s: %w", name, err)
-		}
-		s.pages[name] = t
+		s.pages.files[name] = f
 	}
 	return nil
+}
+
+// template returns the page's template, parsing it on first use.
+func (p *pageSet) template(name string) (*pageTemplate, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if t, ok := p.parsed[name]; ok {
+		return t, nil
+	}
+	f, ok := p.files[name]
+	if !ok {
+		return nil, fmt.Errorf("no template %q", name)
+	}
+	t, err := template.New("layout.html").Funcs(p.funcs).ParseFS(assets, "templates/layout.html", "templates/_partials.html", f)
+	if err != nil {
+		return nil, fmt.Errorf("parse console template %s: %w", name, err)
+	}
+	p.parsed[name] = t
+	return t, nil
 }
 
 // nav lists the pages the person may open; a page they may not is not offered.
@@ -103,9 +129,9 @@ func (s *Server) nav(u *ganwei.User) []navItem {
 // render writes the page name with data, rendered fully before anything is sent so that a
 // template error is a clean 500.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name, title, active string, data any) {
-	t, ok := s.pages[name]
-	if !ok {
-		s.fail(w, r, "render", fmt.Errorf("no template %q", name))
+	t, err := s.pages.template(name)
+	if err != nil {
+		s.fail(w, r, "render", err)
 		return
 	}
 	p := page{Title: title, Active: active, Data: data}

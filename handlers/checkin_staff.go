@@ -474,7 +474,22 @@ func AuditLine(e *ganwei.AuditEntry, names map[int64]string) string {
 	case ganwei.AuditExportAggregates:
 		return fmt.Sprintf("%s 导出了汇总数据（%s，%s）", actor, span, e.Detail)
 	case ganwei.AuditViewSummary:
+		if e.Count > 1 {
+			return fmt.Sprintf("%s 查看了%s的汇总（%s；%d 分钟内共 %d 次）", actor, group, span, int(ganwei.CoalesceWindow.Minutes()), e.Count)
+		}
 		return fmt.Sprintf("%s 查看了%s的汇总（%s）", actor, group, span)
+	case ganwei.AuditRemindNow:
+		return fmt.Sprintf("%s 请敢为助手立即提醒 %s", actor, e.Detail)
+	case ganwei.AuditInviteMany:
+		return fmt.Sprintf("%s 按花名册生成了 %s 个邀请码", actor, e.Detail)
+	case ganwei.AuditExportInvites:
+		return fmt.Sprintf("%s 下载了本人生成的 %s 个邀请码", actor, e.Detail)
+	case ganwei.AuditSetScope:
+		units := e.Detail
+		if units == "" {
+			units = "全部单位"
+		}
+		return fmt.Sprintf("%s 将 %s 的负责单位调整为：%s", actor, who(e.Subject), units)
 	}
 	return fmt.Sprintf("%s %s %s", actor, e.Action, e.Detail)
 }

@@ -80,6 +80,9 @@ func TestAuditLineInChineseWithNames(t *testing.T) {
 		{ganwei.AuditEntry{Actor: 1, Action: ganwei.AuditViewSummary, Unit: "发改委", Periods: []string{"2026-W40", "2026-W47"}}, "操作人 张三 查看了发改委的汇总（2026年第40周 至 2026年第47周）"},
 		{ganwei.AuditEntry{Operator: "alice", Action: ganwei.AuditExportIndividual, Periods: []string{"2026-W47"}, Detail: "xlsx"}, "命令行操作人 alice 导出了个人明细（2026年第47周，xlsx）"},
 		{ganwei.AuditEntry{Actor: 9, Action: ganwei.AuditViewCase, Periods: []string{"2026-W48"}, Detail: "x"}, "操作人 已删除的用户（9） 查看了 已删除资料的人员 的2026年第48周回答（跟进事项 x）"},
+		{ganwei.AuditEntry{Actor: 1, Action: ganwei.AuditViewSummary, Unit: "发改委", Periods: []string{"2026-W47"}, Count: 4}, "操作人 张三 查看了发改委的汇总（2026年第47周；10 分钟内共 4 次）"},
+		{ganwei.AuditEntry{Actor: 1, Action: ganwei.AuditRemindNow, Subject: 5, Detail: "陈刚阅读《权力清单》"}, "操作人 张三 请敢为助手立即提醒 陈刚阅读《权力清单》"},
+		{ganwei.AuditEntry{Actor: 1, Action: ganwei.AuditSetScope, Subject: 2, Detail: "七都镇、震泽镇"}, "操作人 张三 将 李四 的负责单位调整为：七都镇、震泽镇"},
 	} {
 		if got := AuditLine(&tc.e, names); got != tc.want {
 			t.Errorf("AuditLine(%+v) = %q, want %q", tc.e, got, tc.want)

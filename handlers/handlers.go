@@ -138,7 +138,7 @@ func (h *Handlers) Register() {
 	h.callbacks = map[string]*callback{}
 	h.dialogs = map[string]*dialog{}
 	h.identities = newIdentityCache(identityTTL, h.Now)
-	h.people = &people.Service{Users: h.Users, AdminIDs: h.AdminIDs, Now: h.Now}
+	h.people = &people.Service{Users: h.Users, AdminIDs: h.AdminIDs, Now: h.Now, Audit: h.CheckIns}
 	h.curation = &curation.Queue{Questions: h.Questions, Users: h.Users, AdminIDs: h.AdminIDs}
 	if h.Reminders != nil {
 		h.office = &reminders.Office{Reminders: h.Reminders, Users: h.Users, AdminIDs: h.AdminIDs}

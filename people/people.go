@@ -8,6 +8,7 @@ package people
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,6 +22,8 @@ type Service struct {
 	AdminIDs map[int64]bool
 	// Now is the clock.
 	Now func() time.Time
+	// Audit records invites issued in bulk, their download and scope changes; required for those.
+	Audit ganwei.AuditTrail
 }
 
 // Refusals and answers, as the person reads them.
@@ -164,6 +167,20 @@ func (s *Service) SetRole(ctx context.Context, id int64, role ganwei.Role) (*gan
 func (s *Service) SetScope(ctx context.Context, id int64, units []string) (*ganwei.User, error) {
 	if _, err := s.authorizer().Authorize(ctx, ganwei.RoleAdmin); err != nil {
 		return nil, err
+	}
+	target, err := s.Users.User(ctx, id)
+	if ganwei.ErrorCode(err) == ganwei.ENOTFOUND {
+		return nil, ganwei.Errorf(ganwei.ENOTFOUND, msgNoSuchUser, id)
+	} else if err != nil {
+		return nil, fmt.Errorf("read user: %w", err)
+	}
+	if len(units) > 0 && target.Role != ganwei.RoleHR {
+		return nil, ganwei.Errorf(ganwei.EINVALID, "负责单位只对组织部工作人员有意义；%s 是%s。", target.Name, target.Role.Label())
+	}
+	if s.Audit != nil && !slices.Equal(target.Scope, units) && (len(target.Scope) > 0 || len(units) > 0) {
+		if err := s.audit(ctx, ganwei.AuditEntry{Action: ganwei.AuditSetScope, Subject: id, Detail: strings.Join(units, "、")}); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.Users.SetScope(ctx, id, units); ganwei.ErrorCode(err) == ganwei.ENOTFOUND {
 		return nil, ganwei.Errorf(ganwei.ENOTFOUND, msgNoSuchUser, id)

@@ -8,7 +8,12 @@ package redisstore
 //	                                               step ids), and per step {step}.{field}: title,
 //	                                               needack, status, due, sent, acked, ackby, rem,
 //	                                               next, esc, msg, err (times in Unix ms)
-//	{prefix}:appts                         zset    appointment ids, score = created (ms)
+//	{prefix}:appts                         zset    appointment ids, score = the person's id (pid):
+//	                                               every appointment, and by ZRANGEBYSCORE pid pid
+//	                                               one person's (their /help reads only theirs).
+//	                                               Written before this index as score = created
+//	                                               (ms); IndexAppointmentsByPerson rewrites those
+//	                                               at start-up and AppointmentsOf still reads them
 //	{prefix}:appt:dup:{personID}:{hash}    string  id of the live appointment of that person for
 //	                                               that position (hash of the normalised position);
 //	                                               stops a second registration starting a second
@@ -33,6 +38,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -91,8 +97,9 @@ func fromMS(v string) time.Time {
 }
 
 // createApptScript registers an appointment unless the person already has one for the post.
-// KEYS: dup, appt, appts, due. ARGV: id, created ms, number of hash args, hash args..., then
-// (score, member) pairs of jobs. Returns the id of the appointment that now holds the post.
+// KEYS: dup, appt, appts, due. ARGV: id, person id (the appts score), number of hash args, hash
+// args..., then (score, member) pairs of jobs. Returns the id of the appointment that now holds
+// the post.
 var createApptScript = redis.NewScript(`
 local existing = redis.call('GET', KEYS[1])
 if existing then return existing end
@@ -144,7 +151,7 @@ func (s *Store) CreateAppointment(ctx context.Context, a *ganwei.Appointment) (s
 			st.ID+".status", string(ganwei.StepScheduled), st.ID+".due", ms(st.DueAt), st.ID+".next", ms(st.DueAt))
 		jobs = append(jobs, st.DueAt.UnixMilli(), jobMember(id, st.ID))
 	}
-	args := append([]any{id, ms(a.CreatedAt), len(h)}, h...)
+	args := append([]any{id, strconv.FormatInt(a.PersonID, 10), len(h)}, h...)
 	args = append(args, jobs...)
 	got, err := createApptScript.Run(ctx, s.client,
 		[]string{s.dupKey(a.PersonID, a.Position), s.apptKey(id), s.key("appts"), s.dueKey()}, args...).Text()
@@ -171,19 +178,68 @@ func (s *Store) Appointment(ctx context.Context, id string) (*ganwei.Appointment
 
 // Appointments lists every appointment, newest first.
 func (s *Store) Appointments(ctx context.Context) ([]*ganwei.Appointment, error) {
-	ids, err := s.client.ZRevRange(ctx, s.key("appts"), 0, -1).Result()
+	ids, err := s.client.ZRange(ctx, s.key("appts"), 0, -1).Result()
 	if err != nil {
 		return nil, wrap("list appointments", err)
 	}
+	return s.appointmentsByID(ctx, ids, "list appointments")
+}
+
+// Scores of {prefix}:appts written before the index by person held the creation time in Unix
+// ms. Person ids are below legacyScoreMin (Telegram's) or at least redisstore.WeComChatBase
+// (2^52, above legacyScoreMax): the window holds only old entries.
+const (
+	legacyScoreMin = "1000000000000"    // 2001-09-09 in Unix ms
+	legacyScoreMax = "(100000000000000" // year 5138
+)
+
+// personApptsScript returns the ids scored with the person's id, then any still scored in the
+// old layout: one command, one round trip. KEYS: appts. ARGV: person id, legacy min, legacy max.
+var personApptsScript = redis.NewScript(`
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], ARGV[1])
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[2], ARGV[3])) do ids[#ids + 1] = id end
+return ids
+`)
+
+// AppointmentsOf lists one person's appointments (cancelled ones too), newest first, reading
+// only theirs: the ids scored with their id in {prefix}:appts, plus any entry still in the old
+// layout (none once IndexAppointmentsByPerson has run, but a replica of the previous version
+// may write one during a rolling upgrade).
+func (s *Store) AppointmentsOf(ctx context.Context, personID int64) ([]*ganwei.Appointment, error) {
+	ids, err := personApptsScript.Run(ctx, s.client, []string{s.key("appts")},
+		personID, legacyScoreMin, legacyScoreMax).StringSlice()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, wrap("list the person's appointments", err)
+	}
+	list, err := s.appointmentsByID(ctx, ids, "list the person's appointments")
+	if err != nil {
+		return nil, err
+	}
+	mine := list[:0]
+	for _, a := range list {
+		// An entry of the layout before person ids names its leader by tg (their person id then).
+		if a.PersonID == personID || (a.PersonID == 0 && a.TelegramID == personID) {
+			mine = append(mine, a)
+		}
+	}
+	return mine, nil
+}
+
+// appointmentsByID reads the appointments in one round trip, skipping ids whose appointment is
+// gone, and orders them newest first.
+func (s *Store) appointmentsByID(ctx context.Context, ids []string, what string) ([]*ganwei.Appointment, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
 	cmds := make([]*redis.MapStringStringCmd, len(ids))
-	_, err = s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, id := range ids {
 			cmds[i] = p.HGetAll(ctx, s.apptKey(id))
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, wrap("list appointments", err)
+		return nil, wrap(what, err)
 	}
 	out := make([]*ganwei.Appointment, 0, len(ids))
 	for i, c := range cmds {
@@ -191,7 +247,41 @@ func (s *Store) Appointments(ctx context.Context) ([]*ganwei.Appointment, error)
 			out = append(out, decodeAppointment(ids[i], m))
 		}
 	}
+	slices.SortFunc(out, func(a, b *ganwei.Appointment) int {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
 	return out, nil
+}
+
+// IndexAppointmentsByPerson rewrites the entries of {prefix}:appts that an earlier version
+// scored by creation time to the leader's person id, so that AppointmentsOf finds them by person;
+// an entry without a person id (written by a replica of the version before person ids, during a
+// rolling upgrade) first gets its leader as Migrate gives them (appointmentLeader). It is
+// idempotent and safe beside other replicas (an entry removed meanwhile is not put back); run at
+// start-up by Migrate. It returns how many entries it rewrote.
+func (s *Store) IndexAppointmentsByPerson(ctx context.Context) (int, error) {
+	ids, err := s.client.ZRangeByScore(ctx, s.key("appts"), &redis.ZRangeBy{Min: legacyScoreMin, Max: legacyScoreMax}).Result()
+	if err != nil || len(ids) == 0 {
+		return 0, wrap("index appointments by person", err)
+	}
+	n := 0
+	for _, id := range ids {
+		pid, _, err := s.appointmentLeader(ctx, id)
+		if err != nil {
+			return n, err
+		}
+		if pid <= 0 {
+			continue // gone (or not ours): left as it is
+		}
+		if err := s.client.ZAddXX(ctx, s.key("appts"), redis.Z{Score: float64(pid), Member: id}).Err(); err != nil {
+			return n, wrap("index appointments by person", err)
+		}
+		n++
+	}
+	return n, nil
 }
 
 func decodeAppointment(id string, m map[string]string) *ganwei.Appointment {

@@ -23,6 +23,8 @@ package redisstore
 //	{prefix}:cipause:users                     set     Telegram ids whose prompts are paused
 //	{prefix}:cipause:units                     set     units whose prompts are paused
 //	{prefix}:audit                             list    JSON ganwei.AuditEntry, newest first, capped at auditCap
+//	{prefix}:auditseq                          string  number of the newest audit entry ("seq" in its JSON)
+//	{prefix}:auditco:{fingerprint}             string  "seq:first-ms" of a recent summary view, for coalescing; TTL 10 min
 //
 // Aggregate fields: n (responses), eligible, blocked, w_sum, s_sum, w1..w5, s1..s5, sup_enough, sup_partly,
 // sup_lacking, ben_ok, ben_pending, talk, talk_n (answered the talk question). A partial answer

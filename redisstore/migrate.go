@@ -43,7 +43,7 @@ func (s *Store) Migrate(ctx context.Context, logger *slog.Logger) error {
 			return err
 		}
 		if v >= SchemaVersion {
-			return nil
+			return s.indexAppointments(ctx, logger)
 		}
 		token := strconv.FormatInt(time.Now().UnixNano(), 36)
 		got, err := s.client.SetNX(ctx, lock, token, migrateLockTTL).Result()
@@ -62,8 +62,23 @@ func (s *Store) Migrate(ctx context.Context, logger *slog.Logger) error {
 		if _, uerr := unlockScript.Run(ctx, s.client, []string{lock}, token).Result(); uerr != nil && !errors.Is(uerr, redis.Nil) {
 			logger.Warn("release migration lock", "err", uerr)
 		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// indexAppointments runs IndexAppointmentsByPerson (nothing to do but one read once done) and
+// logs what it rewrote.
+func (s *Store) indexAppointments(ctx context.Context, logger *slog.Logger) error {
+	n, err := s.IndexAppointmentsByPerson(ctx)
+	if err != nil {
 		return err
 	}
+	if n > 0 {
+		logger.Info("appointments indexed by person", "appointments", n)
+	}
+	return nil
 }
 
 var unlockScript = redis.NewScript(`
@@ -105,60 +120,88 @@ func (s *Store) migrateFrom(ctx context.Context, from int, logger *slog.Logger) 
 	return nil
 }
 
-// migrateAppointmentLeaders names each appointment's leader by person id (pid). Before layout 3
-// an appointment named its leader by the Telegram id HR typed (tg), which was also the person id
-// of someone bound through Telegram (or the chat number of someone picked among 企业微信 people).
-// tg is a person's id when such a person exists; otherwise the account telegram:<tg> leads to
-// them; otherwise the leader never bound an invite, and becomes a person with that account and
-// the appointment's name (no role), as registering them does now. The duplicate guard moves to
-// the person id. Appointments that have a pid are left alone, so a second run changes nothing.
+// migrateAppointmentLeaders names each appointment's leader by person id (pid) and scores it by
+// that id in {prefix}:appts (see appointmentLeader). Appointments that have a pid keep it, so a
+// second run changes nothing. It returns how many it gave a pid and how many leaders it made
+// people of.
 func (s *Store) migrateAppointmentLeaders(ctx context.Context) (n, added int, err error) {
 	ids, err := s.client.ZRange(ctx, s.key("appts"), 0, -1).Result()
 	if err != nil {
 		return 0, 0, wrap("list appointments", err)
 	}
 	for _, id := range ids {
-		v, err := s.client.HMGet(ctx, s.apptKey(id), "pid", "tg", "name", "unit", "position").Result()
+		pid, made, err := s.appointmentLeader(ctx, id)
 		if err != nil {
-			return n, added, wrap("read appointment", err)
+			return n, added, err
 		}
-		field := func(i int) string { f, _ := v[i].(string); return f }
-		if field(0) != "" || field(1) == "" {
-			continue // done before, or gone meanwhile
+		if pid <= 0 {
+			continue
 		}
-		tg, err := strconv.ParseInt(field(1), 10, 64)
-		if err != nil {
-			return n, added, fmt.Errorf("appointment %s: leader %q: %w", id, field(1), err)
+		if err := s.client.ZAddXX(ctx, s.key("appts"), redis.Z{Score: float64(pid), Member: id}).Err(); err != nil {
+			return n, added, wrap("index appointment", err)
 		}
-		pid := tg
-		if exists, err := s.client.Exists(ctx, s.userKey(tg)).Result(); err != nil {
-			return n, added, wrap("read user", err)
-		} else if exists == 0 {
-			created := false
-			pid, created, err = s.PersonForAccount(ctx, ganwei.TelegramAccount(tg),
-				&ganwei.User{Name: field(2), Unit: field(3), Position: field(4)})
-			if err != nil {
-				return n, added, fmt.Errorf("appointment %s: leader: %w", id, err)
-			}
-			if created {
-				added++
-			}
+		if made >= 0 {
+			n++
 		}
-		oldDup, newDup := s.dupKey(tg, field(4)), s.dupKey(pid, field(4))
-		_, err = s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			p.HSet(ctx, s.apptKey(id), "pid", pid)
-			if oldDup != newDup {
-				p.Copy(ctx, oldDup, newDup, 0, false)
-				p.Del(ctx, oldDup)
-			}
-			return nil
-		})
-		if err != nil && !errors.Is(err, redis.Nil) {
-			return n, added, wrap("migrate appointment", err)
+		if made > 0 {
+			added++
 		}
-		n++
 	}
 	return n, added, nil
+}
+
+// appointmentLeader returns the person id of an appointment's leader, giving it one first when it
+// has none. Before layout 3 an appointment named its leader by the Telegram id HR typed (tg),
+// which was also the person id of someone bound through Telegram (or the chat number of someone
+// picked among 企业微信 people): tg is a person's id when such a person exists; otherwise the
+// account telegram:<tg> leads to them; otherwise the leader never bound an invite and becomes a
+// person with that account and the appointment's name (no role), as registering them does now.
+// The duplicate guard moves to the person id. made is -1 when the appointment had a pid already,
+// 1 when a person was made for the leader, 0 otherwise; pid is 0 for an appointment gone.
+func (s *Store) appointmentLeader(ctx context.Context, id string) (pid int64, made int, err error) {
+	v, err := s.client.HMGet(ctx, s.apptKey(id), "pid", "tg", "name", "unit", "position").Result()
+	if err != nil {
+		return 0, 0, wrap("read appointment", err)
+	}
+	field := func(i int) string { f, _ := v[i].(string); return f }
+	if field(0) != "" {
+		pid, _ = strconv.ParseInt(field(0), 10, 64)
+		return pid, -1, nil
+	}
+	if field(1) == "" {
+		return 0, 0, nil // gone meanwhile
+	}
+	tg, err := strconv.ParseInt(field(1), 10, 64)
+	if err != nil {
+		return 0, 0, fmt.Errorf("appointment %s: leader %q: %w", id, field(1), err)
+	}
+	pid = tg
+	if exists, err := s.client.Exists(ctx, s.userKey(tg)).Result(); err != nil {
+		return 0, 0, wrap("read user", err)
+	} else if exists == 0 {
+		created := false
+		pid, created, err = s.PersonForAccount(ctx, ganwei.TelegramAccount(tg),
+			&ganwei.User{Name: field(2), Unit: field(3), Position: field(4)})
+		if err != nil {
+			return 0, 0, fmt.Errorf("appointment %s: leader: %w", id, err)
+		}
+		if created {
+			made = 1
+		}
+	}
+	oldDup, newDup := s.dupKey(tg, field(4)), s.dupKey(pid, field(4))
+	_, err = s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, s.apptKey(id), "pid", pid)
+		if oldDup != newDup {
+			p.Copy(ctx, oldDup, newDup, 0, false)
+			p.Del(ctx, oldDup)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return 0, 0, wrap("migrate appointment", err)
+	}
+	return pid, made, nil
 }
 
 // migrateAccounts gives every person their Telegram account (their id was their Telegram id) and

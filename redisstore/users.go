@@ -381,3 +381,13 @@ func (s *Store) appointmentsOf(ctx context.Context, tx *redis.Tx, uid string) ([
 	}
 	return out, nil
 }
+
+// UsersByID reads the users with the ids in one round trip, skipping ids nobody has (a page
+// naming many people — the audit log — looks them up at once rather than one by one).
+func (s *Store) UsersByID(ctx context.Context, ids []int64) ([]*ganwei.User, error) {
+	keys := make([]string, len(ids))
+	for i, id := range ids {
+		keys[i] = strconv.FormatInt(id, 10)
+	}
+	return s.usersByID(ctx, keys)
+}

@@ -18,6 +18,8 @@ type Office struct {
 	Users     People
 	// AdminIDs are administrators whatever the store says (GANWEI_ADMIN_IDS).
 	AdminIDs map[int64]bool
+	// Audit records actions HR takes on someone's behalf (RemindNow); required for them.
+	Audit ganwei.AuditTrail
 }
 
 // People is what the office reads about people: one by id (the actor's current role), and
@@ -138,12 +140,12 @@ func (o *Office) Mine(ctx context.Context) (*ganwei.Appointment, error) {
 	if !ok || a.CommandLine() {
 		return nil, nil
 	}
-	all, err := o.Reminders.Appointments(ctx)
+	own, err := o.Reminders.AppointmentsOf(ctx, a.ID) // only theirs: /help runs this for everyone
 	if err != nil {
 		return nil, err
 	}
 	var found *ganwei.Appointment
-	for _, x := range all {
+	for _, x := range own {
 		if x.PersonID == a.ID && a.ID != 0 && x.Status != ganwei.AppointmentCancelled && (found == nil || x.CreatedAt.After(found.CreatedAt)) {
 			found = x
 		}
@@ -159,4 +161,50 @@ func (o *Office) Acknowledge(ctx context.Context, appointmentID, stepID string) 
 		return nil, ganwei.Errorf(ganwei.EFORBIDDEN, "只有本人可以确认阅知。")
 	}
 	return o.Reminders.Acknowledge(ctx, appointmentID, stepID, a.ID)
+}
+
+// RemindNow has the leader reminded of a sent, unacknowledged step at once, for HR covering the
+// appointment's unit; each reminder sent is written to the audit log (who had whom reminded of
+// what). See Service.RemindNow for the refusals, which are not logged: nothing was sent.
+func (o *Office) RemindNow(ctx context.Context, appointmentID, stepID string) error {
+	u, err := o.hr(ctx)
+	if err != nil {
+		return err
+	}
+	a, err := o.inScope(ctx, u, appointmentID)
+	if err != nil {
+		return err
+	}
+	if o.Audit == nil {
+		return fmt.Errorf("remind now: no audit log configured")
+	}
+	if err := o.Reminders.RemindNow(ctx, appointmentID, stepID); err != nil {
+		return err
+	}
+	actor, _ := ganwei.ActorFromContext(ctx)
+	title := stepID
+	if st := a.Step(stepID); st != nil && st.Title != "" {
+		title = st.Title
+	}
+	// The leader need not have bound an account, so the entry carries their name as well as the id.
+	if err := o.Audit.Audit(ctx, &ganwei.AuditEntry{Actor: actor.ID, Operator: actor.Operator, Action: ganwei.AuditRemindNow,
+		Subject: a.PersonID, Unit: a.Unit, Detail: a.Name + "阅读《" + title + "》"}); err != nil {
+		return fmt.Errorf("reminder sent, but the audit log was not written: %w", err)
+	}
+	return nil
+}
+
+// Appointee is the person who bound the Telegram id (their account, never a person id), for HR
+// registering them (the bot's /appoint shows the same name); ENOTFOUND when nobody has bound it.
+func (o *Office) Appointee(ctx context.Context, telegramID int64) (*ganwei.User, error) {
+	if _, err := o.hr(ctx); err != nil {
+		return nil, err
+	}
+	accounts, ok := o.Users.(interface {
+		UserByAccount(ctx context.Context, a ganwei.Account) (*ganwei.User, error)
+	})
+	if !ok {
+		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这位用户")
+	}
+	return accounts.UserByAccount(ctx, ganwei.TelegramAccount(telegramID))
 }

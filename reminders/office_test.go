@@ -35,6 +35,16 @@ func (f *fakeReminders) Appointments(context.Context) ([]*ganwei.Appointment, er
 	f.calls = append(f.calls, "appointments")
 	return f.all, nil
 }
+func (f *fakeReminders) AppointmentsOf(_ context.Context, id int64) ([]*ganwei.Appointment, error) {
+	f.calls = append(f.calls, "appointmentsof")
+	var own []*ganwei.Appointment
+	for _, a := range f.all {
+		if a.PersonID == id {
+			own = append(own, a)
+		}
+	}
+	return own, nil
+}
 func (f *fakeReminders) Acknowledge(_ context.Context, _, _ string, by int64) (*ganwei.AckResult, error) {
 	f.calls = append(f.calls, "ack")
 	f.by = by
@@ -42,6 +52,11 @@ func (f *fakeReminders) Acknowledge(_ context.Context, _, _ string, by int64) (*
 }
 func (f *fakeReminders) SetAppointmentStatus(context.Context, string, ganwei.AppointmentStatus) error {
 	f.calls = append(f.calls, "status")
+	return nil
+}
+
+func (f *fakeReminders) RemindNow(context.Context, string, string) error {
+	f.calls = append(f.calls, "remind")
 	return nil
 }
 
@@ -116,6 +131,9 @@ func TestOfficeMineIsTheNewestRunningAppointment(t *testing.T) {
 	got, err := o.Mine(ganwei.NewContextWithActor(context.Background(), ganwei.Actor{ID: testkit.LeaderID}))
 	if err != nil || got == nil || got.ID != "1" {
 		t.Errorf("Mine = %+v, %v; want appointment 1", got, err)
+	}
+	if slices.Contains(f.calls, "appointments") {
+		t.Errorf("Mine listed every appointment (%v); it reads only the person's own", f.calls)
 	}
 }
 

@@ -229,6 +229,11 @@ func (s *Service) Appointments(ctx context.Context) ([]*ganwei.Appointment, erro
 	return s.Queue.Appointments(ctx)
 }
 
+// AppointmentsOf lists one person's appointments, newest first.
+func (s *Service) AppointmentsOf(ctx context.Context, personID int64) ([]*ganwei.Appointment, error) {
+	return s.Queue.AppointmentsOf(ctx, personID)
+}
+
 // Acknowledge records that by read the step.
 func (s *Service) Acknowledge(ctx context.Context, appointmentID, stepID string, by int64) (*ganwei.AckResult, error) {
 	s.init()
@@ -518,8 +523,7 @@ func (s *Service) recordSent(ctx context.Context, job ganwei.ReminderJob, res ga
 
 func (s *Service) remind(ctx context.Context, job ganwei.ReminderJob, a *ganwei.Appointment, st *ganwei.StepState, def *sequence.Step, seq *sequence.Sequence, now time.Time) error {
 	n := st.Reminders + 1
-	text := fmt.Sprintf("【提醒】%s，《%s》于%s发给您，还没有收到您的确认。请抽空阅读，读完后点下方\"已阅知\"。\n\n%s",
-		ganwei.Address(a.Name), def.Title, s.when(st.SentAt), def.Render(a.Name, a.Position, a.Unit))
+	text := s.reminderText(a, st, def.Title, def.Render(a.Name, a.Position, a.Unit))
 	msgID, err := s.Messenger.Send(ganwei.ToPerson(ctx), a.PersonID, text, AckKeyboard(a.ID, st.ID))
 	if err != nil {
 		return s.sendFailed(ctx, job, a, st, ganwei.StepSent, now, err)

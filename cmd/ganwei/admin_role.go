@@ -46,7 +46,7 @@ func runAdminRole(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer closeStore()
-	svc := &people.Service{Users: store, AdminIDs: cfg.AdminIDs, Now: store.Now}
+	svc := &people.Service{Users: store, AdminIDs: cfg.AdminIDs, Now: store.Now, Audit: store}
 	ctx = ganwei.NewContextWithActor(ctx, ganwei.Actor{Operator: operatorName(env, "")})
 	if _, err := svc.SetRole(ctx, *id, role); err != nil {
 		return roleError(err)

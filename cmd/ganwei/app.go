@@ -13,7 +13,6 @@ import (
 	"github.com/ganwei-bot/ganwei/bot"
 	"github.com/ganwei-bot/ganwei/channels"
 	"github.com/ganwei-bot/ganwei/checkin"
-	"github.com/ganwei-bot/ganwei/embeddedredis"
 	"github.com/ganwei-bot/ganwei/handlers"
 	"github.com/ganwei-bot/ganwei/knowledge"
 	"github.com/ganwei-bot/ganwei/knowledge/sequence"
@@ -58,7 +57,7 @@ func openStore(ctx context.Context, cfg *Config, embedded bool, logger *slog.Log
 		if !embedded {
 			return nil, nil, &configError{"REDIS_URL", "not set. Set it (redis://host:6379/0), or start with --embedded-redis to keep data in memory only (lost on exit)"}
 		}
-		addr, stopEmbedded, err := embeddedredis.Start()
+		addr, stopEmbedded, err := startEmbeddedRedis()
 		if err != nil {
 			return nil, nil, err
 		}

@@ -27,7 +27,7 @@ func (a *app) wireConsole() error {
 		Staff: &checkin.Staff{Users: a.store, CheckIns: a.store, Periods: a.cfg.CheckIn.Calendar,
 			AdminIDs: a.cfg.AdminIDs, Now: a.store.Now, Location: a.cfg.Location},
 		Curation:   &curation.Queue{Questions: a.store, Users: a.store, AdminIDs: a.cfg.AdminIDs},
-		People:     &people.Service{Users: a.store, AdminIDs: a.cfg.AdminIDs, Now: a.store.Now},
+		People:     &people.Service{Users: a.store, AdminIDs: a.cfg.AdminIDs, Now: a.store.Now, Audit: a.store},
 		InviteLink: a.handlers.Messenger.InviteLink,
 		Answerer:   a.answerer,
 		Names:      a.store,
@@ -38,7 +38,7 @@ func (a *app) wireConsole() error {
 		Secure:     strings.HasPrefix(a.cfg.PublicURL, "https://"),
 	}
 	if a.reminders != nil {
-		srv.Office = &reminders.Office{Reminders: a.reminders, Users: a.store, AdminIDs: a.cfg.AdminIDs}
+		srv.Office = &reminders.Office{Reminders: a.reminders, Users: a.store, AdminIDs: a.cfg.AdminIDs, Audit: a.store}
 	}
 	h, err := srv.Handler()
 	if err != nil {

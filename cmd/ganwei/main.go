@@ -38,10 +38,10 @@ type command struct {
 	run     func(ctx context.Context, env Env, args []string) error
 }
 
-// commands lists every subcommand; each lives in a file of its own name.
+// commands lists every subcommand; each lives in a file of its own name. demo registers itself
+// (demo_cmd.go), so that a build with -tags nodemo leaves it and its stand-ins out.
 var commands = map[string]command{
 	"serve":       {"run the bot", runServe},
-	"demo":        {"run the whole bot offline with a terminal chat", runDemo},
 	"ask":         {"answer policy questions from the knowledge base", runAsk},
 	"kb":          {"export or check the knowledge base", runKB},
 	"admin":       {"organization-department operations against the bot's Redis", runAdmin},

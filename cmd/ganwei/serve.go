@@ -52,6 +52,18 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	// pages back now rather than whenever the scavenger gets to them, so that an idle bot is small.
 	debug.FreeOSMemory()
 	if a.bot != nil {
+		// Once the bot takes updates, start-up is over: the binary's pages only it touched
+		// (package initialisation, loading, registering the webhook) leave the resident set.
+		go func() {
+			if a.bot.WaitStarted(ctx) == nil {
+				debug.FreeOSMemory() // registering the webhook and the menus left garbage too
+				releaseStartupPages()
+			}
+		}()
+	} else {
+		releaseStartupPages()
+	}
+	if a.bot != nil {
 		logger.Info("ganwei starting on Telegram", "bot", a.bot.Username(), "webhook", cfg.WebhookURL != "")
 	}
 	if a.wecom != nil {

@@ -63,6 +63,7 @@ type options struct {
 	bareServe   string // internal: run the bare bot on this address
 	smaps       string
 	hold        time.Duration
+	settle      time.Duration
 	keepLogs    bool
 	stopMidway  bool
 	drainBound  time.Duration
@@ -89,6 +90,7 @@ func main() {
 	flag.DurationVar(&o.drainBound, "drain", 0, "GANWEI_DRAIN_TIMEOUT for -stop-midway (0: the default)")
 	flag.BoolVar(&o.kill, "kill", false, "with -stop-midway: SIGKILL instead of SIGTERM (a crash)")
 	flag.DurationVar(&o.claimAfter, "claim", 0, "GANWEI_CLAIM_TIMEOUT (0: the default)")
+	flag.DurationVar(&o.settle, "settle", 2*time.Second, "wait this long after the bot is ready before taking its idle RSS (start-up finishing)")
 	flag.DurationVar(&o.hold, "hold", 0, "wait this long at idle before sending, to inspect the bot (pid printed)")
 	flag.StringVar(&o.smaps, "smaps", "", "write the bot's /proc/PID/smaps at idle to this file (where the idle RSS lives)")
 	flag.StringVar(&o.bareServe, "bare-serve", "", "internal: serve the bare bot on this address")
@@ -133,6 +135,7 @@ func run(o options) error {
 	if err := waitReady(tg, addr, o.bare); err != nil {
 		return err
 	}
+	time.Sleep(o.settle)
 	idle := rss(cmd.Process.Pid)
 	idleAnon, idleFile := procStatus(cmd.Process.Pid, "RssAnon:"), procStatus(cmd.Process.Pid, "RssFile:")
 	if o.smaps != "" {
@@ -149,6 +152,7 @@ func run(o options) error {
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	defer cancel()
 	began := time.Now()
+	cpuBefore := cpuTime(cmd.Process.Pid)
 	var peakMu sync.Mutex
 	peak := idle
 	stopSampling := sample(cmd, &peakMu, &peak)
@@ -183,6 +187,10 @@ func run(o options) error {
 		fmt.Printf("timed out with %d of %d replies\n", replies(tg), o.updates)
 	}
 	report(o, tg, d, began, sent, idle, peak, rss(cmd.Process.Pid))
+	if n := replies(tg); n > 0 && !o.stopMidway {
+		used := cpuTime(cmd.Process.Pid) - cpuBefore
+		fmt.Printf("  bot CPU %.2fs, %.3f ms per reply (user+system, this process only)\n", used.Seconds(), float64(used.Microseconds())/1000/float64(n))
+	}
 	fmt.Printf("  idle RSS: %.1f MB anonymous (heap, stacks), %.1f MB file-backed (the binary)\n", mb(idleAnon), mb(idleFile))
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	return nil
@@ -457,6 +465,26 @@ func procStatus(pid int, field string) int64 {
 		}
 	}
 	return 0
+}
+
+// cpuTime is the CPU time (user and system) the process has used so far (Linux), 0 when unknown.
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// pid (comm) state ppid ... : utime and stime are fields 14 and 15; comm may hold spaces.
+	rest := string(b)
+	if i := strings.LastIndexByte(rest, ')'); i >= 0 {
+		rest = rest[i+1:]
+	}
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * time.Second / 100 // USER_HZ is 100 on Linux
 }
 
 // sample records the peak RSS of cmd every 50 ms until stopped.
