@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/curation"
 )
 
 // auditLimit is how many of the newest entries the page reads before filtering.
@@ -18,6 +19,11 @@ var auditActions = []struct{ Key, Label string }{
 	{ganwei.AuditViewSummary, "查看了汇总统计"},
 	{ganwei.AuditExportAggregates, "导出了汇总统计"},
 	{ganwei.AuditExportIndividual, "导出了个人明细"},
+	{curation.AuditKBAdd, "新增了知识库条目"},
+	{curation.AuditKBEdit, "修改了知识库条目"},
+	{curation.AuditKBRetire, "停用了知识库条目"},
+	{curation.AuditKBRollback, "回滚了知识库"},
+	{curation.AuditKBResolve, "处理了一个未答问题"},
 }
 
 func auditLabel(action string) string {
@@ -84,6 +90,8 @@ func (s *Server) auditRows(r *http.Request) (*auditData, error) {
 		}
 		if e.Subject != 0 {
 			row.Subject = s.who(ctx, e.Subject)
+		} else if strings.HasPrefix(e.Action, "kb_") {
+			row.Subject = e.Detail // the entry and version changed
 		}
 		switch {
 		case e.Action == ganwei.AuditViewSummary || e.Action == ganwei.AuditExportAggregates:

@@ -499,6 +499,10 @@ func (e *Editor) entries(ctx context.Context, v *ganwei.KBVersion) (map[string]*
 	return out, nil
 }
 
+// OverlayFile is the name of the one knowledge file the overlay is rendered as; an entry read
+// from it (knowledge.Entry.File ends with ":"+OverlayFile) was written or changed by curators.
+const OverlayFile = "console.yaml"
+
 // overlayFile is the overlay as one knowledge file (knowledge.Load's schema).
 type overlayFile struct {
 	Entries []*knowledge.Entry `yaml:"entries,omitempty"`
@@ -515,7 +519,7 @@ func overlayFS(entries map[string]*knowledge.Entry, retired []string) (fs.FS, er
 	if err != nil {
 		return nil, fmt.Errorf("encode knowledge overlay: %w", err)
 	}
-	return fstest.MapFS{"console.yaml": &fstest.MapFile{Data: raw}}, nil
+	return fstest.MapFS{OverlayFile: &fstest.MapFile{Data: raw}}, nil
 }
 
 // install makes version n, whose overlay is fsys, the Library's top layer.
