@@ -171,7 +171,7 @@ func TestAChangeFailingTheGateIsShownWithTheFailedQuestions(t *testing.T) {
 	form.Set("answer", "食堂 11:30 开饭。")
 	r := hr.post("/console/knowledge/new", hr.csrf(), form)
 	if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body, "未通过评测") ||
-		!strings.Contains(r.Body, "“单位食堂几点开饭”（应当拒答）：应当拒答，却回答了") || !strings.Contains(r.Body, "食堂 11:30 开饭。") {
+		!strings.Contains(r.Body, "“单位食堂几点开饭”（应当拒答）：应当拒答，却回答了 [本条目]") || !strings.Contains(r.Body, "食堂 11:30 开饭。") {
 		t.Fatalf("refused change: %d\n%s", r.Code, r.Body)
 	}
 	if live, _ := h.store.KBLive(h.ctx); live != 0 || h.answers("单位食堂几点开饭", "C-1") {

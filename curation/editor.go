@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"maps"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -410,10 +411,10 @@ func (e *Editor) change(ctx context.Context, u *ganwei.User, action string, base
 		}
 		cand, err := e.Library.Candidate(overlay)
 		if err != nil {
-			return nil, refusal(err)
+			return nil, refusal(err, st.id, action)
 		}
 		if err := e.runGate(cand); err != nil {
-			return nil, refusal(err)
+			return nil, refusal(err, st.id, action)
 		}
 		err = e.Versions.KBCommit(ctx, v, blobs)
 		if ganwei.ErrorCode(err) == ganwei.ECONFLICT && attempt < maxAttempts {
@@ -430,8 +431,14 @@ func (e *Editor) change(ctx context.Context, u *ganwei.User, action string, base
 	}
 }
 
-// refusal turns a failed check into what the curator reads.
-func refusal(err error) error {
+// refusal turns a failed check into what the curator reads; a new entry's id, which it never
+// got, reads 本条目.
+func refusal(err error, id, action string) error {
+	name := func(s string) string { return s }
+	if action == ganwei.KBAdd && id != "" {
+		re := regexp.MustCompile(`\b` + regexp.QuoteMeta(id) + `\b`)
+		name = func(s string) string { return re.ReplaceAllString(s, "本条目") }
+	}
 	var pe knowledge.ProblemsError
 	var ge *knowledge.GateError
 	switch {
@@ -442,11 +449,16 @@ func refusal(err error) error {
 			if p.ID != "" {
 				s = p.ID + "：" + s
 			}
-			r.Problems = append(r.Problems, s)
+			r.Problems = append(r.Problems, name(s))
 		}
 		return r
 	case errors.As(err, &ge):
-		return &Refusal{Summary: "修改后知识库未通过评测，未生效。" + ge.Summary(), Failures: ge.Failures}
+		r := &Refusal{Summary: "修改后知识库未通过评测，未生效。" + ge.Summary()}
+		for _, f := range ge.Failures {
+			f.Why = name(f.Why)
+			r.Failures = append(r.Failures, f)
+		}
+		return r
 	}
 	return err
 }
