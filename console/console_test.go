@@ -24,6 +24,8 @@ var pages = []struct{ path, want string }{
 	{"/console/reminders/new", "登记新任职领导"},
 	{"/console/people", "邀请一人"},
 	{"/console/knowledge", "命中测试"},
+	{"/console/knowledge/new", "新增条目"},
+	{"/console/knowledge/versions", "版本记录"},
 }
 
 // TestEveryPageOpensForHRAndNoneWithoutASession: HR sees every page; without a session every
