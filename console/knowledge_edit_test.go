@@ -37,8 +37,6 @@ func (h *harness) answers(q, id string) bool {
 	return false
 }
 
-var savedVersion = regexp.MustCompile(`saved=(\d+)`)
-
 // TestWriteAnEntryFromAnUnansweredQuestion: the queue offers 写条目 with the question prefilled
 // (sample question, suggested title); saving goes through the gate, goes live, and takes the
 // question off the queue; the hit test then shows the bot answering with it.

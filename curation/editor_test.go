@@ -30,7 +30,6 @@ type rig struct {
 	ctx   context.Context
 	store *redisstore.Store
 	clock *testkit.Clock
-	trail *redisstore.Store
 }
 
 func newRig(t *testing.T) *rig {
