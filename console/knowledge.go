@@ -38,6 +38,9 @@ type knowledgeData struct {
 	LiveBy   string
 	Saved    int64 // the version just saved, to confirm it
 	Resolved bool  // a question was just taken off the queue
+	// Stuck is a live version this replica could not install, and why.
+	Stuck         int64
+	StuckProblems []string
 }
 
 type categoryEntries struct {
@@ -173,5 +176,6 @@ func (s *Server) editorStatus(r *http.Request, d *knowledgeData) error {
 		d.Saved = n
 	}
 	d.Resolved = r.URL.Query().Get("resolved") == "1"
+	d.Stuck, d.StuckProblems = s.Editor.InstallProblem()
 	return nil
 }

@@ -5,12 +5,16 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/console"
+	"github.com/ganwei-bot/ganwei/curation"
 	"github.com/ganwei-bot/ganwei/knowledge"
 	"github.com/ganwei-bot/ganwei/testkit"
 	"github.com/ganwei-bot/ganwei/weblink"
@@ -385,5 +389,42 @@ func TestFeedbackPerEntryOnTheKnowledgePage(t *testing.T) {
 	}
 	if !strings.Contains(body, "👍 1 · 👎 2") || !strings.Contains(body, "👍 1 · 👎 0") {
 		t.Error("the entries list lacks the counts per entry")
+	}
+}
+
+// TestTheKnowledgePageSaysWhenALiveVersionCannotBeInstalled: a console entry clashing with one
+// a new release ships is named on the page, with what to do.
+func TestTheKnowledgePageSaysWhenALiveVersionCannotBeInstalled(t *testing.T) {
+	dir := t.TempDir()
+	var ed *curation.Editor
+	h := newHarnessWith(t, func(s *console.Server) {
+		lib, err := knowledge.Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Answerer = &knowledge.Answerer{Library: lib}
+		ed = &curation.Editor{Versions: s.Editor.Versions, Users: s.Editor.Users, Library: lib, Now: s.Now}
+		s.Editor = ed
+	})
+	// Another replica, before the upgrade, wrote C-1.
+	other := &curation.Editor{Versions: ed.Versions, Users: ed.Users, Library: h.editor.Library, Now: h.clock.Now}
+	if _, err := other.Add(h.as(testkit.HRID), curation.Draft{Title: "干部周转房申请", Category: "关心关爱",
+		Questions: []string{"干部周转房怎么申请"}, Answer: "请向干部科申请。", Excerpt: "可申请周转住房。", Document: "《通知》"}); err != nil {
+		t.Fatal(err)
+	}
+	release := "category: 关心关爱\ncitation: {document: 《新版通知》}\nentries:\n  - id: X-1\n    title: 周转房\n" +
+		"    questions: [干部周转房怎么申请]\n    answer: 新版说法。\n    excerpt: 新版原文。\n"
+	if err := os.WriteFile(filepath.Join(dir, "release.yaml"), []byte(release), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := ed.Library.Reload(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ed.Sync(h.ctx); err == nil {
+		t.Fatal("the clashing version installed")
+	}
+	code, body := h.signIn(testkit.HRID).get("/console/knowledge")
+	if code != http.StatusOK || !strings.Contains(body, "第 1 版未能在本服务实例生效") || !strings.Contains(body, "与 X-1 重复") {
+		t.Errorf("the page does not report the clash: %d\n%s", code, body)
 	}
 }

@@ -80,6 +80,7 @@ type Editor struct {
 	mu       sync.Mutex   // serialises installs into Library
 	live     atomic.Int64 // the version installed into Library
 	failed   int64        // a version that could not be installed, not retried
+	failErr  error        // why, for the 知识库 page
 }
 
 // Draft is an entry as a curator writes it.
@@ -545,6 +546,7 @@ func (e *Editor) install(n int64, fsys fs.FS) error {
 		return err
 	}
 	e.live.Store(n)
+	e.failed, e.failErr = 0, nil
 	return nil
 }
 
@@ -576,7 +578,9 @@ func (e *Editor) Sync(ctx context.Context) (bool, error) {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if n == e.live.Load() {
+	// Versions only grow: a smaller number means this replica installed a newer one meanwhile
+	// (its own change), except 0, which means the versions were removed from Redis.
+	if live := e.live.Load(); n == live || n < live && n != 0 {
 		return false, nil
 	}
 	var ov fs.FS
@@ -584,11 +588,28 @@ func (e *Editor) Sync(ctx context.Context) (bool, error) {
 		ov = overlay
 	}
 	if err := e.Library.SetOverlay(ov); err != nil {
-		e.failed = n
+		e.failed, e.failErr = n, err
 		return false, fmt.Errorf("knowledge version %d: %w", n, err)
 	}
 	e.live.Store(n)
+	e.failed, e.failErr = 0, nil
 	return true, nil
+}
+
+// InstallProblem reports the live version this replica could not install and why (for example
+// an entry written in the console that clashes with one a new release ships), or 0 and nil.
+// Answers meanwhile come from the last version installed; a new version (an edit or a rollback
+// that passes the gate) clears it.
+func (e *Editor) InstallProblem() (int64, []string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.failErr == nil {
+		return 0, nil
+	}
+	if r, ok := refusal(e.failErr, "", "").(*Refusal); ok && len(r.Problems) > 0 {
+		return e.failed, r.Problems
+	}
+	return e.failed, []string{"内容无法载入，请联系管理员查看服务日志"}
 }
 
 // DefaultFollowInterval is how often a replica looks for a new version.
@@ -602,14 +623,18 @@ func (e *Editor) Follow(ctx context.Context, interval time.Duration) {
 	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	failing := false // log a run of failures (Redis down) once
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if changed, err := e.Sync(ctx); err != nil {
+			changed, err := e.Sync(ctx)
+			if err != nil && !failing {
 				e.logger().Warn("knowledge: follow the curators' versions", "err", err)
-			} else if changed {
+			}
+			failing = err != nil
+			if changed {
 				e.logger().Info("knowledge: installed a new version", "version", e.Live())
 			}
 		}

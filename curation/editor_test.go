@@ -3,6 +3,8 @@ package curation_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -401,5 +403,53 @@ func TestResolveTakesTheQuestionOffTheQueue(t *testing.T) {
 	}
 	if log, _ := r.store.AuditLog(r.ctx, 5); len(log) != 1 || log[0].Action != curation.AuditKBResolve || strings.Contains(log[0].Detail, "周转房") {
 		t.Errorf("audit %+v: want one resolve entry without the question's words", log)
+	}
+}
+
+// TestAVersionThatClashesWithANewReleaseIsReportedAndFixable: after an upgrade ships an entry
+// owning a question a console entry also has, a replica cannot install the live version: it keeps
+// answering from what it has, reports the clash in Chinese, and an edit that removes the clash
+// (gated against the new files) installs and clears it.
+func TestAVersionThatClashesWithANewReleaseIsReportedAndFixable(t *testing.T) {
+	r := newRig(t)
+	dir := t.TempDir()
+	open := func() *curation.Editor {
+		lib, err := knowledge.Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &curation.Editor{Versions: r.store, Users: r.store, Library: lib, Now: r.clock.Now}
+	}
+	hr := r.as(testkit.HRID)
+	v1, err := open().Add(hr, housing())
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := "category: 关心关爱\ncitation: {document: 《新版通知》}\nentries:\n  - id: X-1\n    title: 周转房\n" +
+		"    questions: [干部周转房怎么申请]\n    answer: 新版说法。\n    excerpt: 新版原文。\n"
+	if err := os.WriteFile(filepath.Join(dir, "release.yaml"), []byte(release), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b := open()
+	if _, err := b.Sync(r.ctx); err == nil {
+		t.Fatal("a clashing version installed")
+	}
+	n, problems := b.InstallProblem()
+	if n != 1 || len(problems) == 0 || !strings.Contains(strings.Join(problems, ""), "与 X-1 重复") {
+		t.Fatalf("install problem %d %v", n, problems)
+	}
+	if changed, err := b.Sync(r.ctx); changed || err != nil {
+		t.Errorf("the failing version was retried: %v %v", changed, err)
+	}
+	if !answers(b, "干部周转房怎么申请", "X-1") {
+		t.Error("the replica does not answer from the files it has")
+	}
+	d := housing()
+	d.ID, d.Questions = v1.EntryID, []string{"异地任职的干部能住周转房吗"}
+	if _, err := b.Edit(hr, d, 1); err != nil {
+		t.Fatal(err)
+	}
+	if n, problems := b.InstallProblem(); n != 0 || problems != nil || b.Live() != 2 {
+		t.Errorf("after the fix: %d %v, live %d", n, problems, b.Live())
 	}
 }
