@@ -71,4 +71,3 @@ func TestKBCheckWithTheConsolesOverlay(t *testing.T) {
 		t.Errorf("without --overlay: exit %d\n%s", code, out)
 	}
 }
-
