@@ -147,6 +147,9 @@ func TestEditRetireAndRollBackFromTheConsole(t *testing.T) {
 	if e, ok := h.editor.Library.Base().Entry("K-61"); !ok || !strings.Contains(e.Answer, "干部监督科") {
 		t.Fatal("the rollback did not bring back version 1")
 	}
+	if code, body := admin.get(r.Header.Get("Location")); code != http.StatusOK || !strings.Contains(body, "已回滚，记为第 3 版") || !strings.Contains(body, "回滚到第 1 版") {
+		t.Errorf("after the rollback: %d\n%s", code, body)
+	}
 	if code, body := admin.get("/console/knowledge/versions/3/rollback"); code != http.StatusBadRequest || !strings.Contains(body, "当前生效的版本") {
 		t.Errorf("rolling back to the live version: %d", code)
 	}

@@ -21,6 +21,7 @@ type versionsData struct {
 	Rows    []versionRow
 	Live    int64
 	MayEdit bool
+	Saved   int64 // the rollback just made live
 }
 
 // versionBy names who made a version.
@@ -58,6 +59,9 @@ func (s *Server) versionsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := versionsData{Live: live, MayEdit: s.Editor.MayEdit(ctx) == nil}
+	if n, err := strconv.ParseInt(r.URL.Query().Get("saved"), 10, 64); err == nil && n >= 1 && n <= live {
+		d.Saved = n
+	}
 	for _, v := range hist {
 		d.Rows = append(d.Rows, versionRow{V: v, Who: s.versionBy(r, v), What: versionWhat(v)})
 	}
