@@ -12,6 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/testkit"
 )
 
@@ -40,6 +41,19 @@ func TestBrowserSignsInWorksAndSignsOut(t *testing.T) {
 	caseID := h.seedCheckIns()
 	if err := h.store.RecordUnanswered(h.ctx, "干部周转房怎么申请", "干部周转房怎么申请？"); err != nil {
 		t.Fatal(err)
+	}
+	for _, v := range []struct{ entry, vote, reason string }{{"K-61", ganwei.VoteUp, ""}, {"K-61", ganwei.VoteDown, ganwei.ReasonVague},
+		{"K-61", ganwei.VoteDown, ganwei.ReasonWrong}, {"K-51", ganwei.VoteUp, ""}, {"K-51", ganwei.VoteUp, ""}} {
+		id, err := h.store.RecordAsked(h.ctx, &ganwei.AskedQuestion{Question: "q", EntryIDs: []string{v.entry}, Found: true})
+		if err == nil {
+			_, err = h.store.Vote(h.ctx, id, v.vote)
+		}
+		if err == nil && v.reason != "" {
+			_, err = h.store.GiveReason(h.ctx, id, v.reason)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	shots := os.Getenv("GANWEI_SCREENSHOTS")
 	if shots != "" {

@@ -386,11 +386,11 @@ func TestFeedbackPerEntryOnTheKnowledgePage(t *testing.T) {
 	vote("K-60", ganwei.VoteUp, "")
 	hr := h.signIn(testkit.HRID)
 	_, body := hr.get("/console/knowledge")
-	row := regexp.MustCompile(`(?s)<tr><th scope="row">新任职主要领导“四项清单”提醒告知制度 <small class="muted">K-61</small></th><td>1</td><td>2</td><td>不够具体 1，信息有误 1</td>`)
+	row := regexp.MustCompile(`(?s)<tr><th scope="row" class="wrap">新任职主要领导“四项清单”提醒告知制度 <small class="muted">K-61</small></th><td>1</td><td>2</td><td>不够具体 1，信息有误 1</td>`)
 	if !row.MatchString(body) {
 		t.Errorf("no feedback row for K-61:\n%s", body)
 	}
-	if !strings.Contains(body, "👍 1 · 👎 2") || !strings.Contains(body, "👍 1 · 👎 0") {
+	if !strings.Contains(body, "好评 1 · 差评 2") || !strings.Contains(body, "好评 1 · 差评 0") {
 		t.Error("the entries list lacks the counts per entry")
 	}
 }
