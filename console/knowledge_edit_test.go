@@ -123,7 +123,8 @@ func TestEditRetireAndRollBackFromTheConsole(t *testing.T) {
 	if _, ok := h.editor.Library.Base().Entry("K-61"); ok {
 		t.Fatal("K-61 still answers after retiring")
 	}
-	if code, body := admin.get("/console/knowledge/versions/1/rollback"); code != http.StatusOK || !strings.Contains(body, "第 1 版") || !strings.Contains(body, "第 3 版") {
+	if code, body := admin.get("/console/knowledge/versions/1/rollback"); code != http.StatusOK || !strings.Contains(body, "第 1 版") || !strings.Contains(body, "第 3 版") ||
+		!strings.Contains(body, "<small class=\"muted\">K-61</small>：改为第 1 版时的内容") {
 		t.Fatalf("rollback confirmation: %d\n%s", code, body)
 	}
 	for _, c := range []struct{ path, base string }{

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/curation"
 )
 
 // versionsShown is how many versions the page lists.
@@ -73,6 +74,7 @@ type rollbackData struct {
 	V        *ganwei.KBVersion // nil for version 0
 	Who      string
 	What     string
+	Changes  []curation.Change // what the rollback would do, entry by entry
 }
 
 // rollbackConfirm asks before making an earlier version live again.
@@ -104,6 +106,10 @@ func (s *Server) rollbackConfirm(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.V, d.Who, d.What = v, s.versionBy(r, v), versionWhat(v)
+	}
+	if d.Changes, err = s.Editor.Compare(ctx, live, to); err != nil {
+		s.fail(w, r, "rollback form", err)
+		return
 	}
 	s.render(w, r, http.StatusOK, "knowledge_rollback", "确认回滚", "knowledge", d)
 }

@@ -257,6 +257,17 @@ func TestRollbackToAnyEarlierVersion(t *testing.T) {
 			t.Errorf("rollback to %d from %d: %v, want %s", c.to, c.base, err, c.code)
 		}
 	}
+	changes, err := ed.Compare(hr, 2, 1)
+	if err != nil || len(changes) != 1 || changes[0].ID != "K-61" || changes[0].What != "恢复使用（内置内容）" {
+		t.Errorf("compare 2 → 1: %+v %v", changes, err)
+	}
+	changes, err = ed.Compare(hr, 2, 0)
+	if err != nil || len(changes) != 2 || changes[0].ID != v1.EntryID || !strings.Contains(changes[0].What, "撤下") || changes[0].Title != "干部周转房申请" {
+		t.Errorf("compare 2 → 0: %+v %v", changes, err)
+	}
+	if _, err := ed.Compare(r.as(testkit.CadreID), 2, 1); ganwei.ErrorCode(err) != ganwei.EFORBIDDEN {
+		t.Errorf("a cadre compares versions: %v", err)
+	}
 	v3, err := ed.Rollback(hr, 1, 2)
 	if err != nil {
 		t.Fatal(err)

@@ -177,3 +177,71 @@ func (e *Editor) Follow(ctx context.Context, interval time.Duration) {
 		}
 	}
 }
+
+// Change is what making another version live would do to one entry, for the rollback
+// confirmation.
+type Change struct {
+	ID, Title string
+	What      string // in Chinese
+}
+
+// Compare lists, entry by entry, what making version to live would change from version from
+// (for HR; both must exist).
+func (e *Editor) Compare(ctx context.Context, from, to int64) ([]Change, error) {
+	if _, err := (ganwei.Authorizer{Users: e.Users, AdminIDs: e.AdminIDs}).Authorize(ctx, ganwei.RoleHR); err != nil {
+		return nil, err
+	}
+	vf, err := e.version(ctx, from)
+	if err != nil {
+		return nil, err
+	}
+	vt, err := e.version(ctx, to)
+	if err != nil {
+		return nil, err
+	}
+	ids := map[string]bool{}
+	for _, v := range []*ganwei.KBVersion{vf, vt} {
+		for id := range v.Entries {
+			ids[id] = true
+		}
+		for _, id := range v.Retired {
+			ids[id] = true
+		}
+	}
+	before, err := e.entries(ctx, vf)
+	if err != nil {
+		return nil, err
+	}
+	after, err := e.entries(ctx, vt)
+	if err != nil {
+		return nil, err
+	}
+	var out []Change
+	for _, id := range slices.Sorted(maps.Keys(ids)) {
+		sf, st := stateOf(vf, id), stateOf(vt, id)
+		if sf == st {
+			continue
+		}
+		c := Change{ID: id}
+		switch {
+		case after[id] != nil:
+			c.Title, c.What = after[id].Title, fmt.Sprintf("改为第 %d 版时的内容", to)
+		case st == "retired":
+			c.What = "停用"
+		case sf == "retired":
+			c.What = "恢复使用（内置内容）"
+		default:
+			c.What = "撤下工作台编写或修改的内容（内置条目恢复内置内容）"
+		}
+		if c.Title == "" && before[id] != nil {
+			c.Title = before[id].Title
+		}
+		if c.Title == "" && e.Library != nil {
+			if en, ok := e.Library.Base().Entry(id); ok {
+				c.Title = en.Title
+			}
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
