@@ -175,6 +175,12 @@ func TestBrowserSignsInWorksAndSignsOut(t *testing.T) {
 		t.Errorf("the versions lack who saved: %q", text("table"))
 	}
 	shoot("knowledge-versions")
+	run("rollback confirmation", chromedp.Click(`a[href="/console/knowledge/versions/0/rollback"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`button.danger`, chromedp.ByQuery))
+	if !strings.Contains(text("main"), "干部周转房申请") {
+		t.Errorf("the rollback confirmation does not name the entry it takes down: %q", text("main"))
+	}
+	shoot("knowledge-rollback")
 	run("open print view", chromedp.Navigate(h.srv.URL+"/console/checkins/print"), chromedp.WaitVisible("#print", chromedp.ByQuery))
 	shoot("checkins-print")
 
