@@ -13,6 +13,7 @@ import (
 	"github.com/ganwei-bot/ganwei/bot"
 	"github.com/ganwei-bot/ganwei/channels"
 	"github.com/ganwei-bot/ganwei/checkin"
+	"github.com/ganwei-bot/ganwei/curation"
 	"github.com/ganwei-bot/ganwei/handlers"
 	"github.com/ganwei-bot/ganwei/knowledge"
 	"github.com/ganwei-bot/ganwei/knowledge/sequence"
@@ -46,6 +47,7 @@ type app struct {
 
 	links   *weblink.Service // sign-in links and sessions of the web console
 	console http.Handler     // the HR web console, under /console/
+	editor  *curation.Editor // the curators' versioned knowledge edits; nil without an answerer
 }
 
 // openStore connects to REDIS_URL, or starts an embedded in-memory Redis when embedded is true
@@ -171,6 +173,14 @@ func (a *app) run(ctx context.Context, httpAddr string, ready chan<- string) err
 		a.answerer.Library.Gate(knowledge.EvalGate())
 		a.answerer.Library.OnReloadFailed(func(err error) { a.handlers.NotifyKnowledgeRejected(ctx, err) })
 		go a.answerer.Library.Watch(ctx, 30*time.Second, slogf(a.logger))
+	}
+	if a.editor != nil {
+		// The live version of the curators' edits, before the first answer; then every few
+		// seconds, so that a change made on any replica reaches this one's answers.
+		if _, err := a.editor.Sync(ctx); err != nil {
+			a.logger.Warn("knowledge: the curators' live version is not installed yet; retrying", "err", err)
+		}
+		go a.editor.Follow(ctx, curation.DefaultFollowInterval)
 	}
 	if err := a.handlers.SyncMenus(ctx); err != nil {
 		a.logger.Warn("command menus not set; they will be retried at next start", "err", err)
