@@ -67,7 +67,7 @@ func (b *Bot) WebhookHandler() http.Handler {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), acceptTimeout)
 		defer cancel()
-		err = b.accepts.do(ctx, ganwei.InboxUpdate{ID: id, Payload: body})
+		err = b.pool.Accept(ctx, ganwei.InboxUpdate{ID: id, Payload: body})
 		if ganwei.ErrorCode(err) == ganwei.EUNAVAILABLE {
 			_, err = b.acceptAgain(ctx, []ganwei.InboxUpdate{{ID: id, Payload: body}})
 		}
@@ -81,7 +81,7 @@ func (b *Bot) WebhookHandler() http.Handler {
 			// once it is done.
 			b.metrics.intakeN("direct", 1)
 			b.logger.Warn("inbox unavailable; handling the update directly", "update_id", id, "err", err)
-			if !b.work.handleNow(r.Context(), []ganwei.InboxUpdate{{ID: id, Payload: body}}) {
+			if !b.pool.HandleNow(r.Context(), []ganwei.InboxUpdate{{ID: id, Payload: body}}) {
 				http.Error(w, "try again later", http.StatusServiceUnavailable)
 				return
 			}
@@ -170,7 +170,7 @@ func (b *Bot) poll(ctx context.Context) {
 			case ganwei.EUNAVAILABLE:
 				b.metrics.intakeN("direct", len(batch))
 				b.logger.Warn("inbox unavailable; handling polled updates directly", "count", len(batch), "err", err)
-				if !b.work.handleNow(ctx, batch) {
+				if !b.pool.HandleNow(ctx, batch) {
 					return
 				}
 				offset = batch[len(batch)-1].ID + 1

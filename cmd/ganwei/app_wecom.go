@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/ganwei-bot/ganwei/bot"
@@ -21,11 +20,8 @@ const (
 )
 
 // newWeCom builds the 企业微信 channel: the API client (token shared through Redis), the
-// front end and the callback. Its Handle is set by newApp.
-func newWeCom(cfg WeComConfig, instance string, store *redisstore.Store, paced bool, logger *slog.Logger) *wecom.Callback {
-	if instance == "" {
-		instance, _ = os.Hostname() // as the reminders' claims: the same across a restart
-	}
+// front end and the callback. Its Handle and Pool are set by newApp.
+func newWeCom(cfg WeComConfig, store *redisstore.Store, paced bool, logger *slog.Logger) *wecom.Callback {
 	client := &wecom.Client{BaseURL: cfg.APIURL, CorpID: cfg.CorpID, Secret: cfg.Secret, AgentID: cfg.AgentID, Tokens: store}
 	front := &wecom.Front{Client: client, Store: store, IsBulk: bot.IsBulk}
 	if paced {
@@ -36,7 +32,7 @@ func newWeCom(cfg WeComConfig, instance string, store *redisstore.Store, paced b
 		AgentID:  client.AgentIDString(),
 		Front:    front,
 		Logger:   logger,
-		Instance: instance,
+		Store:    store,
 	}
 }
 

@@ -33,6 +33,7 @@ import (
 // due at start).
 type wecomHarness struct {
 	t     *testing.T
+	rd    *redistest.Redis
 	wc    *wecomtest.Server
 	tg    *telegramtest.Server // nil without Telegram
 	store *redisstore.Store
@@ -69,7 +70,7 @@ func newWeComHarness(t *testing.T, withTelegram bool, answerer *knowledge.Answer
 	store.Now = clock.Now
 	ctx, cancel := context.WithTimeout(context.Background(), e2eTimeout)
 	t.Cleanup(cancel)
-	h := &wecomHarness{t: t, wc: wecomtest.New(t), store: store, clock: clock, ctx: ctx}
+	h := &wecomHarness{t: t, rd: rd, wc: wecomtest.New(t), store: store, clock: clock, ctx: ctx}
 	for _, p := range []wecomPerson{wzhang, wzhao, whr} {
 		h.seed(p)
 	}
@@ -512,27 +513,54 @@ func TestWeComFloodIsLimitedPerPerson(t *testing.T) {
 	}
 }
 
-// A callback answered 200 is in the Redis inbox: one a replica had taken when it died, and one
-// still queued, are both handled after the restart.
-func TestWeComEventsSurviveACrash(t *testing.T) {
-	host, _ := os.Hostname()
+// An upgrade loses nothing a 企业微信-only process accepted: versions before the shared inbox
+// queued callbacks in a list of their own (one a replica had taken when it stopped, in its busy
+// list; one still queued). The new version moves both into the inbox at start and answers each
+// once; the old dedupe marks come along, so a retry 企业微信 sends across the upgrade is not
+// answered again.
+func TestWeComCallbacksOfTheFormerQueueSurviveTheUpgrade(t *testing.T) {
 	h := newWeComHarness(t, false, nil, func(h *wecomHarness) []string {
+		c, p := h.rd.Client, h.rd.Prefix
 		for i, text := range []string{"/whoami", "/help"} {
 			raw, _ := json.Marshal(wecom.Message{FromUserName: wzhang.userID, MsgType: "text", Content: text, MsgID: int64(900 + i), CreateTime: time.Now().Unix()})
-			if ok, err := h.store.QueueWeComEvent(h.ctx, "m:"+strconv.Itoa(900+i), string(raw)); !ok || err != nil {
-				t.Fatalf("queue: %v %v", ok, err)
+			list := p + ":wecom:inbox"
+			if i == 0 {
+				list = p + ":wecom:inbox:busy:old-host"
 			}
-		}
-		// The previous run took the first and died handling it.
-		if p, err := h.store.TakeWeComEvent(h.ctx, host, time.Second); p == "" || err != nil {
-			t.Fatalf("take: %q %v", p, err)
+			// The layout of the former queue, as QueueWeComEvent and TakeWeComEvent wrote it.
+			if err := c.Set(h.ctx, p+":wecom:event:m:"+strconv.Itoa(900+i), "1", time.Hour).Err(); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.LPush(h.ctx, list, string(raw)).Err(); err != nil {
+				t.Fatal(err)
+			}
 		}
 		return nil
 	})
 	profile := h.wc.Wait(t, wzhang.userID, 0, wecomtest.Contains("身份："))
 	help := h.wc.Wait(t, wzhang.userID, 0, wecomtest.Contains("/checkin"))
 	if profile.Seq == 0 || help.Seq == 0 {
-		t.Fatal("queued events not handled")
+		t.Fatal("callbacks of the former queue not handled")
+	}
+	for _, k := range []string{":wecom:inbox", ":wecom:inbox:busy:old-host"} {
+		if n, err := h.rd.Client.Exists(h.ctx, h.rd.Prefix+k).Result(); n != 0 || err != nil {
+			t.Errorf("%s still exists (%d, %v)", k, n, err)
+		}
+	}
+	// 企业微信 retries the first one: taken without storing it again.
+	raw, _ := json.Marshal(wecom.Message{FromUserName: wzhang.userID, MsgType: "text", Content: "/whoami", MsgID: 900, CreateTime: time.Now().Unix()})
+	if n, err := h.store.AcceptUpdates(h.ctx, []ganwei.InboxUpdate{{Source: ganwei.SourceWeCom, Key: "m:900", Payload: raw}}, 0); n != 1 || err != nil {
+		t.Fatalf("accept the retry: %d, %v", n, err)
+	}
+	h.app.wecom.Wait()
+	var profiles int
+	for _, m := range h.wc.Messages(wzhang.userID) {
+		if strings.Contains(m.Text, "身份：") {
+			profiles++
+		}
+	}
+	if profiles != 1 {
+		t.Errorf("the callback was answered %d times across the upgrade, want 1", profiles)
 	}
 }
 
