@@ -30,11 +30,11 @@ import (
 const (
 	DefaultPollTimeout     = 30 * time.Second
 	DefaultShutdownTimeout = 20 * time.Second
-	DefaultUserRate        = 1.0              // sustained updates per second from one person
-	DefaultUserBurst       = 8                // a quick flurry of button presses is normal
-	DefaultWorkers         = inbox.DefaultWorkers    // handlers in flight per process
-	DefaultInboxLimit      = inbox.DefaultLimit      // backlog at which the webhook starts answering 429
-	DefaultClaimIdle       = inbox.DefaultClaimIdle  // a crashed replica's updates go out within 15 s + 7.5 s
+	DefaultUserRate        = 1.0                    // sustained updates per second from one person
+	DefaultUserBurst       = 8                      // a quick flurry of button presses is normal
+	DefaultWorkers         = inbox.DefaultWorkers   // handlers in flight per process
+	DefaultInboxLimit      = inbox.DefaultLimit     // backlog at which the webhook starts answering 429
+	DefaultClaimIdle       = inbox.DefaultClaimIdle // a crashed replica's updates go out within 15 s + 7.5 s
 	DefaultHandlerTimeout  = inbox.DefaultHandlerTimeout
 	// MaxWebhookBody is the largest webhook request accepted (413 above it). Telegram's updates
 	// are a few kilobytes.

@@ -28,11 +28,11 @@ func newWeCom(cfg WeComConfig, store *redisstore.Store, paced bool, logger *slog
 		front.Pacer = store.WeComPacer(wecomGlobalRate, wecomPerUserRate, wecomUserBurst)
 	}
 	return &wecom.Callback{
-		Crypto:   wecom.Crypto{Token: cfg.Token, AESKey: cfg.AESKey, CorpID: cfg.CorpID},
-		AgentID:  client.AgentIDString(),
-		Front:    front,
-		Logger:   logger,
-		Store:    store,
+		Crypto:  wecom.Crypto{Token: cfg.Token, AESKey: cfg.AESKey, CorpID: cfg.CorpID},
+		AgentID: client.AgentIDString(),
+		Front:   front,
+		Logger:  logger,
+		Store:   store,
 	}
 }
 
