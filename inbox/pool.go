@@ -49,7 +49,7 @@ const acceptTimeout = 5 * time.Second
 
 // abandonGrace is how long a worker waits, after cancelling a handler at its deadline, for it to
 // return before moving on without it.
-const abandonGrace = 2 * time.Second
+var abandonGrace = 2 * time.Second
 
 // ErrClosed is Accept's answer while the pool does not take updates (before Start, after the
 // stop signal): the platform should resend later.
