@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-telegram/bot/models"
-
 	"github.com/ganwei-bot/ganwei"
 )
 
@@ -97,10 +95,14 @@ func (b *Bot) WebhookHandler() http.Handler {
 	})
 }
 
-// decodeUpdate checks that body is a Telegram update and returns its id. A decode error names
-// the field and type at fault, never the value.
+// decodeUpdate checks that body is a JSON object with an update_id and returns the id. A decode
+// error names the field and type at fault, never the value. The rest of the update is decoded by
+// the worker (one full decode per update, not two); a stored update whose fields do not decode
+// is dropped there, logged with its id and size.
 func decodeUpdate(body []byte) (int64, error) {
-	var upd models.Update
+	var upd struct {
+		ID int64 `json:"update_id"`
+	}
 	if err := json.Unmarshal(body, &upd); err != nil {
 		var syn *json.SyntaxError
 		if errors.As(err, &syn) {

@@ -343,7 +343,8 @@ func (p *Pool) prune(ctx context.Context) {
 	}
 }
 
-// work handles queued entries until the stop signal.
+// work handles queued entries until the stop signal, or until its handler was abandoned (a
+// replacement worker took its place).
 func (p *Pool) work() {
 	defer p.pool.Done()
 	for {
@@ -365,7 +366,9 @@ func (p *Pool) work() {
 			case p.drained <- struct{}{}:
 			default:
 			}
-			p.handle(e)
+			if p.handle(e) == abandoned {
+				return
+			}
 		case <-p.stopping:
 			return
 		}
@@ -387,26 +390,30 @@ func (p *Pool) drop(ref string) {
 
 // handle runs one entry and marks it done, unless the drain bound cut it off (then it stays in
 // hand for drain to release) or it ran past its deadline (then it is released for a retry).
-func (p *Pool) handle(e ganwei.InboxEntry) {
+func (p *Pool) handle(e ganwei.InboxEntry) result {
 	p.metrics.inFlight(1)
 	defer p.metrics.inFlight(-1)
 	if e.Deliveries > p.cfg.MaxDeliveries {
 		p.deadLetter(e)
-		return
+		return done
 	}
 	start := time.Now()
-	res := p.run(e.InboxUpdate)
+	res := p.run(e.InboxUpdate, func() {
+		// The handler did not return when cancelled: this worker stays with it; another takes
+		// its place, and the entry is dealt with now.
+		if p.handlerCtx.Err() != nil {
+			return // drain releases what is in hand
+		}
+		p.timedOut(e, start)
+		p.pool.Add(1)
+		go p.work()
+	})
 	switch res {
-	case cut:
-		return
+	case cut, abandoned:
+		return res
 	case timedOut:
-		p.metrics.finished(e.Source, "timeout", time.Since(start))
-		p.logger.Warn("handler ran past its deadline; entry left for a retry", "source", sourceLabel(e.Source),
-			"update_id", e.ID, "ref", e.Ref, "deliveries", e.Deliveries, "max_deliveries", p.cfg.MaxDeliveries,
-			"timeout", p.cfg.HandlerTimeout.String())
-		p.drop(e.Ref)
-		p.release([]string{e.Ref})
-		return
+		p.timedOut(e, start)
+		return res
 	case dropped:
 		p.metrics.finished(e.Source, "dropped", 0)
 	default:
@@ -424,6 +431,17 @@ func (p *Pool) handle(e ganwei.InboxEntry) {
 	if res == done {
 		p.done(e.InboxUpdate)
 	}
+	return res
+}
+
+// timedOut gives an entry whose handler ran past its deadline back for a retry.
+func (p *Pool) timedOut(e ganwei.InboxEntry, start time.Time) {
+	p.metrics.finished(e.Source, "timeout", time.Since(start))
+	p.logger.Warn("handler ran past its deadline; entry left for a retry", "source", sourceLabel(e.Source),
+		"update_id", e.ID, "ref", e.Ref, "deliveries", e.Deliveries, "max_deliveries", p.cfg.MaxDeliveries,
+		"timeout", p.cfg.HandlerTimeout.String())
+	p.drop(e.Ref)
+	p.release([]string{e.Ref})
 }
 
 func (p *Pool) done(u ganwei.InboxUpdate) {
@@ -452,16 +470,19 @@ func (p *Pool) deadLetter(e ganwei.InboxEntry) {
 type result int
 
 const (
-	done     result = iota
-	timedOut        // past the handler deadline
-	cut             // the drain bound passed
-	dropped         // nobody handles its source
+	done      result = iota
+	timedOut         // past the handler deadline
+	cut              // the drain bound passed
+	dropped          // nobody handles its source
+	abandoned        // the handler did not return when cancelled; onAbandon dealt with the entry
 )
 
-// run hands u to its source's handler with the handler deadline. A handler that does not return
-// when its context ends is left behind after abandonGrace (counted in
-// ganwei_inbox_handlers_abandoned until it returns).
-func (p *Pool) run(u ganwei.InboxUpdate) result {
+// run hands u to its source's handler, in the calling goroutine (a worker's stack is already
+// grown to what handlers need; a goroutine per update would grow a fresh one each time), with
+// the handler deadline. A handler still running abandonGrace after its context ended is
+// abandoned: onAbandon runs (from a timer), ganwei_inbox_handlers_abandoned counts it, and when
+// it returns at last, run reports abandoned and its caller lets it go.
+func (p *Pool) run(u ganwei.InboxUpdate, onAbandon func()) result {
 	v, ok := p.handlers.Load(u.Source)
 	if !ok {
 		// Every replica runs the same channels, so nobody would take it: drop it, loudly.
@@ -471,36 +492,30 @@ func (p *Pool) run(u ganwei.InboxUpdate) result {
 	h := v.(Handler)
 	ctx, cancel := context.WithTimeout(p.handlerCtx, p.cfg.HandlerTimeout)
 	defer cancel()
-	finished := make(chan struct{})
-	var abandoned atomic.Bool
-	go func() {
-		defer close(finished)
-		defer func() {
-			if abandoned.Load() {
-				p.metrics.abandon(-1)
+	const running, returned, left = 0, 1, 2
+	var state atomic.Int32
+	var grace atomic.Pointer[time.Timer]
+	stopWatch := context.AfterFunc(ctx, func() {
+		grace.Store(time.AfterFunc(abandonGrace, func() {
+			if !state.CompareAndSwap(running, left) {
+				return
 			}
-		}()
-		defer func() {
-			if v := recover(); v != nil {
-				p.logger.Error("handler panic", "source", sourceLabel(u.Source), "update_id", u.ID, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			}
-		}()
-		h(ctx, u)
-	}()
-	select {
-	case <-finished:
-	case <-ctx.Done():
-		t := time.NewTimer(abandonGrace)
-		select {
-		case <-finished:
-		case <-t.C:
-			if abandoned.CompareAndSwap(false, true) {
-				p.metrics.abandon(1)
-			}
+			p.metrics.abandon(1)
 			p.logger.Error("handler did not return when cancelled; its worker moves on without it",
 				"source", sourceLabel(u.Source), "update_id", u.ID)
-		}
+			if onAbandon != nil {
+				onAbandon()
+			}
+		}))
+	})
+	p.call(ctx, h, u)
+	stopWatch()
+	if t := grace.Load(); t != nil {
 		t.Stop()
+	}
+	if !state.CompareAndSwap(running, returned) {
+		p.metrics.abandon(-1)
+		return abandoned
 	}
 	switch {
 	case p.handlerCtx.Err() != nil:
@@ -509,6 +524,16 @@ func (p *Pool) run(u ganwei.InboxUpdate) result {
 		return timedOut
 	}
 	return done
+}
+
+// call runs one handler; a panic is logged with its stack, as the Telegram middleware does.
+func (p *Pool) call(ctx context.Context, h Handler, u ganwei.InboxUpdate) {
+	defer func() {
+		if v := recover(); v != nil {
+			p.logger.Error("handler panic", "source", sourceLabel(u.Source), "update_id", u.ID, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+		}
+	}()
+	h(ctx, u)
 }
 
 // HandleNow runs updates in this process without the inbox, at most Workers at a time: the
@@ -532,7 +557,7 @@ func (p *Pool) HandleNow(ctx context.Context, batch []ganwei.InboxUpdate) bool {
 			defer func() { <-p.direct }()
 			p.metrics.inFlight(1)
 			defer p.metrics.inFlight(-1)
-			if p.run(u) == done {
+			if p.run(u, nil) == done {
 				p.done(u)
 			}
 		}()

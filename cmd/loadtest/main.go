@@ -134,6 +134,7 @@ func run(o options) error {
 		return err
 	}
 	idle := rss(cmd.Process.Pid)
+	cpuBefore := cpuTime(cmd.Process.Pid)
 	idleAnon, idleFile := procStatus(cmd.Process.Pid, "RssAnon:"), procStatus(cmd.Process.Pid, "RssFile:")
 	if o.smaps != "" {
 		if err := copyFile(fmt.Sprintf("/proc/%d/smaps", cmd.Process.Pid), o.smaps); err != nil {
@@ -184,6 +185,11 @@ func run(o options) error {
 	}
 	report(o, tg, d, began, sent, idle, peak, rss(cmd.Process.Pid))
 	fmt.Printf("  idle RSS: %.1f MB anonymous (heap, stacks), %.1f MB file-backed (the binary)\n", mb(idleAnon), mb(idleFile))
+	if n := replies(tg); n > 0 && !o.stopMidway {
+		used := cpuTime(cmd.Process.Pid) - cpuBefore
+		fmt.Printf("  bot CPU %.3f ms per reply (%.2fs user+system for %d replies; Redis's own CPU not included)\n",
+			float64(used.Microseconds())/1000/float64(n), used.Seconds(), n)
+	}
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	return nil
 }
@@ -439,6 +445,28 @@ func offered(o options) string {
 }
 
 func mb(kb int64) float64 { return float64(kb) / 1024 }
+
+// cpuTime is the user plus system CPU time the process has used (Linux, /proc/PID/stat, in
+// clock ticks of 10 ms), 0 when unknown. Unlike replies/s it hardly depends on what else the
+// machine runs.
+func cpuTime(pid int) time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+	i := bytes.LastIndexByte(raw, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(raw[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64) // field 14
+	stime, _ := strconv.ParseInt(f[12], 10, 64) // field 15
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
 
 // rss is the process's resident set in kB (Linux), 0 when unknown.
 func rss(pid int) int64 { return procStatus(pid, "VmRSS:") }
