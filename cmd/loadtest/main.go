@@ -42,6 +42,7 @@ import (
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/ganwei-bot/ganwei/telegramtest"
 )
@@ -135,6 +136,7 @@ func run(o options) error {
 	}
 	idle := rss(cmd.Process.Pid)
 	cpuBefore := cpuTime(cmd.Process.Pid)
+	statsBefore := commandStats(redisURL)
 	idleAnon, idleFile := procStatus(cmd.Process.Pid, "RssAnon:"), procStatus(cmd.Process.Pid, "RssFile:")
 	if o.smaps != "" {
 		if err := copyFile(fmt.Sprintf("/proc/%d/smaps", cmd.Process.Pid), o.smaps); err != nil {
@@ -189,6 +191,9 @@ func run(o options) error {
 		used := cpuTime(cmd.Process.Pid) - cpuBefore
 		fmt.Printf("  bot CPU %.3f ms per reply (%.2fs user+system for %d replies; Redis's own CPU not included)\n",
 			float64(used.Microseconds())/1000/float64(n), used.Seconds(), n)
+		if os.Getenv("REDIS_URL") == "" && !o.bare {
+			printCommandStats(statsBefore, commandStats(redisURL), n)
+		}
 	}
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	return nil
@@ -466,6 +471,53 @@ func cpuTime(pid int) time.Duration {
 	utime, _ := strconv.ParseInt(f[11], 10, 64) // field 14
 	stime, _ := strconv.ParseInt(f[12], 10, 64) // field 15
 	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// commandStats is Redis's count of calls per command (INFO commandstats).
+func commandStats(url string) map[string]int64 {
+	opt, err := goredis.ParseURL(url)
+	if err != nil {
+		return nil
+	}
+	c := goredis.NewClient(opt)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	info, err := c.Info(ctx, "commandstats").Result()
+	if err != nil {
+		return nil
+	}
+	out := map[string]int64{}
+	for _, line := range strings.Split(info, "\n") {
+		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":calls=")
+		if !ok {
+			continue
+		}
+		calls, _, _ := strings.Cut(rest, ",")
+		n, _ := strconv.ParseInt(calls, 10, 64)
+		out[strings.TrimPrefix(name, "cmdstat_")] = n
+	}
+	return out
+}
+
+// printCommandStats prints the Redis commands the run cost per reply (the private Redis serves
+// this bot alone), the ones above 0.01 per reply by name. A script (evalsha) counts once however
+// many commands it runs.
+func printCommandStats(before, after map[string]int64, replies int) {
+	var total int64
+	var parts []string
+	for name, n := range after {
+		d := n - before[name]
+		if name == "info" || d <= 0 {
+			continue
+		}
+		total += d
+		if per := float64(d) / float64(replies); per >= 0.01 {
+			parts = append(parts, fmt.Sprintf("%s %.2f", name, per))
+		}
+	}
+	sort.Strings(parts)
+	fmt.Printf("  redis commands per reply %.2f: %s\n", float64(total)/float64(replies), strings.Join(parts, ", "))
 }
 
 // rss is the process's resident set in kB (Linux), 0 when unknown.
