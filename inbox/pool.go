@@ -129,10 +129,15 @@ type Pool struct {
 	startOnce   sync.Once
 	stopOnce    sync.Once
 	accepts     *committer[ganwei.InboxUpdate]
-	dones       *committer[string]
 	stopCommits context.CancelFunc
-	stopReader  context.CancelFunc
-	readerDone  chan struct{}
+	// acks carries handled entries to the one goroutine that marks them done, a batch per Redis
+	// round trip, so that a worker takes its next entry without waiting for Redis. Its capacity
+	// is the entries a pool may hold, so a send never blocks.
+	acks       chan ganwei.InboxEntry
+	stopAcks   chan struct{}
+	acksEnded  chan struct{}
+	stopReader context.CancelFunc
+	readerDone chan struct{}
 
 	queue chan ganwei.InboxEntry // read, not yet started
 	room  chan struct{}          // a token per entry in hand; capacity 2×Workers
@@ -152,6 +157,10 @@ type Pool struct {
 
 	mu     sync.Mutex
 	inHand map[string]int64 // entry ref -> update id, for renewal and release
+	// acking holds entries handled and waiting in acks to be marked done: renewed like those in
+	// hand, never released (they were answered).
+	acking    map[string]int64
+	ackClosed bool // acks is no longer read: mark done directly
 	// unacked holds entries handled but not yet marked done because Redis failed: renewed so
 	// that no worker takes them over (that would answer them twice), and marked done again at
 	// each renewal and at the stop. Never released.
@@ -168,7 +177,8 @@ func New(store ganwei.Inbox, cfg Config, metrics *Metrics, logger *slog.Logger) 
 	p := &Pool{store: store, cfg: cfg, logger: logger, metrics: metrics,
 		queue: make(chan ganwei.InboxEntry, 2*n), room: make(chan struct{}, 2*n),
 		direct: make(chan struct{}, n), stopping: make(chan struct{}), drained: make(chan struct{}, 1),
-		inHand: map[string]int64{}, unacked: map[string]int64{}}
+		acks: make(chan ganwei.InboxEntry, 2*n), stopAcks: make(chan struct{}), acksEnded: make(chan struct{}),
+		inHand: map[string]int64{}, acking: map[string]int64{}, unacked: map[string]int64{}}
 	p.handlerCtx, p.stopHandlers = context.WithCancel(context.Background())
 	metrics.Watch(store, logger)
 	return p
@@ -197,14 +207,7 @@ func (p *Pool) Start() {
 			defer cancel()
 			return p.store.AcceptUpdates(ctx, batch, p.cfg.Limit)
 		})
-		p.dones = startCommitter(commitCtx, 2, func(ctx context.Context, refs []string) (int, error) {
-			ctx, cancel := context.WithTimeout(ctx, acceptTimeout)
-			defer cancel()
-			if err := p.store.UpdateDone(ctx, refs...); err != nil {
-				return 0, err
-			}
-			return len(refs), nil
-		})
+		go p.ackLoop()
 		renewCtx, stopRenew := context.WithCancel(context.Background())
 		p.stopRenewing, p.renewingEnded = stopRenew, make(chan struct{})
 		go p.renew(renewCtx)
@@ -254,7 +257,6 @@ func (p *Pool) Stop(drain time.Duration) {
 		p.drain(drain)
 		p.stopCommits()
 		p.accepts.wait()
-		p.dones.wait()
 	})
 }
 
@@ -416,22 +418,102 @@ func (p *Pool) handle(e ganwei.InboxEntry) result {
 		return res
 	case dropped:
 		p.metrics.finished(e.Source, "dropped", 0)
+		e.Source = dropSource // no OnDone for it
 	default:
 		p.metrics.finished(e.Source, "done", time.Since(start))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), acceptTimeout)
-	defer cancel()
-	if err := p.dones.do(ctx, e.Ref); err != nil {
-		p.logger.Warn("inbox entry handled but not marked done; retrying at each renewal", "update_id", e.ID, "err", err)
-		p.mu.Lock()
-		p.unacked[e.Ref] = e.ID
-		p.mu.Unlock()
-	}
-	p.drop(e.Ref)
-	if res == done {
-		p.done(e.InboxUpdate)
-	}
+	p.ack(e)
 	return res
+}
+
+// dropSource marks an acked entry whose handler never ran.
+const dropSource = "\x00dropped"
+
+// ack hands a handled entry to ackLoop; after the stop, it marks it done at once.
+func (p *Pool) ack(e ganwei.InboxEntry) {
+	p.mu.Lock()
+	if p.ackClosed {
+		p.mu.Unlock()
+		p.markDone([]ganwei.InboxEntry{e})
+		return
+	}
+	delete(p.inHand, e.Ref)
+	p.acking[e.Ref] = e.ID
+	p.acks <- e // never blocks: at most cap(room) entries are in hand or acking
+	p.mu.Unlock()
+}
+
+// ackLoop marks handled entries done, all those waiting in one round trip, until the stop; then
+// it marks what is left and ends.
+func (p *Pool) ackLoop() {
+	defer close(p.acksEnded)
+	batch := make([]ganwei.InboxEntry, 0, cap(p.acks))
+	for {
+		batch = batch[:0]
+		select {
+		case e := <-p.acks:
+			batch = append(batch, e)
+		case <-p.stopAcks:
+			p.mu.Lock()
+			p.ackClosed = true
+			p.mu.Unlock()
+			for len(p.acks) > 0 {
+				batch = append(batch, <-p.acks)
+			}
+			p.markDone(batch)
+			return
+		}
+	more:
+		for len(batch) < cap(batch) {
+			select {
+			case e := <-p.acks:
+				batch = append(batch, e)
+			default:
+				break more
+			}
+		}
+		p.markDone(batch)
+	}
+}
+
+// markDone acknowledges and deletes handled entries. When Redis fails they stay with this
+// worker (renewed, so that nobody takes them over and answers them twice) and are marked again
+// at each renewal and at the stop.
+func (p *Pool) markDone(batch []ganwei.InboxEntry) {
+	if len(batch) == 0 {
+		return
+	}
+	refs := make([]string, len(batch))
+	for i, e := range batch {
+		refs[i] = e.Ref
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), acceptTimeout)
+	err := p.store.UpdateDone(ctx, refs...)
+	cancel()
+	if err != nil {
+		ids := make([]int64, len(batch))
+		for i, e := range batch {
+			ids[i] = e.ID
+		}
+		p.logger.Warn("inbox entries handled but not marked done; retrying at each renewal", "update_ids", ids, "err", err)
+	}
+	p.mu.Lock()
+	for _, e := range batch {
+		delete(p.acking, e.Ref)
+		delete(p.inHand, e.Ref)
+		if err != nil {
+			p.unacked[e.Ref] = e.ID
+		}
+	}
+	p.mu.Unlock()
+	for range batch {
+		<-p.room
+	}
+	for _, e := range batch {
+		if e.Source != dropSource {
+			p.done(e.InboxUpdate)
+		}
+	}
 }
 
 // timedOut gives an entry whose handler ran past its deadline back for a retry.
@@ -594,8 +676,11 @@ func (p *Pool) renew(ctx context.Context) {
 func (p *Pool) refsInHand() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	refs := make([]string, 0, len(p.inHand)+len(p.unacked))
+	refs := make([]string, 0, len(p.inHand)+len(p.acking)+len(p.unacked))
 	for ref := range p.inHand {
+		refs = append(refs, ref)
+	}
+	for ref := range p.acking {
 		refs = append(refs, ref)
 	}
 	for ref := range p.unacked {
@@ -633,6 +718,8 @@ func (p *Pool) markUnackedDone(ctx context.Context) {
 // released too, and the log says which updates.
 func (p *Pool) drain(timeout time.Duration) {
 	defer func() {
+		close(p.stopAcks) // what was handled is marked done before the renewals stop
+		<-p.acksEnded
 		p.stopRenewing()
 		<-p.renewingEnded
 		ctx, cancel := context.WithTimeout(context.Background(), acceptTimeout)
