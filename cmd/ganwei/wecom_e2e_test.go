@@ -563,10 +563,17 @@ func TestWeComCallbacksOfTheFormerQueueSurviveTheUpgrade(t *testing.T) {
 	}
 }
 
-// With Telegram in the process the callbacks share Telegram's inbox: what a replica that died
-// held is taken over by a live one after the claim timeout, and the rest is handled once.
+// Callbacks share Telegram's inbox, whether or not Telegram runs in the process: what a replica
+// that died held is taken over by a live one after the claim timeout, and the rest is handled
+// once.
 func TestWeComEventsInTheSharedInboxSurviveACrash(t *testing.T) {
-	h := newWeComHarness(t, true, nil, func(h *wecomHarness) []string {
+	for _, withTelegram := range []bool{false, true} {
+		t.Run(fmt.Sprintf("telegram=%v", withTelegram), func(t *testing.T) { testWeComCrash(t, withTelegram) })
+	}
+}
+
+func testWeComCrash(t *testing.T, withTelegram bool) {
+	h := newWeComHarness(t, withTelegram, nil, func(h *wecomHarness) []string {
 		h.claimIdle = 300 * time.Millisecond
 		var batch []ganwei.InboxUpdate
 		for i, text := range []string{"/whoami", "/help"} {
