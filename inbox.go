@@ -27,6 +27,10 @@ type Inbox interface {
 	RenewUpdates(ctx context.Context, worker string, refs []string) error
 	// Release gives entries worker took but will not handle back, for any worker to take at once.
 	ReleaseUpdates(ctx context.Context, worker string, refs []string) error
+	// ReturnUpdates gives back entries worker took and never started (a stop came first), like
+	// ReleaseUpdates, and takes back the delivery they were counted: a restart does not bring an
+	// entry nearer to the dead letters.
+	ReturnUpdates(ctx context.Context, worker string, entries []InboxEntry) error
 	// UpdateDone removes handled entries.
 	UpdateDone(ctx context.Context, refs ...string) error
 	// Stats reports the backlog: entries accepted and not yet done, and when the oldest arrived.

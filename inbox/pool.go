@@ -360,7 +360,7 @@ func (p *Pool) work() {
 			select {
 			case <-p.stopping: // both were ready and the queue won: give it back, do not start it
 				p.drop(e.Ref)
-				p.release([]string{e.Ref})
+				p.giveBack([]ganwei.InboxEntry{e})
 				return
 			default:
 			}
@@ -730,14 +730,10 @@ func (p *Pool) drain(timeout time.Duration) {
 	for len(p.queue) > 0 {
 		queued = append(queued, <-p.queue)
 	}
-	if len(queued) > 0 {
-		refs := make([]string, len(queued))
-		for i, e := range queued {
-			refs[i] = e.Ref
-			p.drop(e.Ref)
-		}
-		p.release(refs)
+	for _, e := range queued {
+		p.drop(e.Ref)
 	}
+	p.giveBack(queued)
 	finished := make(chan struct{})
 	go func() {
 		p.pool.Wait()
@@ -767,6 +763,19 @@ func (p *Pool) drain(timeout time.Duration) {
 	p.release(refs)
 	p.logger.Warn("drain bound passed: updates left pending in the inbox for the next start or another replica",
 		"bound", timeout.String(), "count", len(ids), "update_ids", ids, "released_unstarted", len(queued))
+}
+
+// giveBack returns entries read and never started to the inbox, uncounted, for any worker to
+// take at once.
+func (p *Pool) giveBack(entries []ganwei.InboxEntry) {
+	if len(entries) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), acceptTimeout)
+	defer cancel()
+	if err := p.store.ReturnUpdates(ctx, p.cfg.Worker, entries); err != nil {
+		p.logger.Warn("return unstarted inbox entries; another worker takes them after the claim timeout", "count", len(entries), "err", err)
+	}
 }
 
 // release gives entries back to the inbox for any worker to take at once.

@@ -263,6 +263,28 @@ func (s *Store) ReleaseUpdates(ctx context.Context, worker string, refs []string
 	return nil
 }
 
+// ReturnUpdates implements ganwei.Inbox: ReleaseUpdates with each entry's delivery count set
+// back by one (XCLAIM … RETRYCOUNT), in one round trip.
+func (s *Store) ReturnUpdates(ctx context.Context, worker string, entries []ganwei.InboxEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	err := s.withGroup(ctx, func() error {
+		_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, e := range entries {
+				p.Do(ctx, "XCLAIM", s.inboxKey(), inboxGroup, worker, 0, e.Ref,
+					"IDLE", releasedIdle.Milliseconds(), "RETRYCOUNT", max(e.Deliveries-1, 0), "JUSTID")
+			}
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		return wrap("return inbox entries", err)
+	}
+	return nil
+}
+
 // UpdateDone implements ganwei.Inbox: acknowledge and delete in one transaction.
 func (s *Store) UpdateDone(ctx context.Context, refs ...string) error {
 	if len(refs) == 0 {
