@@ -576,25 +576,21 @@ func (p *Pool) run(u ganwei.InboxUpdate, onAbandon func()) result {
 	defer cancel()
 	const running, returned, left = 0, 1, 2
 	var state atomic.Int32
-	var grace atomic.Pointer[time.Timer]
-	stopWatch := context.AfterFunc(ctx, func() {
-		grace.Store(time.AfterFunc(abandonGrace, func() {
-			if !state.CompareAndSwap(running, left) {
-				return
-			}
-			p.metrics.abandon(1)
-			p.logger.Error("handler did not return when cancelled; its worker moves on without it",
-				"source", sourceLabel(u.Source), "update_id", u.ID)
-			if onAbandon != nil {
-				onAbandon()
-			}
-		}))
+	// One timer watches for a handler still running abandonGrace past its deadline. (One cut
+	// off by the drain bound is not watched: the drain releases it and does not wait.)
+	watch := time.AfterFunc(p.cfg.HandlerTimeout+abandonGrace, func() {
+		if !state.CompareAndSwap(running, left) {
+			return
+		}
+		p.metrics.abandon(1)
+		p.logger.Error("handler did not return when cancelled; its worker moves on without it",
+			"source", sourceLabel(u.Source), "update_id", u.ID)
+		if onAbandon != nil {
+			onAbandon()
+		}
 	})
 	p.call(ctx, h, u)
-	stopWatch()
-	if t := grace.Load(); t != nil {
-		t.Stop()
-	}
+	watch.Stop()
 	if !state.CompareAndSwap(running, returned) {
 		p.metrics.abandon(-1)
 		return abandoned
