@@ -1,8 +1,8 @@
 // Package bot wires Ganwei to Telegram through github.com/go-telegram/bot: intake by webhook or
 // long polling into the durable inbox (an update is acknowledged to Telegram only once stored),
-// a bounded pool of workers that take updates from the inbox, the middleware chain every update
-// passes (logging and metrics, recover, per-user rate limit), and the paced Sender that handlers
-// and the schedulers share, with replies in a lane ahead of bulk pushes.
+// a bounded pool of workers that take updates from the inbox (package inbox), the middleware
+// chain every update passes (logging and metrics, recover, per-user rate limit), and the paced
+// Sender that handlers and the schedulers share, with replies in a lane ahead of bulk pushes.
 package bot
 
 import (
@@ -119,7 +119,7 @@ type UpdateHandler func(ctx context.Context, upd *models.Update)
 
 // Bot is a running Telegram bot. Updates arrive by webhook or long polling, are stored in the
 // durable inbox before Telegram is told they arrived, and are handled by a bounded pool of
-// workers that take them from the inbox (see intake.go and workers.go).
+// workers that take them from the inbox (see intake.go and package inbox).
 type Bot struct {
 	cfg      Config
 	client   *tgbot.Bot
