@@ -40,6 +40,7 @@ type wecomHarness struct {
 	clock *testkit.Clock
 	app   *app
 	ctx   context.Context
+	addr  string // where the app serves HTTP
 
 	mu     sync.Mutex
 	sleeps []time.Duration // the client's waits (rate-limit retries), recorded instead of slept
@@ -126,6 +127,7 @@ func newWeComHarness(t *testing.T, withTelegram bool, answerer *knowledge.Answer
 	t.Cleanup(func() { stop(); <-done })
 	select {
 	case addr := <-ready:
+		h.addr = addr
 		h.wc.SetCallback("http://" + addr + "/wecom/callback")
 	case <-ctx.Done():
 		t.Fatal("app did not start listening")
@@ -615,5 +617,26 @@ func TestWeComHRExportArrivesAsAFile(t *testing.T) {
 	file := h.wc.Wait(t, whr.userID, before, func(m wecomtest.Message) bool { return m.Type == "file" })
 	if !strings.HasSuffix(file.Filename, ".xlsx") {
 		t.Errorf("export arrived as %+v, want an .xlsx file", file)
+	}
+}
+
+// A 企业微信-only process exports the inbox metrics an operator acts on: the backlog and the
+// entries its workers finished, by source.
+func TestWeComOnlyProcessExportsInboxMetrics(t *testing.T) {
+	h := newWeComHarness(t, false, nil)
+	h.say(wzhang.userID, "/whoami")
+	h.app.wecom.Wait()
+	resp, err := http.Get("http://" + h.addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{"ganwei_inbox_depth 0", "ganwei_inbox_oldest_age_seconds 0",
+		`ganwei_inbox_entries_total{result="done",source="wecom"}`, `ganwei_inbox_handle_seconds_count{source="wecom"}`,
+		"ganwei_inbox_handlers_abandoned 0"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
 	}
 }
