@@ -40,7 +40,6 @@ type wecomHarness struct {
 	clock *testkit.Clock
 	app   *app
 	ctx   context.Context
-	addr  string // where the app serves HTTP
 
 	mu     sync.Mutex
 	sleeps []time.Duration // the client's waits (rate-limit retries), recorded instead of slept
