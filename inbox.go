@@ -27,10 +27,21 @@ type Inbox interface {
 	RenewUpdates(ctx context.Context, worker string, refs []string) error
 	// Release gives entries worker took but will not handle back, for any worker to take at once.
 	ReleaseUpdates(ctx context.Context, worker string, refs []string) error
+	// ReturnUpdates gives back entries worker took and never started (a stop came first), like
+	// ReleaseUpdates, and takes back the delivery they were counted: a restart does not bring an
+	// entry nearer to the dead letters.
+	ReturnUpdates(ctx context.Context, worker string, entries []InboxEntry) error
 	// UpdateDone removes handled entries.
 	UpdateDone(ctx context.Context, refs ...string) error
 	// Stats reports the backlog: entries accepted and not yet done, and when the oldest arrived.
 	InboxStats(ctx context.Context) (InboxStats, error)
+	// DeadLetterUpdates moves entries that keep failing (delivered too often) aside, out of the
+	// backlog, where an operator can look at them; reason says why (never message text).
+	DeadLetterUpdates(ctx context.Context, refs []string, reason string) error
+	// PruneWorkers removes from the consumer group the workers other than keep that have
+	// nothing pending and have not read for at least idle (processes that are gone), and
+	// returns their names.
+	PruneWorkers(ctx context.Context, keep string, idle time.Duration) ([]string, error)
 }
 
 // EFULL is the code of AcceptUpdates' error when the backlog is at its limit: the adapter asks
@@ -55,6 +66,9 @@ const SourceWeCom = "wecom"
 // InboxEntry is an accepted update handed to a worker.
 type InboxEntry struct {
 	Ref string // the inbox's handle for UpdateDone, RenewUpdates and ReleaseUpdates
+	// Deliveries counts how often the entry was handed to a worker, this time included: 1 for a
+	// new entry, more for one taken over from a worker that died, hung or ran past its deadline.
+	Deliveries int
 	InboxUpdate
 }
 

@@ -87,4 +87,10 @@ type QuestionLog interface {
 	// WorstRated returns the entries with the most 👎 beyond their 👍, worst first, at most limit;
 	// entries nobody voted down are left out.
 	WorstRated(ctx context.Context, limit int) ([]EntryFeedback, error)
+	// FeedbackOf returns the feedback on each of the entries, in order, leaving out those nobody
+	// voted on or picked.
+	FeedbackOf(ctx context.Context, entryIDs []string) ([]EntryFeedback, error)
+	// ResolveUnanswered takes a question (by its normalised key) off the unanswered queue and
+	// reports whether it was there; asked again, it comes back.
+	ResolveUnanswered(ctx context.Context, normalized string) (bool, error)
 }

@@ -1,19 +1,17 @@
 // Package bot wires Ganwei to Telegram through github.com/go-telegram/bot: intake by webhook or
 // long polling into the durable inbox (an update is acknowledged to Telegram only once stored),
-// a bounded pool of workers that take updates from the inbox, the middleware chain every update
-// passes (logging and metrics, recover, per-user rate limit), and the paced Sender that handlers
-// and the schedulers share, with replies in a lane ahead of bulk pushes.
+// a bounded pool of workers that take updates from the inbox (package inbox), the middleware
+// chain every update passes (logging and metrics, recover, per-user rate limit), and the paced
+// Sender that handlers and the schedulers share, with replies in a lane ahead of bulk pushes.
 package bot
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -25,17 +23,19 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/inbox"
 )
 
 // Defaults for Config fields left zero.
 const (
 	DefaultPollTimeout     = 30 * time.Second
 	DefaultShutdownTimeout = 20 * time.Second
-	DefaultUserRate        = 1.0              // sustained updates per second from one person
-	DefaultUserBurst       = 8                // a quick flurry of button presses is normal
-	DefaultWorkers         = 32               // handlers in flight per process
-	DefaultInboxLimit      = 5000             // backlog at which the webhook starts answering 429
-	DefaultClaimIdle       = 15 * time.Second // a crashed replica's updates go out within 15 s + 7.5 s
+	DefaultUserRate        = 1.0                    // sustained updates per second from one person
+	DefaultUserBurst       = 8                      // a quick flurry of button presses is normal
+	DefaultWorkers         = inbox.DefaultWorkers   // handlers in flight per process
+	DefaultInboxLimit      = inbox.DefaultLimit     // backlog at which the webhook starts answering 429
+	DefaultClaimIdle       = inbox.DefaultClaimIdle // a crashed replica's updates go out within 15 s + 7.5 s
+	DefaultHandlerTimeout  = inbox.DefaultHandlerTimeout
 	// MaxWebhookBody is the largest webhook request accepted (413 above it). Telegram's updates
 	// are a few kilobytes.
 	MaxWebhookBody      = 1 << 20
@@ -71,6 +71,11 @@ type Config struct {
 	ClaimIdle time.Duration
 	// Worker names this process in the inbox's consumer group; empty for host-pid-random.
 	Worker string
+	// HandlerTimeout bounds one update's handler (default 60 s); past it the handler is
+	// cancelled and the update retried, at most MaxDeliveries times in all before it is moved to
+	// the dead letters (see package inbox).
+	HandlerTimeout time.Duration
+	MaxDeliveries  int
 }
 
 func (c *Config) setDefaults() {
@@ -105,17 +110,8 @@ func (c *Config) setDefaults() {
 		c.ClaimIdle = DefaultClaimIdle
 	}
 	if c.Worker == "" {
-		c.Worker = instanceName()
+		c.Worker = inbox.InstanceName()
 	}
-}
-
-// instanceName is a consumer name unique to this process: host, pid and a random suffix (a
-// restarted container may reuse the pid).
-func instanceName() string {
-	host, _ := os.Hostname()
-	var r [4]byte
-	_, _ = rand.Read(r[:])
-	return fmt.Sprintf("%s-%d-%x", host, os.Getpid(), r)
 }
 
 // UpdateHandler handles one update that passed the middleware.
@@ -123,19 +119,19 @@ type UpdateHandler func(ctx context.Context, upd *models.Update)
 
 // Bot is a running Telegram bot. Updates arrive by webhook or long polling, are stored in the
 // durable inbox before Telegram is told they arrived, and are handled by a bounded pool of
-// workers that take them from the inbox (see intake.go and workers.go).
+// workers that take them from the inbox (see intake.go and package inbox).
 type Bot struct {
 	cfg      Config
 	client   *tgbot.Bot
 	sender   *Sender
 	metrics  *Metrics
 	inbox    ganwei.Inbox
+	pool     *inbox.Pool
 	logger   *slog.Logger
 	username string
 	httpc    *http.Client // long polling
 
 	handler   atomic.Pointer[UpdateHandler]
-	sources   sync.Map          // source name -> SourceHandler: entries of other platforms in the same inbox
 	chain     tgbot.HandlerFunc // the middleware around dispatch, built once
 	users     *userLimiter
 	ready     atomic.Bool
@@ -143,32 +139,34 @@ type Bot struct {
 	started   chan struct{} // closed once Run takes updates
 	closed    chan struct{} // closed once Run stopped taking updates after the stop signal
 	handled   handledLog
-	work      *workers
-
-	// Group commits to the inbox, running while Run does (set before intake opens).
-	accepts *committer[ganwei.InboxUpdate]
-	dones   *committer[string]
 }
 
 // New connects to Telegram (getMe) and builds the bot. inbox is where accepted updates wait to be
 // handled (each update_id counts once); metrics may be nil.
-func New(ctx context.Context, cfg Config, inbox ganwei.Inbox, metrics *Metrics, logger *slog.Logger) (*Bot, error) {
+func New(ctx context.Context, cfg Config, store ganwei.Inbox, metrics *Metrics, logger *slog.Logger) (*Bot, error) {
 	cfg.setDefaults()
 	if cfg.WebhookURL != "" && cfg.WebhookSecret == "" {
 		return nil, errors.New("webhook mode needs a secret: set GANWEI_WEBHOOK_SECRET")
 	}
-	if inbox == nil {
+	if store == nil {
 		return nil, errors.New("bot needs an inbox: updates are stored before they are acknowledged")
 	}
 	if logger == nil {
 		logger = slog.Default()
 	}
-	b := &Bot{cfg: cfg, metrics: metrics, inbox: inbox, logger: logger,
+	b := &Bot{cfg: cfg, metrics: metrics, inbox: store, logger: logger,
 		users: newUserLimiter(cfg.UserRate, cfg.UserBurst),
 		httpc: &http.Client{Timeout: cfg.PollTimeout + 10*time.Second}, started: make(chan struct{}), closed: make(chan struct{})}
 	b.chain = b.observe(b.recover(b.rateLimit(b.dispatch)))
-	b.work = newWorkers(b)
-	metrics.watchInbox(inbox, logger)
+	b.pool = inbox.New(store, inbox.Config{Worker: cfg.Worker, Workers: cfg.Workers, Limit: cfg.InboxLimit,
+		ClaimIdle: cfg.ClaimIdle, HandlerTimeout: cfg.HandlerTimeout, MaxDeliveries: cfg.MaxDeliveries},
+		metrics.Inbox(), logger)
+	b.pool.Handle("", b.runUpdate)
+	b.pool.OnDone(func(u ganwei.InboxUpdate) {
+		if u.Source == "" {
+			b.handled.add(u.ID)
+		}
+	})
 
 	opts := []tgbot.Option{
 		tgbot.WithHTTPClient(cfg.PollTimeout, &http.Client{Timeout: apiCallTimeout, Transport: apiTransport(cfg.Workers)}),
@@ -239,14 +237,21 @@ func (b *Bot) WaitStarted(ctx context.Context) error {
 // answers 503) and waits for the handlers in hand.
 func (b *Bot) IntakeClosed() <-chan struct{} { return b.closed }
 
-// SourceHandler handles one inbox entry of a platform other than Telegram (its payload as the
-// platform's adapter stored it). The inbox entry is marked done when it returns.
-type SourceHandler func(ctx context.Context, payload []byte)
+// Pool is the bot's inbox workers. Another platform's front end running in the same process
+// registers its handler on it (Pool().Handle(ganwei.SourceWeCom, …)) and stores what it
+// receives with Pool().Accept: one inbox, one pool and one dedupe for every platform. Run starts
+// and stops it.
+func (b *Bot) Pool() *inbox.Pool { return b.pool }
 
-// HandleSource makes the workers hand the inbox entries of source (ganwei.InboxUpdate.Source,
-// e.g. ganwei.SourceWeCom) to h: one inbox, one pool and one dedupe for every platform. Call it
-// before Run.
-func (b *Bot) HandleSource(source string, h SourceHandler) { b.sources.Store(source, h) }
+// runUpdate decodes a stored Telegram update and runs it through the middleware and handlers.
+func (b *Bot) runUpdate(ctx context.Context, u ganwei.InboxUpdate) {
+	var upd models.Update
+	if err := json.Unmarshal(u.Payload, &upd); err != nil {
+		b.logger.Error("stored update does not decode; dropped", "update_id", u.ID, "bytes", len(u.Payload), "err", err)
+		return
+	}
+	b.chain(ctx, b.client, &upd)
+}
 
 // SetHandler sets what handles updates that pass the middleware.
 func (b *Bot) SetHandler(h UpdateHandler) { b.handler.Store(&h) }
@@ -284,26 +289,7 @@ func (b *Bot) Run(ctx context.Context) error {
 			return fmt.Errorf("delete webhook before polling: %s", redact(err.Error(), b.cfg.Token))
 		}
 	}
-	commitCtx, stopCommits := context.WithCancel(context.WithoutCancel(ctx))
-	b.accepts = startCommitter(commitCtx, 2, func(ctx context.Context, batch []ganwei.InboxUpdate) (int, error) {
-		ctx, cancel := context.WithTimeout(ctx, acceptTimeout)
-		defer cancel()
-		return b.inbox.AcceptUpdates(ctx, batch, b.cfg.InboxLimit)
-	})
-	b.dones = startCommitter(commitCtx, 2, func(ctx context.Context, refs []string) (int, error) {
-		ctx, cancel := context.WithTimeout(ctx, acceptTimeout)
-		defer cancel()
-		if err := b.inbox.UpdateDone(ctx, refs...); err != nil {
-			return 0, err
-		}
-		return len(refs), nil
-	})
-	defer func() { stopCommits(); b.accepts.wait(); b.dones.wait() }()
-	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
-	defer stopWork()
-	workDone := make(chan struct{})
-	go func() { defer close(workDone); b.work.run(workCtx) }()
-
+	b.pool.Start()
 	b.accepting.Store(true)
 	b.ready.Store(true)
 	close(b.started)
@@ -317,12 +303,11 @@ func (b *Bot) Run(ctx context.Context) error {
 	// acknowledged to Telegram while the workers drain.
 	b.accepting.Store(false)
 	b.ready.Store(false)
-	b.work.stop()
+	b.pool.CloseIntake()
 	close(b.closed)
 	b.logger.Info("intake stopped; finishing updates in hand", "bound", b.cfg.ShutdownTimeout.String())
-	stopWork()
-	<-workDone
-	return b.work.drain(b.cfg.ShutdownTimeout)
+	b.pool.Stop(b.cfg.ShutdownTimeout)
+	return nil
 }
 
 // allowedUpdates are the update types Ganwei handles.

@@ -494,7 +494,7 @@ func TestOtherSourcesShareTheInboxAndWorkers(t *testing.T) {
 	tgSeen := make(chan int64, 4)
 	h.bot.SetHandler(func(ctx context.Context, upd *models.Update) { tgSeen <- upd.ID })
 	got := make(chan string, 4)
-	h.bot.HandleSource(ganwei.SourceWeCom, func(ctx context.Context, payload []byte) { got <- string(payload) })
+	h.bot.Pool().Handle(ganwei.SourceWeCom, func(ctx context.Context, u ganwei.InboxUpdate) { got <- string(u.Payload) })
 	ctx := wait(t)
 	ev := ganwei.InboxUpdate{Source: ganwei.SourceWeCom, Key: "m:1", Payload: []byte(`{"MsgID":1}`)}
 	if n, err := h.store.AcceptUpdates(ctx, []ganwei.InboxUpdate{ev, ev}, 0); n != 2 || err != nil {

@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-telegram/bot/models"
-
 	"github.com/ganwei-bot/ganwei"
 )
 
@@ -67,7 +65,7 @@ func (b *Bot) WebhookHandler() http.Handler {
 		}
 		ctx, cancel := context.WithTimeout(r.Context(), acceptTimeout)
 		defer cancel()
-		err = b.accepts.do(ctx, ganwei.InboxUpdate{ID: id, Payload: body})
+		err = b.pool.Accept(ctx, ganwei.InboxUpdate{ID: id, Payload: body})
 		if ganwei.ErrorCode(err) == ganwei.EUNAVAILABLE {
 			_, err = b.acceptAgain(ctx, []ganwei.InboxUpdate{{ID: id, Payload: body}})
 		}
@@ -81,7 +79,7 @@ func (b *Bot) WebhookHandler() http.Handler {
 			// once it is done.
 			b.metrics.intakeN("direct", 1)
 			b.logger.Warn("inbox unavailable; handling the update directly", "update_id", id, "err", err)
-			if !b.work.handleNow(r.Context(), []ganwei.InboxUpdate{{ID: id, Payload: body}}) {
+			if !b.pool.HandleNow(r.Context(), []ganwei.InboxUpdate{{ID: id, Payload: body}}) {
 				http.Error(w, "try again later", http.StatusServiceUnavailable)
 				return
 			}
@@ -97,10 +95,14 @@ func (b *Bot) WebhookHandler() http.Handler {
 	})
 }
 
-// decodeUpdate checks that body is a Telegram update and returns its id. A decode error names
-// the field and type at fault, never the value.
+// decodeUpdate checks that body is a JSON object with an update_id and returns the id. A decode
+// error names the field and type at fault, never the value. The rest of the update is decoded by
+// the worker (one full decode per update, not two); a stored update whose fields do not decode
+// is dropped there, logged with its id and size.
 func decodeUpdate(body []byte) (int64, error) {
-	var upd models.Update
+	var upd struct {
+		ID int64 `json:"update_id"`
+	}
 	if err := json.Unmarshal(body, &upd); err != nil {
 		var syn *json.SyntaxError
 		if errors.As(err, &syn) {
@@ -170,7 +172,7 @@ func (b *Bot) poll(ctx context.Context) {
 			case ganwei.EUNAVAILABLE:
 				b.metrics.intakeN("direct", len(batch))
 				b.logger.Warn("inbox unavailable; handling polled updates directly", "count", len(batch), "err", err)
-				if !b.work.handleNow(ctx, batch) {
+				if !b.pool.HandleNow(ctx, batch) {
 					return
 				}
 				offset = batch[len(batch)-1].ID + 1

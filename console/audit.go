@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/curation"
 )
 
 // auditLimit is how many of the newest entries a filter (person, action, date) and the export
@@ -25,6 +26,11 @@ var auditActions = []struct{ Key, Label string }{
 	{ganwei.AuditInviteMany, "按花名册批量生成了邀请码"},
 	{ganwei.AuditExportInvites, "下载了本人生成的邀请码"},
 	{ganwei.AuditSetScope, "调整了负责单位"},
+	{curation.AuditKBAdd, "新增了知识库条目"},
+	{curation.AuditKBEdit, "修改了知识库条目"},
+	{curation.AuditKBRetire, "停用了知识库条目"},
+	{curation.AuditKBRollback, "回滚了知识库"},
+	{curation.AuditKBResolve, "处理了一个未答问题"},
 }
 
 func auditLabel(action string) string {
@@ -143,6 +149,9 @@ func (s *Server) auditLines(ctx context.Context, entries []*ganwei.AuditEntry) [
 		}
 		if e.Subject != 0 && e.Action != ganwei.AuditRemindNow { // a reminded leader is named in Detail
 			row.Subject = who(e.Subject)
+		}
+		if e.Subject == 0 && strings.HasPrefix(e.Action, "kb_") {
+			row.Subject = e.Detail // the entry and version changed
 		}
 		switch e.Action {
 		case ganwei.AuditViewSummary, ganwei.AuditExportAggregates:

@@ -12,6 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/ganwei-bot/ganwei"
 	"github.com/ganwei-bot/ganwei/testkit"
 )
 
@@ -39,6 +40,22 @@ func TestBrowserSignsInWorksAndSignsOut(t *testing.T) {
 	chromium := chromiumPath(t)
 	h := newHarness(t)
 	caseID := h.seedCheckIns()
+	if err := h.store.RecordUnanswered(h.ctx, "干部周转房怎么申请", "干部周转房怎么申请？"); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []struct{ entry, vote, reason string }{{"K-61", ganwei.VoteUp, ""}, {"K-61", ganwei.VoteDown, ganwei.ReasonVague},
+		{"K-61", ganwei.VoteDown, ganwei.ReasonWrong}, {"K-51", ganwei.VoteUp, ""}, {"K-51", ganwei.VoteUp, ""}} {
+		id, err := h.store.RecordAsked(h.ctx, &ganwei.AskedQuestion{Question: "q", EntryIDs: []string{v.entry}, Found: true})
+		if err == nil {
+			_, err = h.store.Vote(h.ctx, id, v.vote)
+		}
+		if err == nil && v.reason != "" {
+			_, err = h.store.GiveReason(h.ctx, id, v.reason)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	shots := os.Getenv("GANWEI_SCREENSHOTS")
 	if shots != "" {
 		if err := os.MkdirAll(shots, 0o755); err != nil {
@@ -121,6 +138,50 @@ func TestBrowserSignsInWorksAndSignsOut(t *testing.T) {
 		chromedp.SendKeys("#q", "容错纠错怎么申请", chromedp.ByID), chromedp.Submit("#q", chromedp.ByID),
 		chromedp.WaitVisible(".answer", chromedp.ByQuery))
 	shoot("knowledge-test")
+	// Write an entry from an unanswered question through the prefilled form; the hit test then
+	// shows the bot answering with it.
+	run("open the queue", chromedp.Navigate(h.srv.URL+"/console/knowledge#unanswered"),
+		chromedp.WaitVisible(`a[href^="/console/knowledge/new?q="]`, chromedp.ByQuery),
+		chromedp.Click(`a[href^="/console/knowledge/new?q="]`, chromedp.ByQuery), chromedp.WaitVisible("#answer", chromedp.ByID))
+	var sample, title string
+	run("read the prefilled form", chromedp.Value("#questions", &sample, chromedp.ByID), chromedp.Value("#title", &title, chromedp.ByID))
+	if sample != "干部周转房怎么申请？" || title != "干部周转房申请" {
+		t.Errorf("the form's sample question is %q and title %q", sample, title)
+	}
+	run("fill the entry", chromedp.SendKeys("#category", "关心关爱", chromedp.ByID),
+		chromedp.SendKeys("#answer", "异地任职的干部可向区委组织部干部科申请周转房，填写申请表并附任职文件。", chromedp.ByID),
+		chromedp.SendKeys("#excerpt", "异地交流任职干部可申请周转住房。", chromedp.ByID),
+		chromedp.SendKeys("#document", "《区委组织部关于干部周转房管理的通知》", chromedp.ByID))
+	shoot("knowledge-new")
+	run("save the entry", chromedp.Click(`form.stack button[type="submit"]`, chromedp.ByQuery), chromedp.WaitVisible("#saved", chromedp.ByID))
+	if !strings.Contains(text(".answer"), "异地任职的干部可向区委组织部干部科申请周转房") {
+		t.Errorf("after saving, the hit test does not answer with the new entry: %q", text(".answer"))
+	}
+	if strings.Contains(text("main"), "干部周转房怎么申请？") {
+		t.Error("the question is still in the unanswered queue")
+	}
+	shoot("knowledge-saved")
+	// An entry that would answer a question the bot must decline is refused, with the question.
+	run("a refused entry", chromedp.Navigate(h.srv.URL+"/console/knowledge/new"), chromedp.WaitVisible("#title", chromedp.ByID),
+		chromedp.SendKeys("#title", "食堂开饭时间", chromedp.ByID), chromedp.SendKeys("#category", "后勤", chromedp.ByID),
+		chromedp.SendKeys("#questions", "单位食堂几点开饭", chromedp.ByID), chromedp.SendKeys("#answer", "食堂 11:30 开饭。", chromedp.ByID),
+		chromedp.SendKeys("#excerpt", "食堂 11:30 开饭。", chromedp.ByID), chromedp.SendKeys("#document", "《机关后勤通知》", chromedp.ByID),
+		chromedp.Click(`form.stack button[type="submit"]`, chromedp.ByQuery), chromedp.WaitVisible("section.error", chromedp.ByQuery))
+	if !strings.Contains(text("section.error"), "单位食堂几点开饭") {
+		t.Errorf("the refusal does not name the failed question: %q", text("section.error"))
+	}
+	shoot("knowledge-refused")
+	run("versions", chromedp.Navigate(h.srv.URL+"/console/knowledge/versions"), chromedp.WaitVisible("table", chromedp.ByQuery))
+	if !strings.Contains(text("table"), "王芳") {
+		t.Errorf("the versions lack who saved: %q", text("table"))
+	}
+	shoot("knowledge-versions")
+	run("rollback confirmation", chromedp.Click(`a[href="/console/knowledge/versions/0/rollback"]`, chromedp.ByQuery),
+		chromedp.WaitVisible(`button.danger`, chromedp.ByQuery))
+	if !strings.Contains(text("main"), "干部周转房申请") {
+		t.Errorf("the rollback confirmation does not name the entry it takes down: %q", text("main"))
+	}
+	shoot("knowledge-rollback")
 	run("open print view", chromedp.Navigate(h.srv.URL+"/console/checkins/print"), chromedp.WaitVisible("#print", chromedp.ByQuery))
 	shoot("checkins-print")
 

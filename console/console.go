@@ -35,6 +35,8 @@ type Server struct {
 	People   *people.Service
 	// Answerer is the bot's own answerer, for the 知识库 page's hit testing (nil leaves it out).
 	Answerer *knowledge.Answerer
+	// Editor is the curators' versioned edits of the knowledge base (nil: the 知识库 page reads only).
+	Editor *curation.Editor
 	// InviteLink is the front end's link that opens the bot with /start CODE ("" when unknown).
 	InviteLink func(code string) string
 	// Names finds the names shown next to ids on pages the services have already allowed.
@@ -95,6 +97,9 @@ func (s *Server) Handler() (http.Handler, error) {
 	page("GET /console/audit/export", s.auditExport)
 	if s.Answerer != nil && s.Curation != nil {
 		page("GET /console/knowledge", s.knowledgePage)
+		if s.Editor != nil {
+			s.knowledgeRoutes(mux)
+		}
 	}
 	if s.People != nil {
 		page("GET /console/people", s.people)

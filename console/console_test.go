@@ -26,6 +26,8 @@ var pages = []struct{ path, want string }{
 	{"/console/reminders/import", "批量登记新任职领导"},
 	{"/console/people/import", "按花名册邀请"},
 	{"/console/knowledge", "命中测试"},
+	{"/console/knowledge/new", "新增条目"},
+	{"/console/knowledge/versions", "版本记录"},
 }
 
 // TestEveryPageOpensForHRAndNoneWithoutASession: HR sees every page; without a session every

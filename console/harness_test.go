@@ -42,6 +42,7 @@ type harness struct {
 	staff  *checkin.Staff
 	front  *testkit.Front
 	office *reminders.Office
+	editor *curation.Editor
 }
 
 // start is a Friday afternoon: the check-in period of that week is running.
@@ -75,10 +76,12 @@ func newHarnessWith(t testing.TB, adjust func(*console.Server)) *harness {
 		Calendar: workdays.New(testkit.Shanghai), Now: clock.Now, Instance: "test",
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	h.office = &reminders.Office{Reminders: rem, Users: store, Audit: store}
+	h.editor = &curation.Editor{Versions: store, Users: store, Audit: store, Library: lib, Now: clock.Now}
 	srv := &console.Server{
 		Links: h.links, Staff: h.staff,
 		Office:     h.office,
-		Curation:   &curation.Queue{Questions: store, Users: store},
+		Curation:   &curation.Queue{Questions: store, Users: store, Audit: store, Now: clock.Now},
+		Editor:     h.editor,
 		People:     &people.Service{Users: store, Now: clock.Now, Audit: store},
 		Answerer:   &knowledge.Answerer{Library: lib},
 		InviteLink: func(code string) string { return "https://t.me/ganwei_test_bot?start=" + code },

@@ -68,6 +68,7 @@ func (s *Server) parseTemplates() error {
 		"join":      strings.Join,
 		"bandLabel": bandLabel,
 		"inc":       func(i int) int { return i + 1 },
+		"inc64":     func(i int64) int64 { return i + 1 },
 		"eligible":  func(a *ganwei.Aggregate) int { return max(a.Eligible, a.Responses) },
 	}
 	files, err := fs.Glob(assets, "templates/*.html")

@@ -38,7 +38,7 @@ func (h *Handlers) registerReminders() {
 	h.addCallback(ackCB, ganwei.RoleGuest, h.ackButton)
 }
 
-const appointUsage = "用法：/appoint 发送后按提示逐项填写；\n或一次写全：/appoint Telegram ID 姓名 职务 [单位] [任职日期]\n例如：/appoint 20002 陈刚 党委书记 七都镇 2026年3月2日"
+const appointUsage = "用法：/appoint 发送后按提示逐项填写；\n或一次写全：/appoint Telegram ID（或 wecom:成员账号） 姓名 职务 [单位] [任职日期]\n例如：/appoint 20002 陈刚 党委书记 七都镇 2026年3月2日"
 
 // gluedDate is a date typed straight after the unit with no space ("七都镇2026年11月2日").
 var gluedDate = regexp.MustCompile(`(\d{4}年\d{1,2}月\d{1,2}[日号]?|\d{1,2}月\d{1,2}[日号]|\d{4}[./-]\d{1,2}[./-]\d{1,2})$`)
@@ -88,10 +88,25 @@ func (h *Handlers) appoint(ctx context.Context, r *Request) {
 		h.send(ctx, r.ChatID, appointUsage, nil)
 		return
 	}
-	id, err := strconv.ParseInt(f[0], 10, 64)
-	if err != nil || id <= 0 {
-		h.send(ctx, r.ChatID, appointUsage, nil)
-		return
+	data := map[string]string{"name": f[1], "position": f[2]}
+	if who := strings.ToLower(f[0]); strings.HasPrefix(who, ganwei.PlatformWeCom+":") {
+		// A leader on 企业微信, by account: the person bound to it, or (registering makes one) it.
+		a, err := ganwei.ParseAccount(ganwei.PlatformWeCom + f[0][len(ganwei.PlatformWeCom):])
+		if err != nil {
+			h.send(ctx, r.ChatID, appointUsage, nil)
+			return
+		}
+		data["acct"] = string(a)
+		if u, err := h.Users.UserByAccount(ctx, a); err == nil {
+			data["pid"] = strconv.FormatInt(u.ID, 10)
+		}
+	} else {
+		id, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil || id <= 0 {
+			h.send(ctx, r.ChatID, appointUsage, nil)
+			return
+		}
+		data["id"] = strconv.FormatInt(id, 10)
 	}
 	unit, date, err := h.splitUnitDate(f[3:])
 	if err != nil {
@@ -101,8 +116,8 @@ func (h *Handlers) appoint(ctx context.Context, r *Request) {
 	if date == "" {
 		date = h.Now().In(h.Location).Format(time.DateOnly)
 	}
-	d := &ganwei.Dialog{Kind: appointDialog, Data: map[string]string{
-		"id": strconv.FormatInt(id, 10), "name": f[1], "position": f[2], "unit": unit, "date": date}}
+	data["unit"], data["date"] = unit, date
+	d := &ganwei.Dialog{Kind: appointDialog, Data: data}
 	h.appointAsk(ctx, r, d, "confirm")
 }
 
@@ -265,12 +280,12 @@ func (h *Handlers) appointWho(ctx context.Context, r *Request, d *ganwei.Dialog,
 // appointWhoAccount records a leader named by a 企业微信 account: the person bound to it, or
 // (registering will make one) the account itself.
 func (h *Handlers) appointWhoAccount(ctx context.Context, r *Request, d *ganwei.Dialog, a ganwei.Account) {
+	d.Data["acct"] = string(a) // how HR named them, shown in the plan
 	u, err := h.Users.UserByAccount(ctx, a)
 	if err == nil {
 		h.appointWho(ctx, r, d, 0, u.ID)
 		return
 	}
-	d.Data["acct"] = string(a)
 	h.appointAsk(ctx, r, d, "name")
 }
 

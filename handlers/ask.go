@@ -404,7 +404,7 @@ func (h *Handlers) unansweredPage(ctx context.Context, r *Request, n int) (*list
 			}
 		}
 	}
-	b.WriteString("\n补充方法：把新条目写入 GANWEI_KNOWLEDGE_DIR 下的 YAML 文件，机器人会自动加载。")
+	b.WriteString("\n补充方法：发送 /web 进入工作台，在“知识库”页点“写条目”（保存前自动检查，通过即生效）；或把新条目写入 GANWEI_KNOWLEDGE_DIR 下的 YAML 文件。")
 	return &listPage{text: b.String(), total: total}, nil
 }
 

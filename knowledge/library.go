@@ -2,9 +2,11 @@ package knowledge
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -18,6 +20,9 @@ import (
 type Library struct {
 	layers []fs.FS
 	dir    string // operator directory, "" when none
+	// overlay is the top layer, above the operator directory: the curators' edits from the
+	// console, kept in Redis by package curation and set with SetOverlay (nil when none).
+	overlay fs.FS
 
 	mu     sync.Mutex // serialises reloads
 	stamp  string     // fingerprint of the operator directory at the last load
@@ -86,8 +91,45 @@ func StaticLibrary(b *Base) *Library {
 // reload in between does not mix two versions.
 func (l *Library) Base() *Base { return l.cur.Load() }
 
-// Layers returns the file systems the Library loads from, embedded first.
+// Layers returns the file systems the Library loads from, embedded first (the overlay set with
+// SetOverlay is not among them).
 func (l *Library) Layers() []fs.FS { return l.layers }
+
+// Candidate builds, without installing it, the Base that the Library's layers with overlay on top
+// would give: what a curator's edit would make live. It validates as Load does; gate it with the
+// same check as the reloads (EvalGate) before calling SetOverlay.
+func (l *Library) Candidate(overlay fs.FS) (*Base, error) {
+	if l.layers == nil {
+		return nil, errors.New("a static knowledge base takes no overlay")
+	}
+	return Load(l.withOverlay(overlay)...)
+}
+
+// SetOverlay makes overlay the top layer and rebuilds the Base with it, without the gate: the
+// overlay's version passed it when it was written (see package curation), and every replica must
+// install the same version. On error the current Base and overlay stay. A nil overlay removes it.
+func (l *Library) SetOverlay(overlay fs.FS) error {
+	if l.layers == nil {
+		return errors.New("a static knowledge base takes no overlay")
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, err := Load(l.withOverlay(overlay)...)
+	if err != nil {
+		return fmt.Errorf("install knowledge overlay: %w", err)
+	}
+	l.overlay = overlay
+	l.cur.Store(b)
+	return nil
+}
+
+func (l *Library) withOverlay(overlay fs.FS) []fs.FS {
+	layers := slices.Clone(l.layers)
+	if overlay != nil {
+		layers = append(layers, overlay)
+	}
+	return layers
+}
 
 // Reload rereads every layer and swaps in the new Base. On error the current Base stays, and the
 // OnReloadFailed listener hears about it once per failing version.
@@ -106,7 +148,7 @@ func (l *Library) reload() (func(error), error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	stamp := l.fingerprint()
-	b, err := Load(l.layers...)
+	b, err := Load(l.withOverlay(l.overlay)...)
 	if err == nil && l.gate != nil && l.cur.Load() != nil {
 		err = l.gate(b)
 	}
@@ -204,13 +246,42 @@ func EvalGate() func(*Base) error {
 		if rep.Pass() {
 			return nil
 		}
-		var fails []string
+		ge := &GateError{InScope: rep.InScope, InScopeOK: rep.InScopeOK, OutOfScope: rep.OutOfScope, OutOfScopeOK: rep.OutOfScopeOK}
 		for _, r := range rep.Results {
-			if !r.OK && len(fails) < 5 {
-				fails = append(fails, fmt.Sprintf("“%s”：%s", r.Case.Q, r.Why))
+			if !r.OK {
+				ge.Failures = append(ge.Failures, GateFailure{Question: r.Case.Q, Out: r.Case.Out, Why: r.Why})
 			}
 		}
-		return fmt.Errorf("评测未达标：范围内正确 %d/%d（要求 %.0f%%），范围外拒答 %d/%d（要求 %.0f%%）；例如\n%s",
-			rep.InScopeOK, rep.InScope, 100*InScopeBar, rep.OutOfScopeOK, rep.OutOfScope, 100*OutOfScopeBar, strings.Join(fails, "\n"))
+		return ge
 	}
+}
+
+// GateError is EvalGate's refusal: the tuned set's tallies against the bars and every question
+// that failed, for whoever made the change.
+type GateError struct {
+	InScope, InScopeOK       int
+	OutOfScope, OutOfScopeOK int
+	Failures                 []GateFailure
+}
+
+// GateFailure is one tuned question the candidate got wrong, with why in Chinese.
+type GateFailure struct {
+	Question string
+	Out      bool // the question must be declined
+	Why      string
+}
+
+// Summary is the tallies against the bars, in Chinese.
+func (e *GateError) Summary() string {
+	return fmt.Sprintf("评测未达标：范围内正确 %d/%d（要求 %.0f%%），范围外拒答 %d/%d（要求 %.0f%%）",
+		e.InScopeOK, e.InScope, 100*InScopeBar, e.OutOfScopeOK, e.OutOfScope, 100*OutOfScopeBar)
+}
+
+// Error is the summary and the first five failed questions.
+func (e *GateError) Error() string {
+	var fails []string
+	for _, f := range e.Failures[:min(5, len(e.Failures))] {
+		fails = append(fails, fmt.Sprintf("“%s”：%s", f.Question, f.Why))
+	}
+	return e.Summary() + "；例如\n" + strings.Join(fails, "\n")
 }

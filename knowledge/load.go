@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"slices"
 	"sort"
 	"strings"
 
@@ -35,6 +36,9 @@ type file struct {
 	Citation Citation  `yaml:"citation"`
 	Entries  []*Entry  `yaml:"entries"`
 	Synonyms []Synonym `yaml:"synonyms"`
+	// Retire lists ids of entries of earlier layers that stop being answered (an entry retired
+	// from the console); related links to them are dropped.
+	Retire []string `yaml:"retire,omitempty"`
 }
 
 // Problem is one thing wrong with the knowledge files, reported by Check and by Load.
@@ -137,6 +141,7 @@ func read(layers []fs.FS) ([]*Entry, []Synonym, []Problem, error) {
 		}
 		sort.Strings(names)
 		inLayer := map[string]string{} // id -> file, for duplicates within the layer
+		retire := map[string]string{}  // id -> file that retires it
 		for _, name := range names {
 			data, err := fs.ReadFile(fsys, name)
 			if err != nil {
@@ -154,6 +159,9 @@ func read(layers []fs.FS) ([]*Entry, []Synonym, []Problem, error) {
 				continue
 			}
 			syns = append(syns, f.Synonyms...)
+			for _, id := range f.Retire {
+				retire[id] = label
+			}
 			for _, e := range f.Entries {
 				if e == nil {
 					continue
@@ -188,9 +196,56 @@ func read(layers []fs.FS) ([]*Entry, []Synonym, []Problem, error) {
 				merged = append(merged, e)
 			}
 		}
+		if len(retire) > 0 {
+			var ps []Problem
+			merged, ps = retireEntries(merged, retire, inLayer)
+			problems = append(problems, ps...)
+			clear(pos)
+			for i, e := range merged {
+				pos[e.ID] = i
+			}
+		}
 	}
 	problems = append(problems, crossCheck(merged)...)
 	return merged, syns, problems, nil
+}
+
+// retireEntries drops the retired ids from merged (defined by earlier layers) and the related
+// links that point to them. Retiring an id no earlier layer defines, or one the retiring layer
+// itself defines, is a problem.
+func retireEntries(merged []*Entry, retire, inLayer map[string]string) ([]*Entry, []Problem) {
+	var ps []Problem
+	removed := map[string]bool{}
+	kept := make([]*Entry, 0, len(merged))
+	for _, e := range merged {
+		_, gone := retire[e.ID]
+		switch {
+		case !gone:
+			kept = append(kept, e)
+		case inLayer[e.ID] != "":
+			ps = append(ps, Problem{File: inLayer[e.ID], ID: e.ID, Message: "同一层既定义又停用这个条目"})
+			kept = append(kept, e)
+			removed[e.ID] = false
+		default:
+			removed[e.ID] = true
+		}
+	}
+	ids := make([]string, 0, len(retire))
+	for id := range retire {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		if _, seen := removed[id]; !seen {
+			ps = append(ps, Problem{File: retire[id], ID: id, Message: "要停用的条目不存在"})
+		}
+	}
+	for _, e := range kept {
+		if slices.ContainsFunc(e.Related, func(r string) bool { return removed[r] }) {
+			e.Related = slices.DeleteFunc(slices.Clone(e.Related), func(r string) bool { return removed[r] })
+		}
+	}
+	return kept, ps
 }
 
 // errEOF is what yaml.v3 returns for an empty document; an empty file is allowed (a placeholder).

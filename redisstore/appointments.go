@@ -311,8 +311,12 @@ func decodeAppointment(id string, m map[string]string) *ganwei.Appointment {
 	return a
 }
 
-// ackScript records an acknowledgement by the appointee and drops the step's pending job.
-// KEYS: appt, due. ARGV: step, presser's person id, now ms, job member.
+// ackScript records an acknowledgement by the appointee and drops the step's pending job. A step
+// still "scheduled" is accepted while its job is in flight: a worker claimed it and is sending it
+// (the press can come from the delivered message before the worker records it as sent); its
+// completion then finds the step acknowledged and records only when it was sent. A scheduled
+// step nobody is sending has no message a button could be on: refused as not sent.
+// KEYS: appt, due, inflight. ARGV: step, presser's person id, now ms, job member.
 var ackScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'notfound'} end
 if redis.call('HGET', KEYS[1], 'pid') ~= ARGV[2] then return {'forbidden'} end
@@ -320,7 +324,7 @@ local st = redis.call('HGET', KEYS[1], ARGV[1] .. '.status')
 if (not st) or redis.call('HGET', KEYS[1], ARGV[1] .. '.needack') ~= '1' then return {'nostep'} end
 if st == 'acknowledged' then return {'already', redis.call('HGET', KEYS[1], ARGV[1] .. '.acked')} end
 if redis.call('HGET', KEYS[1], 'status') == 'cancelled' then return {'cancelled'} end
-if st ~= 'sent' then return {'notsent'} end
+if st ~= 'sent' and not (st == 'scheduled' and redis.call('ZSCORE', KEYS[3], ARGV[4])) then return {'notsent'} end
 redis.call('HSET', KEYS[1], ARGV[1] .. '.status', 'acknowledged', ARGV[1] .. '.acked', ARGV[3],
   ARGV[1] .. '.ackby', ARGV[2], ARGV[1] .. '.next', '')
 redis.call('ZREM', KEYS[2], ARGV[4])
@@ -333,7 +337,7 @@ func (s *Store) AcknowledgeStep(ctx context.Context, id, stepID string, by int64
 	if !validAppointmentID(id) {
 		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这条提醒")
 	}
-	res, err := ackScript.Run(ctx, s.client, []string{s.apptKey(id), s.dueKey()},
+	res, err := ackScript.Run(ctx, s.client, []string{s.apptKey(id), s.dueKey(), s.inflightKey()},
 		stepID, strconv.FormatInt(by, 10), ms(at), jobMember(id, stepID)).StringSlice()
 	if err != nil {
 		return nil, wrap("acknowledge step", err)
@@ -540,7 +544,9 @@ func (s *Store) ReclaimReminderJobs(ctx context.Context, instance string) (int, 
 
 // completeScript records a job's outcome and releases it, only while the caller still holds the
 // claim. The write is guarded by the step's status; the job is rescheduled only for an active
-// appointment (a paused one keeps the time in {step}.next for resume).
+// appointment (a paused one keeps the time in {step}.next for resume). A first send completed
+// after the appointee already pressed 已阅知 on it (see ackScript) records only when it went out
+// and its message id: the step stays acknowledged, with no reminder scheduled.
 // KEYS: inflight, due, appt, claim. ARGV: member, token, next ms or ”, guard field, guard value,
 // field/value pairs...
 // Returns -1 claim lost, 0 guard failed, 1 applied.
@@ -548,7 +554,19 @@ var completeScript = redis.NewScript(`
 if redis.call('HGET', KEYS[4], ARGV[1]) ~= ARGV[2] then return -1 end
 redis.call('HDEL', KEYS[4], ARGV[1])
 redis.call('ZREM', KEYS[1], ARGV[1])
-if ARGV[4] ~= '' and redis.call('HGET', KEYS[3], ARGV[4]) ~= ARGV[5] then return 0 end
+if ARGV[4] ~= '' then
+  local cur = redis.call('HGET', KEYS[3], ARGV[4])
+  if cur ~= ARGV[5] then
+    if ARGV[5] == 'scheduled' and cur == 'acknowledged' then
+      for i = 6, #ARGV, 2 do
+        if string.sub(ARGV[i], -5) == '.sent' or string.sub(ARGV[i], -4) == '.msg' then
+          redis.call('HSET', KEYS[3], ARGV[i], ARGV[i+1])
+        end
+      end
+    end
+    return 0
+  end
+end
 if #ARGV > 5 then redis.call('HSET', KEYS[3], unpack(ARGV, 6)) end
 if ARGV[3] ~= '' and redis.call('HGET', KEYS[3], 'status') == 'active' then
   redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])

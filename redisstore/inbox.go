@@ -14,6 +14,9 @@ package redisstore
 //	                                   stored and marked or neither.
 //	{prefix}:update:{source}:{key}     the same for a source other than Telegram (企业微信:
 //	                                   update:wecom:{MsgId or event key}); its own namespace.
+//	{prefix}:inbox:dead        stream  entries moved aside after too many deliveries: the fields of
+//	                                   the entry plus ref (its id in the inbox), n (deliveries) and
+//	                                   why; capped at about deadLetterCap entries.
 
 import (
 	"context"
@@ -130,6 +133,9 @@ func (s *Store) TakeUpdates(ctx context.Context, worker string, n int, block tim
 	for _, st := range streams {
 		out = appendEntries(out, st.Messages)
 	}
+	for i := range out {
+		out[i].Deliveries = 1
+	}
 	return out, nil
 }
 
@@ -157,7 +163,36 @@ func (s *Store) ReclaimUpdates(ctx context.Context, worker string, idle time.Dur
 		}
 		start = next
 	}
+	if err := s.countDeliveries(ctx, out); err != nil {
+		return out, err
+	}
 	return out, nil
+}
+
+// countDeliveries fills in the delivery counts of reclaimed entries from the pending list, in one
+// round trip (reclaims are rare: a worker died, hung or gave an entry back).
+func (s *Store) countDeliveries(ctx context.Context, entries []ganwei.InboxEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	cmds := make([]*redis.XPendingExtCmd, len(entries))
+	_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, e := range entries {
+			cmds[i] = p.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: s.inboxKey(), Group: inboxGroup,
+				Start: e.Ref, End: e.Ref, Count: 1})
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return wrap("count inbox deliveries", err)
+	}
+	for i, c := range cmds {
+		entries[i].Deliveries = 1
+		if p := c.Val(); len(p) == 1 {
+			entries[i].Deliveries = int(p[0].RetryCount)
+		}
+	}
+	return nil
 }
 
 // appendEntries converts stream messages; an entry deleted while pending (no fields) is skipped.
@@ -228,6 +263,28 @@ func (s *Store) ReleaseUpdates(ctx context.Context, worker string, refs []string
 	return nil
 }
 
+// ReturnUpdates implements ganwei.Inbox: ReleaseUpdates with each entry's delivery count set
+// back by one (XCLAIM … RETRYCOUNT), in one round trip.
+func (s *Store) ReturnUpdates(ctx context.Context, worker string, entries []ganwei.InboxEntry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	err := s.withGroup(ctx, func() error {
+		_, err := s.client.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, e := range entries {
+				p.Do(ctx, "XCLAIM", s.inboxKey(), inboxGroup, worker, 0, e.Ref,
+					"IDLE", releasedIdle.Milliseconds(), "RETRYCOUNT", max(e.Deliveries-1, 0), "JUSTID")
+			}
+			return nil
+		})
+		return err
+	})
+	if err != nil {
+		return wrap("return inbox entries", err)
+	}
+	return nil
+}
+
 // UpdateDone implements ganwei.Inbox: acknowledge and delete in one transaction.
 func (s *Store) UpdateDone(ctx context.Context, refs ...string) error {
 	if len(refs) == 0 {
@@ -264,6 +321,108 @@ func (s *Store) InboxStats(ctx context.Context) (ganwei.InboxStats, error) {
 		}
 	}
 	return st, nil
+}
+
+// deadLetterCap bounds the dead-letter stream (approximately, MAXLEN ~).
+const deadLetterCap = 10000
+
+// deadLetterScript moves entries to the dead-letter stream: copy (with the ref, the delivery count
+// and the reason), acknowledge, delete; an entry already gone is skipped. KEYS: inbox, dead.
+// ARGV: group, reason, cap, refs...
+var deadLetterScript = redis.NewScript(`
+local moved = 0
+for i = 4, #ARGV do
+  local e = redis.call('XRANGE', KEYS[1], ARGV[i], ARGV[i])
+  if e[1] then
+    local n = 0
+    local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[i], ARGV[i], 1)
+    if p[1] then n = p[1][4] end
+    local f = e[1][2]
+    table.insert(f, 'ref'); table.insert(f, ARGV[i])
+    table.insert(f, 'n'); table.insert(f, tostring(n))
+    table.insert(f, 'why'); table.insert(f, ARGV[2])
+    redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[3], '*', unpack(f))
+    moved = moved + 1
+  end
+  redis.call('XACK', KEYS[1], ARGV[1], ARGV[i])
+  redis.call('XDEL', KEYS[1], ARGV[i])
+end
+return moved
+`)
+
+// DeadLetterUpdates implements ganwei.Inbox.
+func (s *Store) DeadLetterUpdates(ctx context.Context, refs []string, reason string) error {
+	if len(refs) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 3+len(refs))
+	args = append(args, inboxGroup, reason, deadLetterCap)
+	for _, r := range refs {
+		args = append(args, r)
+	}
+	err := deadLetterScript.Run(ctx, s.client, []string{s.inboxKey(), s.key("inbox", "dead")}, args...).Err()
+	return wrap("move inbox entries to the dead letters", err)
+}
+
+// DeadLetters returns the dead-letter entries, oldest first, at most n: each as its fields
+// (s, id or k, u, ref, n, why). Operators and tests read them.
+func (s *Store) DeadLetters(ctx context.Context, n int64) ([]map[string]any, error) {
+	msgs, err := s.client.XRangeN(ctx, s.key("inbox", "dead"), "-", "+", n).Result()
+	if err != nil {
+		return nil, wrap("read dead letters", err)
+	}
+	out := make([]map[string]any, len(msgs))
+	for i, m := range msgs {
+		out[i] = m.Values
+	}
+	return out, nil
+}
+
+// pruneScript removes consumers other than ARGV[3] with nothing pending that have been idle for
+// at least ARGV[2] ms. Checking and removing in one script: no entry can be handed to a consumer
+// between the check and the removal. KEYS: stream. ARGV: group, idle ms, keep.
+var pruneScript = redis.NewScript(`
+local gone = {}
+local cs = redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])
+for _, c in ipairs(cs) do
+  local f = {}
+  for i = 1, #c, 2 do f[c[i]] = c[i+1] end
+  if f['name'] ~= ARGV[3] and tonumber(f['pending']) == 0 and tonumber(f['idle']) >= tonumber(ARGV[2]) then
+    redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], f['name'])
+    table.insert(gone, f['name'])
+  end
+end
+return gone
+`)
+
+// PruneWorkers implements ganwei.Inbox with XINFO CONSUMERS and XGROUP DELCONSUMER. A live
+// worker reads at least every few seconds, so its idle time stays small; should one be removed
+// all the same (stalled longer than idle), its next read creates it again.
+func (s *Store) PruneWorkers(ctx context.Context, keep string, idle time.Duration) ([]string, error) {
+	gone, err := pruneScript.Run(ctx, s.client, []string{s.inboxKey()}, inboxGroup, idle.Milliseconds(), keep).StringSlice()
+	if err != nil {
+		if strings.Contains(err.Error(), "NOGROUP") || strings.Contains(err.Error(), "no such key") {
+			return nil, nil // nobody has read yet
+		}
+		return nil, wrap("prune inbox workers", err)
+	}
+	return gone, nil
+}
+
+// InboxWorkers lists the consumer group's workers (tests and operators).
+func (s *Store) InboxWorkers(ctx context.Context) ([]string, error) {
+	cs, err := s.client.XInfoConsumers(ctx, s.inboxKey(), inboxGroup).Result()
+	if err != nil {
+		if strings.Contains(err.Error(), "NOGROUP") || strings.Contains(err.Error(), "no such key") {
+			return nil, nil
+		}
+		return nil, wrap("list inbox workers", err)
+	}
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = c.Name
+	}
+	return names, nil
 }
 
 // updateSeenTTL is how long an update id counts as handled. Telegram stops redelivering an update

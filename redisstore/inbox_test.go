@@ -141,3 +141,45 @@ func TestInboxKeepsEachSourceInItsOwnNamespace(t *testing.T) {
 		t.Fatalf("depth = %d, want 3: the resent Telegram update stored again", st.Depth)
 	}
 }
+
+// TestInboxCountsDeliveries: a new entry is on its first delivery; one taken over after a release
+// (its handler timed out, or a stop cut it off) on its second; one returned unstarted keeps its
+// count. The dead letters take an entry out of the backlog with its payload and count.
+func TestInboxCountsDeliveries(t *testing.T) {
+	ctx := context.Background()
+	s, _ := mustOpenStore(t)
+	if _, err := s.AcceptUpdates(ctx, updates(1, 2), 0); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.TakeUpdates(ctx, "a", 10, time.Millisecond)
+	if err != nil || len(got) != 2 || got[0].Deliveries != 1 || got[1].Deliveries != 1 {
+		t.Fatalf("Take = %+v, %v; want two entries on their first delivery", got, err)
+	}
+	if err := s.ReleaseUpdates(ctx, "a", []string{got[0].Ref}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReturnUpdates(ctx, "a", got[1:]); err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.ReclaimUpdates(ctx, "b", time.Minute, 10)
+	if err != nil || len(again) != 2 {
+		t.Fatalf("Reclaim = %+v, %v; want both", again, err)
+	}
+	n := map[int64]int{}
+	for _, e := range again {
+		n[e.ID] = e.Deliveries
+	}
+	if n[1] != 2 || n[2] != 1 {
+		t.Errorf("deliveries after release and return = %v; want 1:2 (released after it ran) and 2:1 (returned unstarted)", n)
+	}
+	if err := s.DeadLetterUpdates(ctx, []string{again[0].Ref}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := s.InboxStats(ctx); err != nil || st.Depth != 1 {
+		t.Errorf("depth after dead-lettering one of two = %+v, %v; want 1", st, err)
+	}
+	dead, err := s.DeadLetters(ctx, 10)
+	if err != nil || len(dead) != 1 || dead[0]["why"] != "test" || dead[0]["u"] == "" {
+		t.Errorf("dead letters = %v, %v", dead, err)
+	}
+}

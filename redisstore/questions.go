@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -163,24 +162,7 @@ func (s *Store) WorstRated(ctx context.Context, limit int) ([]ganwei.EntryFeedba
 	}
 	for i, z := range worst {
 		id, _ := z.Member.(string)
-		fb := ganwei.EntryFeedback{EntryID: id}
-		for k, v := range cmds[i].Val() {
-			n, _ := strconv.ParseInt(v, 10, 64)
-			switch {
-			case k == ganwei.VoteUp:
-				fb.Up = n
-			case k == ganwei.VoteDown:
-				fb.Down = n
-			case k == "picks":
-				fb.Picks = n
-			case strings.HasPrefix(k, "why:") && n > 0:
-				if fb.Reasons == nil {
-					fb.Reasons = map[string]int64{}
-				}
-				fb.Reasons[strings.TrimPrefix(k, "why:")] = n
-			}
-		}
-		out = append(out, fb)
+		out = append(out, parseFeedback(id, cmds[i].Val()))
 	}
 	return out, nil
 }

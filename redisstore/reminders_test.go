@@ -86,3 +86,47 @@ func TestReclaimTakesBackOnlyTheInstancesOwnClaims(t *testing.T) {
 		t.Errorf("claim with instance bad#id = %v, want EINVALID", err)
 	}
 }
+
+// TestAckOfAStepBeingSent: a 已阅知 press can arrive from the delivered message before the worker
+// sending it has recorded it as sent. It is accepted while the step's job is in flight; the
+// worker's completion then keeps the acknowledgement (and schedules no reminder), recording only
+// when the step went out. A scheduled step nobody is sending is still refused.
+func TestAckOfAStepBeingSent(t *testing.T) {
+	ctx := context.Background()
+	s, _ := mustOpenStore(t)
+	now := time.Now().Truncate(time.Millisecond)
+	leader := int64(5000000001)
+	id, _, err := s.CreateAppointment(ctx, &ganwei.Appointment{TelegramID: leader, Name: "陈刚", Position: "党委书记",
+		Steps: []*ganwei.StepState{{ID: "notice", Title: "告知", NeedsAck: true, DueAt: now}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AcknowledgeStep(ctx, id, "notice", leader, now); ganwei.ErrorCode(err) != ganwei.ECONFLICT {
+		t.Fatalf("ack before anyone sends the step = %v, want ECONFLICT (not sent)", err)
+	}
+	jobs, err := s.ClaimReminderJobs(ctx, "host-a", now, time.Minute, 1)
+	if err != nil || len(jobs) != 1 {
+		t.Fatalf("claim = %v, %v", jobs, err)
+	}
+	res, err := s.AcknowledgeStep(ctx, id, "notice", leader, now.Add(time.Second))
+	if err != nil || res.Outcome != ganwei.AckDone {
+		t.Fatalf("ack while the step is being sent = %+v, %v; want done", res, err)
+	}
+	sentAt := now.Add(500 * time.Millisecond)
+	ok, err := s.CompleteReminderJob(ctx, jobs[0], ganwei.JobResult{Expect: ganwei.StepScheduled, Status: ganwei.StepSent,
+		SentAt: sentAt, SetReminders: true, MessageID: 77, Next: now.Add(24 * time.Hour)})
+	if ok || err != nil {
+		t.Fatalf("completion after the ack applied=%v err=%v; want the guard to keep the ack", ok, err)
+	}
+	a, err := s.Appointment(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := a.Steps[0]
+	if st.Status != ganwei.StepAcknowledged || !st.AckedAt.Equal(now.Add(time.Second)) || !st.SentAt.Equal(sentAt) || st.MessageID != 77 || !st.NextAt.IsZero() {
+		t.Errorf("step after ack then completion = %+v; want acknowledged, sent time and message recorded, nothing next", st)
+	}
+	if again, err := s.ClaimReminderJobs(ctx, "host-a", now.Add(48*time.Hour), time.Minute, 10); err != nil || len(again) != 0 {
+		t.Errorf("jobs left after the acknowledged send = %v, %v; want none", again, err)
+	}
+}

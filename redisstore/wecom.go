@@ -10,9 +10,10 @@ package redisstore
 //	{prefix}:wecom:msgseq             string  counter behind message ids (card task ids)
 //	{prefix}:wecom:msg:{id}           string  JSON record of a sent card (user, text, buttons), 90 days
 //	{prefix}:wecom:press:{id}         string  the response_code of the latest press on card id (72 h, single use)
-//	{prefix}:wecom:event:{key}        string  "1" while a callback counts as taken (24 h)
-//	{prefix}:wecom:inbox              list    callbacks taken and not yet handled (JSON), oldest at the right
-//	{prefix}:wecom:inbox:busy:{inst}  list    the ones replica inst is handling; put back when it starts again
+//
+// Callbacks go through the shared inbox (inbox.go, source "wecom"). Versions before it kept them
+// in {prefix}:wecom:inbox and {prefix}:wecom:inbox:busy:{instance} (lists of JSON, oldest at the
+// right) with dedupe marks {prefix}:wecom:event:{key}; MoveLegacyWeComQueue empties those.
 
 import (
 	"context"
@@ -20,6 +21,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -176,53 +178,60 @@ func (s *Store) LinkWeComAccount(ctx context.Context, personID int64, userID str
 	return s.LinkAccount(ctx, personID, ganwei.WeComAccount(userID))
 }
 
-var queueEventScript = redis.NewScript(`
-if redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[2]) then
-  redis.call('LPUSH', KEYS[2], ARGV[1])
-  return 1
+// moveLegacyScript moves every callback of one list of the former 企业微信 queue into the inbox
+// stream, oldest (rightmost) first, each in the same step as it leaves the list. KEYS: list,
+// stream. ARGV: source.
+var moveLegacyScript = redis.NewScript(`
+local n = 0
+while true do
+  local p = redis.call('RPOP', KEYS[1])
+  if not p then return n end
+  redis.call('XADD', KEYS[2], '*', 's', ARGV[1], 'k', 'legacy', 'u', p)
+  n = n + 1
 end
-return 0
 `)
 
-// QueueWeComEvent marks the callback key as taken and queues payload in the inbox, in one step:
-// false when the callback was taken before (a retry or a replay).
-func (s *Store) QueueWeComEvent(ctx context.Context, key, payload string) (bool, error) {
-	n, err := queueEventScript.Run(ctx, s.client, []string{s.key("wecom", "event", key), s.key("wecom", "inbox")},
-		payload, int(updateSeenTTL.Seconds())).Int()
-	if err != nil {
-		return false, wrap("queue wecom event", err)
+// copyMarkScript carries the dedupe marks of the former queue over to the inbox's namespace with
+// the time they have left. KEYS: old mark, new mark.
+var copyMarkScript = redis.NewScript(`
+local t = redis.call('PTTL', KEYS[1])
+if t > 0 then redis.call('SET', KEYS[2], '1', 'NX', 'PX', t) end
+return t
+`)
+
+// MoveLegacyWeComQueue moves what the former 企业微信 queue still holds (versions before the
+// shared inbox queued callbacks in {prefix}:wecom:inbox, and the ones a replica was handling in
+// {prefix}:wecom:inbox:busy:{instance}) into the inbox, so that nothing accepted before an
+// upgrade is lost, and carries its dedupe marks over so that a retry 企业微信 sends across the
+// upgrade is not taken twice. Safe to run at every start and on every replica: each callback
+// moves once. It returns how many callbacks moved.
+func (s *Store) MoveLegacyWeComQueue(ctx context.Context) (int, error) {
+	lists := []string{}
+	iter := s.client.Scan(ctx, 0, s.key("wecom", "inbox", "busy", "*"), 500).Iterator()
+	for iter.Next(ctx) {
+		lists = append(lists, iter.Val())
 	}
-	return n == 1, nil
-}
-
-// TakeWeComEvent moves the oldest queued callback to instance's busy list and returns it,
-// waiting up to wait; "" when none came.
-func (s *Store) TakeWeComEvent(ctx context.Context, instance string, wait time.Duration) (string, error) {
-	p, err := s.client.BLMove(ctx, s.key("wecom", "inbox"), s.key("wecom", "inbox", "busy", instance), "RIGHT", "LEFT", wait).Result()
-	if errors.Is(err, redis.Nil) {
-		return "", nil
+	if err := iter.Err(); err != nil {
+		return 0, wrap("find the former wecom queue", err)
 	}
-	return p, wrap("take wecom event", err)
-}
-
-// FinishWeComEvent removes a handled callback from instance's busy list.
-func (s *Store) FinishWeComEvent(ctx context.Context, instance, payload string) error {
-	return wrap("finish wecom event", s.client.LRem(ctx, s.key("wecom", "inbox", "busy", instance), 1, payload).Err())
-}
-
-// RequeueWeComEvents puts back in the inbox what instance was handling when it stopped (a
-// crash), oldest first, and returns how many.
-func (s *Store) RequeueWeComEvents(ctx context.Context, instance string) (int, error) {
-	busy, inbox := s.key("wecom", "inbox", "busy", instance), s.key("wecom", "inbox")
-	n := 0
-	for {
-		_, err := s.client.LMove(ctx, busy, inbox, "LEFT", "RIGHT").Result() // newest first, so the oldest is taken first
-		if errors.Is(err, redis.Nil) {
-			return n, nil
-		}
+	lists = append(lists, s.key("wecom", "inbox")) // taken ones first: they are the older
+	moved := 0
+	for _, l := range lists {
+		n, err := moveLegacyScript.Run(ctx, s.client, []string{l, s.inboxKey()}, ganwei.SourceWeCom).Int()
+		moved += n
 		if err != nil {
-			return n, wrap("requeue wecom events", err)
+			return moved, wrap("move the former wecom queue", err)
 		}
-		n++
 	}
+	oldPrefix := s.key("wecom", "event") + ":"
+	marks := s.client.Scan(ctx, 0, oldPrefix+"*", 500).Iterator()
+	for marks.Next(ctx) {
+		old := marks.Val()
+		key := strings.TrimPrefix(old, oldPrefix)
+		err := copyMarkScript.Run(ctx, s.client, []string{old, s.updateSeenKey(ganwei.InboxUpdate{Source: ganwei.SourceWeCom, Key: key})}).Err()
+		if err != nil {
+			return moved, wrap("carry the former wecom marks over", err)
+		}
+	}
+	return moved, wrap("find the former wecom marks", marks.Err())
 }

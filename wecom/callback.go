@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/inbox"
 )
 
 // CallbackPath is where 企业微信 posts the app's messages and events (on GANWEI_HTTP_ADDR).
@@ -32,10 +34,10 @@ type EventHandler func(ctx context.Context, ev ganwei.Event)
 
 // Callback serves CallbackPath: the URL verification (GET) and the encrypted messages and
 // events (POST). A request whose signature does not match gets 401, logged without its body; a
-// stale timestamp or a callback already taken (企业微信 retries when it hears nothing within five
-// seconds) is answered 200 and dropped. A new one is queued in the Redis inbox before the 200,
-// so that neither a slow answer (企业微信 would retry) nor a crash loses it; Run's workers take
-// and handle the queue, on whichever replica.
+// stale timestamp is answered 200 and dropped. A new callback is stored in the durable inbox
+// (source ganwei.SourceWeCom, deduplicated by its event key: 企业微信 retries when it hears
+// nothing within five seconds) before the 200, so that neither a slow answer nor a crash loses
+// it; the inbox workers (package inbox, on whichever replica) hand it to HandleEntry.
 type Callback struct {
 	Crypto  Crypto
 	AgentID string // callbacks for another app of the corp are refused
@@ -53,25 +55,14 @@ type Callback struct {
 	UserRate  float64
 	UserBurst int
 
-	// Inbox, when set, is the inbox Telegram's updates go through (ganwei.Inbox): a callback is
-	// stored there under ganwei.SourceWeCom with its event key as dedupe key, and the shared
-	// worker pool hands it to HandleEntry. InboxLimit is that inbox's backlog bound (503 beyond
-	// it, so that 企业微信 retries). Without an Inbox (a process with no Telegram bot, hence no
-	// shared worker pool) the events go through the 企业微信 queue below and Run's workers.
-	Inbox      ganwei.Inbox
-	InboxLimit int
-
-	// Instance names this replica's busy list (GANWEI_INSTANCE_ID or the host name); Workers is
-	// how many events it handles at once (default 4). Only without an Inbox.
-	Instance string
-	Workers  int
+	// Pool is the inbox callbacks are stored in (its Accept) and handled from (register
+	// HandleEntry for ganwei.SourceWeCom): the Telegram bot's when it runs in the process, else
+	// one of the 企业微信 channel's own. Store is where Wait looks at the backlog.
+	Pool  *inbox.Pool
+	Store ganwei.Inbox
 
 	limitMu sync.Mutex
 	limits  map[string]*userBucket
-
-	pendingMu sync.Mutex
-	pending   int // queued here and not yet handled here (Wait)
-	idle      *sync.Cond
 }
 
 type userBucket struct {
@@ -114,102 +105,27 @@ func (c *Callback) allow(userID string) (allowed, warn bool) {
 	return false, warn
 }
 
-// Wait blocks until every event this replica queued has been handled (tests; with several
-// replicas another one may handle it). With the shared Inbox it waits until the inbox is empty.
+// Wait blocks until the inbox is empty: every callback accepted has been handled (tests, the
+// demo).
 func (c *Callback) Wait() {
-	if c.Inbox != nil {
-		for {
-			st, err := c.Inbox.InboxStats(context.Background())
-			if err == nil && st.Depth == 0 {
-				return
-			}
-			time.Sleep(5 * time.Millisecond)
+	t := time.NewTicker(5 * time.Millisecond)
+	defer t.Stop()
+	for range t.C {
+		st, err := c.Store.InboxStats(context.Background())
+		if err == nil && st.Depth == 0 {
+			return
 		}
 	}
-	c.pendingMu.Lock()
-	defer c.pendingMu.Unlock()
-	for c.pending > 0 {
-		c.cond().Wait()
-	}
 }
 
-func (c *Callback) cond() *sync.Cond {
-	if c.idle == nil {
-		c.idle = sync.NewCond(&c.pendingMu)
-	}
-	return c.idle
-}
-
-func (c *Callback) addPending(n int) {
-	c.pendingMu.Lock()
-	c.pending = max(0, c.pending+n)
-	if c.pending == 0 {
-		c.cond().Broadcast()
-	}
-	c.pendingMu.Unlock()
-}
-
-// HandleEntry handles one callback the shared inbox stored (bot.Bot.HandleSource).
-func (c *Callback) HandleEntry(ctx context.Context, payload []byte) {
+// HandleEntry handles one callback the inbox stored (an inbox.Handler for ganwei.SourceWeCom).
+func (c *Callback) HandleEntry(ctx context.Context, u ganwei.InboxUpdate) {
 	var msg Message
-	if err := json.Unmarshal(payload, &msg); err != nil {
-		c.logger().Warn("wecom inbox: undecodable entry dropped", "err", err)
+	if err := json.Unmarshal(u.Payload, &msg); err != nil {
+		c.logger().Warn("wecom inbox: undecodable entry dropped", "bytes", len(u.Payload), "err", err)
 		return
 	}
 	c.dispatch(ctx, msg)
-}
-
-// Run handles queued events until ctx ends: first it puts back what this instance held when it
-// last stopped, then Workers loops take one event at a time. An event under way when ctx ends
-// is finished.
-func (c *Callback) Run(ctx context.Context) {
-	if n, err := c.Front.Store.RequeueWeComEvents(ctx, c.Instance); err != nil {
-		c.logger().Warn("wecom inbox: requeue", "err", err)
-	} else if n > 0 {
-		c.logger().Info("wecom inbox: took back events of the last run", "events", n)
-	}
-	workers := c.Workers
-	if workers <= 0 {
-		workers = 4
-	}
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c.work(ctx)
-		}()
-	}
-	wg.Wait()
-}
-
-func (c *Callback) work(ctx context.Context) {
-	for ctx.Err() == nil {
-		payload, err := c.Front.Store.TakeWeComEvent(ctx, c.Instance, time.Second)
-		if err != nil {
-			if ctx.Err() == nil {
-				c.logger().Warn("wecom inbox: take", "err", err)
-				select { // Redis is down: do not spin
-				case <-ctx.Done():
-				case <-time.After(time.Second):
-				}
-			}
-			continue
-		}
-		if payload == "" {
-			continue
-		}
-		var msg Message
-		if err := json.Unmarshal([]byte(payload), &msg); err != nil {
-			c.logger().Warn("wecom inbox: undecodable entry dropped", "err", err)
-		} else {
-			c.dispatch(context.WithoutCancel(ctx), msg)
-		}
-		if err := c.Front.Store.FinishWeComEvent(context.WithoutCancel(ctx), c.Instance, payload); err != nil {
-			c.logger().Warn("wecom inbox: finish", "err", err)
-		}
-		c.addPending(-1)
-	}
 }
 
 func (c *Callback) now() time.Time {
@@ -316,36 +232,23 @@ func (c *Callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "bad message", http.StatusBadRequest)
 			return
 		}
-		if c.Inbox != nil {
-			c.accept(w, r, msg, payload)
-			return
-		}
-		c.addPending(1)
-		first, err := c.Front.Store.QueueWeComEvent(r.Context(), eventKey(msg), string(payload))
-		if err != nil || !first {
-			c.addPending(-1)
-		}
-		if err != nil {
-			// Redis cannot answer: let 企业微信 retry rather than lose or double the event.
-			c.logger().Warn("wecom callback: inbox unavailable", "err", err)
-			http.Error(w, "try again", http.StatusServiceUnavailable)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
+		c.accept(w, r, msg, payload)
 	default:
 		w.Header().Set("Allow", "GET, POST")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 	}
 }
 
-// accept stores a callback in the shared inbox before the 200; a full inbox or an unreachable
-// Redis gets 503, and 企业微信 retries.
+// accept stores a callback in the inbox before the 200 (a retry of a stored one is taken
+// without storing it again); a full inbox, a stopping process or an unreachable Redis gets 503,
+// and 企业微信 retries.
 func (c *Callback) accept(w http.ResponseWriter, r *http.Request, msg Message, payload []byte) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second) // 企业微信 waits five seconds
 	defer cancel()
-	_, err := c.Inbox.AcceptUpdates(ctx, []ganwei.InboxUpdate{{Source: ganwei.SourceWeCom, Key: eventKey(msg), Payload: payload}}, c.InboxLimit)
+	err := c.Pool.Accept(ctx, ganwei.InboxUpdate{Source: ganwei.SourceWeCom, Key: eventKey(msg), Payload: payload})
 	if err != nil {
-		c.logger().Warn("wecom callback: not stored in the inbox; 企业微信 will retry", "full", ganwei.ErrorCode(err) == ganwei.EFULL, "err", err)
+		c.logger().Warn("wecom callback: not stored in the inbox; 企业微信 will retry", "full", ganwei.ErrorCode(err) == ganwei.EFULL,
+			"stopping", errors.Is(err, inbox.ErrClosed), "err", err)
 		http.Error(w, "try again", http.StatusServiceUnavailable)
 		return
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 // Store is what the front end keeps in Redis (redisstore.Store implements it): the token, the
-// chat ids standing for userids, sent cards, the response codes of presses, handled callbacks.
+// chat ids standing for userids, sent cards, the response codes of presses.
 type Store interface {
 	TokenCache
 	WeComChat(ctx context.Context, userID string) (chatID int64, created bool, err error)
@@ -24,13 +24,6 @@ type Store interface {
 	WeComMessage(ctx context.Context, id int) (string, error)
 	SaveWeComResponseCode(ctx context.Context, id int, code string) error
 	TakeWeComResponseCode(ctx context.Context, id int) (string, error)
-	// The inbox: QueueWeComEvent marks a callback taken and queues it in one step (false when
-	// taken before); a replica takes, handles and finishes each, and puts back at start what it
-	// held when it died.
-	QueueWeComEvent(ctx context.Context, key, payload string) (bool, error)
-	TakeWeComEvent(ctx context.Context, instance string, wait time.Duration) (string, error)
-	FinishWeComEvent(ctx context.Context, instance, payload string) error
-	RequeueWeComEvents(ctx context.Context, instance string) (int, error)
 }
 
 // Pacer spaces sends across replicas (redisstore.Pacer, as bot.SharedPacer): Reserve books the

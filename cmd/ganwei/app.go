@@ -13,7 +13,9 @@ import (
 	"github.com/ganwei-bot/ganwei/bot"
 	"github.com/ganwei-bot/ganwei/channels"
 	"github.com/ganwei-bot/ganwei/checkin"
+	"github.com/ganwei-bot/ganwei/curation"
 	"github.com/ganwei-bot/ganwei/handlers"
+	"github.com/ganwei-bot/ganwei/inbox"
 	"github.com/ganwei-bot/ganwei/knowledge"
 	"github.com/ganwei-bot/ganwei/knowledge/sequence"
 	"github.com/ganwei-bot/ganwei/redisstore"
@@ -43,9 +45,14 @@ type app struct {
 	reminders *reminders.Service // the 四项清单 scheduler; runs alongside the bot
 	checkins  *checkin.Scheduler // weekly check-in prompts and reminders
 	wecom     *wecom.Callback    // the 企业微信 channel; nil when not configured
+	// pool runs the inbox workers when no Telegram bot does (企业微信 only); drain is its
+	// drain bound. With a bot, the bot's pool serves both channels.
+	pool  *inbox.Pool
+	drain time.Duration
 
 	links   *weblink.Service // sign-in links and sessions of the web console
 	console http.Handler     // the HR web console, under /console/
+	editor  *curation.Editor // the curators' versioned knowledge edits; nil without an answerer
 }
 
 // openStore connects to REDIS_URL, or starts an embedded in-memory Redis when embedded is true
@@ -121,7 +128,7 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 		router.Telegram = front
 	}
 	if cfg.WeCom.Enabled() {
-		a.wecom = newWeCom(cfg.WeCom, cfg.InstanceID, store, paced, logger)
+		a.wecom = newWeCom(cfg.WeCom, store, paced, logger)
 		router.WeCom = a.wecom.Front
 	}
 	if router.Telegram == nil && router.WeCom == nil {
@@ -161,12 +168,18 @@ func newApp(ctx context.Context, cfg *Config, store *redisstore.Store, botCfg bo
 		a.wecom.Handle = channels.From(channels.WeCom, a.handlers.Handle)
 		if a.bot != nil {
 			// One inbox, one dedupe and one worker pool for both platforms.
-			a.wecom.Inbox, a.wecom.InboxLimit = store, botCfg.InboxLimit
-			if a.wecom.InboxLimit <= 0 {
-				a.wecom.InboxLimit = bot.DefaultInboxLimit
+			a.wecom.Pool = a.bot.Pool()
+		} else {
+			a.pool = inbox.New(store, inbox.Config{Worker: botCfg.Worker, Workers: botCfg.Workers, Limit: botCfg.InboxLimit,
+				ClaimIdle: botCfg.ClaimIdle, HandlerTimeout: botCfg.HandlerTimeout, MaxDeliveries: botCfg.MaxDeliveries},
+				a.metrics.Inbox(), logger)
+			a.wecom.Pool = a.pool
+			a.drain = botCfg.ShutdownTimeout
+			if a.drain <= 0 {
+				a.drain = bot.DefaultShutdownTimeout
 			}
-			a.bot.HandleSource(ganwei.SourceWeCom, a.wecom.HandleEntry)
 		}
+		a.wecom.Pool.Handle(ganwei.SourceWeCom, a.wecom.HandleEntry)
 	}
 	return a, nil
 }
@@ -180,6 +193,14 @@ func (a *app) run(ctx context.Context, httpAddr string, ready chan<- string) err
 		a.answerer.Library.Gate(knowledge.EvalGate())
 		a.answerer.Library.OnReloadFailed(func(err error) { a.handlers.NotifyKnowledgeRejected(ctx, err) })
 		go a.answerer.Library.Watch(ctx, 30*time.Second, slogf(a.logger))
+	}
+	if a.editor != nil {
+		// The live version of the curators' edits, before the first answer; then every few
+		// seconds, so that a change made on any replica reaches this one's answers.
+		if _, err := a.editor.Sync(ctx); err != nil {
+			a.logger.Warn("knowledge: the curators' live version is not installed yet; retrying", "err", err)
+		}
+		go a.editor.Follow(ctx, curation.DefaultFollowInterval)
 	}
 	if err := a.handlers.SyncMenus(ctx); err != nil {
 		a.logger.Warn("command menus not set; they will be retried at next start", "err", err)
@@ -206,18 +227,25 @@ func (a *app) run(ctx context.Context, httpAddr string, ready chan<- string) err
 	// once the bot has drained.
 	stopReminders := background(ctx, func(ctx context.Context) { _ = a.reminders.Run(bot.WithBulk(ctx)) })
 	stopCheckIns := background(ctx, func(ctx context.Context) { a.checkins.Run(bot.WithBulk(ctx)) })
-	stopWeCom := func() {}
-	if a.wecom != nil && a.wecom.Inbox == nil {
-		// 企业微信 only: no bot, so no shared worker pool; its own queue's workers run instead.
-		stopWeCom = background(ctx, a.wecom.Run)
+	if a.wecom != nil {
+		// Versions before the shared inbox queued 企业微信 callbacks apart: whatever they
+		// accepted and left there is handled now, by whichever replica starts first.
+		if n, err := a.store.MoveLegacyWeComQueue(ctx); err != nil {
+			a.logger.Warn("former 企业微信 queue not moved into the inbox; trying again at the next start", "moved", n, "err", err)
+		} else if n > 0 {
+			a.logger.Info("former 企业微信 queue moved into the inbox", "callbacks", n)
+		}
 	}
 	var runErr error
 	if a.bot != nil {
 		runErr = a.bot.Run(ctx)
 	} else {
-		<-ctx.Done() // 企业微信 only: events arrive on the HTTP callback
+		// 企业微信 only: callbacks arrive on HTTP and the inbox workers run here.
+		a.pool.Start()
+		<-ctx.Done()
+		a.logger.Info("intake stopped; finishing updates in hand", "bound", a.drain.String())
+		a.pool.Stop(a.drain)
 	}
-	stopWeCom() // events under way are finished; queued ones wait in Redis for the next start
 	stopReminders()
 	stopCheckIns()
 	if srv != nil {

@@ -22,11 +22,18 @@ func newWebLinks(cfg *Config, store *redisstore.Store) *weblink.Service {
 // wireConsole builds the HR web console over the same services as the bot and gives the bot /web.
 func (a *app) wireConsole() error {
 	a.links = newWebLinks(a.cfg, a.store)
+	if a.answerer != nil {
+		// The curators' edits from the console: versioned in Redis, gated like kb check, followed
+		// by every replica (see run).
+		a.editor = &curation.Editor{Versions: a.store, Users: a.store, Audit: a.store, Library: a.answerer.Library,
+			AdminIDs: a.cfg.AdminIDs, Now: a.store.Now, Logger: a.logger}
+	}
 	srv := &console.Server{
 		Links: a.links,
 		Staff: &checkin.Staff{Users: a.store, CheckIns: a.store, Periods: a.cfg.CheckIn.Calendar,
 			AdminIDs: a.cfg.AdminIDs, Now: a.store.Now, Location: a.cfg.Location},
-		Curation:   &curation.Queue{Questions: a.store, Users: a.store, AdminIDs: a.cfg.AdminIDs},
+		Curation:   &curation.Queue{Questions: a.store, Users: a.store, AdminIDs: a.cfg.AdminIDs, Audit: a.store, Now: a.store.Now},
+		Editor:     a.editor,
 		People:     &people.Service{Users: a.store, AdminIDs: a.cfg.AdminIDs, Now: a.store.Now, Audit: a.store},
 		InviteLink: a.handlers.Messenger.InviteLink,
 		Answerer:   a.answerer,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/ganwei-bot/ganwei/bot"
@@ -21,22 +20,19 @@ const (
 )
 
 // newWeCom builds the 企业微信 channel: the API client (token shared through Redis), the
-// front end and the callback. Its Handle is set by newApp.
-func newWeCom(cfg WeComConfig, instance string, store *redisstore.Store, paced bool, logger *slog.Logger) *wecom.Callback {
-	if instance == "" {
-		instance, _ = os.Hostname() // as the reminders' claims: the same across a restart
-	}
+// front end and the callback. Its Handle and Pool are set by newApp.
+func newWeCom(cfg WeComConfig, store *redisstore.Store, paced bool, logger *slog.Logger) *wecom.Callback {
 	client := &wecom.Client{BaseURL: cfg.APIURL, CorpID: cfg.CorpID, Secret: cfg.Secret, AgentID: cfg.AgentID, Tokens: store}
 	front := &wecom.Front{Client: client, Store: store, IsBulk: bot.IsBulk}
 	if paced {
 		front.Pacer = store.WeComPacer(wecomGlobalRate, wecomPerUserRate, wecomUserBurst)
 	}
 	return &wecom.Callback{
-		Crypto:   wecom.Crypto{Token: cfg.Token, AESKey: cfg.AESKey, CorpID: cfg.CorpID},
-		AgentID:  client.AgentIDString(),
-		Front:    front,
-		Logger:   logger,
-		Instance: instance,
+		Crypto:  wecom.Crypto{Token: cfg.Token, AESKey: cfg.AESKey, CorpID: cfg.CorpID},
+		AgentID: client.AgentIDString(),
+		Front:   front,
+		Logger:  logger,
+		Store:   store,
 		// Its own deadline replaces the server's: never give a callback longer than any request.
 		ReadTimeout: min(wecom.DefaultReadTimeout, httpReadTimeout),
 	}

@@ -129,9 +129,6 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 	if *channel != "telegram" && *channel != "wecom" {
 		return usageErrorf("--channel must be telegram or wecom")
 	}
-	if *channel == "wecom" && *tour {
-		return usageErrorf("--tour runs on the telegram channel only")
-	}
 	cfg, err := loadConfig(env.Getenv)
 	if err != nil {
 		return err
@@ -163,7 +160,7 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		return runWeComDemo(ctx, env, cfg, *as, clock, store, answerer, logger)
+		return runWeComDemo(ctx, env, cfg, *as, *tour, clock, store, answerer, logger)
 	}
 	if err := seedDemo(ctx, store); err != nil {
 		return err
@@ -219,7 +216,7 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 	chat.printf("演示时间从 %s 开始（%s），不是现在的真实时间。\n\n", demoTime(clock.Now(), cfg.Location), cfg.Location)
 	var chatErr error
 	if *tour {
-		chatErr = chat.tour(ctx, tourScript(clock.Now(), period.End, cfg.Location))
+		chatErr = chat.tour(ctx, tourScript(clock.Now(), period.End, cfg.Location, strconv.FormatInt(demoPersonaNamed("leader").user.ID, 10)))
 	} else {
 		chatErr = chat.loop(ctx)
 	}

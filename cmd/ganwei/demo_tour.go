@@ -27,8 +27,9 @@ var tourColleagues = []ganwei.User{
 }
 
 // tourScript is the tour for a demo starting at now; periodEnd is when the running check-in
-// period closes (its figures are shown after that).
-func tourScript(now, periodEnd time.Time, loc *time.Location) []string {
+// period closes (its figures are shown after that); leader is the person id of the new leader
+// the tour registers (on 企业微信 it is his 企业微信 chat id).
+func tourScript(now, periodEnd time.Time, loc *time.Location, leader string) []string {
 	return []string{
 		"》敢为助手做三件事：解答干部政策问题；按时向新任职主要领导发送“四项清单”；定期请干部填写关爱问卷。下面用两分钟走一遍，演示时间为 " + demoTime(now, loc) + "。",
 		"》一、政策咨询。一位还没有绑定身份的访客直接提问：",
@@ -36,7 +37,7 @@ func tourScript(now, periodEnd time.Time, loc *time.Location) []string {
 		"犯了错误还能容错吗？",
 		"》二、四项清单。组织部李娟登记新任职的七都镇党委书记陈刚：",
 		":as hr",
-		"/appoint 20002 陈刚 党委书记 七都镇 " + now.In(loc).Format("2006年1月2日"),
+		"/appoint " + leader + " 陈刚 党委书记 七都镇 " + now.In(loc).Format("2006年1月2日"),
 		":press 确认登记",
 		"》第一份《任职提醒告知》已发给陈刚。切换为陈刚，读完后点“已阅知”（这是向组织部登记的阅知确认）：",
 		":as leader",

@@ -21,7 +21,13 @@ import (
 // runWeComDemo is `ganwei demo --channel wecom`: the terminal chat through the 企业微信 front
 // end, against the wecomtest stand-in (callbacks encrypted and signed, cards, card updates), with
 // the demo's people as 企业微信 members (userid demo_<persona>).
-func runWeComDemo(ctx context.Context, env Env, cfg *Config, as string, clock *demoClock, store *redisstore.Store, answerer *knowledge.Answerer, logger *slog.Logger) error {
+func runWeComDemo(ctx context.Context, env Env, cfg *Config, as string, tour bool, clock *demoClock, store *redisstore.Store, answerer *knowledge.Answerer, logger *slog.Logger) error {
+	period := cfg.CheckIn.Calendar.PeriodAt(clock.Now())
+	if tour {
+		if err := seedTour(ctx, store, period.ID); err != nil {
+			return err
+		}
+	}
 	wc := wecomtest.NewServer()
 	defer wc.Close()
 	for _, p := range demoPersonas {
@@ -66,11 +72,52 @@ func runWeComDemo(ctx context.Context, env Env, cfg *Config, as string, clock *d
 		return usageErrorf("%v", err)
 	}
 	d.printf("敢为助手 · 企业微信离线演示（消息经加密回调进入，带按钮的消息是模板卡片）\n")
-	d.printf("输入文字即以当前身份发给应用（绑定身份请发送「绑定 邀请码」）；输入按钮编号按下卡片上的按钮。\n")
+	d.printf("输入文字即以当前身份发给应用（绑定身份请发送「绑定 邀请码」）；输入按钮编号或 :press 按钮文字 按下卡片上的按钮。\n")
 	d.printf("演示命令：:as cadre|leader|hr|admin|guest 切换身份，:time，:advance 2d，:quit 退出。\n")
 	d.printf("演示时间从 %s 开始（%s）。当前身份：%s\n\n", demoTime(clock.Now(), cfg.Location), cfg.Location, d.whoLine())
 	d.settle()
+	if tour {
+		// The leader is named by their 企业微信 account, as HR would type it.
+		leader := string(ganwei.WeComAccount(wecomDemoUser(demoPersonaNamed("leader"))))
+		return d.tour(ctx, tourScript(clock.Now(), period.End, cfg.Location, leader))
+	}
 	return d.loop(ctx)
+}
+
+// tour plays the narrated tour (the Telegram demo's script) through the 企业微信 front end.
+func (d *wecomDemo) tour(ctx context.Context, script []string) error {
+	for _, line := range script {
+		if ctx.Err() != nil {
+			return nil
+		}
+		if text, ok := strings.CutPrefix(line, "》"); ok {
+			d.printf("\n【导览】%s\n", text)
+			continue
+		}
+		d.printf("%s> %s\n", d.who.user.Name, line)
+		if _, err := d.do(line); err != nil {
+			return fmt.Errorf("tour step %q: %w", line, err)
+		}
+	}
+	return nil
+}
+
+// press presses the most recent button labelled label on the current persona's cards. A card
+// the scheduler sends in the background may not be on screen yet: it waits a few seconds for it.
+func (d *wecomDemo) press(label string) error {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		for i := len(d.buttons) - 1; i >= 0; i-- {
+			if d.buttons[i].label == label {
+				b := d.buttons[i]
+				return d.wc.Click(wecomDemoUser(d.who), b.card, b.key)
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("屏幕上没有「%s」按钮", label)
+		}
+		d.settle()
+	}
 }
 
 func wecomDemoUser(p persona) string { return "demo_" + p.key }
@@ -160,6 +207,12 @@ func (d *wecomDemo) do(line string) (bool, error) {
 		d.app.reminders.Wake()
 		d.app.checkins.Kick()
 		d.printf("时间前进到 %s。\n", demoTime(d.clock.Now(), d.app.cfg.Location))
+		d.settle()
+		return false, nil
+	case fields[0] == ":press" && len(fields) > 1:
+		if err := d.press(strings.TrimSpace(strings.TrimPrefix(line, ":press"))); err != nil {
+			return false, err
+		}
 		d.settle()
 		return false, nil
 	case strings.HasPrefix(fields[0], ":"):

@@ -11,6 +11,7 @@ import (
 	"sort"
 
 	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/curation"
 	"github.com/ganwei-bot/ganwei/knowledge"
 )
 
@@ -27,7 +28,7 @@ func runKB(ctx context.Context, env Env, args []string) error {
 	case "feedback":
 		return runKBFeedback(ctx, env, args[1:])
 	case "-h", "--help", "help":
-		fmt.Fprintln(env.Stderr, "Usage: ganwei kb export | ganwei kb check [--eval FILE] [--blind FILE] [-v] | ganwei kb feedback [--json] [--limit N]")
+		fmt.Fprintln(env.Stderr, "Usage: ganwei kb export | ganwei kb check [--eval FILE] [--blind FILE] [--overlay] [-v] | ganwei kb feedback [--json] [--limit N]")
 		return flag.ErrHelp
 	default:
 		return usageErrorf("unknown kb command %q (want export, check or feedback)", args[0])
@@ -65,6 +66,7 @@ func runKBCheck(ctx context.Context, env Env, args []string) error {
 	blindFile := fs.String("blind", "", "held-out evaluation file (default: the embedded knowledge/eval/blind.yaml)")
 	showFailures := fs.Bool("show-failures", false, "list the held-out questions that failed (for the closing note of a change; never for tuning)")
 	verbose := fs.Bool("v", false, "print every tuned evaluation case, not only the failures")
+	overlay := fs.Bool("overlay", false, "include the live version of the entries written in the console (read from REDIS_URL), as the running bot has it")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -84,6 +86,14 @@ func runKBCheck(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		fmt.Fprintf(env.Stdout, "FAIL files (%v):\n%v\n", layers, err)
 		return errCheckFailed
+	}
+	if *overlay {
+		live, err := installOverlay(ctx, env, lib)
+		if err != nil {
+			fmt.Fprintf(env.Stdout, "FAIL files (%v + console version %d):\n%v\n", layers, live, err)
+			return errCheckFailed
+		}
+		layers = append(layers, fmt.Sprintf("console version %d", live))
 	}
 	base := lib.Base()
 	fmt.Fprintf(env.Stdout, "ok   files: %d entries in %d categories (%v)\n", len(base.Entries()), len(base.Categories()), layers)
@@ -157,6 +167,23 @@ func runKBCheck(ctx context.Context, env Env, args []string) error {
 	}
 	fmt.Fprintln(out, "ok   evaluation")
 	return nil
+}
+
+// installOverlay puts the live version of the console's entries (in the Redis of REDIS_URL) on
+// top of lib, as a replica of the bot would, and returns its number. Checking it before an
+// upgrade shows whether the new release's files clash with what curators wrote.
+func installOverlay(ctx context.Context, env Env, lib *knowledge.Library) (int64, error) {
+	_, store, closeStore, err := adminStore(ctx, env)
+	if err != nil {
+		return 0, err
+	}
+	defer closeStore()
+	ed := &curation.Editor{Versions: store, Library: lib}
+	if _, err := ed.Sync(ctx); err != nil {
+		live, _ := store.KBLive(ctx)
+		return live, err
+	}
+	return ed.Live(), nil
 }
 
 func ratio(n, d int) float64 {

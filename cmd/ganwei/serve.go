@@ -83,6 +83,8 @@ func runServe(ctx context.Context, env Env, args []string) error {
 //	GANWEI_INBOX_LIMIT      backlog at which the webhook answers 429 (default 5000)
 //	GANWEI_DRAIN_TIMEOUT    how long a stop waits for handlers in hand (default 20s)
 //	GANWEI_CLAIM_TIMEOUT    idle time after which another replica takes over a dead one's updates (default 15s)
+//	GANWEI_HANDLER_TIMEOUT  how long one update's handler may run before it is cancelled and retried (default 60s)
+//	GANWEI_MAX_DELIVERIES   how often an update is tried before it is moved to the dead letters (default 5)
 //	GANWEI_RATE_LIMIT       outgoing messages per second overall (default 30); "off" only for load tests
 func loadDelivery(getenv func(string) string) (bot.Config, error) {
 	var c bot.Config
@@ -90,7 +92,7 @@ func loadDelivery(getenv func(string) string) (bot.Config, error) {
 	for _, v := range []struct {
 		name string
 		dst  *int
-	}{{"GANWEI_WORKERS", &c.Workers}, {"GANWEI_INBOX_LIMIT", &c.InboxLimit}} {
+	}{{"GANWEI_WORKERS", &c.Workers}, {"GANWEI_INBOX_LIMIT", &c.InboxLimit}, {"GANWEI_MAX_DELIVERIES", &c.MaxDeliveries}} {
 		if raw := get(v.name); raw != "" {
 			n, err := strconv.Atoi(raw)
 			if err != nil || n <= 0 {
@@ -102,7 +104,7 @@ func loadDelivery(getenv func(string) string) (bot.Config, error) {
 	for _, v := range []struct {
 		name string
 		dst  *time.Duration
-	}{{"GANWEI_DRAIN_TIMEOUT", &c.ShutdownTimeout}, {"GANWEI_CLAIM_TIMEOUT", &c.ClaimIdle}} {
+	}{{"GANWEI_DRAIN_TIMEOUT", &c.ShutdownTimeout}, {"GANWEI_CLAIM_TIMEOUT", &c.ClaimIdle}, {"GANWEI_HANDLER_TIMEOUT", &c.HandlerTimeout}} {
 		if raw := get(v.name); raw != "" {
 			d, err := time.ParseDuration(raw)
 			if err != nil || d <= 0 {
@@ -110,6 +112,12 @@ func loadDelivery(getenv func(string) string) (bot.Config, error) {
 			}
 			*v.dst = d
 		}
+	}
+	if c.HandlerTimeout != 0 && (c.HandlerTimeout < time.Second || c.HandlerTimeout > time.Hour) {
+		return c, &configError{"GANWEI_HANDLER_TIMEOUT", fmt.Sprintf("%s: want between 1s and 1h (a handler that needs longer is stuck)", c.HandlerTimeout)}
+	}
+	if c.MaxDeliveries > 100 {
+		return c, &configError{"GANWEI_MAX_DELIVERIES", fmt.Sprintf("%d: want at most 100 (an update that failed that often will fail again)", c.MaxDeliveries)}
 	}
 	switch raw := get("GANWEI_RATE_LIMIT"); raw {
 	case "":

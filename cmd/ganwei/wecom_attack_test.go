@@ -143,3 +143,20 @@ func TestAttackSlowRequestsAreCutOff(t *testing.T) {
 		conn.Close()
 	}
 }
+
+// waitStepSent waits until the scheduler has recorded step 1 of appointment id as sent, so that
+// the card the test presses on is the one the store knows.
+func waitStepSent(t *testing.T, h *wecomHarness, id string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		a, err := h.store.Appointment(h.ctx, id)
+		if err == nil && len(a.Steps) > 0 && a.Steps[0].Status != ganwei.StepScheduled {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("step 1 of %s not recorded as sent: %+v, %v", id, a, err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -42,6 +42,7 @@ import (
 
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/ganwei-bot/ganwei/telegramtest"
 )
@@ -137,6 +138,7 @@ func run(o options) error {
 	}
 	time.Sleep(o.settle)
 	idle := rss(cmd.Process.Pid)
+	statsBefore := commandStats(redisURL)
 	idleAnon, idleFile := procStatus(cmd.Process.Pid, "RssAnon:"), procStatus(cmd.Process.Pid, "RssFile:")
 	if o.smaps != "" {
 		if err := copyFile(fmt.Sprintf("/proc/%d/smaps", cmd.Process.Pid), o.smaps); err != nil {
@@ -187,11 +189,15 @@ func run(o options) error {
 		fmt.Printf("timed out with %d of %d replies\n", replies(tg), o.updates)
 	}
 	report(o, tg, d, began, sent, idle, peak, rss(cmd.Process.Pid))
+	fmt.Printf("  idle RSS: %.1f MB anonymous (heap, stacks), %.1f MB file-backed (the binary)\n", mb(idleAnon), mb(idleFile))
 	if n := replies(tg); n > 0 && !o.stopMidway {
 		used := cpuTime(cmd.Process.Pid) - cpuBefore
-		fmt.Printf("  bot CPU %.2fs, %.3f ms per reply (user+system, this process only)\n", used.Seconds(), float64(used.Microseconds())/1000/float64(n))
+		fmt.Printf("  bot CPU %.3f ms per reply (%.2fs user+system for %d replies; Redis's own CPU not included)\n",
+			float64(used.Microseconds())/1000/float64(n), used.Seconds(), n)
+		if os.Getenv("REDIS_URL") == "" && !o.bare {
+			printCommandStats(statsBefore, commandStats(redisURL), n)
+		}
 	}
-	fmt.Printf("  idle RSS: %.1f MB anonymous (heap, stacks), %.1f MB file-backed (the binary)\n", mb(idleAnon), mb(idleFile))
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	return nil
 }
@@ -447,6 +453,53 @@ func offered(o options) string {
 }
 
 func mb(kb int64) float64 { return float64(kb) / 1024 }
+
+// commandStats is Redis's count of calls per command (INFO commandstats).
+func commandStats(url string) map[string]int64 {
+	opt, err := goredis.ParseURL(url)
+	if err != nil {
+		return nil
+	}
+	c := goredis.NewClient(opt)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	info, err := c.Info(ctx, "commandstats").Result()
+	if err != nil {
+		return nil
+	}
+	out := map[string]int64{}
+	for _, line := range strings.Split(info, "\n") {
+		name, rest, ok := strings.Cut(strings.TrimSpace(line), ":calls=")
+		if !ok {
+			continue
+		}
+		calls, _, _ := strings.Cut(rest, ",")
+		n, _ := strconv.ParseInt(calls, 10, 64)
+		out[strings.TrimPrefix(name, "cmdstat_")] = n
+	}
+	return out
+}
+
+// printCommandStats prints the Redis commands the run cost per reply (the private Redis serves
+// this bot alone), the ones above 0.01 per reply by name. A script (evalsha) counts once however
+// many commands it runs.
+func printCommandStats(before, after map[string]int64, replies int) {
+	var total int64
+	var parts []string
+	for name, n := range after {
+		d := n - before[name]
+		if name == "info" || d <= 0 {
+			continue
+		}
+		total += d
+		if per := float64(d) / float64(replies); per >= 0.01 {
+			parts = append(parts, fmt.Sprintf("%s %.2f", name, per))
+		}
+	}
+	sort.Strings(parts)
+	fmt.Printf("  redis commands per reply %.2f: %s\n", float64(total)/float64(replies), strings.Join(parts, ", "))
+}
 
 // rss is the process's resident set in kB (Linux), 0 when unknown.
 func rss(pid int) int64 { return procStatus(pid, "VmRSS:") }
