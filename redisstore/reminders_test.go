@@ -96,7 +96,7 @@ func TestAckOfAStepBeingSent(t *testing.T) {
 	s, _ := mustOpenStore(t)
 	now := time.Now().Truncate(time.Millisecond)
 	leader := int64(5000000001)
-	id, _, err := s.CreateAppointment(ctx, &ganwei.Appointment{TelegramID: leader, Name: "陈刚", Position: "党委书记",
+	id, _, err := s.CreateAppointment(ctx, &ganwei.Appointment{PersonID: leader, TelegramID: leader, Name: "陈刚", Position: "党委书记",
 		Steps: []*ganwei.StepState{{ID: "notice", Title: "告知", NeedsAck: true, DueAt: now}}})
 	if err != nil {
 		t.Fatal(err)
