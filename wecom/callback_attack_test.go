@@ -19,9 +19,14 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/inbox"
 	"github.com/ganwei-bot/ganwei/redisstore"
 	"github.com/ganwei-bot/ganwei/redistest"
 	"github.com/ganwei-bot/ganwei/wecom"
@@ -46,24 +51,34 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// callbackRig is the callback alone on a real Redis: what it queues is what would be handled.
+// callbackRig is the callback alone on a real Redis and its own inbox pool, whose handler only
+// counts what reaches it: what it counts is what the bot would have answered.
 type callbackRig struct {
-	t     *testing.T
-	url   string
-	logs  *syncBuffer
-	store *redisstore.Store
-	now   time.Time
+	t       *testing.T
+	url     string
+	logs    *syncBuffer
+	store   *redisstore.Store
+	now     time.Time
+	cb      *wecom.Callback
+	handled atomic.Int64
 }
 
 func newCallbackRig(t *testing.T, adjust ...func(*wecom.Callback)) *callbackRig {
 	rd := redistest.New(t)
 	store := redisstore.New(rd.Client, rd.Prefix+"ganwei")
 	r := &callbackRig{t: t, logs: &syncBuffer{}, store: store, now: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	logger := slog.New(slog.NewTextHandler(r.logs, nil))
+	pool := inbox.New(store, inbox.Config{Workers: 2}, inbox.NewMetrics(prometheus.NewRegistry()), logger)
+	pool.Handle(ganwei.SourceWeCom, func(context.Context, ganwei.InboxUpdate) { r.handled.Add(1) })
+	pool.Start()
+	t.Cleanup(func() { pool.Stop(time.Second) })
 	cb := &wecom.Callback{Crypto: crypto, AgentID: strconv.FormatInt(wecomtest.AgentID, 10),
 		Front:  &wecom.Front{Store: store},
-		Handle: nil, // nothing is handled here: the queue is what is checked
-		Logger: slog.New(slog.NewTextHandler(r.logs, nil)),
+		Pool:   pool,
+		Store:  store,
+		Logger: logger,
 		Now:    func() time.Time { return r.now }}
+	r.cb = cb
 	for _, f := range adjust {
 		f(cb)
 	}
@@ -73,14 +88,12 @@ func newCallbackRig(t *testing.T, adjust ...func(*wecom.Callback)) *callbackRig 
 	return r
 }
 
-// queued is how many callbacks wait in the inbox.
+// queued is how many callbacks were taken into the inbox and handed to the handler, once the
+// inbox is empty.
 func (r *callbackRig) queued() int64 {
 	r.t.Helper()
-	n, err := r.store.Client().LLen(context.Background(), r.store.Prefix()+":wecom:inbox").Result()
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	return n
+	r.cb.Wait()
+	return r.handled.Load()
 }
 
 type sealOpts struct {
