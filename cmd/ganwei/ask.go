@@ -123,7 +123,11 @@ func writeJSON(w io.Writer, v any) error {
 
 // openLibrary loads the embedded knowledge base plus the operator directory, if configured.
 func openLibrary(env Env) (*knowledge.Library, error) {
-	lib, err := knowledge.Open(env.Getenv("GANWEI_KNOWLEDGE_DIR"))
+	cfg, err := loadConfig(env.Getenv) // the same settings, checked the same way, as serve
+	if err != nil {
+		return nil, err
+	}
+	lib, err := knowledge.Open(cfg.KnowledgeDir)
 	if err != nil {
 		return nil, fmt.Errorf("load knowledge base: %w", err)
 	}

@@ -76,7 +76,11 @@ func runKBCheck(ctx context.Context, env Env, args []string) error {
 	if fs.NArg() > 0 {
 		return usageErrorf("kb check takes no arguments")
 	}
-	dir := env.Getenv("GANWEI_KNOWLEDGE_DIR")
+	cfg, err := loadConfig(env.Getenv) // the same settings, checked the same way, as serve
+	if err != nil {
+		return err
+	}
+	dir := cfg.KnowledgeDir
 	layers := []string{"embedded"}
 	if dir != "" {
 		layers = append(layers, dir)
@@ -125,7 +129,7 @@ func runKBCheck(ctx context.Context, env Env, args []string) error {
 	}
 	// The evaluation is extractive: it measures retrieval, which the model path relies on, and
 	// stays deterministic without network access.
-	a := &knowledge.Answerer{Library: lib, Contact: env.Getenv("GANWEI_CONTACT")}
+	a := &knowledge.Answerer{Library: lib, Contact: cfg.Contact}
 	rep := knowledge.RunEval(ctx, a, cases)
 	out := env.Stdout
 	fmt.Fprintln(out, "== tuned set (knowledge/eval/eval.yaml)")

@@ -71,6 +71,8 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{"bad http addr", map[string]string{"GANWEI_HTTP_ADDR": "8080"}, []string{"serve"}, "GANWEI_HTTP_ADDR"},
 		{"bad http addr for the healthcheck", map[string]string{"GANWEI_HTTP_ADDR": "localhost"}, []string{"healthcheck"}, "GANWEI_HTTP_ADDR"},
 		{"bad bot username", map[string]string{"GANWEI_BOT_USERNAME": "t.me/ganwei_bot"}, []string{"serve"}, "GANWEI_BOT_USERNAME"},
+		{"bad settings for kb check", map[string]string{"GANWEI_LOG_LEVEL": "loud"}, []string{"kb", "check"}, "GANWEI_LOG_LEVEL"},
+		{"bad settings for kb export", map[string]string{"GANWEI_TIMEZONE": "Mars/Base"}, []string{"kb", "export"}, "GANWEI_TIMEZONE"},
 		{"cluster prefix without hash tag", map[string]string{"TELEGRAM_BOT_TOKEN": telegramtest.DefaultToken,
 			"REDIS_URL": "redis://127.0.0.1:1?addr=127.0.0.1:2&addr=127.0.0.1:3"}, []string{"serve"}, "GANWEI_REDIS_PREFIX={ganwei}"},
 	}
