@@ -372,8 +372,39 @@ func TestRegisterLeaderPreviewsBeforeStoring(t *testing.T) {
 		t.Errorf("board lacks the new leader's row and steps")
 	}
 	form.Set("telegram_id", "abc")
-	if r := hr.post("/console/reminders/new", csrf, form); r.Code != http.StatusBadRequest || !strings.Contains(r.Body, "正整数") || !strings.Contains(r.Body, `value="李强"`) {
+	if r := hr.post("/console/reminders/new", csrf, form); r.Code != http.StatusBadRequest || !strings.Contains(r.Body, "一串数字") || !strings.Contains(r.Body, `value="李强"`) {
 		t.Errorf("bad id: %d, want 400 with the message and the form kept", r.Code)
+	}
+}
+
+// TestRegisterALeaderByTheirWeComAccount: the form takes wecom:USERID as /appoint does; the
+// leader becomes a person with that account (or is the person already bound to it).
+func TestRegisterALeaderByTheirWeComAccount(t *testing.T) {
+	h := newHarness(t)
+	hr := h.signIn(testkit.HRID)
+	csrf := hr.csrf()
+	form := url.Values{"telegram_id": {"wecom:Chengang"}, "name": {"陈刚"}, "unit": {"七都镇"}, "position": {"党委书记"}, "date": {"2026-11-24"}, "action": {"preview"}}
+	r := hr.post("/console/reminders/new", csrf, form)
+	previewed := regexp.MustCompile(`name="previewed" value="([^"]+)"`).FindStringSubmatch(r.Body)
+	if r.Code != http.StatusOK || previewed == nil {
+		t.Fatalf("preview: %d\n%s", r.Code, r.Body)
+	}
+	form.Set("action", "confirm")
+	form.Set("previewed", previewed[1])
+	if r := hr.post("/console/reminders/new", csrf, form); r.Code != http.StatusSeeOther {
+		t.Fatalf("confirm: %d\n%s", r.Code, r.Body)
+	}
+	list, err := h.store.Appointments(h.ctx)
+	if err != nil || len(list) != 1 {
+		t.Fatalf("appointments: %v, %v", list, err)
+	}
+	u, err := h.store.UserByAccount(h.ctx, ganwei.WeComAccount("Chengang"))
+	if err != nil || list[0].PersonID != u.ID || list[0].TelegramID != 0 {
+		t.Errorf("leader %+v, person by wecom:Chengang %+v, %v; want the same person and no Telegram id", list[0], u, err)
+	}
+	form.Set("telegram_id", "wecom:")
+	if r := hr.post("/console/reminders/new", csrf, form); r.Code != http.StatusBadRequest || !strings.Contains(r.Body, "wecom:成员账号") {
+		t.Errorf("empty 企业微信 account: %d, want 400 with the format", r.Code)
 	}
 }
 

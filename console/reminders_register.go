@@ -29,12 +29,24 @@ func (f *registerForm) fingerprint() string {
 }
 
 func (f *registerForm) appointment() (*ganwei.Appointment, error) {
-	id, err := strconv.ParseInt(strings.TrimSpace(f.TelegramID), 10, 64)
-	if err != nil || id <= 0 {
-		return nil, ganwei.Errorf(ganwei.EINVALID, "Telegram 用户 ID 必须是正整数")
-	}
-	a := &ganwei.Appointment{TelegramID: id, Name: strings.TrimSpace(f.Name), Unit: strings.TrimSpace(f.Unit),
+	a := &ganwei.Appointment{Name: strings.TrimSpace(f.Name), Unit: strings.TrimSpace(f.Unit),
 		Position: strings.TrimSpace(f.Position), Date: strings.TrimSpace(f.Date)}
+	who := strings.TrimSpace(f.TelegramID)
+	if strings.HasPrefix(strings.ToLower(who), ganwei.PlatformWeCom+":") {
+		// A leader on 企业微信, by account, as /appoint takes it: registering finds the person
+		// bound to it, or makes one.
+		acct, err := ganwei.ParseAccount(ganwei.PlatformWeCom + who[len(ganwei.PlatformWeCom):])
+		if err != nil {
+			return nil, ganwei.Errorf(ganwei.EINVALID, "企业微信账号请写成 wecom:成员账号，例如 wecom:zhangsan")
+		}
+		a.Account = acct
+	} else {
+		id, err := strconv.ParseInt(who, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, ganwei.Errorf(ganwei.EINVALID, "请填写 Telegram 用户 ID（一串数字），或企业微信账号（wecom:成员账号）")
+		}
+		a.TelegramID = id
+	}
 	if err := a.Validate(); err != nil {
 		return nil, err
 	}
