@@ -252,3 +252,37 @@ func TestBoardSaysCancelledStepsWillNotGo(t *testing.T) {
 		t.Errorf("board of a cancelled registration with %d unsent steps:\n%s", len(a.Steps)-1, body)
 	}
 }
+
+// TestSigningInAgainEndsTheBrowsersEarlierSession: a second sign-in in the same browser (another
+// officer at the same desk, or the same one again) ends the session the browser held, on the
+// server too, so a copy of the old cookie opens nothing.
+func TestSigningInAgainEndsTheBrowsersEarlierSession(t *testing.T) {
+	h := newHarness(t)
+	b := h.signIn(testkit.HRID)
+	u, _ := url.Parse(h.srv.URL)
+	var old string
+	for _, c := range b.client.Jar.Cookies(u) {
+		old = c.Value
+	}
+	if old == "" {
+		t.Fatal("no session cookie after signing in")
+	}
+	link, err := h.links.IssueFor(h.ctx, testkit.AdminID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := b.client.PostForm(link, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("second sign-in: %d", resp.StatusCode)
+	}
+	if _, _, err := h.links.Resume(h.ctx, old); ganwei.ErrorCode(err) != ganwei.ENOTFOUND {
+		t.Errorf("the earlier session still resumes: %v", err)
+	}
+	if code, body := b.get("/console/"); code != http.StatusOK || !strings.Contains(body, "陈静") {
+		t.Errorf("the new session: %d", code)
+	}
+}

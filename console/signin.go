@@ -29,6 +29,14 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "sign in", err)
 		return
 	}
+	// A session this browser held before (someone else at the same desk, or the same officer
+	// signing in again) ends now: otherwise it would stay valid on the server, unseen, until it
+	// timed out.
+	if c, err := r.Cookie(s.cookieName()); err == nil && c.Value != "" && c.Value != ws.ID {
+		if err := s.Links.SignOut(r.Context(), c.Value); err != nil {
+			s.Logger.Warn("console: end the earlier session of this browser", "err", err)
+		}
+	}
 	s.setSessionCookie(w, ws.ID, int(weblink.MaxAge.Seconds()))
 	seeOther(w, r, Prefix)
 }

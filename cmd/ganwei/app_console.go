@@ -42,7 +42,7 @@ func (a *app) wireConsole() error {
 		Location:   a.cfg.Location,
 		Now:        a.store.Now,
 		Logger:     a.logger,
-		Secure:     strings.HasPrefix(a.cfg.PublicURL, "https://"),
+		Secure:     strings.HasPrefix(strings.ToLower(a.cfg.PublicURL), "https://"),
 	}
 	if a.reminders != nil {
 		srv.Office = &reminders.Office{Reminders: a.reminders, Users: a.store, AdminIDs: a.cfg.AdminIDs, Audit: a.store}
