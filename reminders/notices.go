@@ -87,6 +87,12 @@ func (s *Service) notifyHR(ctx context.Context, unit, text string) {
 	}
 }
 
+func (s *Service) escalate(ctx context.Context, job ganwei.ReminderJob, a *ganwei.Appointment, st *ganwei.StepState, now time.Time) error {
+	s.notifyHR(ctx, a.Unit, fmt.Sprintf("【四项清单·未确认】%s（%s）尚未确认《%s》：%s发出，已提醒 %d 次。请与本人联系了解情况。\n发送 /reminders 查看全部进度。",
+		a.Name, strings.TrimSpace(a.Unit+a.Position), st.Title, s.when(st.SentAt), st.Reminders))
+	return s.recordSent(ctx, job, ganwei.JobResult{Expect: ganwei.StepSent, EscalatedAt: now})
+}
+
 // digestTTL keeps the once-per-day mark past the day it is for.
 const digestTTL = 48 * time.Hour
 

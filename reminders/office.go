@@ -1,5 +1,7 @@
 package reminders
 
+// The people-facing use cases (Office): who may register, follow, pause and acknowledge, decided with the actor from the context.
+
 import (
 	"context"
 	"fmt"

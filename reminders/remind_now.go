@@ -1,5 +1,7 @@
 package reminders
 
+// Reminding a leader at HR's request, and the reminder's wording shared with the schedule.
+
 import (
 	"context"
 	"fmt"
