@@ -16,7 +16,7 @@ const RemindNowGap = 15 * time.Minute
 
 // reminderText is the reminder of a sent step, the same words whether the schedule or HR sends it.
 func (s *Service) reminderText(a *ganwei.Appointment, st *ganwei.StepState, title, body string) string {
-	return fmt.Sprintf("【提醒】%s，《%s》于%s发给您，还没有收到您的确认。请抽空阅读，读完后点下方\"已阅知\"。\n\n%s",
+	return fmt.Sprintf("【提醒】%s，《%s》于%s发给您，还没有收到您的确认。请抽空阅读，读完后点下方「已阅知」。\n\n%s",
 		ganwei.Address(a.Name), title, s.when(st.SentAt), body)
 }
 
