@@ -153,6 +153,11 @@ func (h *Handlers) role(ctx context.Context, r *Request) {
 		h.Logger.Warn("clear dialog after role change", "user_id", id, "err", err)
 	}
 	h.syncMenu(ctx, u)
+	if ganwei.ConfiguredAdmin(h.AdminIDs, u, "") {
+		// Stored, but GANWEI_ADMIN_IDS outranks it: saying "now a guest" would be untrue.
+		h.send(ctx, r.ChatID, fmt.Sprintf("已将 %s 的角色记录为%s。但对方由系统配置指定为管理员，在配置中移除之前仍是管理员。", profileLine(u), role.Label()), nil)
+		return
+	}
 	if role == ganwei.RoleGuest {
 		h.send(ctx, r.ChatID, fmt.Sprintf("已撤销 %s 的角色，对方现为访客。", profileLine(u)), nil)
 		return

@@ -216,4 +216,15 @@ func TestUnitUsersShowsStanding(t *testing.T) {
 	if !strings.Contains(got, "共 6 人") {
 		t.Errorf("/users header: %q", got)
 	}
+
+	// Revoking a configured administrator records it but does not claim they are now a 访客.
+	var id string
+	for _, f := range strings.Fields(line(". 管理员 ·")) {
+		if n, err := strconv.ParseInt(strings.TrimRight(f, "）"), 10, 64); err == nil {
+			id = strconv.FormatInt(n, 10)
+		}
+	}
+	if got := u.Say(testkit.AdminID, "/role "+id+" 撤销").Text; strings.Contains(got, "现为访客") || !strings.Contains(got, "由系统配置指定为管理员") {
+		t.Errorf("/role 撤销 on a configured admin: %q", got)
+	}
 }
