@@ -308,6 +308,9 @@ type Case struct {
 	UpdatedAt time.Time  `json:"updated_at"`
 }
 
+// MaxCaseNoteLen bounds the note HR writes on a follow-up case, in characters.
+const MaxCaseNoteLen = 500
+
 // CaseNote is one step in a case's history.
 type CaseNote struct {
 	At     time.Time  `json:"at"`

@@ -12,7 +12,7 @@ import (
 
 func (h *Handlers) registerAdmin() {
 	h.addCommand(&command{name: "invite", desc: "生成绑定邀请码", minRole: ganwei.RoleHR, fn: h.invite})
-	h.addCommand(&command{name: "users", desc: "查看已绑定用户", minRole: ganwei.RoleAdmin, fn: h.users})
+	h.addCommand(&command{name: "users", desc: "查看人员及角色", minRole: ganwei.RoleAdmin, fn: h.users})
 	h.addCommand(&command{name: "role", desc: "调整或撤销用户角色", minRole: ganwei.RoleAdmin, fn: h.role})
 }
 
@@ -62,10 +62,11 @@ func (h *Handlers) invite(ctx context.Context, r *Request) {
 		code, h.Messenger.InviteLink(code), code, inv.ExpiresAt.In(h.Location).Format("2006年1月2日 15:04")), nil)
 }
 
-// users lists everyone who has bound an account, a page at a time.
+// users lists everyone stored (bound by an invite, registered as a leader, configured as an
+// administrator), a page at a time.
 func (h *Handlers) users(ctx context.Context, r *Request) { h.showList(ctx, r, "us") }
 
-// usersPage is page n of the bound accounts.
+// usersPage is page n of the people stored, with what each is (standing).
 func (h *Handlers) usersPage(ctx context.Context, r *Request, n int) (*listPage, error) {
 	list, err := h.people.List(ctx)
 	if err != nil {
@@ -74,14 +75,47 @@ func (h *Handlers) usersPage(ctx context.Context, r *Request, n int) (*listPage,
 	if len(list) == 0 {
 		return &listPage{text: "还没有人绑定身份。用 /invite 生成邀请码。"}, nil
 	}
+	leaders := h.registeredLeaders(ctx)
 	var b strings.Builder
-	fmt.Fprintf(&b, "已绑定 %d 人：\n", len(list))
+	fmt.Fprintf(&b, "共 %d 人：\n", len(list))
 	from, to := pageBounds(n, len(list))
 	for i, u := range list[from:to] {
-		fmt.Fprintf(&b, "%d. %s · %s%s（编号 %d）\n", from+i+1, profileLine(u), u.Role.Label(), scopeText(u), u.ID)
+		fmt.Fprintf(&b, "%d. %s · %s（编号 %d）\n", from+i+1, profileLine(u), h.standing(u, leaders), u.ID)
 	}
 	b.WriteString("\n调整角色：/role 编号 角色（干部、组织部、管理员、撤销）")
 	return &listPage{text: b.String(), total: len(list)}, nil
+}
+
+// standing is what /users says a person is: their role (and an HR officer's units), except for
+// two kinds of people stored with no role who are not visitors. An administrator named by
+// GANWEI_ADMIN_IDS is one whatever the store says (ganwei.ConfiguredAdmin); a leader registered
+// for the 四项清单 before binding an invite receives the reminders without having a role yet.
+func (h *Handlers) standing(u *ganwei.User, leaders map[int64]bool) string {
+	switch {
+	case ganwei.ConfiguredAdmin(h.AdminIDs, u, ""):
+		return ganwei.RoleAdmin.Label() + "，由系统配置指定"
+	case u.Role == ganwei.RoleGuest && leaders[u.ID]:
+		return "未绑定身份，已登记为新任职领导"
+	}
+	return u.Role.Label() + scopeText(u)
+}
+
+// registeredLeaders is the set of people with a 四项清单 registration, for standing. Without the
+// reminders feature, or when it cannot be read, it is empty and those people read as 访客 (logged).
+func (h *Handlers) registeredLeaders(ctx context.Context) map[int64]bool {
+	out := map[int64]bool{}
+	if h.office == nil {
+		return out
+	}
+	list, err := h.office.Appointments(ctx)
+	if err != nil {
+		h.Logger.Warn("list appointments for /users", "err", err)
+		return out
+	}
+	for _, a := range list {
+		out[a.PersonID] = true
+	}
+	return out
 }
 
 // role changes or revokes someone's role.
@@ -119,6 +153,11 @@ func (h *Handlers) role(ctx context.Context, r *Request) {
 		h.Logger.Warn("clear dialog after role change", "user_id", id, "err", err)
 	}
 	h.syncMenu(ctx, u)
+	if ganwei.ConfiguredAdmin(h.AdminIDs, u, "") {
+		// Stored, but GANWEI_ADMIN_IDS outranks it: saying "now a guest" would be untrue.
+		h.send(ctx, r.ChatID, fmt.Sprintf("已将 %s 的角色记录为%s。但对方由系统配置指定为管理员，在配置中移除之前仍是管理员。", profileLine(u), role.Label()), nil)
+		return
+	}
 	if role == ganwei.RoleGuest {
 		h.send(ctx, r.ChatID, fmt.Sprintf("已撤销 %s 的角色，对方现为访客。", profileLine(u)), nil)
 		return

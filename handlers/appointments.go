@@ -144,7 +144,7 @@ func (h *Handlers) register(ctx context.Context, r *Request, a *ganwei.Appointme
 		}
 		fmt.Fprintf(&b, "%d. %s  %s\n", i+1, st.Title, when)
 	}
-	b.WriteString("\n对方未在期限内点\"已阅知\"时会再次提醒，仍未确认会通知组织部。发送 /reminders 查看进度。")
+	b.WriteString("\n对方未在期限内点「已阅知」时会再次提醒，仍未确认会通知组织部。发送 /reminders 查看进度。")
 	h.send(ctx, r.ChatID, b.String(), nil)
 }
 

@@ -28,7 +28,7 @@ var (
 		"• 关爱问卷：/summary 查看汇总（每期结束后显示数据，作答不足 " + strconv.Itoa(ganwei.MinGroupSize) + " 人的单位不显示）；/cases 处理谈心谈话等跟进事项，查看个人回答会记入审计日志。\n" +
 		"• 知识库：/unanswered 查看答不上来的提问，供补充知识库。"
 
-	helpAdmin = "【管理员】/users 查看已绑定用户，/role 调整或撤销角色，/audit 查看个人数据的查看记录。"
+	helpAdmin = "【管理员】/users 查看人员及角色，/role 调整或撤销角色，/audit 查看个人数据的查看记录。"
 )
 
 // helpCheckIn explains the check-in to a cadre: who sees the answers and how to delete them.

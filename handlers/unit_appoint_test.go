@@ -365,3 +365,37 @@ func TestUnitAppointStaleStepButton(t *testing.T) {
 		t.Errorf("stored %+v", all)
 	}
 }
+
+// TestUnitAppointAlertsAreSentences: the pop-up alerts for a registration or a reminder that is
+// not there end with 「。」 like the others, and an HR officer whose units do not include the
+// registration is told exactly what is said for one that does not exist.
+func TestUnitAppointAlertsAreSentences(t *testing.T) {
+	u := testkit.NewApp(t)
+	hr := testkit.HRID
+	u.Press(hr, u.Say(hr, "/appoint "+leader+" 李强 镇长 震泽镇"), "确认登记")
+	all := appointments(t, u)
+	if len(all) != 1 {
+		t.Fatalf("%d appointments, want 1", len(all))
+	}
+	list := u.Say(hr, "/reminders")
+	for _, tc := range []struct {
+		who           int64
+		payload, want string
+	}{
+		{hr, "apptm:show:nosuch", "没有找到这条任职登记。"},
+		{hr, "apptm:pause:nosuch", "没有找到这条任职登记。"},
+		{testkit.LeaderID, "ack:nosuch:x", "没有找到这条提醒。"},
+	} {
+		u.Forge(tc.who, list, tc.payload)
+		if a := lastAnswer(t, u); !a.Alert || a.Text != tc.want {
+			t.Errorf("forged %q answered %+v; want the alert %q", tc.payload, a, tc.want)
+		}
+	}
+	if got := u.Say(testkit.AdminID, "/role "+strconv.FormatInt(hr, 10)+" 组织部 七都镇").Text; !strings.Contains(got, "负责：七都镇") {
+		t.Fatalf("/role with a scope: %q", got)
+	}
+	u.Forge(hr, list, "apptm:show:"+all[0].ID)
+	if a := lastAnswer(t, u); !a.Alert || a.Text != "没有找到这条任职登记。" {
+		t.Errorf("out-of-scope registration answered %+v; want the not-found alert", a)
+	}
+}

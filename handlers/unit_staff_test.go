@@ -15,7 +15,7 @@ import (
 // own role and unknown people are refused with the service's sentence.
 func TestUnitUsersAndRole(t *testing.T) {
 	u := testkit.NewApp(t)
-	if got := u.Say(testkit.AdminID, "/users").Text; !strings.Contains(got, "已绑定 4 人") || !strings.Contains(got, "张伟") {
+	if got := u.Say(testkit.AdminID, "/users").Text; !strings.Contains(got, "共 4 人") || !strings.Contains(got, "张伟") {
 		t.Errorf("/users: %q", got)
 	}
 	if got := u.Say(testkit.AdminID, "/role "+strconv.FormatInt(testkit.CadreID, 10)+" 组织部").Text; !strings.Contains(got, "调整为组织部工作人员") {
@@ -176,5 +176,55 @@ func TestUnitTalkAlertGoesToHRCoveringTheUnit(t *testing.T) {
 	}
 	if alerted(testkit.HRID) {
 		t.Error("HR of another unit was alerted")
+	}
+}
+
+// TestUnitUsersShowsStanding: /users tells apart, instead of calling them all 访客, a leader
+// registered for the 四项清单 who has not bound an invite yet and an administrator named by
+// GANWEI_ADMIN_IDS (stored with no role); someone whose role was revoked is still a 访客.
+func TestUnitUsersShowsStanding(t *testing.T) {
+	u := testkit.NewApp(t)
+	u.Handlers.AdminIDs = map[int64]bool{777: true}
+	u.Handlers.Register()
+	if err := u.Handlers.SyncMenus(u.Ctx); err != nil { // makes a person for the configured admin
+		t.Fatal(err)
+	}
+	plan := u.Say(testkit.HRID, "/appoint 20002 陈刚 党委书记 七都镇 2026年11月23日")
+	u.Press(testkit.HRID, plan, "确认登记")
+	if got := u.Say(testkit.AdminID, "/role "+strconv.FormatInt(testkit.CadreID, 10)+" 撤销").Text; !strings.Contains(got, "已撤销") {
+		t.Fatalf("/role 撤销: %q", got)
+	}
+	got := u.Say(testkit.AdminID, "/users").Text
+	line := func(name string) string {
+		for _, l := range strings.Split(got, "\n") {
+			if strings.Contains(l, name) {
+				return l
+			}
+		}
+		t.Fatalf("/users has no line for %s: %q", name, got)
+		return ""
+	}
+	if l := line("陈刚"); !strings.Contains(l, "· 未绑定身份，已登记为新任职领导（编号") || strings.Contains(l, "访客") {
+		t.Errorf("registered leader: %q", l)
+	}
+	if l := line(". 管理员 ·"); !strings.Contains(l, "· 管理员，由系统配置指定（编号") || strings.Contains(l, "访客") {
+		t.Errorf("configured admin: %q", l)
+	}
+	if l := line("张伟"); !strings.Contains(l, "访客") {
+		t.Errorf("revoked cadre: %q", l)
+	}
+	if !strings.Contains(got, "共 6 人") {
+		t.Errorf("/users header: %q", got)
+	}
+
+	// Revoking a configured administrator records it but does not claim they are now a 访客.
+	var id string
+	for _, f := range strings.Fields(line(". 管理员 ·")) {
+		if n, err := strconv.ParseInt(strings.TrimRight(f, "）"), 10, 64); err == nil {
+			id = strconv.FormatInt(n, 10)
+		}
+	}
+	if got := u.Say(testkit.AdminID, "/role "+id+" 撤销").Text; strings.Contains(got, "现为访客") || !strings.Contains(got, "由系统配置指定为管理员") {
+		t.Errorf("/role 撤销 on a configured admin: %q", got)
 	}
 }

@@ -164,14 +164,14 @@ func (s *Store) CreateAppointment(ctx context.Context, a *ganwei.Appointment) (s
 // Appointment returns one appointment, or ENOTFOUND.
 func (s *Store) Appointment(ctx context.Context, id string) (*ganwei.Appointment, error) {
 	if !validAppointmentID(id) {
-		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这条任职登记")
+		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这条任职登记。")
 	}
 	m, err := s.client.HGetAll(ctx, s.apptKey(id)).Result()
 	if err != nil {
 		return nil, wrap("get appointment", err)
 	}
 	if len(m) == 0 {
-		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这条任职登记")
+		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这条任职登记。")
 	}
 	return decodeAppointment(id, m), nil
 }
@@ -335,7 +335,7 @@ return {'done', ARGV[3]}
 // for the error codes.
 func (s *Store) AcknowledgeStep(ctx context.Context, id, stepID string, by int64, at time.Time) (*ganwei.AckResult, error) {
 	if !validAppointmentID(id) {
-		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这条提醒")
+		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这条提醒。")
 	}
 	res, err := ackScript.Run(ctx, s.client, []string{s.apptKey(id), s.dueKey(), s.inflightKey()},
 		stepID, strconv.FormatInt(by, 10), ms(at), jobMember(id, stepID)).StringSlice()
@@ -354,7 +354,7 @@ func (s *Store) AcknowledgeStep(ctx context.Context, id, stepID string, by int64
 	case "notsent":
 		return nil, ganwei.Errorf(ganwei.ECONFLICT, "这条提醒目前无需确认。")
 	}
-	return nil, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这条提醒")
+	return nil, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这条提醒。")
 }
 
 // statusScript pauses, resumes or cancels an appointment. Pausing and cancelling take its jobs
@@ -393,7 +393,7 @@ func (s *Store) SetAppointmentStatus(ctx context.Context, id string, status ganw
 		return ganwei.Errorf(ganwei.EINVALID, "未知的状态 %q", status)
 	}
 	if !validAppointmentID(id) {
-		return ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这条任职登记")
+		return ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这条任职登记。")
 	}
 	// The dup key needs only the person and the position, not the whole appointment. A missing
 	// appointment reads as empty fields and the script answers notfound.
@@ -412,7 +412,7 @@ func (s *Store) SetAppointmentStatus(ctx context.Context, id string, status ganw
 	}
 	switch res {
 	case "notfound":
-		return ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这条任职登记")
+		return ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这条任职登记。")
 	case "cancelled":
 		return ganwei.Errorf(ganwei.ECONFLICT, "这条任职登记已取消，不能再更改。")
 	}

@@ -161,8 +161,8 @@ func (s *Store) UpdateCase(ctx context.Context, id string, status ganwei.CaseSta
 	if rank < 0 {
 		return nil, ganwei.Errorf(ganwei.EINVALID, "未知的跟进状态")
 	}
-	if len([]rune(note)) > 500 {
-		return nil, ganwei.Errorf(ganwei.EINVALID, "备注请不超过 500 字")
+	if len([]rune(note)) > ganwei.MaxCaseNoteLen {
+		return nil, ganwei.Errorf(ganwei.EINVALID, "备注请不超过 %d 个字", ganwei.MaxCaseNoteLen)
 	}
 	now := s.Now()
 	raw, err := json.Marshal(ganwei.CaseNote{At: now, By: by, Status: status, Text: note})
@@ -204,8 +204,8 @@ return 1
 // ReopenCase puts a closed case back to 待跟进 (a case closed by mistake, or a person who needs
 // more help): it counts as open again in /cases and the summaries.
 func (s *Store) ReopenCase(ctx context.Context, id string, by int64, note string) (*ganwei.Case, error) {
-	if len([]rune(note)) > 500 {
-		return nil, ganwei.Errorf(ganwei.EINVALID, "备注请不超过 500 字")
+	if len([]rune(note)) > ganwei.MaxCaseNoteLen {
+		return nil, ganwei.Errorf(ganwei.EINVALID, "备注请不超过 %d 个字", ganwei.MaxCaseNoteLen)
 	}
 	now := s.Now()
 	raw, err := json.Marshal(ganwei.CaseNote{At: now, By: by, Status: ganwei.CaseOpen, Text: note})

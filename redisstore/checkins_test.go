@@ -3,6 +3,8 @@ package redisstore_test
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -342,5 +344,29 @@ func TestReopenedCaseCountsAsOpenAgain(t *testing.T) {
 	}
 	if _, err := s.ReopenCase(ctx, "nosuchcase", 42, ""); ganwei.ErrorCode(err) != ganwei.ENOTFOUND {
 		t.Errorf("reopening a missing case: err = %v, want ENOTFOUND", err)
+	}
+}
+
+// TestCaseNoteLimit: a case note may be ganwei.MaxCaseNoteLen characters long; one more is
+// refused on both paths that take a note, with the limit named.
+func TestCaseNoteLimit(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newCheckInStore(t)
+	c := answer(9001, "甲", 2, 5)
+	c.Talk = true
+	res, err := s.SubmitCheckIn(ctx, c)
+	if err != nil || res.CaseID == "" {
+		t.Fatalf("submit = %+v, %v; want a case", res, err)
+	}
+	long := strings.Repeat("谈", ganwei.MaxCaseNoteLen+1)
+	want := strconv.Itoa(ganwei.MaxCaseNoteLen) + " 个字"
+	if _, err := s.UpdateCase(ctx, res.CaseID, ganwei.CaseAssigned, 42, long); ganwei.ErrorCode(err) != ganwei.EINVALID || !strings.Contains(ganwei.ErrorMessage(err), want) {
+		t.Errorf("update with a long note: %v; want EINVALID naming %q", err, want)
+	}
+	if _, err := s.ReopenCase(ctx, res.CaseID, 42, long); ganwei.ErrorCode(err) != ganwei.EINVALID || !strings.Contains(ganwei.ErrorMessage(err), want) {
+		t.Errorf("reopen with a long note: %v; want EINVALID naming %q", err, want)
+	}
+	if _, err := s.UpdateCase(ctx, res.CaseID, ganwei.CaseAssigned, 42, long[:len(long)-len("谈")]); err != nil {
+		t.Errorf("update with a note at the limit: %v", err)
 	}
 }

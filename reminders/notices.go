@@ -87,6 +87,12 @@ func (s *Service) notifyHR(ctx context.Context, unit, text string) {
 	}
 }
 
+func (s *Service) escalate(ctx context.Context, job ganwei.ReminderJob, a *ganwei.Appointment, st *ganwei.StepState, now time.Time) error {
+	s.notifyHR(ctx, a.Unit, fmt.Sprintf("【四项清单·未确认】%s（%s）尚未确认《%s》：%s发出%s。请与本人联系了解情况。\n发送 /reminders 查看全部进度。",
+		a.Name, strings.TrimSpace(a.Unit+a.Position), st.Title, s.when(st.SentAt), reminded(st.Reminders)))
+	return s.recordSent(ctx, job, ganwei.JobResult{Expect: ganwei.StepSent, EscalatedAt: now})
+}
+
 // digestTTL keeps the once-per-day mark past the day it is for.
 const digestTTL = 48 * time.Hour
 
@@ -170,12 +176,24 @@ func (s *Service) digestText(list []*ganwei.Appointment, now time.Time, looksAft
 				fmt.Fprintf(&b, "%d. %s（%s）《%s》无法送达\n", n, a.Name, strings.TrimSpace(a.Unit+a.Position), st.Title)
 				continue
 			}
-			days := int(now.Sub(st.SentAt).Hours() / 24)
-			fmt.Fprintf(&b, "%d. %s（%s）《%s》%s发出，已 %d 天未确认，提醒 %d 次\n", n, a.Name, strings.TrimSpace(a.Unit+a.Position), st.Title, s.when(st.SentAt), days, st.Reminders)
+			waited := "至今"
+			if days := int(now.Sub(st.SentAt).Hours() / 24); days > 0 {
+				waited = fmt.Sprintf("已 %d 天", days)
+			}
+			fmt.Fprintf(&b, "%d. %s（%s）《%s》：%s发出，%s未确认%s\n", n, a.Name, strings.TrimSpace(a.Unit+a.Position), st.Title, s.when(st.SentAt), waited, reminded(st.Reminders))
 		}
 	}
 	if n == 0 {
 		return ""
 	}
 	return fmt.Sprintf("【四项清单·每日提醒】以下 %d 项尚未确认或无法送达：\n%s\n发送 /reminders 查看全部进度。", n, b.String())
+}
+
+// reminded is 「，已提醒 n 次」 for a step reminded n times, and nothing for one that was not (a
+// step escalated without reminders).
+func reminded(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("，已提醒 %d 次", n)
 }

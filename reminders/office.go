@@ -1,5 +1,7 @@
 package reminders
 
+// The people-facing use cases (Office): who may register, follow, pause and acknowledge, decided with the actor from the context.
+
 import (
 	"context"
 	"fmt"
@@ -98,7 +100,7 @@ func (o *Office) inScope(ctx context.Context, u *ganwei.User, id string) (*ganwe
 		return nil, err
 	}
 	if !u.Covers(a.Unit) {
-		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这项登记")
+		return nil, ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这条任职登记。")
 	}
 	return a, nil
 }

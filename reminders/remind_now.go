@@ -1,5 +1,7 @@
 package reminders
 
+// Reminding a leader at HR's request, and the reminder's wording shared with the schedule.
+
 import (
 	"context"
 	"fmt"
@@ -14,7 +16,7 @@ const RemindNowGap = 15 * time.Minute
 
 // reminderText is the reminder of a sent step, the same words whether the schedule or HR sends it.
 func (s *Service) reminderText(a *ganwei.Appointment, st *ganwei.StepState, title, body string) string {
-	return fmt.Sprintf("【提醒】%s，《%s》于%s发给您，还没有收到您的确认。请抽空阅读，读完后点下方\"已阅知\"。\n\n%s",
+	return fmt.Sprintf("【提醒】%s，《%s》于%s发给您，还没有收到您的确认。请抽空阅读，读完后点下方「已阅知」。\n\n%s",
 		ganwei.Address(a.Name), title, s.when(st.SentAt), body)
 }
 
@@ -31,7 +33,7 @@ func (s *Service) RemindNow(ctx context.Context, appointmentID, stepID string) e
 	}
 	st := a.Step(stepID)
 	if st == nil {
-		return ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这一项清单")
+		return ganwei.Errorf(ganwei.ENOTFOUND, "没有找到这一项清单。")
 	}
 	title := st.Title
 	switch {
@@ -42,7 +44,7 @@ func (s *Service) RemindNow(ctx context.Context, appointmentID, stepID string) e
 	case st.Status == ganwei.StepAcknowledged:
 		return ganwei.Errorf(ganwei.ECONFLICT, "%s已于%s阅知《%s》，无需再提醒。", a.Name, s.when(st.AckedAt), title)
 	case st.Status == ganwei.StepFailed:
-		return ganwei.Errorf(ganwei.ECONFLICT, "《%s》无法送达%s，再提醒也收不到：请核对 Telegram ID，并请本人打开敢为助手发送 /start，然后取消这条登记后重新登记。", title, a.Name)
+		return ganwei.Errorf(ganwei.ECONFLICT, "《%s》无法送达%s，再提醒也收不到。请核对账号，并联系本人打开敢为助手；然后取消这条登记，再重新登记。", title, a.Name)
 	case st.Status == ganwei.StepScheduled:
 		return ganwei.Errorf(ganwei.ECONFLICT, "《%s》尚未发出（计划 %s），发出后才能提醒。", title, s.when(st.DueAt))
 	case !st.NeedsAck:
@@ -61,7 +63,7 @@ func (s *Service) RemindNow(ctx context.Context, appointmentID, stepID string) e
 	}
 	_, err = s.Messenger.Send(ganwei.ToPerson(ctx), a.PersonID, s.reminderText(a, st, def.Title, def.Render(a.Name, a.Position, a.Unit)), AckKeyboard(a.ID, st.ID))
 	if Undeliverable(err) {
-		return ganwei.Errorf(ganwei.ECONFLICT, "没能发给%s：对方可能屏蔽了敢为助手，或 Telegram ID 有误。", a.Name)
+		return ganwei.Errorf(ganwei.ECONFLICT, "没能发给%s：对方可能屏蔽了敢为助手，或账号有误。", a.Name)
 	} else if err != nil {
 		return fmt.Errorf("send reminder now: %w", err)
 	}

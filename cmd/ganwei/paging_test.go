@@ -54,7 +54,7 @@ func TestHRListsPageAtTen(t *testing.T) {
 		first, last string // an entry of page 1 and one of page 2 only
 		pages       int
 	}{
-		{admin.ID, "/users", "已绑定 23 人", "1. ", "11. ", 3},
+		{admin.ID, "/users", "共 23 人", "1. ", "11. ", 3},
 		{hrUser.ID, "/cases", "待跟进的关爱事项共 12 件", "1. ", "11. ", 2},
 		{hrUser.ID, "/unanswered", "未能回答的提问共 12 条", "1. ", "11. ", 2},
 		{hrUser.ID, "/reminders", "四项清单提醒共 12 条登记", "1. ", "11. ", 2},
