@@ -194,3 +194,17 @@ func AdminPersons(ctx context.Context, users UserService, adminIDs map[int64]boo
 	}
 	return out, nil
 }
+
+// SpecialStanding names what a stored person is when their role alone would mislead, for lists
+// of people (the bot's /users, the console's 人员): an administrator named by GANWEI_ADMIN_IDS is
+// one whatever the store says, and a leader registered for the 四项清单 before binding an invite
+// receives the reminders without having a role yet, which is not a visitor. "" otherwise.
+func SpecialStanding(u *User, adminIDs map[int64]bool, registeredLeader bool) string {
+	switch {
+	case ConfiguredAdmin(adminIDs, u, ""):
+		return RoleAdmin.Label() + "，由系统配置指定"
+	case u.Role == RoleGuest && registeredLeader:
+		return "未绑定身份，已登记为新任职领导"
+	}
+	return ""
+}

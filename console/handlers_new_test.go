@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -284,5 +285,19 @@ func TestSigningInAgainEndsTheBrowsersEarlierSession(t *testing.T) {
 	}
 	if code, body := b.get("/console/"); code != http.StatusOK || !strings.Contains(body, "陈静") {
 		t.Errorf("the new session: %d", code)
+	}
+}
+
+// TestPeoplePageSaysWhoIsNotAVisitor: a leader registered for the 四项清单 before binding is
+// listed as such on 人员, not as 访客 (the same words as the bot's /users).
+func TestPeoplePageSaysWhoIsNotAVisitor(t *testing.T) {
+	h := newHarness(t)
+	if _, _, err := h.office.Appoint(h.as(testkit.AdminID), &ganwei.Appointment{TelegramID: 777001, Name: "周新", Unit: "震泽镇", Position: "副镇长", Date: "2026-11-25"}); err != nil {
+		t.Fatal(err)
+	}
+	_, body := h.signIn(testkit.AdminID).get("/console/people")
+	row := regexp.MustCompile(`<th scope="row">周新</th>.*?</tr>`).FindString(strings.ReplaceAll(body, "\n", " "))
+	if !strings.Contains(row, "未绑定身份，已登记为新任职领导") || strings.Contains(row, "<td>访客</td>") {
+		t.Errorf("the registered leader's row: %q", row)
 	}
 }

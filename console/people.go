@@ -8,15 +8,18 @@ import (
 )
 
 type peopleData struct {
-	People  []*ganwei.User // one page; nil for HR: the list is for admins (people.Service.List)
-	Search  string         // a name or unit to look for
-	Matched int
-	Pager   pager
-	Admin   bool
-	Roles   []ganwei.Role // the roles the viewer may hand out in an invite
-	Me      int64
-	Invite  inviteForm
-	Created *createdInvite
+	People []*ganwei.User // one page; nil for HR: the list is for admins (people.Service.List)
+	// Standing replaces the role shown for people whose stored role would mislead
+	// (ganwei.SpecialStanding): configured administrators, leaders registered before binding.
+	Standing map[int64]string
+	Search   string // a name or unit to look for
+	Matched  int
+	Pager    pager
+	Admin    bool
+	Roles    []ganwei.Role // the roles the viewer may hand out in an invite
+	Me       int64
+	Invite   inviteForm
+	Created  *createdInvite
 }
 
 type inviteForm struct {
@@ -58,8 +61,30 @@ func (s *Server) peoplePage(r *http.Request, form inviteForm, created *createdIn
 			}
 		}
 		d.People = list
+		d.Standing = s.standings(r, list)
 	}
 	return d, nil
+}
+
+// standings is ganwei.SpecialStanding for each listed person who has one.
+func (s *Server) standings(r *http.Request, list []*ganwei.User) map[int64]string {
+	leaders := map[int64]bool{}
+	if s.Office != nil {
+		appts, err := s.Office.Appointments(r.Context())
+		if err != nil {
+			s.Logger.Warn("console: list appointments for the people page", "err", err)
+		}
+		for _, a := range appts {
+			leaders[a.PersonID] = true
+		}
+	}
+	out := map[int64]string{}
+	for _, u := range list {
+		if st := ganwei.SpecialStanding(u, s.People.AdminIDs, leaders[u.ID]); st != "" {
+			out[u.ID] = st
+		}
+	}
+	return out
 }
 
 // people is the 人员 page.

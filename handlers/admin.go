@@ -91,11 +91,8 @@ func (h *Handlers) usersPage(ctx context.Context, r *Request, n int) (*listPage,
 // GANWEI_ADMIN_IDS is one whatever the store says (ganwei.ConfiguredAdmin); a leader registered
 // for the 四项清单 before binding an invite receives the reminders without having a role yet.
 func (h *Handlers) standing(u *ganwei.User, leaders map[int64]bool) string {
-	switch {
-	case ganwei.ConfiguredAdmin(h.AdminIDs, u, ""):
-		return ganwei.RoleAdmin.Label() + "，由系统配置指定"
-	case u.Role == ganwei.RoleGuest && leaders[u.ID]:
-		return "未绑定身份，已登记为新任职领导"
+	if s := ganwei.SpecialStanding(u, h.AdminIDs, leaders[u.ID]); s != "" {
+		return s
 	}
 	return u.Role.Label() + scopeText(u)
 }
