@@ -45,6 +45,8 @@ type pageSet struct {
 func (s *Server) parseTemplates() error {
 	funcs := template.FuncMap{
 		"periodLabel": ganwei.PeriodLabel,
+		// maxCaseNote is the longest case note the store takes, for the form's maxlength.
+		"maxCaseNote": func() int { return ganwei.MaxCaseNoteLen },
 		"pct":         func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
 		"avg":         func(f float64) string { return fmt.Sprintf("%.2f", f) },
 		"signed": func(f float64) string {
