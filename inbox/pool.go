@@ -36,7 +36,7 @@ import (
 
 // Defaults for Config fields left zero.
 const (
-	DefaultWorkers        = 32               // handlers in flight per process
+	DefaultWorkers        = 64               // handlers in flight per process
 	DefaultLimit          = 5000             // backlog at which Accept answers EFULL
 	DefaultClaimIdle      = 15 * time.Second // a crashed replica's updates go out within 15 s + 7.5 s
 	DefaultHandlerTimeout = 60 * time.Second // one update's handler; then cancelled and retried

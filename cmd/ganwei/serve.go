@@ -79,7 +79,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 
 // loadDelivery reads the settings of the update inbox, the workers and pacing (see the README):
 //
-//	GANWEI_WORKERS          handlers in flight per process (default 32)
+//	GANWEI_WORKERS          handlers in flight per process (default 64)
 //	GANWEI_INBOX_LIMIT      backlog at which the webhook answers 429 (default 5000)
 //	GANWEI_DRAIN_TIMEOUT    how long a stop waits for handlers in hand (default 20s)
 //	GANWEI_CLAIM_TIMEOUT    idle time after which another replica takes over a dead one's updates (default 15s)
