@@ -246,7 +246,6 @@ func normalizeInviteCode(code string) string {
 func (s *Store) Forget(ctx context.Context, id int64) (*ganwei.Forgotten, error) {
 	uid := strconv.FormatInt(id, 10)
 	index, cases := s.ciIndexKey(id), s.key("cicase", uid)
-	accounts := s.accountKeysOf(ctx, id) // the links from the person's accounts go too
 	now := s.Now()
 	closing, err := json.Marshal(ganwei.CaseNote{At: now, Status: ganwei.CaseClosed, Text: "本人已删除资料，事项关闭"})
 	if err != nil {
@@ -276,6 +275,9 @@ func (s *Store) Forget(ctx context.Context, id int64) (*ganwei.Forgotten, error)
 			if err != nil {
 				return err
 			}
+			// The links from the person's accounts go too: read after WATCH, so that an account
+			// linked meanwhile (it rewrites the watched profile) makes this attempt start over.
+			accounts := s.accountKeysOf(ctx, id)
 			out.Profile = profile == 1
 			notes := make([]*redis.IntCmd, len(answered))
 			answers := make([]*redis.IntCmd, len(answered))
