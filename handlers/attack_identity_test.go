@@ -205,3 +205,84 @@ func TestAttackLinkCodeRace(t *testing.T) {
 		t.Errorf("%d racing accounts are bound, want 1", bound)
 	}
 }
+
+// TestAttackTelegramIDEqualToAWeComChatNumber: a Telegram account whose number equals an HR
+// officer's person id from the earlier 企业微信 layout (2^52+n, also that officer's 企业微信 chat
+// number) is a stranger: no profile, no HR rights; binding an invite makes a person of its own
+// and leaves the officer as they were.
+func TestAttackTelegramIDEqualToAWeComChatNumber(t *testing.T) {
+	u := testkit.NewApp(t)
+	const legacy = int64(1)<<52 + 1
+	if err := u.Store.SaveUser(u.Ctx, &ganwei.User{ID: legacy, Accounts: []ganwei.Account{"wecom:sunli"}, Name: "孙丽", Unit: "区委组织部", Role: ganwei.RoleHR}); err != nil {
+		t.Fatal(err)
+	}
+	if got := u.Say(legacy, "/whoami").Text; !strings.Contains(got, "访客") || strings.Contains(got, "孙丽") {
+		t.Errorf("/whoami of telegram:%d = %q", legacy, got)
+	}
+	if got := u.Say(legacy, "/cases").Text; strings.Contains(got, "跟进事项：") || strings.Contains(got, "孙丽") {
+		t.Errorf("/cases of telegram:%d = %q", legacy, got)
+	}
+	code, err := u.Store.CreateInvite(u.Ctx, &ganwei.Invite{Name: "钱八", Unit: "七都镇", Role: ganwei.RoleCadre})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Say(legacy, "/start "+code)
+	p, err := u.Store.PersonByAccount(u.Ctx, ganwei.TelegramAccount(legacy))
+	if err != nil || p == legacy {
+		t.Errorf("telegram:%d bound to person %d (%v), want a person of its own", legacy, p, err)
+	}
+	hr, err := u.Store.User(u.Ctx, legacy)
+	if err != nil || hr.Name != "孙丽" || hr.Role != ganwei.RoleHR || len(hr.Accounts) != 1 {
+		t.Errorf("the officer after the look-alike bound: %+v, %v", hr, err)
+	}
+}
+
+// TestAttackRoleAndPauseNameTheRightPerson: /role and /pause reach the person an admin names,
+// whether by 编号, by account or by a bound Telegram id, and a name that leads to nobody changes
+// nobody (and is not taken for a unit).
+func TestAttackRoleAndPauseNameTheRightPerson(t *testing.T) {
+	u := testkit.NewApp(t)
+	code, err := u.Store.CreateInvite(u.Ctx, &ganwei.Invite{Name: "刘洋", Unit: "松陵街道", Position: "科员", Role: ganwei.RoleCadre})
+	if err != nil {
+		t.Fatal(err)
+	}
+	liu, err := u.Store.RedeemInvite(u.Ctx, code, "wecom:liuyang")
+	if err != nil {
+		t.Fatal(err)
+	}
+	role := func(id int64) ganwei.Role {
+		p, err := u.Store.User(u.Ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Role
+	}
+	if got := u.Say(testkit.AdminID, fmt.Sprintf("/role %d 组织部", liu.ID)).Text; !strings.Contains(got, "刘洋") || role(liu.ID) != ganwei.RoleHR {
+		t.Errorf("/role by 编号: %q, role %s", got, role(liu.ID))
+	}
+	if got := u.Say(testkit.AdminID, "/role wecom:liuyang 干部").Text; !strings.Contains(got, "刘洋") || role(liu.ID) != ganwei.RoleCadre {
+		t.Errorf("/role by account: %q, role %s", got, role(liu.ID))
+	}
+	if got := u.Say(testkit.AdminID, "/role telegram:9002 组织部").Text; !strings.Contains(got, "张伟") || role(testkit.CadreID) != ganwei.RoleHR {
+		t.Errorf("/role by Telegram account: %q", got)
+	}
+	before := role(testkit.CadreID)
+	for _, ref := range []string{"wecom:nobody", "telegram:123", "telegram:abc", "7000000000009999"} {
+		got := u.Say(testkit.AdminID, "/role "+ref+" 管理员").Text
+		if strings.Contains(got, "已将") {
+			t.Errorf("/role %s changed someone: %q", ref, got)
+		}
+		if got := u.Say(testkit.HRID, "/pause "+ref).Text; strings.Contains(got, "已暂停") {
+			t.Errorf("/pause %s paused something: %q", ref, got)
+		}
+	}
+	if role(testkit.CadreID) != before || role(liu.ID) != ganwei.RoleCadre {
+		t.Error("a reference to nobody changed a role")
+	}
+	if got := u.Say(testkit.HRID, "/pause wecom:liuyang").Text; !strings.Contains(got, "已暂停") {
+		t.Fatalf("/pause by account: %q", got)
+	}
+	if got := u.Say(testkit.HRID, "/pause").Text; !strings.Contains(got, fmt.Sprint(liu.ID)) {
+		t.Errorf("/pause lists %q, want 刘洋's 编号 %d", got, liu.ID)
+	}
+}
