@@ -97,3 +97,31 @@ func TestAttackRosterConfirmTampered(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackConsoleAfterForgetMe: an HR officer signed in to the console deletes themselves with
+// /forgetme (the bot). Their open console session reads no page and changes nothing afterwards:
+// no roster preview, no knowledge edit.
+func TestAttackConsoleAfterForgetMe(t *testing.T) {
+	h := newHarness(t)
+	hr := h.signIn(testkit.HRID)
+	csrf := hr.csrf()
+	if _, err := h.store.Forget(h.ctx, testkit.HRID); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/console/", "/console/people", "/console/cases", "/console/knowledge", "/console/reminders"} {
+		if code, body := hr.get(path); code == http.StatusOK && !strings.Contains(body, "登录") {
+			t.Errorf("GET %s after /forgetme: %d", path, code)
+		}
+	}
+	r := hr.upload("/console/people/import", csrf, "花名册.xlsx", xlsxOf(t, rosterHeader, []any{"周杰", "七都镇", "科员", ""}))
+	if r.Code == http.StatusOK && strings.Contains(r.Body, "/console/people/import/confirm") {
+		t.Errorf("roster preview after /forgetme: %d", r.Code)
+	}
+	form := url.Values{"title": {"干部周转房申请"}, "category": {"关心关爱"}, "questions": {"干部周转房怎么申请"},
+		"answer":  {"异地任职的干部可向区委组织部干部科申请周转房，填写申请表并附任职文件，一般 10 个工作日内答复。"},
+		"excerpt": {"异地交流任职干部可申请周转住房。"}, "document": {"《区委组织部关于干部周转房管理的通知》"}, "base": {"0"}}
+	hr.post("/console/knowledge/new", csrf, form)
+	if live, _ := h.store.KBLive(h.ctx); live != 0 {
+		t.Errorf("a knowledge change by a forgotten officer: live version %d", live)
+	}
+}
