@@ -153,3 +153,72 @@ func TestAttackDirectionOverridesNeverGoLive(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackRacingEdits: two replicas save at the same moment. Two new entries both go live (the
+// later one is rebuilt on the earlier's version, nothing lost); two edits of the same entry from
+// the same page give one new version and one ECONFLICT, never a silent overwrite.
+func TestAttackRacingEdits(t *testing.T) {
+	r := newRig(t)
+	a, b := r.replica(), r.replica()
+	hr, admin := r.as(testkit.HRID), r.as(testkit.AdminID)
+	other := housing()
+	other.Title, other.Questions = "干部体检安排", []string{"干部年度体检怎么安排"}
+	other.Answer = "区委组织部每年组织在职干部体检一次，具体时间和医院以当年通知为准。"
+	type result struct {
+		v   *ganwei.KBVersion
+		err error
+	}
+	race := func(f, g func() (*ganwei.KBVersion, error)) (result, result) {
+		ch := make(chan result, 2)
+		for _, fn := range []func() (*ganwei.KBVersion, error){f, g} {
+			go func() { v, err := fn(); ch <- result{v, err} }()
+		}
+		return <-ch, <-ch
+	}
+	x, y := race(func() (*ganwei.KBVersion, error) { return a.Add(hr, housing()) },
+		func() (*ganwei.KBVersion, error) { return b.Add(admin, other) })
+	if x.err != nil || y.err != nil {
+		t.Fatalf("two adds: %v / %v", x.err, y.err)
+	}
+	c := r.replica()
+	if _, err := c.Sync(r.ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []*ganwei.KBVersion{x.v, y.v} {
+		if _, ok := c.Library.Base().Entry(v.EntryID); !ok {
+			t.Errorf("%s was lost to the other add", v.EntryID)
+		}
+	}
+	live, _ := r.store.KBLive(r.ctx)
+	for _, ed := range []*curation.Editor{a, b} {
+		if _, err := ed.Sync(r.ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e1, e2 := housing(), housing()
+	e1.ID, e2.ID = x.v.EntryID, x.v.EntryID
+	if x.v.Title != "干部周转房申请" {
+		e1.ID, e2.ID = y.v.EntryID, y.v.EntryID
+	}
+	e1.Answer += "（一）"
+	e2.Answer += "（二）"
+	p, q := race(func() (*ganwei.KBVersion, error) { return a.Edit(hr, e1, live) },
+		func() (*ganwei.KBVersion, error) { return b.Edit(admin, e2, live) })
+	ok, conflict := 0, 0
+	for _, res := range []result{p, q} {
+		switch ganwei.ErrorCode(res.err) {
+		case "":
+			ok++
+		case ganwei.ECONFLICT:
+			conflict++
+		default:
+			t.Errorf("racing edit: %v", res.err)
+		}
+	}
+	if ok != 1 || conflict != 1 {
+		t.Errorf("racing edits of one entry: %d saved, %d conflicts; want 1 and 1", ok, conflict)
+	}
+	if now, _ := r.store.KBLive(r.ctx); now != live+1 {
+		t.Errorf("live version %d after the racing edits, want %d", now, live+1)
+	}
+}
