@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -278,6 +279,10 @@ func (s *Store) Forget(ctx context.Context, id int64) (*ganwei.Forgotten, error)
 			// The links from the person's accounts go too: read after WATCH, so that an account
 			// linked meanwhile (it rewrites the watched profile) makes this attempt start over.
 			accounts := s.accountKeysOf(ctx, id)
+			cards, err := s.weComMessageKeysOf(ctx, tx, accounts) // the cards sent them quote what was sent
+			if err != nil {
+				return err
+			}
 			out.Profile = profile == 1
 			notes := make([]*redis.IntCmd, len(answered))
 			answers := make([]*redis.IntCmd, len(answered))
@@ -336,7 +341,7 @@ func (s *Store) Forget(ctx context.Context, id int64) (*ganwei.Forgotten, error)
 					}
 				}
 				p.Del(ctx, append([]string{index, cases, s.key("ciclaim", uid), s.dialogKey(id), s.userKey(id),
-					s.linkCodesKey(id), s.key("channel", uid)}, append(accounts, linkCodes...)...)...)
+					s.linkCodesKey(id), s.key("channel", uid)}, slices.Concat(accounts, linkCodes, cards)...)...)
 				p.ZRem(ctx, s.key("users"), id)
 				p.SRem(ctx, s.key("cipause", "users"), uid)
 				return nil
