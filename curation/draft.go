@@ -98,15 +98,25 @@ func (d Draft) entry() (*knowledge.Entry, error) {
 		NeedsConfirmation: d.NeedsConfirmation}, nil
 }
 
-// oneLine trims a field and turns any line break or control character into a space.
+// oneLine trims a field and turns any line break or control character into a space; invisible
+// format characters go (see invisible).
 func oneLine(s string) string {
 	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if invisible(r) {
+			return -1
+		}
 		if unicode.IsControl(r) {
 			return ' '
 		}
 		return r
 	}, s))
 }
+
+// invisible reports a format character (Unicode category Cf): zero-width spaces and joiners,
+// byte-order marks, and the direction overrides and isolates that make the rest of a line
+// display in another order than it reads (in the bot's answers and on the console's pages).
+// Policy text has no use for them.
+func invisible(r rune) bool { return unicode.Is(unicode.Cf, r) }
 
 // tidyText trims a paragraph field, keeping its line breaks (as \n) and dropping other control
 // characters.
@@ -115,6 +125,9 @@ func tidyText(s string) string {
 	return strings.TrimSpace(strings.Map(func(r rune) rune {
 		if r == '\n' {
 			return r
+		}
+		if invisible(r) {
+			return -1
 		}
 		if unicode.IsControl(r) {
 			return ' '

@@ -24,6 +24,11 @@ func (s *Service) CheckInvite(ctx context.Context, inv *ganwei.Invite) error {
 }
 
 func checkInvite(u *ganwei.User, inv *ganwei.Invite) error {
+	if inv.PersonID != 0 {
+		// A code naming an existing person binds whoever redeems it to that person: only
+		// LinkCode makes one, for the actor themselves.
+		return ganwei.Errorf(ganwei.EINVALID, "邀请码只能为新绑定的人员生成；绑定另一个渠道的账号请本人发送 /link。")
+	}
 	if err := inv.Validate(); err != nil {
 		return err
 	}

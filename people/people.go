@@ -52,11 +52,8 @@ func (s *Service) Invite(ctx context.Context, inv *ganwei.Invite) (string, error
 	if err != nil {
 		return "", err
 	}
-	if inv.Role.IsStaff() && u.Role != ganwei.RoleAdmin {
-		return "", ganwei.Errorf(ganwei.EFORBIDDEN, "%s", msgStaffInviteAdminOnly)
-	}
-	if !u.Covers(inv.Unit) {
-		return "", ganwei.ErrOutOfScope(u)
+	if err := checkInvite(u, inv); err != nil {
+		return "", err
 	}
 	inv.CreatedBy = u.ID
 	if inv.ExpiresAt.IsZero() {

@@ -7,6 +7,8 @@ package redisstore
 //	{prefix}:account:{platform}:{id}   string  the person id an account is bound to
 //	{prefix}:person:seq                string  counter behind new person ids (ganwei.PersonIDBase + n)
 //	{prefix}:channel:{personID}        string  the channel the person chose for pushes (wecom.go)
+//	{prefix}:linkcodes:{personID}      set     the person's link codes (invites with a person id), so
+//	                                           that deleting the person deletes their codes too
 //
 // A person id is opaque: nothing here or above reads it as a platform id. People stored by the
 // first layouts keep the id they had (see Migrate).
@@ -227,6 +229,12 @@ func (s *Store) redeemOnce(ctx context.Context, key string, inv *ganwei.Invite, 
 	var u *ganwei.User
 	switch {
 	case mode == "link":
+		// A link code adds the person's account on ANOTHER channel. One redeemed on a channel
+		// where they already have an account (a code forwarded to, or seen by, someone else
+		// there) binds nothing and stays valid for the other channel.
+		if mine := old.AccountOn(a.Platform()); mine != "" && mine != a {
+			return nil, true, ganwei.Errorf(ganwei.ECONFLICT, "这个绑定码只能在您还没有绑定的另一个渠道使用（您已绑定：%s），没有完成绑定。", ganwei.AccountsLabel(old.Accounts))
+		}
 		u = old // profile and role stay; one more account
 		if !u.HasAccount(a) {
 			u.Accounts = append(u.Accounts, a)
@@ -403,10 +411,30 @@ func (s *Store) accountKeysOf(ctx context.Context, id int64) []string {
 // unknown user is not an error.
 func (s *Store) DeleteUser(ctx context.Context, id int64) error {
 	accounts := s.accountKeysOf(ctx, id)
-	_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.Del(ctx, append(accounts, s.userKey(id))...)
+	codes, err := s.linkCodeKeysOf(ctx, s.client, id)
+	if err != nil {
+		return wrap("delete user", err)
+	}
+	_, err = s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, append(append(accounts, codes...), s.userKey(id), s.linkCodesKey(id), s.key("channel", strconv.FormatInt(id, 10)))...)
 		p.ZRem(ctx, s.key("users"), id)
 		return nil
 	})
 	return wrap("delete user", err)
+}
+
+// linkCodesKey is the set of the person's link codes.
+func (s *Store) linkCodesKey(id int64) string { return s.key("linkcodes", strconv.FormatInt(id, 10)) }
+
+// linkCodeKeysOf lists the invite keys of the person's link codes (used or not).
+func (s *Store) linkCodeKeysOf(ctx context.Context, c redis.Cmdable, id int64) ([]string, error) {
+	codes, err := c.SMembers(ctx, s.linkCodesKey(id)).Result()
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, len(codes))
+	for i, code := range codes {
+		keys[i] = s.key("invite", code)
+	}
+	return keys, nil
 }

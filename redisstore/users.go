@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -196,6 +197,10 @@ func (s *Store) CreateInvite(ctx context.Context, inv *ganwei.Invite) (string, e
 		_, err = s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
 			p.HSet(ctx, key, "exp", inv.ExpiresAt.Unix())
 			p.ExpireAt(ctx, key, inv.ExpiresAt.Add(inviteGrace))
+			if inv.PersonID != 0 { // a link code: deleting the person deletes it (Forget, DeleteUser)
+				p.SAdd(ctx, s.linkCodesKey(inv.PersonID), code)
+				p.ExpireAt(ctx, s.linkCodesKey(inv.PersonID), inv.ExpiresAt.Add(inviteGrace))
+			}
 			return nil
 		})
 		if err != nil {
@@ -234,7 +239,7 @@ func normalizeInviteCode(code string) string {
 // transaction over the indexes that lead to their data (retried when an answer or an appointment
 // slips in between the read and the write). See ganwei.UserService.Forget.
 //
-// What goes: the profile; every answer, free-text line, prompt claim, pause, dialog and
+// What goes: the profile, its account links, link codes and channel choice; every answer, free-text line, prompt claim, pause, dialog and
 // eligibility mark; their appointments with the duplicate guard and the queued reminder jobs.
 // Their cases stay as closed shells (id, period, status, dates) with the identity, unit, reasons
 // and HR's notes removed and one note 本人已删除. Used invites hold no identity after redemption
@@ -242,7 +247,6 @@ func normalizeInviteCode(code string) string {
 func (s *Store) Forget(ctx context.Context, id int64) (*ganwei.Forgotten, error) {
 	uid := strconv.FormatInt(id, 10)
 	index, cases := s.ciIndexKey(id), s.key("cicase", uid)
-	accounts := s.accountKeysOf(ctx, id) // the links from the person's accounts go too
 	now := s.Now()
 	closing, err := json.Marshal(ganwei.CaseNote{At: now, Status: ganwei.CaseClosed, Text: "本人已删除资料，事项关闭"})
 	if err != nil {
@@ -265,6 +269,17 @@ func (s *Store) Forget(ctx context.Context, id int64) (*ganwei.Forgotten, error)
 				return err
 			}
 			profile, err := tx.Exists(ctx, s.userKey(id)).Result()
+			if err != nil {
+				return err
+			}
+			linkCodes, err := s.linkCodeKeysOf(ctx, tx, id)
+			if err != nil {
+				return err
+			}
+			// The links from the person's accounts go too: read after WATCH, so that an account
+			// linked meanwhile (it rewrites the watched profile) makes this attempt start over.
+			accounts := s.accountKeysOf(ctx, id)
+			cards, err := s.weComMessageKeysOf(ctx, tx, accounts) // the cards sent them quote what was sent
 			if err != nil {
 				return err
 			}
@@ -325,13 +340,14 @@ func (s *Store) Forget(ctx context.Context, id int64) (*ganwei.Forgotten, error)
 						p.ZRem(ctx, s.inflightKey(), jobMember(a.id, step))
 					}
 				}
-				p.Del(ctx, append([]string{index, cases, s.key("ciclaim", uid), s.dialogKey(id), s.userKey(id)}, accounts...)...)
+				p.Del(ctx, append([]string{index, cases, s.key("ciclaim", uid), s.dialogKey(id), s.userKey(id),
+					s.linkCodesKey(id), s.key("channel", uid)}, slices.Concat(accounts, linkCodes, cards)...)...)
 				p.ZRem(ctx, s.key("users"), id)
 				p.SRem(ctx, s.key("cipause", "users"), uid)
 				return nil
 			})
 			return err
-		}, index, cases, s.userKey(id), s.key("appts"))
+		}, index, cases, s.userKey(id), s.key("appts"), s.linkCodesKey(id))
 		if errors.Is(err, redis.TxFailedErr) {
 			continue
 		}

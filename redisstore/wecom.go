@@ -9,6 +9,8 @@ package redisstore
 //	{prefix}:wecom:user:{n}           string  the userid of number n
 //	{prefix}:wecom:msgseq             string  counter behind message ids (card task ids)
 //	{prefix}:wecom:msg:{id}           string  JSON record of a sent card (user, text, buttons), 90 days
+//	{prefix}:wecom:msgs:{userid}      set     ids of the cards sent to userid, so that /forgetme
+//	                                          deletes their records (they quote what was sent)
 //	{prefix}:wecom:press:{id}         string  the response_code of the latest press on card id (72 h, single use)
 //
 // Callbacks go through the shared inbox (inbox.go, source "wecom"). Versions before it kept them
@@ -19,6 +21,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -123,9 +126,46 @@ func (s *Store) NextWeComMessageID(ctx context.Context) (int, error) {
 	return int(n), wrap("wecom message id", err)
 }
 
-// SaveWeComMessage keeps the record of card id for ttl.
+// SaveWeComMessage keeps the record of card id for ttl, indexed by the userid the record names
+// (its "user" field) so that deleting the person deletes it (Forget).
 func (s *Store) SaveWeComMessage(ctx context.Context, id int, record string, ttl time.Duration) error {
-	return wrap("save wecom message", s.client.Set(ctx, s.key("wecom", "msg", strconv.Itoa(id)), record, ttl).Err())
+	var rec struct {
+		User string `json:"user"`
+	}
+	_ = json.Unmarshal([]byte(record), &rec) // a record naming nobody is kept unindexed
+	_, err := s.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, s.key("wecom", "msg", strconv.Itoa(id)), record, ttl)
+		if rec.User != "" {
+			p.SAdd(ctx, s.weComMessagesKey(rec.User), id)
+			p.Expire(ctx, s.weComMessagesKey(rec.User), ttl)
+		}
+		return nil
+	})
+	return wrap("save wecom message", err)
+}
+
+func (s *Store) weComMessagesKey(userID string) string { return s.key("wecom", "msgs", userID) }
+
+// weComMessageKeysOf lists the card records (and their pending response codes) of the
+// 企业微信 accounts among the account index keys, with the index sets themselves.
+func (s *Store) weComMessageKeysOf(ctx context.Context, c redis.Cmdable, accountKeys []string) ([]string, error) {
+	prefix := s.accountKey(ganwei.WeComAccount(""))
+	var out []string
+	for _, k := range accountKeys {
+		userID, ok := strings.CutPrefix(k, prefix)
+		if !ok || userID == "" {
+			continue
+		}
+		ids, err := c.SMembers(ctx, s.weComMessagesKey(userID)).Result()
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			out = append(out, s.key("wecom", "msg", id), s.key("wecom", "press", id))
+		}
+		out = append(out, s.weComMessagesKey(userID))
+	}
+	return out, nil
 }
 
 // WeComMessage returns the record of card id, or ENOTFOUND.

@@ -115,7 +115,7 @@ func (f *Front) Send(ctx context.Context, chatID int64, text string, kb ganwei.K
 func (f *Front) send(ctx context.Context, chatID int64, userID, text string, kb ganwei.Keyboard) (int, error) {
 	title, body, fits := cardText(text)
 	if len(kb) == 0 || !fits {
-		for _, part := range splitText(text, maxTextBytes) {
+		for _, part := range splitText(plainText(text), maxTextBytes) {
 			if err := f.pace(ctx, chatID); err != nil {
 				return 0, err
 			}
@@ -366,6 +366,12 @@ func cardButtons(kb []ganwei.Button) []CardButton {
 
 // splitText cuts text into parts of at most max bytes, at line ends where possible and never
 // inside a character.
+// plainText keeps a text message's content from being read as markup: 企业微信 renders <a href>
+// in a text message as a link over any words, and the text may quote what someone typed (a
+// question on /unanswered, a note on a case). Every "<" becomes the full-width "＜", which reads
+// the same in Chinese text; the bot itself never sends markup. Cards show their text as is.
+func plainText(text string) string { return strings.ReplaceAll(text, "<", "＜") }
+
 func splitText(text string, max int) []string {
 	var parts []string
 	for len(text) > max {
