@@ -72,3 +72,28 @@ func TestUnitAppointAWeComLeader(t *testing.T) {
 		t.Fatalf("appointments %+v, %v", all, err)
 	}
 }
+
+// TestUnitLinkingAnAccountTellsThePerson: when a link code binds a new account (here 企业微信),
+// the person is told on the channel they already use, so a forwarded code does not go unnoticed.
+func TestUnitLinkingAnAccountTellsThePerson(t *testing.T) {
+	u := testkit.NewApp(t)
+	got := u.Say(testkit.CadreID, "/link").Text
+	i := strings.Index(got, "绑定码：")
+	if i < 0 {
+		t.Fatalf("/link = %q", got)
+	}
+	code := strings.TrimPrefix(got[i:], "绑定码：")[:10]
+	before := len(u.Front.Messages(testkit.CadreID))
+	const wecomChat = 4242
+	u.Handlers.Handle(u.Ctx, ganwei.Event{From: wecomChat, Account: "wecom:zhangwei", Name: "张伟", ChatID: wecomChat, Private: true, Text: "/start " + code})
+	if m, ok := u.Front.Last(wecomChat); !ok || !strings.Contains(m.Text, "绑定成功") {
+		t.Fatalf("the 企业微信 chat got %+v", m)
+	}
+	var warned bool
+	for _, m := range u.Front.Messages(testkit.CadreID)[before:] {
+		warned = warned || strings.Contains(m.Text, "绑定了新的账号：企业微信（zhangwei）") && strings.Contains(m.Text, "联系组织部")
+	}
+	if !warned {
+		t.Errorf("the person's Telegram chat was not told of the new account: %+v", u.Front.Messages(testkit.CadreID)[before:])
+	}
+}

@@ -77,6 +77,13 @@ func (h *Handlers) start(ctx context.Context, r *Request) {
 			ganwei.GreetingFor(u), profileLine(u), u.Role.Label(), ganwei.AccountsLabel(u.Accounts))
 	}
 	h.send(ctx, r.ChatID, text, nil)
+	if len(u.Accounts) > 1 && u.Accounts[0] != r.Event.Account {
+		// A link code is a bearer code: whoever holds it and has an account on the other
+		// channel becomes this person. The person hears of every account added, where they
+		// already get pushes (their first account, or the channel they chose), so that a code
+		// forwarded or seen over a shoulder does not go unnoticed.
+		h.push(ctx, u.ID, fmt.Sprintf("安全提醒：您的身份刚刚绑定了新的账号：%s。如果不是您本人操作，请立即联系组织部处理。", r.Event.Account.Label()), nil)
+	}
 }
 
 // welcome is the greeting for /start without a code.
