@@ -63,16 +63,7 @@ func newInviteImport() *inviteImport {
 	return &inviteImport{Max: MaxRosterRows, MaxMB: MaxUploadBytes >> 20}
 }
 
-func (d *inviteImport) count() {
-	d.Good, d.Bad = 0, 0
-	for _, r := range d.Rows {
-		if r.OK() {
-			d.Good++
-		} else {
-			d.Bad++
-		}
-	}
-}
+func (d *inviteImport) count() { d.Good, d.Bad = countRows(d.Rows) }
 
 func (d *inviteImport) fingerprint() string {
 	h := sha256.New()

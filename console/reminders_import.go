@@ -71,16 +71,7 @@ type apptImport struct {
 	MaxMB       int
 }
 
-func (d *apptImport) count() {
-	d.Good, d.Bad = 0, 0
-	for _, r := range d.Rows {
-		if r.OK() {
-			d.Good++
-		} else {
-			d.Bad++
-		}
-	}
-}
+func (d *apptImport) count() { d.Good, d.Bad = countRows(d.Rows) }
 
 // fingerprint is of the good rows as they go into the confirmation form.
 func (d *apptImport) fingerprint() string {

@@ -252,3 +252,15 @@ func setRow(x *excelize.File, sheetName string, row int, cells ...string) error 
 	}
 	return nil
 }
+
+// countRows counts the rows of an import preview that can go ahead and those that cannot.
+func countRows[R interface{ OK() bool }](rows []R) (good, bad int) {
+	for _, r := range rows {
+		if r.OK() {
+			good++
+		} else {
+			bad++
+		}
+	}
+	return good, bad
+}
