@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"math/rand"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -137,22 +136,3 @@ type countWriter struct{ n int64 }
 func (w *countWriter) Write(p []byte) (int, error) { w.n += int64(len(p)); return len(p), nil }
 
 var _ io.Writer = (*countWriter)(nil)
-
-// TestSeedYearForCLI fills the Redis at GANWEI_SEED_REDIS_URL under GANWEI_SEED_PREFIX with the
-// benchmark year and leaves it there, so that the command line export can be measured with
-// /usr/bin/time -v. It does nothing unless asked.
-func TestSeedYearForCLI(t *testing.T) {
-	url, prefix := os.Getenv("GANWEI_SEED_REDIS_URL"), os.Getenv("GANWEI_SEED_PREFIX")
-	if url == "" || prefix == "" {
-		t.Skip("set GANWEI_SEED_REDIS_URL and GANWEI_SEED_PREFIX to seed a year for the CLI benchmark")
-	}
-	opt, err := redis.ParseURL(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := redis.NewClient(opt)
-	defer c.Close()
-	start := time.Now()
-	seedYear(t, c, prefix, yearCadres)
-	t.Logf("seeded %d answers under %s in %v", yearCadres*yearWeeks, prefix, time.Since(start))
-}

@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/ganwei-bot/ganwei"
+	"github.com/ganwei-bot/ganwei/redistest"
 	"github.com/ganwei-bot/ganwei/testkit"
 )
 
@@ -24,7 +25,7 @@ func chromiumPath(t *testing.T) string {
 			return p
 		}
 	}
-	if os.Getenv("CI") == "true" {
+	if redistest.InCI() {
 		t.Fatal("chromium not found: the browser test must run in CI (apt-get install -y chromium)")
 	}
 	t.Skip("chromium not installed; apt-get install -y chromium to run the browser test")

@@ -31,3 +31,15 @@ func TestDeletePrefixRefusesGlobs(t *testing.T) {
 		}
 	}
 }
+
+// TestInCI: any value CI services put in CI counts ("true", "1", "yes"), so that a test needing
+// Redis or chromium fails there instead of skipping; unset or a plain "no" does not.
+func TestInCI(t *testing.T) {
+	for v, want := range map[string]bool{"": false, "0": false, "false": false, "FALSE": false, "no": false,
+		"true": true, "1": true, "yes": true, "True": true} {
+		t.Setenv("CI", v)
+		if got := InCI(); got != want {
+			t.Errorf("CI=%q: InCI() = %v, want %v", v, got, want)
+		}
+	}
+}
