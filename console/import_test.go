@@ -322,3 +322,18 @@ func TestFullestImportPreviewsStayUnder200KB(t *testing.T) {
 		}
 	}
 }
+
+// TestImportSeesALeaderRegisteredWithoutTheirTelegramID: a leader registered by picking them
+// (no Telegram id on the registration) is the same person as the row naming their Telegram id,
+// so the preview says 已登记过 instead of offering to register them twice.
+func TestImportSeesALeaderRegisteredWithoutTheirTelegramID(t *testing.T) {
+	h := newHarness(t)
+	if _, _, err := h.office.Appoint(h.as(testkit.AdminID), &ganwei.Appointment{PersonID: testkit.LeaderID, Name: "李强", Unit: "震泽镇", Position: "镇长", Date: "2026-11-20"}); err != nil {
+		t.Fatal(err)
+	}
+	hr := h.signIn(testkit.HRID)
+	r := hr.upload("/console/reminders/import", hr.csrf(), "新任职.xlsx", xlsxOf(t, apptHeader, []any{9003, "李强", "镇长", "震泽镇", "2026-11-20"}))
+	if r.Code != http.StatusOK || !strings.Contains(r.Body, "已登记过") || !strings.Contains(r.Body, "可登记 0 行") {
+		t.Errorf("preview of an already registered leader: %d\n%s", r.Code, r.Body)
+	}
+}

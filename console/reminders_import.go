@@ -195,16 +195,19 @@ func (s *Server) checkAppointments(ctx context.Context, rows []*apptRow) error {
 	if err != nil {
 		return err
 	}
+	// Registrations by the leader's person and position: a leader registered by picking them,
+	// or by their 企业微信 account, has no Telegram id on the registration but is the same person.
 	registered := map[string]*ganwei.Appointment{}
 	for _, a := range existing {
 		if a.Status != ganwei.AppointmentCancelled {
-			registered[strconv.FormatInt(a.TelegramID, 10)+"\x00"+a.Position] = a
+			registered[strconv.FormatInt(a.PersonID, 10)+"\x00"+a.Position] = a
 		}
 	}
 	seen := map[string]int{}
 	now := s.Now()
 	for _, row := range rows {
 		row.Problems, row.Notes, row.Preview, row.Plan, row.DateLong = nil, nil, nil, nil, ""
+		var person int64 // the person bound to the Telegram id, 0 when nobody is
 		id, err := strconv.ParseInt(strings.TrimSuffix(row.TelegramID, ".0"), 10, 64)
 		switch {
 		case row.TelegramID == "":
@@ -216,6 +219,7 @@ func (s *Server) checkAppointments(ctx context.Context, rows []*apptRow) error {
 			u, err := s.Office.Appointee(ctx, id)
 			switch {
 			case err == nil:
+				person = u.ID
 				if row.Name == "" {
 					row.Name = u.Name
 					row.Notes = append(row.Notes, "姓名沿用本人资料："+u.Name)
@@ -248,7 +252,7 @@ func (s *Server) checkAppointments(ctx context.Context, rows []*apptRow) error {
 		} else {
 			seen[key] = row.Line
 		}
-		if a := registered[key]; a != nil {
+		if a := registered[strconv.FormatInt(person, 10)+"\x00"+row.Position]; person != 0 && a != nil {
 			row.Problems = append(row.Problems, fmt.Sprintf("已登记过（%s，%s），不会重复登记", a.Status.Label(), a.Date))
 		}
 		if len(row.Problems) > 0 && (row.DateLong == "" || row.TelegramID == "") {
@@ -292,7 +296,7 @@ func (s *Server) reminderImportTemplate(w http.ResponseWriter, r *http.Request) 
 	if err == nil {
 		for i, line := range []string{
 			"每行登记一位新任职领导；第一行是表头，请勿改动。请把示例行换成实际内容。",
-			"Telegram ID：本人的 Telegram 用户 ID（数字）。本人可在敢为助手中发送 /start 查看。",
+			"Telegram ID：本人的 Telegram 用户 ID（数字）。本人可在敢为助手中发送 /whoami 查看。",
 			"姓名、职务必填；单位可不填，不填时沿用本人已绑定的资料。",
 			"任职日期：写成 2026-03-02、2026年3月2日 或 2026/3/2，也可用 Excel 日期格式。",
 			fmt.Sprintf("一次最多 %d 行、1 MB。上传后会逐行预览发送日期和问题，确认后才登记并发出第一项提醒。", MaxAppointmentRows),
