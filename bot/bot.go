@@ -28,12 +28,8 @@ import (
 const (
 	DefaultPollTimeout     = 30 * time.Second
 	DefaultShutdownTimeout = 20 * time.Second
-	DefaultUserRate        = 1.0                    // sustained updates per second from one person
-	DefaultUserBurst       = 8                      // a quick flurry of button presses is normal
-	DefaultWorkers         = inbox.DefaultWorkers   // handlers in flight per process
-	DefaultInboxLimit      = inbox.DefaultLimit     // backlog at which the webhook starts answering 429
-	DefaultClaimIdle       = inbox.DefaultClaimIdle // a crashed replica's updates go out within 15 s + 7.5 s
-	DefaultHandlerTimeout  = inbox.DefaultHandlerTimeout
+	DefaultUserRate        = 1.0 // sustained updates per second from one person
+	DefaultUserBurst       = 8   // a quick flurry of button presses is normal
 	// MaxWebhookBody is the largest webhook request accepted (413 above it). Telegram's updates
 	// are a few kilobytes.
 	MaxWebhookBody      = 1 << 20
@@ -59,7 +55,8 @@ type Config struct {
 	PerChatBurst    int
 
 	// Workers bounds the handlers in flight in this process (memory stays bounded at any backlog:
-	// the backlog waits in Redis).
+	// the backlog waits in Redis). This and the next three fields left zero get package inbox's
+	// defaults (inbox.DefaultWorkers, DefaultLimit, DefaultClaimIdle, InstanceName).
 	Workers int
 	// InboxLimit is the backlog (accepted, not yet handled, across replicas) at which the webhook
 	// answers 429 so that Telegram resends later, and polling pauses.
@@ -98,18 +95,8 @@ func (c *Config) setDefaults() {
 	if c.PerChatBurst <= 0 {
 		c.PerChatBurst = DefaultPerChatBurst
 	}
-	if c.Workers <= 0 {
-		c.Workers = DefaultWorkers
-	}
-	if c.InboxLimit <= 0 {
-		c.InboxLimit = DefaultInboxLimit
-	}
-	if c.ClaimIdle <= 0 {
-		c.ClaimIdle = DefaultClaimIdle
-	}
-	if c.Worker == "" {
-		c.Worker = inbox.InstanceName()
-	}
+	// Workers, InboxLimit, ClaimIdle and Worker are the inbox's: New takes them from the pool
+	// (package inbox decides their defaults, once).
 }
 
 // UpdateHandler handles one update that passed the middleware.
@@ -159,6 +146,9 @@ func New(ctx context.Context, cfg Config, store ganwei.Inbox, metrics *Metrics, 
 	b.pool = inbox.New(store, inbox.Config{Worker: cfg.Worker, Workers: cfg.Workers, Limit: cfg.InboxLimit,
 		ClaimIdle: cfg.ClaimIdle, HandlerTimeout: cfg.HandlerTimeout, MaxDeliveries: cfg.MaxDeliveries},
 		metrics.Inbox(), logger)
+	pc := b.pool.Config()
+	b.cfg.Worker, b.cfg.Workers, b.cfg.InboxLimit, b.cfg.ClaimIdle = pc.Worker, pc.Workers, pc.Limit, pc.ClaimIdle
+	cfg = b.cfg
 	b.pool.Handle("", b.runUpdate)
 	b.pool.OnDone(func(u ganwei.InboxUpdate) {
 		if u.Source == "" {
