@@ -208,3 +208,23 @@ func SpecialStanding(u *User, adminIDs map[int64]bool, registeredLeader bool) st
 	}
 	return ""
 }
+
+// ParseLeader reads how HR names a new leader, in the bot's /appoint and the console's forms: a
+// Telegram user id ("20002") or a 企业微信 account ("wecom:zhangsan", the prefix in any case).
+// Exactly one of telegramID and account is set; anything else is EINVALID with a sentence saying
+// how to write it.
+func ParseLeader(s string) (telegramID int64, account Account, err error) {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(strings.ToLower(s), PlatformWeCom+":") {
+		a, err := ParseAccount(PlatformWeCom + s[len(PlatformWeCom):])
+		if err != nil {
+			return 0, "", Errorf(EINVALID, "企业微信账号请写成 wecom:成员账号（如 wecom:zhangsan）")
+		}
+		return 0, a, nil
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, "", Errorf(EINVALID, "Telegram ID 是一串数字（企业微信账号写成 wecom:成员账号）")
+	}
+	return id, "", nil
+}

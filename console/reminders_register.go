@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/ganwei-bot/ganwei"
@@ -31,21 +30,11 @@ func (f *registerForm) fingerprint() string {
 func (f *registerForm) appointment() (*ganwei.Appointment, error) {
 	a := &ganwei.Appointment{Name: strings.TrimSpace(f.Name), Unit: strings.TrimSpace(f.Unit),
 		Position: strings.TrimSpace(f.Position), Date: strings.TrimSpace(f.Date)}
-	who := strings.TrimSpace(f.TelegramID)
-	if strings.HasPrefix(strings.ToLower(who), ganwei.PlatformWeCom+":") {
-		// A leader on 企业微信, by account, as /appoint takes it: registering finds the person
-		// bound to it, or makes one.
-		acct, err := ganwei.ParseAccount(ganwei.PlatformWeCom + who[len(ganwei.PlatformWeCom):])
-		if err != nil {
-			return nil, ganwei.Errorf(ganwei.EINVALID, "企业微信账号请写成 wecom:成员账号，例如 wecom:zhangsan")
-		}
-		a.Account = acct
-	} else {
-		id, err := strconv.ParseInt(who, 10, 64)
-		if err != nil || id <= 0 {
-			return nil, ganwei.Errorf(ganwei.EINVALID, "请填写 Telegram 用户 ID（一串数字），或企业微信账号（wecom:成员账号）")
-		}
-		a.TelegramID = id
+	// A leader on 企业微信 is named by account, as /appoint takes it: registering finds the person
+	// bound to it, or makes one.
+	var err error
+	if a.TelegramID, a.Account, err = ganwei.ParseLeader(f.TelegramID); err != nil {
+		return nil, err
 	}
 	if err := a.Validate(); err != nil {
 		return nil, err

@@ -89,23 +89,18 @@ func (h *Handlers) appoint(ctx context.Context, r *Request) {
 		return
 	}
 	data := map[string]string{"name": f[1], "position": f[2]}
-	if who := strings.ToLower(f[0]); strings.HasPrefix(who, ganwei.PlatformWeCom+":") {
+	id, a, err := ganwei.ParseLeader(f[0])
+	switch {
+	case err != nil:
+		h.send(ctx, r.ChatID, appointUsage, nil)
+		return
+	case a != "":
 		// A leader on 企业微信, by account: the person bound to it, or (registering makes one) it.
-		a, err := ganwei.ParseAccount(ganwei.PlatformWeCom + f[0][len(ganwei.PlatformWeCom):])
-		if err != nil {
-			h.send(ctx, r.ChatID, appointUsage, nil)
-			return
-		}
 		data["acct"] = string(a)
 		if u, err := h.Users.UserByAccount(ctx, a); err == nil {
 			data["pid"] = strconv.FormatInt(u.ID, 10)
 		}
-	} else {
-		id, err := strconv.ParseInt(f[0], 10, 64)
-		if err != nil || id <= 0 {
-			h.send(ctx, r.ChatID, appointUsage, nil)
-			return
-		}
+	default:
 		data["id"] = strconv.FormatInt(id, 10)
 	}
 	unit, date, err := h.splitUnitDate(f[3:])
@@ -189,21 +184,15 @@ func (h *Handlers) appointText(ctx context.Context, r *Request, d *ganwei.Dialog
 	text := strings.TrimSpace(r.Text)
 	switch d.Step {
 	case "who":
-		if strings.HasPrefix(strings.ToLower(text), ganwei.PlatformWeCom+":") {
-			a, err := ganwei.ParseAccount(ganwei.PlatformWeCom + text[len(ganwei.PlatformWeCom):])
-			if err != nil {
-				h.send(ctx, r.ChatID, "企业微信账号请写成 wecom:成员账号（如 wecom:zhangsan），请重新发送；或发送 /cancel 取消。", nil)
-				return
-			}
+		id, a, err := ganwei.ParseLeader(text)
+		switch {
+		case err != nil:
+			h.send(ctx, r.ChatID, ganwei.ErrorMessage(err)+"，请重新发送；或发送 /cancel 取消。", nil)
+		case a != "":
 			h.appointWhoAccount(ctx, r, d, a)
-			return
+		default:
+			h.appointWho(ctx, r, d, id, 0)
 		}
-		id, err := strconv.ParseInt(text, 10, 64)
-		if err != nil || id <= 0 {
-			h.send(ctx, r.ChatID, "Telegram ID 是一串数字，请重新发送（企业微信账号写成 wecom:成员账号）；或发送 /cancel 取消。", nil)
-			return
-		}
-		h.appointWho(ctx, r, d, id, 0)
 	case "name":
 		if text == "" || len([]rune(text)) > ganwei.MaxNameLen {
 			h.send(ctx, r.ChatID, fmt.Sprintf("请发送对方的姓名（不超过 %d 个字）。", ganwei.MaxNameLen), nil)
