@@ -96,6 +96,11 @@ func (s *Store) AuditLog(ctx context.Context, limit int) ([]*ganwei.AuditEntry, 
 	if err != nil {
 		return nil, wrap("read audit log", err)
 	}
+	return decodeAudit(raws)
+}
+
+// decodeAudit decodes stored audit entries, in their order.
+func decodeAudit(raws []string) ([]*ganwei.AuditEntry, error) {
 	out := make([]*ganwei.AuditEntry, 0, len(raws))
 	for _, raw := range raws {
 		var e ganwei.AuditEntry
@@ -123,15 +128,8 @@ func (s *Store) AuditLogPage(ctx context.Context, offset, limit int) ([]*ganwei.
 	if err != nil {
 		return nil, 0, wrap("read audit log", err)
 	}
-	out := make([]*ganwei.AuditEntry, 0, len(raws.Val()))
-	for _, raw := range raws.Val() {
-		var e ganwei.AuditEntry
-		if err := json.Unmarshal([]byte(raw), &e); err != nil {
-			return nil, 0, fmt.Errorf("decode audit entry: %w", err)
-		}
-		out = append(out, &e)
-	}
-	return out, int(n.Val()), nil
+	out, err := decodeAudit(raws.Val())
+	return out, int(n.Val()), err
 }
 
 // ClaimPrompt reports whether this caller is the first to claim sending kind to the person for
